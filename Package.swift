@@ -1,0 +1,32 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Nabla",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Nabla", targets: ["Nabla"]),
+        .executable(name: "nabla", targets: ["nabla"]),
+        .executable(name: "nabla-bench", targets: ["nabla-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // Op catalogue, dynamic and static graphs, explanations. Layers are folders inside it:
+        // Ops/ (one declaration per primitive), Dynamic/, Static/, Explain/.
+        .target(name: "Nabla"),
+        // The command-line tool: argument parsing and printing only.
+        .executableTarget(
+            name: "nabla",
+            dependencies: ["Nabla", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // Benchmarks: depends on the library, never the other way round.
+        .executableTarget(name: "nabla-bench", dependencies: ["Nabla"]),
+        .testTarget(
+            name: "NablaTests",
+            dependencies: ["Nabla", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+    ]
+)

@@ -1,0 +1,130 @@
+// Reverse mode on the tape: one loop from the output down to index 0. Every node's operands
+// have smaller indices, so when the loop reaches a node its gradient is complete.
+
+extension Tape {
+    /// The gradient of node `root` with respect to every node at or below it, seeded with
+    /// d(root)/d(root) = `seed`. The caller deallocates the returned buffer.
+    @inlinable
+    func gradients(from root: Int32, seed: Double) -> UnsafeMutableBufferPointer<Double> {
+        let n = Int(root) + 1
+        let grads = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        grads.initialize(repeating: 0)
+        grads[Int(root)] = seed
+        let s = storage.pointee
+        var i = Int(root)
+        while i >= 0 {
+            let g = grads[i]
+            let op = s.ops[i]
+            // A zero gradient contributes nothing, so dead branches cost one comparison.
+            if g != 0 && op.arity > 0 {
+                let a = Int(s.lhs[i])
+                if op.arity == 2 {
+                    let b = Int(s.rhs[i])
+                    let (ga, gb) = op.pullback(s.values[a], s.values[b], output: s.values[i], constant: s.constants[i], seed: g)
+                    if let ga { grads[a] += ga }
+                    if let gb { grads[b] += gb }
+                } else {
+                    let (ga, _) = op.pullback(s.values[a], s.values[a], output: s.values[i], constant: s.constants[i], seed: g)
+                    if let ga { grads[a] += ga }
+                }
+            }
+            i -= 1
+        }
+        return grads
+    }
+
+    /// Like ``gradients(from:seed:)``, but each gradient is a ``Value`` recorded on this tape, so
+    /// it can be differentiated again. Entries are nil where the gradient is zero.
+    func differentiableGradients(from root: Int32, seed: Value) -> [Value?] {
+        let n = Int(root) + 1
+        var adjoints = [Value?](repeating: nil, count: n)
+        adjoints[Int(root)] = seed
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            guard let g = adjoints[i] else { continue }
+            // Read through the pointer each time: recording the gradient graph appends to this
+            // tape and may move its arrays.
+            let op = storage.pointee.ops[i]
+            guard op.arity > 0 else { continue }
+            let a = storage.pointee.lhs[i]
+            let b = op.arity == 2 ? storage.pointee.rhs[i] : a
+            let x = node(a), y = node(b), out = node(Int32(i))
+            let (ga, gb) = op.pullback(x, y, output: out, constant: storage.pointee.constants[i], seed: g)
+            if let ga { adjoints[Int(a)] = adjoints[Int(a)].map { $0 + ga } ?? ga }
+            if op.arity == 2, let gb { adjoints[Int(b)] = adjoints[Int(b)].map { $0 + gb } ?? gb }
+        }
+        return adjoints
+    }
+
+    /// The computed value at node `index`.
+    func node(_ index: Int32) -> Value {
+        Value(primal: storage.pointee.values[Int(index)], tape: self, index: index, leaf: nil)
+    }
+
+    /// Adds the gradients of this tape's leaves into their `grad`.
+    func accumulateIntoLeaves(_ grads: UnsafeMutableBufferPointer<Double>) {
+        for (index, leaf) in leaves where Int(index) < grads.count {
+            leaf.grad += grads[Int(index)]
+        }
+    }
+}
+
+extension Value {
+    /// Reverse mode from this value: seeds d(self)/d(self) = `seed` and adds the derivative of
+    /// `self` into the ``grad`` of every leaf it depends on. A leaf reached by several paths gets
+    /// their sum. Calling it again adds again, as in PyTorch; use ``zeroGrad()`` between steps.
+    ///
+    /// It also ends the current recording, as PyTorch frees a graph after backward: the next
+    /// computation starts a new graph. This value's own graph stays usable (backward can be
+    /// called again), but values from the two graphs cannot be combined; `detached()` the old one.
+    public func backward(seed: Double = 1) {
+        if let leaf {
+            leaf.grad += seed
+            return
+        }
+        guard let tape else {
+            preconditionFailure("Nabla: backward() from a constant: \(primal) does not depend on any value with requiresGrad: true")
+        }
+        let grads = tape.gradients(from: index, seed: seed)
+        tape.accumulateIntoLeaves(grads)
+        grads.deallocate()
+        if tape.context.hasCurrent && tape.context.current === tape { tape.context.end() }
+    }
+
+    /// The derivatives d(self)/d(v) for each `v` in `values`, as numbers: leaves, computed values
+    /// (PyTorch needs `retain_grad()` for those) or constants (0). Nothing is accumulated.
+    public func gradients(wrt values: [Value]) -> [Double] {
+        guard let tape else { return values.map { $0.leaf != nil && $0.leaf === leaf ? 1 : 0 } }
+        let grads = tape.gradients(from: index, seed: 1)
+        defer { grads.deallocate() }
+        return values.map { v in
+            guard let i = v.index(in: tape), Int(i) < grads.count else { return 0 }
+            return grads[Int(i)]
+        }
+    }
+
+    /// d(self)/d(v) as a number.
+    public func gradient(wrt value: Value) -> Double { gradients(wrt: [value])[0] }
+
+    /// The derivatives d(self)/d(v) as differentiable values (PyTorch's `create_graph=True`):
+    /// differentiate them again for second derivatives, Hessians or gradient penalties.
+    public func differentiableGradients(wrt values: [Value]) -> [Value] {
+        guard let tape else {
+            return values.map { Value($0.leaf != nil && $0.leaf === leaf ? 1 : 0) }
+        }
+        let adjoints = tape.differentiableGradients(from: index, seed: Value(1))
+        return values.map { v in
+            guard let i = v.index(in: tape), Int(i) < adjoints.count, let g = adjoints[Int(i)] else { return Value(0) }
+            return g
+        }
+    }
+
+    /// d(self)/d(v) as a differentiable value.
+    public func differentiableGradient(wrt value: Value) -> Value { differentiableGradients(wrt: [value])[0] }
+
+    /// This value's node index on `tape`, if it has one there.
+    func index(in tape: Tape) -> Int32? {
+        if let t = self.tape { return t === tape ? index : nil }
+        if let leaf, leaf.tapeSerial == tape.serial { return leaf.tapeIndex }
+        return nil
+    }
+}

@@ -1,0 +1,49 @@
+// The derivation as text for people, in the tutorial's layout.
+
+extension Formula {
+    /// Renders `5 - 3a` rather than `-3a + 5` for a constant plus a negative multiple.
+    var statementText: String {
+        if case .apply(.addConstant, .apply(.multiplyConstant, let x, _, let k), _, let c) = self, k < 0 {
+            return "\(NumberFormat.shortest(c)) - \(Formula.apply(.multiplyConstant, x, x, constant: -k))"
+        }
+        return description
+    }
+}
+
+extension Derivation: CustomStringConvertible {
+    public var description: String { text() }
+
+    /// The three parts of the derivation as lines of text.
+    public func text(indent: String = "  ") -> String {
+        var lines: [String] = []
+        let n = NumberFormat.shortest
+        lines.append("Forward pass (values in topological order):")
+        for input in inputs { lines.append("\(indent)\(input.name) = \(n(input.value))") }
+        for s in statements {
+            let expression = s.expression.statementText
+            lines.append("\(indent)\(s.name) = \(expression)" + (expression == n(s.value) ? "" : " = \(n(s.value))"))
+        }
+        lines.append("")
+        lines.append("Local partial derivatives (from the op declarations):")
+        for p in partials {
+            let formula = p.formula.description
+            lines.append("\(indent)∂\(p.of)/∂\(p.wrt) = \(formula)" + (formula == n(p.value) ? "" : " = \(n(p.value))"))
+        }
+        lines.append("")
+        lines.append("Total derivatives, from \(output) back to the inputs (chain rule):")
+        for t in totals {
+            let d = "d\(output)/d\(t.node)"
+            if t.terms.isEmpty {
+                lines.append("\(indent)\(d) = \(n(t.value))" + (t.node == output ? " (the seed)" : ""))
+                continue
+            }
+            let symbolic = t.terms.map { "d\(output)/d\($0.via)·∂\($0.via)/∂\(t.node)" }.joined(separator: " + ")
+            let numeric = t.terms.map { "\(Self.factor(n($0.upstream)))·\(Self.factor(n($0.local)))" }.joined(separator: " + ")
+            lines.append("\(indent)\(d) = \(symbolic) = \(numeric)" + (t.terms.count == 1 && numeric == n(t.value) ? "" : " = \(n(t.value))"))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A negative factor in a product is parenthesised: `144·(-3)`.
+    private static func factor(_ text: String) -> String { text.hasPrefix("-") ? "(\(text))" : text }
+}

@@ -1,0 +1,149 @@
+/// Reverse mode worked out by hand, as the tutorial does it: the forward values, each edge's
+/// local partial derivative (as a formula and a number), and the total derivatives from the
+/// output back to the inputs, with the sum over paths where a node feeds several others.
+///
+/// The statements are the graph's named nodes (and its output); unnamed nodes in between are
+/// folded into the statement that uses them, so `e = 7c + d^2` is one statement with local
+/// partials ∂e/∂c = 7 and ∂e/∂d = 2d. Every formula is the op catalogue's own derivative rule,
+/// evaluated in ``Formula``.
+public struct Derivation: Sendable {
+    /// One named node and how it is computed from other named nodes.
+    public struct Statement: Sendable {
+        public var name: String
+        public var expression: Formula
+        public var value: Double
+    }
+    /// ∂`of`/∂`wrt` for one edge between statements.
+    public struct LocalPartial: Sendable {
+        public var of: String
+        public var wrt: String
+        public var formula: Formula
+        public var value: Double
+    }
+    /// d(output)/d(`node`) = Σ d(output)/d(via) · ∂via/∂node over the statements `via` that use `node`.
+    public struct TotalDerivative: Sendable {
+        public struct Term: Sendable {
+            public var via: String
+            public var upstream: Double
+            public var local: Double
+        }
+        public var node: String
+        public var terms: [Term]
+        public var value: Double
+    }
+
+    public var output: String
+    /// The inputs the output depends on, with their values.
+    public var inputs: [(name: String, value: Double)]
+    /// Statements in forward (topological) order.
+    public var statements: [Statement]
+    /// Local partials, statement by statement from the output back.
+    public var partials: [LocalPartial]
+    /// Total derivatives from the output back to the inputs.
+    public var totals: [TotalDerivative]
+
+    /// d(output)/d(name), for any statement or input.
+    public func total(_ name: String) -> Double? { totals.first { $0.node == name }?.value }
+}
+
+extension Graph {
+    /// The derivation of `output` at the given input values.
+    public func derivation(of output: Symbol, at feeds: [String: Double]) throws(ProgramError) -> Derivation {
+        let root = Int(output.id)
+        let live = liveNodes(for: [output.id])
+        for name in feeds.keys where inputNodes[name] == nil { throw .unknownInput(name, known: inputNames) }
+
+        // Forward values of every node the output needs.
+        var values = [Double](repeating: 0, count: root + 1)
+        for i in 0...root where live[i] {
+            switch ops[i] {
+            case .input:
+                guard let v = feeds[names[Int32(i)]!] else { throw .missingInput(names[Int32(i)]!) }
+                values[i] = v
+            case .constant: values[i] = constants[i]
+            default:
+                let op = ops[i]
+                values[i] = op.evaluate(values[Int(lhs[i])], values[Int(op.arity == 2 ? rhs[i] : lhs[i])], constants[i])
+            }
+        }
+
+        // Statements: named nodes and the output. Their operands are found by a walk that stops
+        // at other statements and inputs.
+        let outputName = names[output.id] ?? "y"
+        func label(_ i: Int) -> String? { i == root ? outputName : names[Int32(i)] }
+        let isBoundary = { (i: Int) in self.ops[i] == .input || label(i) != nil }
+
+        var derivation = Derivation(output: outputName, inputs: [], statements: [], partials: [], totals: [])
+        var localPartials: [Int: [(wrt: Int, formula: Formula, value: Double)]] = [:]
+        for i in 0...root where live[i] && isBoundary(i) {
+            if ops[i] == .input {
+                derivation.inputs.append((label(i)!, values[i]))
+                continue
+            }
+            let body = statementBody(i, isBoundary: isBoundary)
+            var formulas: [Int: Formula] = [:]
+            func formula(_ j: Int) -> Formula {
+                if let f = formulas[j] { return f }
+                return ops[j] == .constant ? .constant(constants[j]) : .variable(label(j)!)
+            }
+            for j in body {
+                let op = ops[j]
+                formulas[j] = Formula.apply(op, formula(Int(lhs[j])), formula(Int(op.arity == 2 ? rhs[j] : lhs[j])), constant: constants[j])
+            }
+            derivation.statements.append(.init(name: label(i)!, expression: formulas[i]!, value: values[i]))
+
+            // Reverse sweep inside the statement, once with formulas and once with numbers.
+            var symbolic: [Int: Formula] = [i: .constant(1)]
+            var numeric: [Int: Double] = [i: 1]
+            var operands: [Int] = []
+            for j in body.reversed() {
+                guard let seed = symbolic[j] else { continue }
+                let op = ops[j]
+                let a = Int(lhs[j]), b = Int(op.arity == 2 ? rhs[j] : lhs[j])
+                let (fa, fb) = op.pullback(formula(a), formula(b), output: formula(j), constant: constants[j], seed: seed)
+                let (na, nb) = op.pullback(values[a], values[b], output: values[j], constant: constants[j], seed: numeric[j]!)
+                for (k, f, n) in [(a, fa, na), (b, op.arity == 2 ? fb : nil, op.arity == 2 ? nb : nil)] {
+                    guard let f, let n, ops[k] != .constant else { continue }
+                    symbolic[k] = symbolic[k].map { $0 + f } ?? f
+                    numeric[k] = (numeric[k] ?? 0) + n
+                    if isBoundary(k), !operands.contains(k) { operands.append(k) }
+                }
+            }
+            localPartials[i] = operands.sorted().map { ($0, symbolic[$0]!, numeric[$0]!) }
+        }
+
+        // Total derivatives: from the output down, each statement passes its total on through
+        // its local partials.
+        var totals: [Int: Double] = [root: 1]
+        var terms: [Int: [(via: Int, term: Derivation.TotalDerivative.Term)]] = [:]
+        var inputTotals: [Derivation.TotalDerivative] = []
+        for i in stride(from: root, through: 0, by: -1) where live[i] && isBoundary(i) {
+            let total = totals[i] ?? 0
+            // Terms in forward order of the statements they pass through, as the tutorial writes them.
+            let sum = Derivation.TotalDerivative(node: label(i)!, terms: (terms[i] ?? []).sorted { $0.via < $1.via }.map(\.term), value: total)
+            if ops[i] == .input { inputTotals.insert(sum, at: 0) } else { derivation.totals.append(sum) }
+            for partial in localPartials[i] ?? [] {
+                derivation.partials.append(.init(of: label(i)!, wrt: label(partial.wrt)!, formula: partial.formula, value: partial.value))
+                totals[partial.wrt] = (totals[partial.wrt] ?? 0) + total * partial.value
+                terms[partial.wrt, default: []].append((i, .init(via: label(i)!, upstream: total, local: partial.value)))
+            }
+        }
+        derivation.totals += inputTotals
+        return derivation
+    }
+
+    /// The unnamed nodes that statement `i` is computed from, and `i` itself, in increasing
+    /// order. An explicit stack, not recursion.
+    private func statementBody(_ i: Int, isBoundary: (Int) -> Bool) -> [Int] {
+        var body: Set<Int> = [i]
+        var stack = [i]
+        while let j = stack.popLast() {
+            for k in [lhs[j], rhs[j]].prefix(ops[j].arity).map(Int.init)
+            where ops[k] != .constant && !isBoundary(k) && !body.contains(k) {
+                body.insert(k)
+                stack.append(k)
+            }
+        }
+        return body.sorted()
+    }
+}

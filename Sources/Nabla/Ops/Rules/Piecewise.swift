@@ -1,0 +1,73 @@
+// Piecewise functions. Their derivatives are written with ``Heaviside`` and ``Sign``, whose own
+// derivatives are zero, so second derivatives come out right (zero) away from the kinks. At a
+// kink Nabla picks the value PyTorch picks.
+
+/// max(x, 0).  d/dx = 1 for x > 0, else 0 (0 at x = 0, as in PyTorch and micrograd).
+public enum ReLU: PrimitiveRule {
+    public static let name = "relu"
+    public static let notation = Notation.function("relu")
+    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { x > 0 ? x : 0 }
+    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+        (seed * heaviside(x, atZero: 0), nil)
+    }
+}
+
+/// |x|.  d/dx = sign x (0 at x = 0, as in PyTorch).
+public enum Abs: PrimitiveRule {
+    public static let name = "abs"
+    public static let notation = Notation.function("abs")
+    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { Swift.abs(x) }
+    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+        (seed * sign(x), nil)
+    }
+}
+
+/// sign x ∈ {−1, 0, 1} (NaN stays NaN).  d/dx = 0.
+public enum Sign: PrimitiveRule {
+    public static let name = "sign"
+    public static let notation = Notation.function("sign")
+    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
+        x > 0 ? 1 : (x < 0 ? -1 : (x == 0 ? 0 : x))
+    }
+    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+        (nil, nil)
+    }
+}
+
+/// H(x): 1 for x > 0, 0 for x < 0, and the constant c at x = 0.  d/dx = 0.
+public enum Heaviside: PrimitiveRule {
+    public static let name = "step"
+    public static let notation = Notation.special
+    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
+        x > 0 ? 1 : (x < 0 ? 0 : (x == 0 ? c : x))
+    }
+    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+        (nil, nil)
+    }
+}
+
+/// min(x, y).  ∂/∂x = H(y − x), ∂/∂y = H(x − y), with each getting ½ at a tie (as in PyTorch's
+/// `torch.minimum`).
+public enum Minimum: PrimitiveRule {
+    public static let name = "min"
+    public static let notation = Notation.function("min")
+    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
+        x.isNaN || y.isNaN ? .nan : Swift.min(x, y)
+    }
+    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+        (seed * heaviside(y - x, atZero: 0.5), seed * heaviside(x - y, atZero: 0.5))
+    }
+}
+
+/// max(x, y).  ∂/∂x = H(x − y), ∂/∂y = H(y − x), with each getting ½ at a tie (as in PyTorch's
+/// `torch.maximum`).
+public enum Maximum: PrimitiveRule {
+    public static let name = "max"
+    public static let notation = Notation.function("max")
+    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
+        x.isNaN || y.isNaN ? .nan : Swift.max(x, y)
+    }
+    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+        (seed * heaviside(x - y, atZero: 0.5), seed * heaviside(y - x, atZero: 0.5))
+    }
+}

@@ -1,0 +1,128 @@
+/// A static computation graph (define, then run), as in TensorFlow 1 and JAX's traced programs.
+///
+/// Build it from named inputs and constants with the same operators and functions as ``Value``
+/// (the nodes are ``Symbol``s, which hold no numbers), add derivative nodes with
+/// ``gradients(of:wrt:)``, then ``compile(_:)`` the outputs you want into a ``Program`` and run
+/// it as many times as you like.
+///
+/// ```swift
+/// let graph = Graph()
+/// let a = graph.input("a"), o = graph.input("o")
+/// let g = tutorial(a, o)                          // any function generic over DifferentiableScalar
+/// let (dgda, dgdo) = graph.gradients(of: g, wrt: (a, o))
+/// let program = graph.compile([g, dgda, dgdo])
+/// try program.run(["a": 2, "o": 1])               // [47.0, -432.0, -1.0]
+/// ```
+///
+/// Nodes are stored in arrays in the order they were made, which is a topological order, so
+/// every pass over the graph is a loop: no recursion over depth. A graph is a reference type
+/// (symbols point into it); it is freed when the last symbol and program referring to it go.
+public final class Graph {
+    @usableFromInline var ops: [Primitive] = []
+    @usableFromInline var lhs: [Int32] = []
+    @usableFromInline var rhs: [Int32] = []
+    @usableFromInline var constants: [Double] = []
+    /// Names of nodes: inputs, and nodes named with ``Symbol/named(_:)``.
+    var names: [Int32: String] = [:]
+    /// Input names in the order they were declared, and their nodes.
+    public private(set) var inputNames: [String] = []
+    var inputNodes: [String: Int32] = [:]
+    /// Constant nodes by bit pattern, so each constant is stored once.
+    var constantNodes: [UInt64: Int32] = [:]
+    /// For ``capture(_:)``: the node of each dynamic leaf captured so far.
+    var capturedLeaves: [ObjectIdentifier: Int32] = [:]
+
+    public init() {}
+
+    /// The number of nodes.
+    public var count: Int { ops.count }
+
+    /// A named input. Asking twice for the same name gives the same node.
+    public func input(_ name: String) -> Symbol {
+        if let id = inputNodes[name] { return Symbol(graph: self, id: id) }
+        let id = Int32(ops.count)
+        ops.append(.input); lhs.append(-1); rhs.append(-1); constants.append(0)
+        names[id] = name
+        inputNames.append(name)
+        inputNodes[name] = id
+        return Symbol(graph: self, id: id)
+    }
+
+    /// Several named inputs at once.
+    public func inputs(_ names: String...) -> [Symbol] { names.map(input) }
+
+    /// A constant node.
+    public func constant(_ value: Double) -> Symbol {
+        if let id = constantNodes[value.bitPattern] { return Symbol(graph: self, id: id) }
+        let id = Int32(ops.count)
+        ops.append(.constant); lhs.append(-1); rhs.append(-1); constants.append(value)
+        constantNodes[value.bitPattern] = id
+        return Symbol(graph: self, id: id)
+    }
+
+    /// The node's operation, operands and constant.
+    public func node(_ symbol: Symbol) -> (primitive: Primitive, operands: [Symbol], constant: Double) {
+        let i = Int(symbol.id)
+        let operands = [lhs[i], rhs[i]].prefix(ops[i].arity).map { Symbol(graph: self, id: $0) }
+        return (ops[i], Array(operands), constants[i])
+    }
+
+    /// The name of a node, if it is an input or was named.
+    public func name(of symbol: Symbol) -> String? { names[symbol.id] }
+
+    /// Appends a node, applying only simplifications that are exact in IEEE arithmetic (so a
+    /// compiled program gives bit-for-bit what the dynamic engine gives): constant folding with
+    /// the primitive's own forward computation, and identities such as x·1 = x and −(−x) = x.
+    func append(_ op: Primitive, _ x: Int32, _ y: Int32, _ c: Double) -> Int32 {
+        let binary = op.arity == 2
+        let xConst = ops[Int(x)] == .constant ? constants[Int(x)] : nil
+        let yConst = binary && ops[Int(y)] == .constant ? constants[Int(y)] : nil
+        if let xc = xConst, !binary || yConst != nil {
+            return constant(op.evaluate(xc, yConst ?? xc, c)).id
+        }
+        switch op {
+        case .multiply where xConst == 1: return y
+        case .multiply where yConst == 1: return x
+        case .multiply where xConst != nil: return append(.multiplyConstant, y, -1, xConst!)
+        case .multiply where yConst != nil: return append(.multiplyConstant, x, -1, yConst!)
+        case .add where xConst != nil: return append(.addConstant, y, -1, xConst!)
+        case .add where yConst != nil: return append(.addConstant, x, -1, yConst!)
+        case .multiplyConstant where c == 1, .powerConstant where c == 1: return x
+        case .negate where ops[Int(x)] == .negate: return lhs[Int(x)]
+        default: break
+        }
+        let id = Int32(ops.count)
+        ops.append(op); lhs.append(x); rhs.append(binary ? y : -1); constants.append(c)
+        return id
+    }
+}
+
+/// A node of a static ``Graph``: a value that will exist when the graph runs.
+/// Combine symbols with the operators and functions of ``DifferentiableScalar``.
+public struct Symbol: Hashable {
+    public let graph: Graph
+    /// The node's index in its graph.
+    public let id: Int32
+
+    public static func == (lhs: Symbol, rhs: Symbol) -> Bool { lhs.graph === rhs.graph && lhs.id == rhs.id }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+
+    /// Names this node; explanations, exports and error messages use the name.
+    @discardableResult
+    public func named(_ name: String) -> Symbol {
+        graph.names[id] = name
+        return self
+    }
+
+    /// The node's name, if it has one.
+    public var name: String? { graph.names[id] }
+}
+
+extension Symbol: GraphScalar {
+    public static func apply(_ primitive: Primitive, _ x: Symbol, _ y: Symbol, constant c: Double) -> Symbol {
+        precondition(primitive.arity < 2 || x.graph === y.graph,
+                     "Nabla: \(primitive.name) combines symbols from two different graphs")
+        return Symbol(graph: x.graph, id: x.graph.append(primitive, x.id, y.id, c))
+    }
+    public func constant(_ c: Double) -> Symbol { graph.constant(c) }
+}

@@ -1,0 +1,153 @@
+/// A compiled static graph: the nodes needed for the requested outputs, in order, as a flat list
+/// of instructions over a register file. Compile once with ``Graph/compile(_:)``, run many times.
+///
+/// Compiling removes nodes the outputs do not need, merges identical nodes (common
+/// subexpressions), and preloads constants. Running checks its feeds and throws a
+/// ``ProgramError`` naming a missing or unknown input, or the node where a non-finite number
+/// first appeared.
+public struct Program: Sendable {
+    /// One step: `registers[target] = op(registers[x], registers[y], constant)`.
+    @usableFromInline
+    struct Instruction: Sendable {
+        @usableFromInline var op: Primitive
+        @usableFromInline var x: Int32
+        @usableFromInline var y: Int32
+        @usableFromInline var target: Int32
+        @usableFromInline var constant: Double
+    }
+
+    /// The inputs, in the order the positional ``run(_:into:)`` takes them: every input of the
+    /// graph, in declaration order.
+    public let inputNames: [String]
+    /// A label for each output: its node's name, or `output0`, `output1`, … .
+    public let outputNames: [String]
+    @usableFromInline let instructions: [Instruction]
+    /// Register count; registers 0..<inputCount hold the inputs, then the constants.
+    @usableFromInline let registerCount: Int
+    @usableFromInline let constantRegisters: [(register: Int32, value: Double)]
+    @usableFromInline let outputRegisters: [Int32]
+    /// A description of what each register holds, for error messages.
+    let registerLabels: [String]
+
+    /// The number of instructions a run executes.
+    public var instructionCount: Int { instructions.count }
+
+    init(inputNames: [String], outputNames: [String], instructions: [Instruction], registerCount: Int,
+         constantRegisters: [(register: Int32, value: Double)], outputRegisters: [Int32], registerLabels: [String]) {
+        self.inputNames = inputNames
+        self.outputNames = outputNames
+        self.instructions = instructions
+        self.registerCount = registerCount
+        self.constantRegisters = constantRegisters
+        self.outputRegisters = outputRegisters
+        self.registerLabels = registerLabels
+    }
+}
+
+// MARK: Running
+
+extension Program {
+    /// Runs the program with inputs given by name and returns the outputs in the order they were
+    /// requested. Every input must be given; a name the program does not know is an error.
+    public func run(_ feeds: [String: Double]) throws(ProgramError) -> [Double] {
+        for name in feeds.keys where !inputNames.contains(name) {
+            throw .unknownInput(name, known: inputNames)
+        }
+        var inputs = [Double]()
+        inputs.reserveCapacity(inputNames.count)
+        for name in inputNames {
+            guard let value = feeds[name] else { throw .missingInput(name) }
+            inputs.append(value)
+        }
+        var outputs = [Double]()
+        try run(inputs, into: &outputs)
+        return outputs
+    }
+
+    /// Runs the program with inputs in ``inputNames`` order, writing the outputs into `outputs`
+    /// (resized if needed). With `outputs` reused between calls, a run allocates nothing on the
+    /// heap for programs of up to a few thousand registers.
+    @inlinable
+    public func run(_ inputs: [Double], into outputs: inout [Double]) throws(ProgramError) {
+        guard inputs.count == inputNames.count else {
+            throw .wrongInputCount(expected: inputNames, got: inputs.count)
+        }
+        if outputs.count != outputRegisters.count {
+            outputs = [Double](repeating: 0, count: outputRegisters.count)
+        }
+        let finite = withUnsafeTemporaryAllocation(of: Double.self, capacity: registerCount) { registers in
+            execute(inputs, registers: registers, outputs: &outputs)
+        }
+        if !finite { throw diagnoseNonFinite(inputs) }
+    }
+
+    /// Executes every instruction; returns whether all outputs are finite.
+    @inlinable
+    func execute(_ inputs: [Double], registers: UnsafeMutableBufferPointer<Double>, outputs: inout [Double]) -> Bool {
+        let r = registers.baseAddress!
+        for i in inputs.indices { r[i] = inputs[i] }
+        for (register, value) in constantRegisters { r[Int(register)] = value }
+        instructions.withUnsafeBufferPointer { program in
+            for instruction in program {
+                r[Int(instruction.target)] = instruction.op.evaluate(
+                    r[Int(instruction.x)], r[Int(instruction.y)], instruction.constant)
+            }
+        }
+        var finite = true
+        for (k, register) in outputRegisters.enumerated() {
+            let value = r[Int(register)]
+            outputs[k] = value
+            finite = finite && value.isFinite
+        }
+        return finite
+    }
+
+    /// Runs again, this time watching every instruction, to name the first one whose result was
+    /// not finite although its operands were.
+    @usableFromInline
+    func diagnoseNonFinite(_ inputs: [Double]) -> ProgramError {
+        var registers = [Double](repeating: 0, count: registerCount)
+        for i in inputs.indices { registers[i] = inputs[i] }
+        for (register, value) in constantRegisters { registers[Int(register)] = value }
+        for (i, value) in inputs.enumerated() where !value.isFinite {
+            return .nonFinite(node: inputNames[i], value: value, operation: "input")
+        }
+        for instruction in instructions {
+            let x = registers[Int(instruction.x)], y = registers[Int(instruction.y)]
+            let result = instruction.op.evaluate(x, y, instruction.constant)
+            registers[Int(instruction.target)] = result
+            if !result.isFinite {
+                let operands = [instruction.x, instruction.y].prefix(instruction.op.arity)
+                    .map { "\(registerLabels[Int($0)]) = \(NumberFormat.shortest(registers[Int($0)]))" }
+                let operation = operands.isEmpty ? instruction.op.name : "\(instruction.op.name)(\(operands.joined(separator: ", ")))"
+                return .nonFinite(node: registerLabels[Int(instruction.target)], value: result, operation: operation)
+            }
+        }
+        return .nonFinite(node: outputNames.first ?? "output", value: .nan, operation: "unknown")
+    }
+}
+
+/// What can go wrong when a compiled ``Program`` runs.
+public enum ProgramError: Error, Equatable, CustomStringConvertible {
+    /// An input the program needs was not given.
+    case missingInput(String)
+    /// A feed names an input the program does not have.
+    case unknownInput(String, known: [String])
+    /// A positional run got the wrong number of inputs.
+    case wrongInputCount(expected: [String], got: Int)
+    /// A node produced ±∞ or NaN; `operation` shows the op and its operands.
+    case nonFinite(node: String, value: Double, operation: String)
+
+    public var description: String {
+        switch self {
+        case .missingInput(let name):
+            "missing input '\(name)'"
+        case .unknownInput(let name, let known):
+            "unknown input '\(name)' (the program's inputs are \(known.map { "'\($0)'" }.joined(separator: ", ")))"
+        case .wrongInputCount(let expected, let got):
+            "expected \(expected.count) inputs (\(expected.joined(separator: ", "))), got \(got)"
+        case .nonFinite(let node, let value, let operation):
+            "\(node) is \(NumberFormat.shortest(value)): \(operation) is not finite"
+        }
+    }
+}
