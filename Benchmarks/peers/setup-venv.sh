@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Creates the Python virtual environment used by Nabla's peer benchmarks and
+# installs micrograd (the only peer set up here; no torch/jax).
+#
+# The venv lives OUTSIDE the repository, at ${NABLA_PEER_VENV:-$HOME/.venvs/nabla-peers},
+# so that nothing it contains is ever tracked or carried with the working tree.
+#
+# Idempotent: running it again does nothing if the venv exists and micrograd
+# is already importable in it.
+#
+# Usage: Benchmarks/peers/setup-venv.sh            (uses python3 from PATH)
+#        PYTHON=python3.11 Benchmarks/peers/setup-venv.sh
+set -euo pipefail
+
+VENV="${NABLA_PEER_VENV:-$HOME/.venvs/nabla-peers}"
+PYTHON="${PYTHON:-python3}"
+MICROGRAD_VERSION="0.1.0"   # the version WORKLOADS.md's figures were measured with
+
+# 1. Create the venv unless a usable one is already there.
+if [[ ! -x "$VENV/bin/python" ]]; then
+    echo "setup-venv: creating $VENV" >&2
+    mkdir -p "$(dirname "$VENV")"
+    "$PYTHON" -m venv "$VENV"
+fi
+
+# 2. Install micrograd unless the pinned version is already installed.
+installed="$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("micrograd"))' 2>/dev/null || true)"
+if [[ "$installed" == "$MICROGRAD_VERSION" ]]; then
+    echo "setup-venv: micrograd $installed already installed in $VENV" >&2
+else
+    echo "setup-venv: installing micrograd==$MICROGRAD_VERSION into $VENV" >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "micrograd==$MICROGRAD_VERSION"
+fi
+
+# 3. Sanity check: the engine imports.
+"$VENV/bin/python" -c 'from micrograd.engine import Value; assert (Value(2.0) * 3).data == 6.0'
+echo "setup-venv: ok ($VENV/bin/python)" >&2
