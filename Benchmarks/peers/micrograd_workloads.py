@@ -31,6 +31,7 @@ import argparse
 import json
 import math
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -51,6 +52,7 @@ WARMUP_S = 0.1             # untimed warm-up before calibration
 
 def emit(record: dict) -> None:
     """Print one result record as a JSON line (flushed, so a parent process sees it at once)."""
+    record.setdefault("python", platform.python_version())  # interpreter speed matters here
     print(json.dumps(record), flush=True)
 
 

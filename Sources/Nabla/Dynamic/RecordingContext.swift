@@ -15,13 +15,62 @@ import Synchronization
 @usableFromInline
 final class RecordingContext {
     /// The tape new graphs are recorded on; cleared when that tape is freed or ended.
-    @usableFromInline unowned(unsafe) var current: Tape?
-    @usableFromInline var hasCurrent = false
+    // Exclusivity is not checked at run time: the context belongs to one thread.
+    @exclusivity(unchecked) @usableFromInline unowned(unsafe) var current: Tape?
+    @exclusivity(unchecked) @usableFromInline var hasCurrent = false
     /// Greater than zero inside ``withoutRecording(_:)``.
-    @usableFromInline var noGradDepth = 0
+    @exclusivity(unchecked) @usableFromInline var noGradDepth = 0
     /// Tapes of this thread that are still alive (for tests and diagnostics).
-    @usableFromInline var liveTapes = 0
-    var nextSerial: UInt64 = 1
+    @exclusivity(unchecked) @usableFromInline var liveTapes = 0
+    /// The node arrays of the last small tape freed, kept for the next tape.
+    @exclusivity(unchecked) var spareStorage: TapeStorage?
+    /// A gradient buffer kept between backward passes of small graphs.
+    @exclusivity(unchecked) @usableFromInline var scratch = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+
+    /// Tapes up to this many nodes have their memory recycled rather than freed.
+    @usableFromInline static let recycledCapacity = 1 << 14
+
+    func takeStorage() -> TapeStorage {
+        if let spare = spareStorage {
+            spareStorage = nil
+            return spare
+        }
+        return TapeStorage(capacity: 64)
+    }
+
+    func recycle(_ storage: TapeStorage) {
+        var storage = storage
+        if storage.capacity <= Self.recycledCapacity && spareStorage == nil {
+            storage.reset()
+            spareStorage = storage
+        } else {
+            storage.deallocate()
+        }
+    }
+
+    /// A zeroed buffer of `count` doubles: the scratch buffer when it is big enough, else a new
+    /// one. Return it with ``releaseBuffer(_:)``.
+    @inlinable
+    func zeroedBuffer(count: Int) -> UnsafeMutableBufferPointer<Double> {
+        if count <= scratch.count {
+            let buffer = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
+            buffer.update(repeating: 0)
+            return buffer
+        }
+        if count <= Self.recycledCapacity {
+            scratch.deallocate()
+            scratch = .allocate(capacity: Self.recycledCapacity)
+            return zeroedBuffer(count: count)
+        }
+        let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+        buffer.initialize(repeating: 0)
+        return buffer
+    }
+
+    @inlinable
+    func releaseBuffer(_ buffer: UnsafeMutableBufferPointer<Double>) {
+        if buffer.baseAddress != scratch.baseAddress { buffer.deallocate() }
+    }
 
     /// The current tape, created if there is none.
     @inlinable

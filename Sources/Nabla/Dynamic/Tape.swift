@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The recording behind dynamic ``Value``s: nodes in contiguous arrays, addressed by index.
 ///
 /// A node is an op code, up to two operand indices, a constant and its value. Operands always
@@ -6,50 +12,64 @@
 /// depth. There are no closures and no object per node, so there is nothing to form a retain
 /// cycle, and freeing a graph of ten million nodes is freeing five arrays.
 ///
-/// The arrays live behind a `let` pointer (``TapeStorage``), so the hot loops read and write them
-/// without Swift's run-time exclusivity checks.
+/// The arrays are raw buffers in ``TapeStorage``, read and written without Swift's run-time
+/// exclusivity checks; small ones are recycled by the thread's ``RecordingContext``, so a small
+/// graph built per step allocates nothing but its tape object.
 ///
 /// Lifetime: every ``Value`` computed on the tape holds it strongly; the tape is freed when the
 /// last of them goes. Leaves (values made with `requiresGrad: true`) live outside any tape, in
 /// ``Leaf`` objects, so parameters outlive the per-step graphs of a training loop.
+/// What a ``Value`` refers to: its ``Tape`` or its ``Leaf``.
 @usableFromInline
-final class Tape {
-    @usableFromInline let storage: UnsafeMutablePointer<TapeStorage>
+class ValueOwner {
+    @usableFromInline init() {}
+}
+
+@usableFromInline
+final class Tape: ValueOwner {
+    /// The nodes. Exclusivity is not checked at run time: a tape is confined to one thread, and
+    /// no method holds an access across a call that could reenter.
+    @exclusivity(unchecked) @usableFromInline var storage: TapeStorage
     /// A number no other tape of this process has, so leaves can cache their index on it.
     @usableFromInline let serial: UInt64
     /// The per-thread context this tape was created in.
     @usableFromInline let context: RecordingContext
-    /// Leaves recorded on this tape and their node indices, for writing gradients back.
-    @usableFromInline var leaves: [(index: Int32, leaf: Leaf)] = []
     /// Names given with ``Value/named(_:)``.
-    @usableFromInline var names: [Int32: String] = [:]
+    @exclusivity(unchecked) @usableFromInline var names: [Int32: String] = [:]
 
     init(context: RecordingContext, serial: UInt64) {
         self.context = context
         self.serial = serial
-        storage = .allocate(capacity: 1)
-        storage.initialize(to: TapeStorage(capacity: 64))
+        storage = context.takeStorage()
         context.liveTapes += 1
     }
 
-    deinit {
-        storage.pointee.deallocate()
-        storage.deinitialize(count: 1)
-        storage.deallocate()
-        context.liveTapes -= 1
-        context.tapeWasFreed(self)
+    /// Records a node whose first operand (`x`) is on this tape and whose second is on this
+    /// tape, a leaf or a constant.
+    @inlinable
+    func record(_ primitive: Primitive, _ x: Int32, _ y: Value, _ c: Double, _ result: Double) -> Value {
+        if context.noGradDepth > 0 { return Value(constant: result) }
+        let j: Int32 = primitive.arity == 2 ? y.index(on: self) : -1
+        let index = storage.append(primitive, x, j, c, result)
+        return Value(primal: result, on: self, index: index)
     }
 
-    @inlinable var count: Int { storage.pointee.count }
+    deinit {
+        context.liveTapes -= 1
+        context.tapeWasFreed(self)
+        context.recycle(storage)
+    }
+
+    @inlinable var count: Int { storage.count }
 
     /// The node index of `leaf` on this tape, recording it as an input node the first time.
     @inlinable
     func index(of leaf: Leaf) -> Int32 {
         if leaf.tapeSerial == serial { return leaf.tapeIndex }
-        let index = storage.pointee.append(.input, -1, -1, 0, leaf.data)
+        let index = storage.append(.input, -1, -1, 0, leaf.data)
         leaf.tapeSerial = serial
         leaf.tapeIndex = index
-        leaves.append((index, leaf))
+        storage.leaves.append((index, leaf))
         return index
     }
 }
@@ -64,18 +84,29 @@ struct TapeStorage {
     @usableFromInline var rhs: UnsafeMutablePointer<Int32>
     @usableFromInline var constants: UnsafeMutablePointer<Double>
     @usableFromInline var values: UnsafeMutablePointer<Double>
+    /// Leaves recorded on the tape and their node indices, for writing gradients back.
+    @usableFromInline var leaves: [(index: Int32, leaf: Leaf)] = []
 
     init(capacity: Int) {
         self.capacity = capacity
-        ops = .allocate(capacity: capacity)
-        lhs = .allocate(capacity: capacity)
-        rhs = .allocate(capacity: capacity)
-        constants = .allocate(capacity: capacity)
-        values = .allocate(capacity: capacity)
+        func allocate<T>(_: T.Type) -> UnsafeMutablePointer<T> {
+            malloc(capacity * MemoryLayout<T>.stride)!.bindMemory(to: T.self, capacity: capacity)
+        }
+        ops = allocate(Primitive.self)
+        lhs = allocate(Int32.self)
+        rhs = allocate(Int32.self)
+        constants = allocate(Double.self)
+        values = allocate(Double.self)
+    }
+
+    /// Forgets every node, keeping the memory.
+    mutating func reset() {
+        count = 0
+        leaves.removeAll(keepingCapacity: true)
     }
 
     func deallocate() {
-        ops.deallocate(); lhs.deallocate(); rhs.deallocate(); constants.deallocate(); values.deallocate()
+        free(ops); free(lhs); free(rhs); free(constants); free(values)
     }
 
     /// Appends a node and returns its index. Indices are `Int32`: a tape holds up to 2³¹ − 1 nodes.
@@ -88,17 +119,19 @@ struct TapeStorage {
         return Int32(truncatingIfNeeded: i)
     }
 
+    /// Doubles the capacity. `realloc` lets large buffers grow in place or be remapped by the
+    /// kernel instead of copied.
     @usableFromInline
     mutating func grow() {
         precondition(capacity < Int(Int32.max), "Nabla: a tape holds at most \(Int32.max) nodes")
         let newCapacity = Swift.min(capacity * 2, Int(Int32.max))
-        func moved<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
-            let new = UnsafeMutablePointer<T>.allocate(capacity: newCapacity)
-            new.moveInitialize(from: old, count: count)
-            old.deallocate()
-            return new
+        func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+            guard let raw = realloc(old, newCapacity * MemoryLayout<T>.stride) else {
+                fatalError("Nabla: out of memory growing a tape to \(newCapacity) nodes")
+            }
+            return raw.bindMemory(to: T.self, capacity: newCapacity)
         }
-        ops = moved(ops); lhs = moved(lhs); rhs = moved(rhs); constants = moved(constants); values = moved(values)
+        ops = grown(ops); lhs = grown(lhs); rhs = grown(rhs); constants = grown(constants); values = grown(values)
         capacity = newCapacity
     }
 }
@@ -106,16 +139,19 @@ struct TapeStorage {
 /// A value that requires gradients and lives outside any tape: a parameter or an input.
 /// It keeps its own value and accumulated gradient across graphs.
 @usableFromInline
-final class Leaf {
-    @usableFromInline var data: Double
-    @usableFromInline var grad: Double = 0
+final class Leaf: ValueOwner {
+    // Exclusivity is not checked at run time: these are plain numbers, read and written by
+    // single statements, on the thread that owns the graph.
+    @exclusivity(unchecked) @usableFromInline var data: Double
+    @exclusivity(unchecked) @usableFromInline var grad: Double = 0
     @usableFromInline var name: String?
     /// The tape this leaf was last recorded on (its serial) and its index there.
-    @usableFromInline var tapeSerial: UInt64 = 0
-    @usableFromInline var tapeIndex: Int32 = -1
+    @exclusivity(unchecked) @usableFromInline var tapeSerial: UInt64 = 0
+    @exclusivity(unchecked) @usableFromInline var tapeIndex: Int32 = -1
 
     init(_ data: Double, name: String?) {
         self.data = data
         self.name = name
+        super.init()
     }
 }

@@ -3,28 +3,30 @@
 
 extension Tape {
     /// The gradient of node `root` with respect to every node at or below it, seeded with
-    /// d(root)/d(root) = `seed`. The caller deallocates the returned buffer.
+    /// d(root)/d(root) = `seed`. The caller returns the buffer with
+    /// `context.releaseBuffer(_:)`.
     @inlinable
     func gradients(from root: Int32, seed: Double) -> UnsafeMutableBufferPointer<Double> {
         let n = Int(root) + 1
-        let grads = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
-        grads.initialize(repeating: 0)
+        let grads = context.zeroedBuffer(count: n)
         grads[Int(root)] = seed
-        let s = storage.pointee
+        // Raw pointers, read once: no copies of the storage, no exclusivity checks in the loop.
+        let ops = storage.ops, lhs = storage.lhs, rhs = storage.rhs
+        let constants = storage.constants, values = storage.values
         var i = Int(root)
         while i >= 0 {
             let g = grads[i]
-            let op = s.ops[i]
+            let op = ops[i]
             // A zero gradient contributes nothing, so dead branches cost one comparison.
             if g != 0 && op.arity > 0 {
-                let a = Int(s.lhs[i])
+                let a = Int(lhs[i])
                 if op.arity == 2 {
-                    let b = Int(s.rhs[i])
-                    let (ga, gb) = op.pullback(s.values[a], s.values[b], output: s.values[i], constant: s.constants[i], seed: g)
+                    let b = Int(rhs[i])
+                    let (ga, gb) = op.pullback(values[a], values[b], output: values[i], constant: constants[i], seed: g)
                     if let ga { grads[a] += ga }
                     if let gb { grads[b] += gb }
                 } else {
-                    let (ga, _) = op.pullback(s.values[a], s.values[a], output: s.values[i], constant: s.constants[i], seed: g)
+                    let (ga, _) = op.pullback(values[a], values[a], output: values[i], constant: constants[i], seed: g)
                     if let ga { grads[a] += ga }
                 }
             }
@@ -43,12 +45,12 @@ extension Tape {
             guard let g = adjoints[i] else { continue }
             // Read through the pointer each time: recording the gradient graph appends to this
             // tape and may move its arrays.
-            let op = storage.pointee.ops[i]
+            let op = storage.ops[i]
             guard op.arity > 0 else { continue }
-            let a = storage.pointee.lhs[i]
-            let b = op.arity == 2 ? storage.pointee.rhs[i] : a
+            let a = storage.lhs[i]
+            let b = op.arity == 2 ? storage.rhs[i] : a
             let x = node(a), y = node(b), out = node(Int32(i))
-            let (ga, gb) = op.pullback(x, y, output: out, constant: storage.pointee.constants[i], seed: g)
+            let (ga, gb) = op.pullback(x, y, output: out, constant: storage.constants[i], seed: g)
             if let ga { adjoints[Int(a)] = adjoints[Int(a)].map { $0 + ga } ?? ga }
             if op.arity == 2, let gb { adjoints[Int(b)] = adjoints[Int(b)].map { $0 + gb } ?? gb }
         }
@@ -57,12 +59,12 @@ extension Tape {
 
     /// The computed value at node `index`.
     func node(_ index: Int32) -> Value {
-        Value(primal: storage.pointee.values[Int(index)], tape: self, index: index, leaf: nil)
+        Value(primal: storage.values[Int(index)], tape: self, index: index, leaf: nil)
     }
 
     /// Adds the gradients of this tape's leaves into their `grad`.
     func accumulateIntoLeaves(_ grads: UnsafeMutableBufferPointer<Double>) {
-        for (index, leaf) in leaves where Int(index) < grads.count {
+        for (index, leaf) in storage.leaves where Int(index) < grads.count {
             leaf.grad += grads[Int(index)]
         }
     }
@@ -86,7 +88,7 @@ extension Value {
         }
         let grads = tape.gradients(from: index, seed: seed)
         tape.accumulateIntoLeaves(grads)
-        grads.deallocate()
+        tape.context.releaseBuffer(grads)
         if tape.context.hasCurrent && tape.context.current === tape { tape.context.end() }
     }
 
@@ -95,7 +97,7 @@ extension Value {
     public func gradients(wrt values: [Value]) -> [Double] {
         guard let tape else { return values.map { $0.leaf != nil && $0.leaf === leaf ? 1 : 0 } }
         let grads = tape.gradients(from: index, seed: 1)
-        defer { grads.deallocate() }
+        defer { tape.context.releaseBuffer(grads) }
         return values.map { v in
             guard let i = v.index(in: tape), Int(i) < grads.count else { return 0 }
             return grads[Int(i)]

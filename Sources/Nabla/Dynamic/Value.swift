@@ -20,17 +20,43 @@
 public struct Value {
     /// The value at the time it was computed (for leaves, see ``data``).
     @usableFromInline let primal: Double
-    @usableFromInline let tape: Tape?
-    @usableFromInline let leaf: Leaf?
-    /// The node index on `tape`; meaningful only when `tape` is not nil.
+    /// The node index on the tape for a computed value; −1 for a leaf or a constant.
     @usableFromInline let index: Int32
+    /// The tape (for a computed value), the leaf (for a leaf), or nil (for a constant). One
+    /// reference, not two, because copying a value costs a retain per reference.
+    @usableFromInline let owner: ValueOwner?
 
     @inlinable
     init(primal: Double, tape: Tape?, index: Int32, leaf: Leaf?) {
         self.primal = primal
-        self.tape = tape
         self.index = index
-        self.leaf = leaf
+        self.owner = tape ?? leaf
+    }
+
+    @inlinable
+    init(primal: Double, on tape: Tape, index: Int32) {
+        self.primal = primal
+        self.index = index
+        self.owner = tape
+    }
+
+    @inlinable
+    init(constant: Double) {
+        primal = constant
+        index = -1
+        owner = nil
+    }
+
+    /// The tape this value was computed on, if it was.
+    @inlinable var tape: Tape? {
+        guard index >= 0, let owner else { return nil }
+        return unsafeDowncast(owner, to: Tape.self)
+    }
+
+    /// The leaf behind this value, if it is one.
+    @inlinable var leaf: Leaf? {
+        guard index < 0, let owner else { return nil }
+        return unsafeDowncast(owner, to: Leaf.self)
     }
 
     /// A constant, or with `requiresGrad: true` a leaf whose gradient `backward()` fills.
@@ -102,11 +128,21 @@ extension Value: CustomStringConvertible {
 }
 
 extension Value: GraphScalar {
-    /// Records `primitive` on the operands' tape and returns the computed value.
-    @inlinable
+    /// Computes `primitive` and records it on the operands' tape.
+    @inlinable @inline(__always)
     public static func apply(_ primitive: Primitive, _ x: Value, _ y: Value, constant c: Double) -> Value {
-        let binary = primitive.arity == 2
         let result = primitive.evaluate(x.data, y.data, c)
+        // The common case: an operand computed on a tape, the other on the same tape or a
+        // constant. Everything else (leaves, two tapes, no recording) takes the slow path.
+        if x.index >= 0, let xOwner = x.owner, primitive.arity == 1 || y.owner == nil || y.owner === xOwner {
+            return unsafeDowncast(xOwner, to: Tape.self).record(primitive, x.index, y, c, result)
+        }
+        return recordSlowly(primitive, x, y, c, result)
+    }
+
+    @usableFromInline
+    static func recordSlowly(_ primitive: Primitive, _ x: Value, _ y: Value, _ c: Double, _ result: Double) -> Value {
+        let binary = primitive.arity == 2
         // Find the tape: an operand's, or the thread's current one when only leaves take part.
         let tape: Tape
         if let t = x.tape {
@@ -116,27 +152,27 @@ extension Value: GraphScalar {
             tape = u
         } else if x.leaf != nil || (binary && y.leaf != nil) {
             let context = RecordingContext.forThisThread
-            if context.noGradDepth > 0 { return Value(primal: result, tape: nil, index: -1, leaf: nil) }
+            if context.noGradDepth > 0 { return Value(constant: result) }
             tape = context.currentTape()
         } else {
-            return Value(primal: result, tape: nil, index: -1, leaf: nil)
+            return Value(constant: result)
         }
-        if tape.context.noGradDepth > 0 { return Value(primal: result, tape: nil, index: -1, leaf: nil) }
+        if tape.context.noGradDepth > 0 { return Value(constant: result) }
         let i = x.index(on: tape)
         let j = binary ? y.index(on: tape) : -1
-        let index = tape.storage.pointee.append(primitive, i, j, c, result)
-        return Value(primal: result, tape: tape, index: index, leaf: nil)
+        let index = tape.storage.append(primitive, i, j, c, result)
+        return Value(primal: result, on: tape, index: index)
     }
 
     @inlinable
-    public func constant(_ c: Double) -> Value { Value(primal: c, tape: nil, index: -1, leaf: nil) }
+    public func constant(_ c: Double) -> Value { Value(constant: c) }
 
     /// This value's node index on `tape`, recording a leaf or a constant there if needed.
     @inlinable @inline(__always)
     func index(on tape: Tape) -> Int32 {
         if self.tape != nil { return index }
         if let leaf { return tape.index(of: leaf) }
-        return tape.storage.pointee.append(.constant, -1, -1, primal, primal)
+        return tape.storage.append(.constant, -1, -1, primal, primal)
     }
 
     @usableFromInline

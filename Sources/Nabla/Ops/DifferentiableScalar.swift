@@ -35,40 +35,40 @@ extension DifferentiableScalar {
 
     // MARK: Arithmetic between two values
 
-    @inlinable public static func + (x: Self, y: Self) -> Self { apply(.add, x, y, constant: 0) }
-    @inlinable public static func - (x: Self, y: Self) -> Self { apply(.subtract, x, y, constant: 0) }
-    @inlinable public static func * (x: Self, y: Self) -> Self { apply(.multiply, x, y, constant: 0) }
-    @inlinable public static func / (x: Self, y: Self) -> Self { apply(.divide, x, y, constant: 0) }
-    @inlinable public static prefix func - (x: Self) -> Self { apply(.negate, x) }
+    @inlinable @inline(__always) public static func + (x: Self, y: Self) -> Self { apply(.add, x, y, constant: 0) }
+    @inlinable @inline(__always) public static func - (x: Self, y: Self) -> Self { apply(.subtract, x, y, constant: 0) }
+    @inlinable @inline(__always) public static func * (x: Self, y: Self) -> Self { apply(.multiply, x, y, constant: 0) }
+    @inlinable @inline(__always) public static func / (x: Self, y: Self) -> Self { apply(.divide, x, y, constant: 0) }
+    @inlinable @inline(__always) public static prefix func - (x: Self) -> Self { apply(.negate, x) }
 
     // MARK: Arithmetic with a constant on either side
 
     /// `x + c`, one node.
-    @inlinable public static func + (x: Self, c: Double) -> Self { apply(.addConstant, x, constant: c) }
+    @inlinable @inline(__always) public static func + (x: Self, c: Double) -> Self { apply(.addConstant, x, constant: c) }
     /// `c + x`, one node (addition is commutative in IEEE arithmetic).
-    @inlinable public static func + (c: Double, x: Self) -> Self { apply(.addConstant, x, constant: c) }
+    @inlinable @inline(__always) public static func + (c: Double, x: Self) -> Self { apply(.addConstant, x, constant: c) }
     /// `x - c`, computed as `x + (-c)`, which IEEE arithmetic defines to be the same number.
-    @inlinable public static func - (x: Self, c: Double) -> Self { apply(.addConstant, x, constant: -c) }
+    @inlinable @inline(__always) public static func - (x: Self, c: Double) -> Self { apply(.addConstant, x, constant: -c) }
     /// `c - x`, computed as `(-x) + c`, which is exactly `c - x` in IEEE arithmetic.
-    @inlinable public static func - (c: Double, x: Self) -> Self { apply(.addConstant, apply(.negate, x), constant: c) }
+    @inlinable @inline(__always) public static func - (c: Double, x: Self) -> Self { apply(.addConstant, apply(.negate, x), constant: c) }
     /// `x · c`, one node.
-    @inlinable public static func * (x: Self, c: Double) -> Self { apply(.multiplyConstant, x, constant: c) }
+    @inlinable @inline(__always) public static func * (x: Self, c: Double) -> Self { apply(.multiplyConstant, x, constant: c) }
     /// `c · x`, one node.
-    @inlinable public static func * (c: Double, x: Self) -> Self { apply(.multiplyConstant, x, constant: c) }
+    @inlinable @inline(__always) public static func * (c: Double, x: Self) -> Self { apply(.multiplyConstant, x, constant: c) }
     /// `x / c`: a true division by a constant node (not a multiplication by `1/c`, which rounds
     /// differently).
-    @inlinable public static func / (x: Self, c: Double) -> Self { apply(.divide, x, x.constant(c), constant: 0) }
+    @inlinable @inline(__always) public static func / (x: Self, c: Double) -> Self { apply(.divide, x, x.constant(c), constant: 0) }
     /// `c / x`.
-    @inlinable public static func / (c: Double, x: Self) -> Self { apply(.divide, x.constant(c), x, constant: 0) }
+    @inlinable @inline(__always) public static func / (c: Double, x: Self) -> Self { apply(.divide, x.constant(c), x, constant: 0) }
 
-    @inlinable public static func += (x: inout Self, y: Self) { x = x + y }
-    @inlinable public static func -= (x: inout Self, y: Self) { x = x - y }
-    @inlinable public static func *= (x: inout Self, y: Self) { x = x * y }
-    @inlinable public static func /= (x: inout Self, y: Self) { x = x / y }
-    @inlinable public static func += (x: inout Self, c: Double) { x = x + c }
-    @inlinable public static func -= (x: inout Self, c: Double) { x = x - c }
-    @inlinable public static func *= (x: inout Self, c: Double) { x = x * c }
-    @inlinable public static func /= (x: inout Self, c: Double) { x = x / c }
+    @inlinable @inline(__always) public static func += (x: inout Self, y: Self) { x = x + y }
+    @inlinable @inline(__always) public static func -= (x: inout Self, y: Self) { x = x - y }
+    @inlinable @inline(__always) public static func *= (x: inout Self, y: Self) { x = x * y }
+    @inlinable @inline(__always) public static func /= (x: inout Self, y: Self) { x = x / y }
+    @inlinable @inline(__always) public static func += (x: inout Self, c: Double) { x = x + c }
+    @inlinable @inline(__always) public static func -= (x: inout Self, c: Double) { x = x - c }
+    @inlinable @inline(__always) public static func *= (x: inout Self, c: Double) { x = x * c }
+    @inlinable @inline(__always) public static func /= (x: inout Self, c: Double) { x = x / c }
 }
 
 // MARK: Functions
@@ -76,32 +76,32 @@ extension DifferentiableScalar {
 // functions are chosen first, as they are more specific.
 
 /// `x^n` for a constant exponent `n`. Its derivative `n·x^(n−1)` is defined for negative `x`.
-@inlinable public func pow<T: DifferentiableScalar>(_ x: T, _ n: Double) -> T { T.apply(.powerConstant, x, constant: n) }
+@inlinable @inline(__always) public func pow<T: DifferentiableScalar>(_ x: T, _ n: Double) -> T { T.apply(.powerConstant, x, constant: n) }
 /// `x^y` for a value exponent. ∂/∂y = x^y · log x is undefined for x ≤ 0.
-@inlinable public func pow<T: DifferentiableScalar>(_ x: T, _ y: T) -> T { T.apply(.power, x, y, constant: 0) }
+@inlinable @inline(__always) public func pow<T: DifferentiableScalar>(_ x: T, _ y: T) -> T { T.apply(.power, x, y, constant: 0) }
 /// `c^y` for a constant base.
-@inlinable public func pow<T: DifferentiableScalar>(_ c: Double, _ y: T) -> T { T.apply(.power, y.constant(c), y, constant: 0) }
-@inlinable public func exp<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.exp, x) }
-@inlinable public func log<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.log, x) }
-@inlinable public func sqrt<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sqrt, x) }
-@inlinable public func sin<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sin, x) }
-@inlinable public func cos<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.cos, x) }
-@inlinable public func tanh<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.tanh, x) }
-@inlinable public func sigmoid<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sigmoid, x) }
-@inlinable public func relu<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.relu, x) }
-@inlinable public func abs<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.abs, x) }
+@inlinable @inline(__always) public func pow<T: DifferentiableScalar>(_ c: Double, _ y: T) -> T { T.apply(.power, y.constant(c), y, constant: 0) }
+@inlinable @inline(__always) public func exp<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.exp, x) }
+@inlinable @inline(__always) public func log<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.log, x) }
+@inlinable @inline(__always) public func sqrt<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sqrt, x) }
+@inlinable @inline(__always) public func sin<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sin, x) }
+@inlinable @inline(__always) public func cos<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.cos, x) }
+@inlinable @inline(__always) public func tanh<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.tanh, x) }
+@inlinable @inline(__always) public func sigmoid<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sigmoid, x) }
+@inlinable @inline(__always) public func relu<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.relu, x) }
+@inlinable @inline(__always) public func abs<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.abs, x) }
 /// sign(x) ∈ {−1, 0, 1}; its derivative is zero.
-@inlinable public func sign<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sign, x) }
+@inlinable @inline(__always) public func sign<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sign, x) }
 /// The step function: 1 for x > 0, 0 for x < 0, and `atZero` at 0; its derivative is zero.
-@inlinable public func heaviside<T: DifferentiableScalar>(_ x: T, atZero: Double) -> T { T.apply(.heaviside, x, constant: atZero) }
+@inlinable @inline(__always) public func heaviside<T: DifferentiableScalar>(_ x: T, atZero: Double) -> T { T.apply(.heaviside, x, constant: atZero) }
 /// The smaller of two values; at a tie each receives half the gradient, as in PyTorch.
-@inlinable public func min<T: GraphScalar>(_ x: T, _ y: T) -> T { T.apply(.minimum, x, y, constant: 0) }
+@inlinable @inline(__always) public func min<T: GraphScalar>(_ x: T, _ y: T) -> T { T.apply(.minimum, x, y, constant: 0) }
 /// The larger of two values; at a tie each receives half the gradient, as in PyTorch.
-@inlinable public func max<T: GraphScalar>(_ x: T, _ y: T) -> T { T.apply(.maximum, x, y, constant: 0) }
-@inlinable public func min<T: GraphScalar>(_ x: T, _ c: Double) -> T { min(x, x.constant(c)) }
-@inlinable public func max<T: GraphScalar>(_ x: T, _ c: Double) -> T { max(x, x.constant(c)) }
-@inlinable public func min<T: GraphScalar>(_ c: Double, _ x: T) -> T { min(x.constant(c), x) }
-@inlinable public func max<T: GraphScalar>(_ c: Double, _ x: T) -> T { max(x.constant(c), x) }
+@inlinable @inline(__always) public func max<T: GraphScalar>(_ x: T, _ y: T) -> T { T.apply(.maximum, x, y, constant: 0) }
+@inlinable @inline(__always) public func min<T: GraphScalar>(_ x: T, _ c: Double) -> T { min(x, x.constant(c)) }
+@inlinable @inline(__always) public func max<T: GraphScalar>(_ x: T, _ c: Double) -> T { max(x, x.constant(c)) }
+@inlinable @inline(__always) public func min<T: GraphScalar>(_ c: Double, _ x: T) -> T { min(x.constant(c), x) }
+@inlinable @inline(__always) public func max<T: GraphScalar>(_ c: Double, _ x: T) -> T { max(x.constant(c), x) }
 
 /// The algebras that build something (``Value``, ``Symbol``, ``Formula``): every conformer but
 /// `Double`. `min` and `max` are offered on these only, so that `min(1.0, 2.0)` keeps meaning the

@@ -12,7 +12,7 @@ extension Graph {
         if let leaf = value.leaf { return Symbol(graph: self, id: node(for: leaf)) }
         guard let tape = value.tape else { return constant(value.primal) }
         let root = Int(value.index)
-        let s = tape.storage.pointee
+        let s = tape.storage
         var reachable = [Bool](repeating: false, count: root + 1)
         reachable[root] = true
         for i in stride(from: root, through: 0, by: -1) where reachable[i] {
@@ -21,7 +21,7 @@ extension Graph {
             if arity == 2 { reachable[Int(s.rhs[i])] = true }
         }
         var leafAt: [Int32: Leaf] = [:]
-        for (index, leaf) in tape.leaves where Int(index) <= root { leafAt[index] = leaf }
+        for (index, leaf) in tape.storage.leaves where Int(index) <= root { leafAt[index] = leaf }
 
         var nodeOf = [Int32](repeating: -1, count: root + 1)
         for i in 0...root where reachable[i] {

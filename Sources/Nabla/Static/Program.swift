@@ -26,21 +26,26 @@ public struct Program: Sendable {
     @usableFromInline let registerCount: Int
     @usableFromInline let constantRegisters: [(register: Int32, value: Double)]
     @usableFromInline let outputRegisters: [Int32]
-    /// A description of what each register holds, for error messages.
-    let registerLabels: [String]
+    /// The first register an instruction writes; instruction k writes register
+    /// `firstInstructionRegister + k`.
+    let firstInstructionRegister: Int32
+    /// Names of the registers holding inputs and named nodes, for error messages.
+    let registerNames: [Int32: String]
 
     /// The number of instructions a run executes.
     public var instructionCount: Int { instructions.count }
 
     init(inputNames: [String], outputNames: [String], instructions: [Instruction], registerCount: Int,
-         constantRegisters: [(register: Int32, value: Double)], outputRegisters: [Int32], registerLabels: [String]) {
+         constantRegisters: [(register: Int32, value: Double)], firstInstructionRegister: Int32,
+         outputRegisters: [Int32], registerNames: [Int32: String]) {
         self.inputNames = inputNames
         self.outputNames = outputNames
         self.instructions = instructions
         self.registerCount = registerCount
         self.constantRegisters = constantRegisters
         self.outputRegisters = outputRegisters
-        self.registerLabels = registerLabels
+        self.firstInstructionRegister = firstInstructionRegister
+        self.registerNames = registerNames
     }
 }
 
@@ -118,12 +123,31 @@ extension Program {
             registers[Int(instruction.target)] = result
             if !result.isFinite {
                 let operands = [instruction.x, instruction.y].prefix(instruction.op.arity)
-                    .map { "\(registerLabels[Int($0)]) = \(NumberFormat.shortest(registers[Int($0)]))" }
+                    .map { "\(label($0)) = \(NumberFormat.shortest(registers[Int($0)]))" }
                 let operation = operands.isEmpty ? instruction.op.name : "\(instruction.op.name)(\(operands.joined(separator: ", ")))"
-                return .nonFinite(node: registerLabels[Int(instruction.target)], value: result, operation: operation)
+                return .nonFinite(node: label(instruction.target), value: result, operation: operation)
             }
         }
         return .nonFinite(node: outputNames.first ?? "output", value: .nan, operation: "unknown")
+    }
+}
+
+extension Program {
+    /// What a register holds, for people: its name, its constant, or its op applied to its
+    /// operands' names (`tanh(x)`, `mul(b, …)`), one level deep.
+    func label(_ register: Int32, depth: Int = 0) -> String {
+        if let name = registerNames[register] { return name }
+        if register < firstInstructionRegister {
+            let value = constantRegisters.first { $0.register == register }?.value ?? .nan
+            return NumberFormat.shortest(value)
+        }
+        if depth > 0 { return "…" }
+        let instruction = instructions[Int(register - firstInstructionRegister)]
+        var operands = [instruction.x, instruction.y].prefix(instruction.op.arity).map { label($0, depth: depth + 1) }
+        if [.addConstant, .multiplyConstant, .powerConstant, .heaviside].contains(instruction.op) {
+            operands.append(NumberFormat.shortest(instruction.constant))
+        }
+        return "\(instruction.op.name)(\(operands.joined(separator: ", ")))"
     }
 }
 

@@ -1,0 +1,523 @@
+#!/usr/bin/env python3
+"""Compare Nabla's benchmarks with the micrograd peer (WORKLOADS.md W1, W2).
+
+Plain python3 (3.11), standard library only. From the repository root:
+
+    python3 Benchmarks/compare.py                        # table
+    python3 Benchmarks/compare.py --json                 # JSON lines
+    python3 Benchmarks/compare.py tutorial-dynamic       # one workload
+    python3 Benchmarks/compare.py --micrograd-chain-n 1000000
+
+What it does, in one run:
+  1. Builds nabla-bench (`swift build -c release --product nabla-bench`, not pinned), then runs
+     `taskset -c 0 swift run -c release --skip-build nabla-bench --json WORKLOAD...`.
+     With no WORKLOAD arguments, the workloads compared here are requested:
+     tutorial-dynamic, tutorial-static, chain-10m.
+  2. Runs Benchmarks/peers/micrograd_workloads.py with the peer venv's python
+     (${NABLA_PEER_VENV:-~/.venvs/nabla-peers}; Benchmarks/peers/setup-venv.sh is called first if
+     the venv is missing), one process per workload, pinned to CPU 0.
+  3. Prints the machine (CPU model, cores), the load average, the foreign CPU load seen during
+     each job, and the ratio micrograd time / Nabla time per workload:
+       tutorial-dynamic, tutorial-static: time_per_rep (ns);
+       chain: ns_per_node_total, micrograd at its N (default 100,000), Nabla at N = 10,000,000
+       (or, for a requested "chain-N", at that N, and micrograd then at the same N by default).
+     With --json, prints instead every record (Nabla's, micrograd's, ratios, machine, jobs,
+     errors) as JSON lines.
+
+A peer that fails (build error, crash, missing venv, non-JSON output) is reported and the run
+goes on with the rest.
+
+For testing without a built nabla-bench: --nabla-records FILE reads Nabla's JSON lines from FILE
+instead of running Swift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+PEERS_DIR = BENCH_DIR / "peers"
+MICROGRAD_SCRIPT = PEERS_DIR / "micrograd_workloads.py"
+SETUP_VENV = PEERS_DIR / "setup-venv.sh"
+
+NABLA_CHAIN_N = 10_000_000
+DEFAULT_MICROGRAD_CHAIN_N = 100_000
+DEFAULT_NABLA_WORKLOADS = ["tutorial-dynamic", "tutorial-static", "chain-10m"]
+
+# Workload names accepted on the command line -> (Nabla workload, micrograd workload or None).
+# nabla-bench also accepts "chain-N" (any N): that is compared with micrograd's chain too.
+ALIASES = {
+    "tutorial-dynamic": ("tutorial-dynamic", "tutorial-dynamic"),
+    "tutorial-static": ("tutorial-static", "tutorial-static"),
+    "chain-10m": ("chain-10m", "chain"),
+    "chain": ("chain-10m", "chain"),
+}
+
+
+def chain_n_of(workload: str) -> int | None:
+    """N of a nabla-bench "chain-N" workload ("chain-10m" is 10,000,000), else None."""
+    if workload == "chain-10m":
+        return NABLA_CHAIN_N
+    if workload.startswith("chain-") and workload[6:].isdigit():
+        return int(workload[6:])
+    return None
+
+
+def resolve(workload: str) -> tuple[str, str | None]:
+    """(Nabla workload, micrograd workload or None) for a command-line workload name."""
+    if workload in ALIASES:
+        return ALIASES[workload]
+    return workload, ("chain" if chain_n_of(workload) else None)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One row of the table: which micrograd record is compared with which Nabla records."""
+    label: str                 # row name
+    micrograd_workload: str
+    nabla_workload: str
+    metric: str                # compared metric (same name on both sides)
+    note: str = ""
+
+
+COMPARISONS = [
+    Comparison("tutorial-dynamic", "tutorial-dynamic", "tutorial-dynamic", "time_per_rep"),
+    Comparison("tutorial-static", "tutorial-static", "tutorial-static", "time_per_rep",
+               "micrograd has no static graph: its figure is the dynamic unit (rebuild the graph)"),
+    Comparison("chain", "chain", "chain-10m", "ns_per_node_total",
+               "per node (3 nodes per step); micrograd at its N, Nabla at the N shown "
+               "(chain-10m: 10,000,000)"),
+]
+
+
+@dataclass
+class Run:
+    """Everything one compare.py run collects."""
+    records: list[dict] = field(default_factory=list)   # Nabla's and micrograd's records
+    jobs: list[dict] = field(default_factory=list)      # one per subprocess: wall time, contention
+    errors: list[dict] = field(default_factory=list)    # {"peer": ..., "error": ...}
+    quiet_wait_s: float = 60.0   # how long run_job waits for a quiet machine (0: don't wait)
+
+    def error(self, peer: str, message: str) -> None:
+        self.errors.append({"record": "error", "peer": peer, "error": message})
+        print(f"compare: {peer}: {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Machine and contention
+# ---------------------------------------------------------------------------------------------
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def machine_record(load_before: tuple, load_after: tuple) -> dict:
+    return {
+        "record": "machine",
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)),
+        "pinned_to": "cpu 0 (taskset -c 0)",
+        "loadavg_before": list(load_before),
+        "loadavg_after": list(load_after),
+    }
+
+
+def busy_cpu_seconds() -> float:
+    """Machine-wide busy CPU time so far, from /proc/stat (all CPUs, in seconds)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal [guest guest_nice: already in user/nice]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    """CPU time used by our waited-for children (and the children they waited for)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def wait_for_quiet(peer: str, max_wait_s: float, window_s: float = 3.0,
+                   threshold: float = 0.10) -> None:
+    """Wait until the machine is quiet: < 10% CPU over a 3 s window (WORKLOADS.md, Contention).
+
+    Gives up after max_wait_s, with a warning; the job's foreign-CPU figure still tells.
+    """
+    if max_wait_s <= 0:
+        return
+    ncpu = os.cpu_count() or 1
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        b0, t0 = busy_cpu_seconds(), time.monotonic()
+        time.sleep(window_s)
+        load = (busy_cpu_seconds() - b0) / ((time.monotonic() - t0) * ncpu)
+        if load < threshold:
+            return
+        if time.monotonic() >= deadline:
+            print(f"compare: {peer}: machine still busy ({load:.0%} CPU) after {max_wait_s:.0f} s; "
+                  "running anyway", file=sys.stderr, flush=True)
+            return
+
+
+def run_job(run: Run, peer: str, cmd: list[str], timeout: float | None,
+            cwd: Path = REPO_ROOT, quiet: bool = True) -> subprocess.CompletedProcess | None:
+    """Run one benchmark process; record its wall time and the foreign CPU load during it.
+
+    Foreign CPU = machine busy time minus the job's own, per second of wall time
+    (WORKLOADS.md, Contention: above 0.1 CPU-s/s the figures are suspect). Unless quiet is
+    False (builds), first waits for the machine to be quiet.
+    """
+    if quiet:
+        wait_for_quiet(peer, run.quiet_wait_s)
+    busy0, own0, t0 = busy_cpu_seconds(), children_cpu_seconds(), time.monotonic()
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, timeout=timeout)
+    except FileNotFoundError as err:
+        run.error(peer, f"cannot run {cmd[0]!r}: {err}")
+        return None
+    except subprocess.TimeoutExpired:
+        run.error(peer, f"timed out after {timeout} s: {' '.join(cmd)}")
+        return None
+    wall = time.monotonic() - t0
+    foreign = max(0.0, (busy_cpu_seconds() - busy0) - (children_cpu_seconds() - own0))
+    job = {"record": "job", "peer": peer, "command": cmd, "wall_s": round(wall, 3),
+           "foreign_cpu_per_s": round(foreign / wall, 3) if wall > 0 else None,
+           "returncode": proc.returncode}
+    run.jobs.append(job)
+    # /proc/stat counts 10 ms ticks: the figure means little for jobs much shorter than 1 s.
+    if wall >= 1.0 and job["foreign_cpu_per_s"] is not None and job["foreign_cpu_per_s"] > 0.1:
+        print(f"compare: {peer}: warning: foreign CPU load {job['foreign_cpu_per_s']} CPU-s/s "
+              "during the job; figures may be contended", file=sys.stderr, flush=True)
+    return proc
+
+
+def taskset_prefix() -> list[str]:
+    """`taskset -c 0` when available (1 thread per WORKLOADS.md)."""
+    return ["taskset", "-c", "0"] if shutil.which("taskset") else []
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------------------------
+
+def parse_records(text: str) -> tuple[list[dict], list[str]]:
+    """JSON-line records from a benchmark's stdout: objects with a "workload" key.
+
+    Anything else (build chatter, log lines) is returned separately, for error messages.
+    """
+    records, other = [], []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                obj = None
+            if isinstance(obj, dict) and "workload" in obj:
+                records.append(obj)
+                continue
+        other.append(line)
+    return records, other
+
+
+def tail(lines: list[str] | str, n: int = 5) -> str:
+    if isinstance(lines, str):
+        lines = lines.strip().splitlines()
+    return " | ".join(lines[-n:])
+
+
+# ---------------------------------------------------------------------------------------------
+# Peers
+# ---------------------------------------------------------------------------------------------
+
+def run_nabla(run: Run, workloads: list[str], records_file: Path | None,
+              timeout: float | None) -> None:
+    """Build and run nabla-bench (or read --nabla-records), adding its records to run."""
+    if records_file is not None:
+        try:
+            records, other = parse_records(records_file.read_text())
+        except OSError as err:
+            run.error("nabla", f"cannot read {records_file}: {err}")
+            return
+        if not records:
+            run.error("nabla", f"no JSON records in {records_file}: {tail(other)}")
+        run.records.extend(records)
+        return
+
+    if not shutil.which("swift"):
+        run.error("nabla", "swift not found on PATH")
+        return
+    # Build first, unpinned, so the pinned run below measures only the benchmark.
+    build = run_job(run, "nabla-build",
+                    ["swift", "build", "-c", "release", "--product", "nabla-bench"], timeout,
+                    quiet=False)
+    if build is None:
+        return
+    if build.returncode != 0:
+        run.error("nabla", f"swift build failed ({build.returncode}): "
+                           f"{tail(build.stderr or build.stdout)}")
+        return
+
+    cmd = taskset_prefix() + ["swift", "run", "-c", "release", "--skip-build", "nabla-bench",
+                              "--json", *workloads]
+    proc = run_job(run, "nabla", cmd, timeout)
+    if proc is None:
+        return
+    records, other = parse_records(proc.stdout)
+    run.records.extend(records)
+    if proc.returncode != 0:
+        run.error("nabla", f"nabla-bench exited with status {proc.returncode}: "
+                           f"{tail(proc.stderr or other)}")
+    elif not records:
+        run.error("nabla", f"nabla-bench printed no JSON records: {tail(other + [proc.stderr])}")
+
+
+def venv_python() -> Path:
+    venv = Path(os.environ.get("NABLA_PEER_VENV", Path.home() / ".venvs" / "nabla-peers"))
+    return venv / "bin" / "python"
+
+
+def ensure_venv(run: Run) -> Path | None:
+    """The peer venv's python, running setup-venv.sh first if the venv is missing."""
+    python = venv_python()
+    if python.exists():
+        return python
+    print(f"compare: {python} missing; running {SETUP_VENV}", file=sys.stderr, flush=True)
+    proc = subprocess.run(["bash", str(SETUP_VENV)], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0 or not python.exists():
+        run.error("micrograd", f"setup-venv.sh failed ({proc.returncode}): {tail(proc.stdout)}")
+        return None
+    return python
+
+
+def run_micrograd(run: Run, workloads: list[str], chain_n: int, timeout: float | None) -> None:
+    """Run each micrograd workload in its own process (isolation; the chain needs a fresh one)."""
+    python = ensure_venv(run)
+    if python is None:
+        return
+    for workload in workloads:
+        cmd = taskset_prefix() + [str(python), str(MICROGRAD_SCRIPT), workload]
+        if workload == "chain":
+            cmd += ["--chain-n", str(chain_n)]
+        proc = run_job(run, f"micrograd:{workload}", cmd, timeout)
+        if proc is None:
+            continue
+        records, other = parse_records(proc.stdout)
+        run.records.extend(records)
+        if proc.returncode != 0:
+            run.error(f"micrograd:{workload}", f"exited with status {proc.returncode}: "
+                                               f"{tail(proc.stderr or other)}")
+        elif not records:
+            run.error(f"micrograd:{workload}", f"no JSON records: {tail(proc.stderr)}")
+        for r in records:  # e.g. the chain's recorded RecursionError
+            if r.get("metric") == "works" and r.get("value") is False:
+                run.error(f"micrograd:{workload}", r.get("error", "failed"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Ratios
+# ---------------------------------------------------------------------------------------------
+
+def is_nabla(record: dict) -> bool:
+    return str(record.get("engine", "")).startswith("nabla")
+
+
+def nabla_matches(record: dict, comp: Comparison) -> bool:
+    """Does a Nabla record belong to this comparison's row?
+
+    Accepts the workload named as in the comparison, any "chain-N" for the chain row, and a
+    combined "tutorial" workload whose engine (nabla-dynamic / nabla-static) says which of the
+    two rows it belongs to.
+    """
+    if not is_nabla(record) or record.get("metric") != comp.metric:
+        return False
+    workload = record.get("workload")
+    if workload == comp.nabla_workload:
+        return True
+    if comp.label == "chain" and chain_n_of(str(workload)):
+        return True
+    if workload == "tutorial" and comp.label.startswith("tutorial-"):
+        return record.get("engine") == "nabla-" + comp.label.removeprefix("tutorial-")
+    return False
+
+
+def ratio_records(records: list[dict]) -> list[dict]:
+    """One ratio record per (comparison, Nabla engine) where both sides have a number."""
+    out = []
+    for comp in COMPARISONS:
+        mg = next((r for r in records
+                   if r.get("engine") == "micrograd" and r.get("workload") == comp.micrograd_workload
+                   and r.get("metric") == comp.metric), None)
+        for nb in (r for r in records if nabla_matches(r, comp)):
+            ok = (mg is not None and isinstance(mg.get("value"), (int, float))
+                  and isinstance(nb.get("value"), (int, float)) and nb["value"] > 0)
+            rec = {
+                "record": "ratio",
+                "workload": comp.label,
+                "engine": "ratio",
+                "metric": f"micrograd_over_{nb.get('engine')}",
+                "value": mg["value"] / nb["value"] if ok else None,
+                "unit": "x",
+                "compared_metric": comp.metric,
+                "micrograd": mg.get("value") if mg else None,
+                "nabla": nb.get("value"),
+                "nabla_engine": nb.get("engine"),
+                "compared_unit": nb.get("unit"),
+            }
+            if comp.label == "chain":
+                rec["micrograd_n"] = mg.get("n") if mg else None
+                rec["nabla_n"] = nb.get("n", chain_n_of(str(nb.get("workload"))))
+            if comp.note:
+                rec["note"] = comp.note
+            out.append(rec)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+
+def fmt_time(value, unit: str | None) -> str:
+    """A time in the most readable unit (input in ns or s)."""
+    if not isinstance(value, (int, float)):
+        return "-"
+    ns = value * 1e9 if unit == "s" else value
+    for scale, name in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {name}"
+    return f"{ns:.3g} ns"
+
+
+def print_table(run: Run, machine: dict) -> None:
+    print(f"machine: {machine['cpu']}, {machine['cores']} cores "
+          f"({machine['usable_cores']} usable), benchmarks pinned to {machine['pinned_to']}")
+    print("load average: {} before, {} after".format(
+        " ".join(f"{x:.2f}" for x in machine["loadavg_before"]),
+        " ".join(f"{x:.2f}" for x in machine["loadavg_after"])))
+    for job in run.jobs:
+        contended = job["wall_s"] >= 1.0 and (job["foreign_cpu_per_s"] or 0) > 0.1
+        flag = "  (contended!)" if contended else ""
+        print(f"  job {job['peer']:<28} {job['wall_s']:8.2f} s wall, "
+              f"foreign CPU {job['foreign_cpu_per_s']} CPU-s/s{flag}")
+    print()
+    print("ratio = micrograd time / Nabla time (higher: Nabla faster)")
+    header = f"{'workload':<18} {'metric':<18} {'micrograd':<22} {'Nabla':<34} {'ratio':>9}"
+    print(header)
+    print("-" * len(header))
+
+    ratios = ratio_records(run.records)
+    notes = []
+    for comp in COMPARISONS:
+        rows = [r for r in ratios if r["workload"] == comp.label]
+        mg = next((r for r in run.records
+                   if r.get("engine") == "micrograd" and r.get("workload") == comp.micrograd_workload
+                   and r.get("metric") == comp.metric), None)
+        if not rows and mg is None:
+            continue
+        if comp.note:
+            notes.append(f"{comp.label}: {comp.note}")
+        mg_text = fmt_time(mg.get("value"), mg.get("unit")) if mg else "-"
+        if comp.label == "chain" and mg:
+            mg_text += f" (N={mg.get('n'):,})"
+        if not rows:  # micrograd only: Nabla missing or failed
+            print(f"{comp.label:<18} {comp.metric:<18} {mg_text:<22} {'-':<34} {'n/a':>9}")
+            continue
+        for r in rows:
+            nb_text = f"{fmt_time(r['nabla'], r['compared_unit'])} ({r['nabla_engine']}"
+            if comp.label == "chain" and isinstance(r["nabla_n"], int):
+                nb_text += f", N={r['nabla_n']:,}"
+            nb_text += ")"
+            ratio = f"{r['value']:.1f}x" if r["value"] is not None else "n/a"
+            print(f"{comp.label:<18} {comp.metric:<18} {mg_text:<22} {nb_text:<34} {ratio:>9}")
+    if notes:
+        print()
+        print("notes:")
+        for n in notes:
+            print(f"  {n}")
+    if run.errors:
+        print()
+        print("errors:")
+        for e in run.errors:
+            print(f"  {e['peer']}: {e['error']}")
+
+
+# ---------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Compare Nabla's benchmarks with micrograd (WORKLOADS.md W1, W2).")
+    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
+                        help="Nabla workloads to run (default: "
+                             f"{' '.join(DEFAULT_NABLA_WORKLOADS)}); 'chain' means chain-10m")
+    parser.add_argument("--json", action="store_true",
+                        help="print all records and ratios as JSON lines instead of a table")
+    parser.add_argument("--micrograd-chain-n", type=int, metavar="N",
+                        help="micrograd's chain length (default: the N of a requested chain-N "
+                             f"other than chain-10m, else {DEFAULT_MICROGRAD_CHAIN_N:,})")
+    parser.add_argument("--nabla-records", type=Path, metavar="FILE",
+                        help="read Nabla's JSON lines from FILE instead of running Swift (testing)")
+    parser.add_argument("--skip-nabla", action="store_true", help="do not run Nabla")
+    parser.add_argument("--skip-micrograd", action="store_true", help="do not run micrograd")
+    parser.add_argument("--quiet-wait", type=float, default=60.0, metavar="S",
+                        help="before each job, wait up to S seconds for the machine to be quiet "
+                             "(<10%% CPU for 3 s); 0 disables (default 60)")
+    parser.add_argument("--timeout", type=float, default=3600.0,
+                        help="seconds allowed per subprocess (default 3600)")
+    args = parser.parse_args(argv)
+    if args.micrograd_chain_n is not None and args.micrograd_chain_n < 1:
+        parser.error("--micrograd-chain-n must be >= 1")
+
+    # Nabla workloads as given; micrograd runs the peers of those it knows.
+    nabla_workloads = [resolve(w)[0] for w in args.workloads] or list(DEFAULT_NABLA_WORKLOADS)
+    micrograd_workloads = []
+    for w in nabla_workloads:
+        peer = resolve(w)[1]
+        if peer and peer not in micrograd_workloads:
+            micrograd_workloads.append(peer)
+    # micrograd's chain N: explicit, else like-for-like with a requested chain-N (micrograd
+    # cannot reasonably run 10M steps: ~4 GB and ~45 s at 1M), else the default.
+    chain_n = args.micrograd_chain_n
+    if chain_n is None:
+        small = [n for w in nabla_workloads if (n := chain_n_of(w)) and n != NABLA_CHAIN_N]
+        chain_n = small[0] if small else DEFAULT_MICROGRAD_CHAIN_N
+
+    run = Run(quiet_wait_s=args.quiet_wait)
+    load_before = os.getloadavg()
+    if not args.skip_nabla:
+        run_nabla(run, nabla_workloads, args.nabla_records, args.timeout)
+    if not args.skip_micrograd:
+        run_micrograd(run, micrograd_workloads, chain_n, args.timeout)
+    machine = machine_record(load_before, os.getloadavg())
+
+    if args.json:
+        for rec in [machine, *run.jobs, *run.records, *ratio_records(run.records), *run.errors]:
+            print(json.dumps(rec))
+    else:
+        print_table(run, machine)
+    return 1 if run.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

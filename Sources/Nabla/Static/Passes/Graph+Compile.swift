@@ -1,0 +1,68 @@
+// Compilation: from a graph and requested outputs to a ``Program``. Each pass is a loop over
+// the node arrays in order.
+
+extension Graph {
+    /// Compiles the nodes needed for `outputs` into a runnable program.
+    ///
+    /// Passes, in order: liveness (keep only what the outputs need), register assignment (inputs
+    /// first, then constants, then one register per instruction), and common-subexpression
+    /// elimination (an op already computed on the same registers reuses that register).
+    public func compile(_ outputs: [Symbol]) -> Program {
+        precondition(outputs.allSatisfy { $0.graph === self }, "Nabla: compile() was given symbols from another graph")
+        let live = liveNodes(for: outputs.map(\.id))
+
+        var registerOf = [Int32](repeating: -1, count: ops.count)
+        var registerNames: [Int32: String] = [:]
+        var registerCount: Int32 = 0
+        for name in inputNames {
+            registerOf[Int(inputNodes[name]!)] = registerCount
+            registerNames[registerCount] = name
+            registerCount += 1
+        }
+        var constantRegisters: [(register: Int32, value: Double)] = []
+        var liveCount = 0
+        for i in live.indices where live[i] {
+            liveCount += 1
+            guard ops[i] == .constant else { continue }
+            registerOf[i] = registerCount
+            constantRegisters.append((registerCount, constants[i]))
+            registerCount += 1
+        }
+
+        let firstInstructionRegister = registerCount
+        var table = InstructionTable(expectedCount: liveCount)
+        var instructions: [Program.Instruction] = []
+        instructions.reserveCapacity(liveCount)
+        for i in live.indices where live[i] && ops[i].arity > 0 {
+            let op = ops[i]
+            let x = registerOf[Int(lhs[i])]
+            let instruction = Program.Instruction(op: op, x: x, y: op.arity == 2 ? registerOf[Int(rhs[i])] : x,
+                                                  target: registerCount, constant: constants[i])
+            if let existing = table.findOrInsert(instruction, at: instructions.count, in: instructions) {
+                registerOf[i] = instructions[existing].target
+                continue
+            }
+            registerOf[i] = registerCount
+            if let name = names[Int32(i)] { registerNames[registerCount] = name }
+            instructions.append(instruction)
+            registerCount += 1
+        }
+        let outputNames = outputs.enumerated().map { k, s in names[s.id] ?? "output\(k)" }
+        return Program(inputNames: inputNames, outputNames: outputNames, instructions: instructions,
+                       registerCount: Int(registerCount), constantRegisters: constantRegisters,
+                       firstInstructionRegister: firstInstructionRegister,
+                       outputRegisters: outputs.map { registerOf[Int($0.id)] }, registerNames: registerNames)
+    }
+
+    /// Which nodes the outputs depend on: one loop down from the highest output.
+    func liveNodes(for outputs: [Int32]) -> [Bool] {
+        var live = [Bool](repeating: false, count: ops.count)
+        for o in outputs { live[Int(o)] = true }
+        for i in stride(from: ops.count - 1, through: 0, by: -1) where live[i] {
+            let arity = ops[i].arity
+            if arity >= 1 { live[Int(lhs[i])] = true }
+            if arity == 2 { live[Int(rhs[i])] = true }
+        }
+        return live
+    }
+}

@@ -1,0 +1,31 @@
+/// `nabla-bench [--json] [workload…]`: Nabla's benchmarks. Build in release:
+/// `swift run -c release nabla-bench`. Run it pinned to one core (`taskset -c 0`), as the peers
+/// are; `Benchmarks/compare.py` runs it beside micrograd and prints the ratios.
+@main
+enum NablaBench {
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        let json = arguments.contains("--json")
+        arguments.removeAll { $0 == "--json" }
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print("usage: nabla-bench [--json] [workload…]\nworkloads: \(Workloads.all.joined(separator: ", ")), chain-N")
+            return
+        }
+        let names = arguments.isEmpty ? Workloads.all : arguments
+        let harness = Harness()
+        for name in names {
+            let records = Workloads.run(name, harness: harness)
+            if records.isEmpty {
+                print("nabla-bench: unknown workload '\(name)' (known: \(Workloads.all.joined(separator: ", ")), chain-N)")
+                exit(2)
+            }
+            for record in records { print(json ? record.json : record.text) }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

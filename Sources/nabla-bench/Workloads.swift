@@ -1,0 +1,110 @@
+import Nabla
+
+/// The workloads of issue 2, as shared/benchmarks/WORKLOADS.md defines them (W1 and W2).
+enum Workloads {
+    static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m"]
+
+    static func run(_ name: String, harness: Harness) -> [Record] {
+        switch name {
+        case "tutorial-dynamic": tutorialDynamic(harness)
+        case "tutorial-static": tutorialStatic(harness)
+        case "chain-10m": chain(steps: 10_000_000, name: name, engines: ["dynamic", "static"])
+        default:
+            // chain-N, chain-dynamic-N, chain-static-N: the chain at N steps in both or one engine.
+            if name.hasPrefix("chain-"), let n = Int(name.split(separator: "-").last!) {
+                chain(steps: n, name: name, engines: name.contains("static") ? ["static"] : name.contains("dynamic") ? ["dynamic"] : ["dynamic", "static"])
+            } else { [] }
+        }
+    }
+
+    /// W1, dynamic: create the leaves, build the graph (computing it), run backward, read both
+    /// gradients. Nothing is reused between repetitions.
+    static func tutorialDynamic(_ harness: Harness) -> [Record] {
+        var check = (0.0, 0.0, 0.0)
+        let timing = harness.measure {
+            let a = Value(2, requiresGrad: true), o = Value(1, requiresGrad: true)
+            let g = Tutorial.graph(a: a, o: o).g
+            g.backward()
+            check = (g.data, a.grad, o.grad)
+            blackHole(check)
+        }
+        precondition(check == (47, -432, -1), "tutorial-dynamic computed \(check)")
+        return [Record(workload: "tutorial-dynamic", engine: "nabla-dynamic", metric: "time_per_rep",
+                       value: timing.median * 1e9, unit: "ns", extra: timingFields(timing, scale: 1e9))]
+    }
+
+    /// W1, static: the compiled program giving g, dg/da and dg/do, one run per repetition.
+    static func tutorialStatic(_ harness: Harness) -> [Record] {
+        let graph = Graph()
+        let (a, o) = (graph.input("a"), graph.input("o"))
+        let g = Tutorial.graph(a: a, o: o).g
+        let compileStart = Harness.now()
+        let program = graph.compile([g] + graph.gradients(of: g, wrt: [a, o]))
+        let compileTime = Harness.now() - compileStart
+        let inputs = [2.0, 1.0]
+        var outputs = [0.0, 0.0, 0.0]
+        let timing = harness.measure {
+            try! program.run(inputs, into: &outputs)
+            blackHole(outputs)
+        }
+        precondition(outputs == [47, -432, -1], "tutorial-static computed \(outputs)")
+        return [Record(workload: "tutorial-static", engine: "nabla-static", metric: "time_per_rep",
+                       value: timing.median * 1e9, unit: "ns",
+                       extra: timingFields(timing, scale: 1e9) + [("instructions", "\(program.instructionCount)"),
+                                                                  ("build_and_compile_s", number(compileTime))])]
+    }
+
+    /// W2: x ← tanh(x·1.01 + 0.1) for `steps` steps (three nodes each) from x₀ = 0.5, then
+    /// backward once. Single shot.
+    static func chain(steps: Int, name: String, engines: Set<String>) -> [Record] {
+        var records: [Record] = []
+        let nodes = 3 * steps
+        if engines.contains("dynamic") {
+            let start = Harness.now()
+            let x0 = Value(0.5, requiresGrad: true)
+            var x = x0
+            for _ in 0..<steps { x = tanh(x * 1.01 + 0.1) }
+            let forward = Harness.now()
+            x.backward()
+            let backward = Harness.now()
+            precondition(Swift.abs(x.data - 0.6219347411545191) < 1e-15 || steps < 1000, "chain value \(x.data)")
+            precondition(x0.grad.isFinite, "chain gradient \(x0.grad)")
+            let total = backward - start
+            let common: [(String, String)] = [("n", "\(steps)"), ("nodes", "\(nodes)"), ("threads", "1")]
+            records += [
+                Record(workload: name, engine: "nabla-dynamic", metric: "forward_time", value: forward - start, unit: "s", extra: common),
+                Record(workload: name, engine: "nabla-dynamic", metric: "backward_time", value: backward - forward, unit: "s", extra: common),
+                Record(workload: name, engine: "nabla-dynamic", metric: "total_time", value: total, unit: "s", extra: common),
+                Record(workload: name, engine: "nabla-dynamic", metric: "ns_per_node_total", value: total / Double(nodes) * 1e9, unit: "ns", extra: common),
+            ]
+        }
+        if engines.contains("static") {
+            let start = Harness.now()
+            let graph = Graph()
+            let x0 = graph.input("x0")
+            var x = x0
+            for _ in 0..<steps { x = tanh(x * 1.01 + 0.1) }
+            let built = Harness.now()
+            let gradient = graph.gradient(of: x, wrt: x0)
+            let differentiated = Harness.now()
+            let program = graph.compile([x, gradient])
+            let compiled = Harness.now()
+            let outputs = try! program.run(["x0": 0.5])
+            let ran = Harness.now()
+            precondition(outputs[1] < 1e-300 || steps < 1000)
+            let common: [(String, String)] = [("n", "\(steps)"), ("nodes", "\(nodes)"), ("threads", "1")]
+            records += [
+                Record(workload: name, engine: "nabla-static", metric: "build_time", value: built - start, unit: "s", extra: common),
+                Record(workload: name, engine: "nabla-static", metric: "gradient_time", value: differentiated - built, unit: "s", extra: common),
+                Record(workload: name, engine: "nabla-static", metric: "compile_time", value: compiled - differentiated, unit: "s", extra: common),
+                Record(workload: name, engine: "nabla-static", metric: "run_time", value: ran - compiled, unit: "s", extra: common),
+                Record(workload: name, engine: "nabla-static", metric: "total_time", value: ran - start, unit: "s", extra: common),
+            ]
+        }
+        return records
+    }
+
+    static func timingFields(_ t: Harness.Timing, scale: Double) -> [(String, String)] {
+        [("best", number(t.best * scale)), ("rounds", "\(t.rounds)"), ("iters", "\(t.iterations)"), ("threads", "1")]
+    }
+}
