@@ -8,7 +8,9 @@ enum Workloads {
         switch name {
         case "tutorial-dynamic": tutorialDynamic(harness)
         case "tutorial-static": tutorialStatic(harness)
-        case "chain-10m": chain(steps: 10_000_000, name: name, engines: ["dynamic", "static"])
+        case "tutorial-breakdown": Breakdown.run(harness)
+        // The 10,000,000-node chain: 3,333,334 steps of three nodes (W2 counts steps).
+        case "chain-10m": chain(steps: 3_333_334, name: name, engines: ["dynamic", "static"])
         default:
             // chain-N, chain-dynamic-N, chain-static-N: the chain at N steps in both or one engine.
             if name.hasPrefix("chain-"), let n = Int(name.split(separator: "-").last!) {

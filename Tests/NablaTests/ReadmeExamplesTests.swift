@@ -1,0 +1,58 @@
+import Testing
+import Nabla
+
+/// The README's examples, compiled and checked, so the documentation cannot drift.
+@Suite("README examples")
+struct ReadmeExamplesTests {
+    @Test func dynamicQuickStart() {
+        let a = Value(2, requiresGrad: true), o = Value(1, requiresGrad: true)
+        let b = 5 - 3 * a
+        let c = 2 * b + 3
+        let d = 5 * b + 6
+        let e = 7 * c + pow(d, 2)
+        let f = 2 * e
+        let g = 3 * f - o
+        g.backward()
+        #expect((g.data, a.grad, o.grad) == (47, -432, -1))
+        let dgda = g.differentiableGradient(wrt: a)
+        #expect(dgda.gradient(wrt: a) == 2700)
+    }
+
+    @Test func trainingStep() {
+        let w = Value(0, requiresGrad: true)
+        for _ in 0..<100 {
+            let loss = pow(w * 2 - 6, 2)
+            w.zeroGrad()
+            loss.backward()
+            withoutRecording { w.data -= 0.05 * w.grad }
+        }
+        #expect(Swift.abs(w.data - 3) < 1e-9)
+    }
+
+    @Test func staticQuickStart() throws {
+        let graph = Graph()
+        let a = graph.input("a"), o = graph.input("o")
+        let b = 5 - 3 * a
+        let d = 5 * b + 6
+        let g = 3 * (2 * (7 * (2 * b + 3) + pow(d, 2))) - o
+        let grads = graph.gradients(of: g, wrt: [a, o])
+        let hessian = graph.hessian(of: g, wrt: [a, o])
+        let program = graph.compile([g] + grads)
+        #expect(try program.run(["a": 2, "o": 1]) == [47, -432, -1])
+        #expect(try graph.compile(hessian.flatMap { $0 }).run(["a": 2, "o": 1]) == [2700, 0, 0, 0])
+    }
+
+    func model<T: DifferentiableScalar>(_ x: T, _ w: T) -> T { tanh(w * x + 1) }
+
+    @Test func oneFunctionBothModes() throws {
+        let number = model(0.5, 2.0)
+        let w = Value(2, requiresGrad: true)
+        let value = model(Value(0.5), w)
+        let graph = Graph()
+        let symbol = model(graph.input("x"), graph.input("w"))
+        #expect(value.data == number)
+        #expect(try graph.compile([symbol]).run(["x": 0.5, "w": 2]) == [number])
+        let captured = graph.capture(value)
+        #expect(try graph.compile([captured]).run(["x": 0.5, "w": 2]) == [number])
+    }
+}
