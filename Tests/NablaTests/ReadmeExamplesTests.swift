@@ -46,7 +46,7 @@ struct ReadmeExamplesTests {
 
     @Test func oneFunctionBothModes() throws {
         let number = model(0.5, 2.0)
-        let w = Value(2, requiresGrad: true)
+        let w = Value(2, requiresGrad: true, name: "w")
         let value = model(Value(0.5), w)
         let graph = Graph()
         let symbol = model(graph.input("x"), graph.input("w"))

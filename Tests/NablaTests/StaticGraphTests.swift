@@ -73,6 +73,15 @@ struct StaticGraphTests {
         #expect(elsewhere == [y2.data, y2.gradient(wrt: x2)])
     }
 
+    @Test func programsNeedOnlyTheInputsTheirOutputsUse() throws {
+        let graph = Graph()
+        let (x, _) = (graph.input("x"), graph.input("unused"))
+        let program = graph.compile([x * 2])
+        #expect(program.inputNames == ["x"])
+        #expect(try program.run(["x": 1]) == [2])
+        #expect(try program.run(["x": 1, "unused": 5]) == [2])
+    }
+
     @Test func gradientsWithRespectToUnusedNodesAreZero() throws {
         let graph = Graph()
         let (x, unused) = (graph.input("x"), graph.input("u"))

@@ -2,8 +2,9 @@
 
 extension Graph {
     /// Adds to this graph the computation that produced `value` on the dynamic tape, and returns
-    /// its node. Leaves become inputs named after the leaf (``Value/named(_:)``, or `x1`, `x2`, …
-    /// in the order met); constants become constants; names given to computed values are kept.
+    /// its node. Leaves become inputs named after the leaf (``Value/named(_:)``; the graph's input
+    /// of that name if it has one), or `x1`, `x2`, … in the order met when unnamed; constants
+    /// become constants; names given to computed values are kept.
     /// Capturing several values into one graph shares their inputs.
     ///
     /// The captured graph computes with the same primitives and constants, so it gives the same
@@ -41,8 +42,10 @@ extension Graph {
 
     private func node(for leaf: Leaf) -> Int32 {
         if let id = capturedLeaves[ObjectIdentifier(leaf)] { return id }
+        // A named leaf becomes the input of that name (shared with symbols already using it);
+        // an unnamed one gets a fresh name.
         var name = leaf.name ?? ""
-        if name.isEmpty || inputNodes[name] != nil {
+        if name.isEmpty {
             var k = capturedLeaves.count + 1
             while inputNodes["x\(k)"] != nil { k += 1 }
             name = "x\(k)"

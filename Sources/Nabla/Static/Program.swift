@@ -16,9 +16,11 @@ public struct Program: Sendable {
         @usableFromInline var constant: Double
     }
 
-    /// The inputs, in the order the positional ``run(_:into:)`` takes them: every input of the
-    /// graph, in declaration order.
+    /// The inputs, in the order the positional ``run(_:into:)`` takes them: the graph's inputs
+    /// that the outputs depend on, in declaration order.
     public let inputNames: [String]
+    /// Every input of the graph: feeding one the outputs do not need is allowed.
+    let declaredInputs: Set<String>
     /// A label for each output: its node's name, or `output0`, `output1`, … .
     public let outputNames: [String]
     @usableFromInline let instructions: [Instruction]
@@ -35,10 +37,11 @@ public struct Program: Sendable {
     /// The number of instructions a run executes.
     public var instructionCount: Int { instructions.count }
 
-    init(inputNames: [String], outputNames: [String], instructions: [Instruction], registerCount: Int,
+    init(inputNames: [String], declaredInputs: Set<String>, outputNames: [String], instructions: [Instruction], registerCount: Int,
          constantRegisters: [(register: Int32, value: Double)], firstInstructionRegister: Int32,
          outputRegisters: [Int32], registerNames: [Int32: String]) {
         self.inputNames = inputNames
+        self.declaredInputs = declaredInputs
         self.outputNames = outputNames
         self.instructions = instructions
         self.registerCount = registerCount
@@ -53,10 +56,11 @@ public struct Program: Sendable {
 
 extension Program {
     /// Runs the program with inputs given by name and returns the outputs in the order they were
-    /// requested. Every input must be given; a name the program does not know is an error.
+    /// requested. Every input in ``inputNames`` must be given; a name the graph does not have
+    /// is an error (an input of the graph that these outputs do not need is accepted).
     public func run(_ feeds: [String: Double]) throws(ProgramError) -> [Double] {
-        for name in feeds.keys where !inputNames.contains(name) {
-            throw .unknownInput(name, known: inputNames)
+        for name in feeds.keys where !declaredInputs.contains(name) {
+            throw .unknownInput(name, known: declaredInputs.sorted())
         }
         var inputs = [Double]()
         inputs.reserveCapacity(inputNames.count)

@@ -2,7 +2,8 @@
 // the node arrays in order.
 
 extension Graph {
-    /// Compiles the nodes needed for `outputs` into a runnable program.
+    /// Compiles the nodes needed for `outputs` into a runnable program. Its inputs are the
+    /// graph's inputs that the outputs depend on.
     ///
     /// Passes, in order: liveness (keep only what the outputs need), register assignment (inputs
     /// first, then constants, then one register per instruction), and common-subexpression
@@ -14,7 +15,9 @@ extension Graph {
         var registerOf = [Int32](repeating: -1, count: ops.count)
         var registerNames: [Int32: String] = [:]
         var registerCount: Int32 = 0
-        for name in inputNames {
+        // The program's inputs: the graph's inputs that the outputs depend on, in declaration order.
+        let usedInputs = inputNames.filter { live[Int(inputNodes[$0]!)] }
+        for name in usedInputs {
             registerOf[Int(inputNodes[name]!)] = registerCount
             registerNames[registerCount] = name
             registerCount += 1
@@ -48,7 +51,7 @@ extension Graph {
             registerCount += 1
         }
         let outputNames = outputs.enumerated().map { k, s in names[s.id] ?? "output\(k)" }
-        return Program(inputNames: inputNames, outputNames: outputNames, instructions: instructions,
+        return Program(inputNames: usedInputs, declaredInputs: Set(inputNames), outputNames: outputNames, instructions: instructions,
                        registerCount: Int(registerCount), constantRegisters: constantRegisters,
                        firstInstructionRegister: firstInstructionRegister,
                        outputRegisters: outputs.map { registerOf[Int($0.id)] }, registerNames: registerNames)
