@@ -23,3 +23,18 @@ enum Breakdown {
         }
     }
 }
+
+extension Breakdown {
+    static func scoped(_ harness: Harness) -> [Record] {
+        let empty = harness.measure { GradientTape.record { tape in blackHole(tape.nodeCount) } }
+        let build = harness.measure {
+            GradientTape.record { tape in
+                let a = tape.variable(2), o = tape.variable(1)
+                blackHole(Tutorial.graph(a: a, o: o).g.data)
+            }
+        }
+        return [("scope", empty), ("scope+build", build)].map {
+            Record(workload: "tutorial-breakdown", engine: "nabla-gradient-tape", metric: $0.0, value: $0.1.median * 1e9, unit: "ns")
+        }
+    }
+}

@@ -8,7 +8,7 @@ enum Workloads {
         switch name {
         case "tutorial-dynamic": tutorialDynamic(harness)
         case "tutorial-static": tutorialStatic(harness)
-        case "tutorial-breakdown": Breakdown.run(harness)
+        case "tutorial-breakdown": Breakdown.run(harness) + Breakdown.scoped(harness)
         // The 10,000,000-node chain: 3,333,334 steps of three nodes (W2 counts steps).
         case "chain-10m": chain(steps: 3_333_334, name: name, engines: ["dynamic", "static"])
         default:
@@ -31,8 +31,22 @@ enum Workloads {
             blackHole(check)
         }
         precondition(check == (47, -432, -1), "tutorial-dynamic computed \(check)")
+        // The same unit in a GradientTape scope: values are indices into a reused tape.
+        var scoped = (0.0, 0.0, 0.0)
+        let scopedTiming = harness.measure {
+            scoped = GradientTape.record { tape in
+                let a = tape.variable(2), o = tape.variable(1)
+                let g = Tutorial.graph(a: a, o: o).g
+                tape.backward(g)
+                return (g.data, a.grad, o.grad)
+            }
+            blackHole(scoped)
+        }
+        precondition(scoped == (47, -432, -1), "tutorial-dynamic (scoped) computed \(scoped)")
         return [Record(workload: "tutorial-dynamic", engine: "nabla-dynamic", metric: "time_per_rep",
-                       value: timing.median * 1e9, unit: "ns", extra: timingFields(timing, scale: 1e9))]
+                       value: timing.median * 1e9, unit: "ns", extra: timingFields(timing, scale: 1e9)),
+                Record(workload: "tutorial-dynamic", engine: "nabla-gradient-tape", metric: "time_per_rep",
+                       value: scopedTiming.median * 1e9, unit: "ns", extra: timingFields(scopedTiming, scale: 1e9))]
     }
 
     /// W1, static: the compiled program giving g, dg/da and dg/do, one run per repetition.
@@ -78,6 +92,28 @@ enum Workloads {
                 Record(workload: name, engine: "nabla-dynamic", metric: "backward_time", value: backward - forward, unit: "s", extra: common),
                 Record(workload: name, engine: "nabla-dynamic", metric: "total_time", value: total, unit: "s", extra: common),
                 Record(workload: name, engine: "nabla-dynamic", metric: "ns_per_node_total", value: total / Double(nodes) * 1e9, unit: "ns", extra: common),
+            ]
+        }
+        if engines.contains("dynamic") {
+            let start = Harness.now()
+            let (value, gradient, forward) = GradientTape.record { tape in
+                let x0 = tape.variable(0.5)
+                var x = x0
+                for _ in 0..<steps { x = tanh(x * 1.01 + 0.1) }
+                let forward = Harness.now()
+                tape.backward(x)
+                return (x.data, x0.grad, forward)
+            }
+            let backward = Harness.now()
+            precondition(Swift.abs(value - 0.6219347411545191) < 1e-15 || steps < 1000, "chain value \(value)")
+            precondition(gradient.isFinite, "chain gradient \(gradient)")
+            let total = backward - start
+            let common: [(String, String)] = [("n", "\(steps)"), ("nodes", "\(nodes)"), ("threads", "1")]
+            records += [
+                Record(workload: name, engine: "nabla-gradient-tape", metric: "forward_time", value: forward - start, unit: "s", extra: common),
+                Record(workload: name, engine: "nabla-gradient-tape", metric: "backward_time", value: backward - forward, unit: "s", extra: common),
+                Record(workload: name, engine: "nabla-gradient-tape", metric: "total_time", value: total, unit: "s", extra: common),
+                Record(workload: name, engine: "nabla-gradient-tape", metric: "ns_per_node_total", value: total / Double(nodes) * 1e9, unit: "ns", extra: common),
             ]
         }
         if engines.contains("static") {

@@ -18,14 +18,52 @@ final class RecordingContext {
     // Exclusivity is not checked at run time: the context belongs to one thread.
     @exclusivity(unchecked) @usableFromInline unowned(unsafe) var current: Tape?
     @exclusivity(unchecked) @usableFromInline var hasCurrent = false
-    /// Greater than zero inside ``withoutRecording(_:)``.
-    @exclusivity(unchecked) @usableFromInline var noGradDepth = 0
+    /// Greater than zero inside ``withoutRecording(_:)``. Kept behind a pointer that tapes copy,
+    /// so the hot paths read it without touching (and reference-counting) the context. Never
+    /// freed: tapes used by scopes outlive their thread's context.
+    @usableFromInline let noGradDepthPointer: UnsafeMutablePointer<Int> = {
+        let pointer = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        pointer.initialize(to: 0)
+        return pointer
+    }()
+    @inlinable var noGradDepth: Int {
+        get { noGradDepthPointer.pointee }
+        set { noGradDepthPointer.pointee = newValue }
+    }
     /// Tapes of this thread that are still alive (for tests and diagnostics).
     @exclusivity(unchecked) @usableFromInline var liveTapes = 0
     /// The node arrays of the last small tape freed, kept for the next tape.
     @exclusivity(unchecked) var spareStorage: TapeStorage?
     /// A gradient buffer kept between backward passes of small graphs.
     @exclusivity(unchecked) @usableFromInline var scratch = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+
+    /// Tapes kept for ``GradientTape`` scopes, one per nesting depth. They are never freed (a
+    /// few per thread), so a ``TapeValue`` that escapes its scope points at valid memory and is
+    /// recognised by its generation.
+    @exclusivity(unchecked) var scopeTapes: [Unmanaged<Tape>] = []
+    @exclusivity(unchecked) var scopeDepth = 0
+
+    @usableFromInline
+    func enterScope() -> Tape {
+        if scopeDepth == scopeTapes.count {
+            // Retained once and never released: see scopeTapes.
+            scopeTapes.append(Unmanaged.passRetained(Tape(context: self, serial: Self.takeSerial())))
+        }
+        let tape = scopeTapes[scopeDepth].takeUnretainedValue()
+        scopeDepth += 1
+        tape.serial = 0     // assigned when a leaf is first tracked (see Tape.index(of:))
+        tape.generation &+= 1
+        return tape
+    }
+
+    @usableFromInline
+    func leaveScope() {
+        scopeDepth -= 1
+        scopeTapes[scopeDepth]._withUnsafeGuaranteedRef { tape in
+            tape.generation &+= 1
+            tape.clearScope()
+        }
+    }
 
     /// Tapes up to this many nodes have their memory recycled rather than freed.
     @usableFromInline static let recycledCapacity = 1 << 14
@@ -101,7 +139,7 @@ final class RecordingContext {
     // Serials are unique across threads, so a leaf used on two threads never mistakes one
     // thread's tape for another's.
     private static let serialCounter = Atomic<UInt64>(0)
-    static func takeSerial() -> UInt64 {
+    @usableFromInline static func takeSerial() -> UInt64 {
         serialCounter.wrappingAdd(1, ordering: .relaxed).newValue
     }
 

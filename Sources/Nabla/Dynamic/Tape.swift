@@ -30,15 +30,22 @@ final class Tape: ValueOwner {
     /// The nodes. Exclusivity is not checked at run time: a tape is confined to one thread, and
     /// no method holds an access across a call that could reenter.
     @exclusivity(unchecked) @usableFromInline var storage: TapeStorage
-    /// A number no other tape of this process has, so leaves can cache their index on it.
-    @usableFromInline let serial: UInt64
+    /// A number no other tape (or scope of a reused tape) of this process has, so leaves can
+    /// cache their index on it.
+    @exclusivity(unchecked) @usableFromInline var serial: UInt64
+    /// For tapes reused by ``GradientTape`` scopes: bumped when a scope starts and ends, so a
+    /// ``TapeValue`` from an earlier scope is recognised.
+    @exclusivity(unchecked) @usableFromInline var generation: UInt32 = 0
     /// The per-thread context this tape was created in.
     @usableFromInline let context: RecordingContext
+    /// The context's no-grad depth, read without touching the context.
+    @usableFromInline let noGradDepth: UnsafeMutablePointer<Int>
     /// Names given with ``Value/named(_:)``.
     @exclusivity(unchecked) @usableFromInline var names: [Int32: String] = [:]
 
     init(context: RecordingContext, serial: UInt64) {
         self.context = context
+        self.noGradDepth = context.noGradDepthPointer
         self.serial = serial
         storage = context.takeStorage()
         context.liveTapes += 1
@@ -48,13 +55,14 @@ final class Tape: ValueOwner {
     /// tape, a leaf or a constant.
     @inlinable
     func record(_ primitive: Primitive, _ x: Int32, _ y: Value, _ c: Double, _ result: Double) -> Value {
-        if context.noGradDepth > 0 { return Value(constant: result) }
+        if noGradDepth.pointee > 0 { return Value(constant: result) }
         let j: Int32 = primitive.arity == 2 ? y.index(on: self) : -1
         let index = storage.append(primitive, x, j, c, result)
         return Value(primal: result, on: self, index: index)
     }
 
     deinit {
+        scopeGradientBuffer.deallocate()
         context.liveTapes -= 1
         context.tapeWasFreed(self)
         context.recycle(storage)
@@ -62,10 +70,49 @@ final class Tape: ValueOwner {
 
     @inlinable var count: Int { storage.count }
 
+    // MARK: Scopes (GradientTape)
+
+    /// The gradients of the last backward pass of a scope.
+    @exclusivity(unchecked) @usableFromInline var scopeGradientBuffer = UnsafeMutablePointer<Double>.allocate(capacity: 64)
+    @exclusivity(unchecked) @usableFromInline var scopeGradientCapacity = 64
+    @exclusivity(unchecked) @usableFromInline var scopeGradientCount = 0
+
+    /// A zeroed gradient buffer of `count` entries, kept until the scope ends.
+    @inlinable
+    func scopeGradients(count: Int) -> UnsafeMutableBufferPointer<Double> {
+        if count > scopeGradientCapacity {
+            scopeGradientBuffer.deallocate()
+            scopeGradientCapacity = Swift.max(count, 2 * scopeGradientCapacity)
+            scopeGradientBuffer = .allocate(capacity: scopeGradientCapacity)
+        }
+        scopeGradientCount = count
+        let buffer = UnsafeMutableBufferPointer(start: scopeGradientBuffer, count: count)
+        buffer.update(repeating: 0)
+        return buffer
+    }
+
+    /// Forgets the scope's nodes; large buffers are freed, small ones kept for the next scope.
+    func clearScope() {
+        scopeGradientCount = 0
+        if !names.isEmpty { names.removeAll() }
+        if storage.capacity > RecordingContext.recycledCapacity {
+            storage.deallocate()
+            storage = TapeStorage(capacity: 64)
+        } else {
+            storage.reset()
+        }
+        if scopeGradientCapacity > RecordingContext.recycledCapacity {
+            scopeGradientBuffer.deallocate()
+            scopeGradientBuffer = .allocate(capacity: 64)
+            scopeGradientCapacity = 64
+        }
+    }
+
     /// The node index of `leaf` on this tape, recording it as an input node the first time.
     @inlinable
     func index(of leaf: Leaf) -> Int32 {
         if leaf.tapeSerial == serial { return leaf.tapeIndex }
+        if serial == 0 { serial = RecordingContext.takeSerial() }   // a scope's tape, first leaf
         let index = storage.append(.input, -1, -1, 0, leaf.data)
         leaf.tapeSerial = serial
         leaf.tapeIndex = index
@@ -102,7 +149,7 @@ struct TapeStorage {
     /// Forgets every node, keeping the memory.
     mutating func reset() {
         count = 0
-        leaves.removeAll(keepingCapacity: true)
+        if !leaves.isEmpty { leaves.removeAll(keepingCapacity: true) }
     }
 
     func deallocate() {
@@ -145,8 +192,9 @@ final class Leaf: ValueOwner {
     @exclusivity(unchecked) @usableFromInline var data: Double
     @exclusivity(unchecked) @usableFromInline var grad: Double = 0
     @usableFromInline var name: String?
-    /// The tape this leaf was last recorded on (its serial) and its index there.
-    @exclusivity(unchecked) @usableFromInline var tapeSerial: UInt64 = 0
+    /// The tape this leaf was last recorded on (its serial; 0 is never a tape's) and its index
+    /// there.
+    @exclusivity(unchecked) @usableFromInline var tapeSerial: UInt64 = .max
     @exclusivity(unchecked) @usableFromInline var tapeIndex: Int32 = -1
 
     init(_ data: Double, name: String?) {

@@ -7,8 +7,14 @@ extension Tape {
     /// `context.releaseBuffer(_:)`.
     @inlinable
     func gradients(from root: Int32, seed: Double) -> UnsafeMutableBufferPointer<Double> {
-        let n = Int(root) + 1
-        let grads = context.zeroedBuffer(count: n)
+        let grads = context.zeroedBuffer(count: Int(root) + 1)
+        backpropagate(from: root, seed: seed, into: grads)
+        return grads
+    }
+
+    /// Reverse mode into `grads`, a zeroed buffer of at least `root + 1` entries.
+    @inlinable
+    func backpropagate(from root: Int32, seed: Double, into grads: UnsafeMutableBufferPointer<Double>) {
         grads[Int(root)] = seed
         // Raw pointers, read once: no copies of the storage, no exclusivity checks in the loop.
         let ops = storage.ops, lhs = storage.lhs, rhs = storage.rhs
@@ -32,14 +38,14 @@ extension Tape {
             }
             i -= 1
         }
-        return grads
     }
 
-    /// Like ``gradients(from:seed:)``, but each gradient is a ``Value`` recorded on this tape, so
-    /// it can be differentiated again. Entries are nil where the gradient is zero.
-    func differentiableGradients(from root: Int32, seed: Value) -> [Value?] {
+    /// Like ``gradients(from:seed:)``, but each gradient is a value recorded on this tape (a
+    /// ``Value`` or a ``TapeValue``, made by `node`), so it can be differentiated again. Entries
+    /// are nil where the gradient is zero.
+    func differentiableGradients<V: DifferentiableScalar>(from root: Int32, seed: V, node: (Int32) -> V) -> [V?] {
         let n = Int(root) + 1
-        var adjoints = [Value?](repeating: nil, count: n)
+        var adjoints = [V?](repeating: nil, count: n)
         adjoints[Int(root)] = seed
         for i in stride(from: n - 1, through: 0, by: -1) {
             guard let g = adjoints[i] else { continue }
@@ -63,6 +69,7 @@ extension Tape {
     }
 
     /// Adds the gradients of this tape's leaves into their `grad`.
+    @usableFromInline
     func accumulateIntoLeaves(_ grads: UnsafeMutableBufferPointer<Double>) {
         for (index, leaf) in storage.leaves where Int(index) < grads.count {
             leaf.grad += grads[Int(index)]
@@ -113,7 +120,7 @@ extension Value {
         guard let tape else {
             return values.map { Value($0.leaf != nil && $0.leaf === leaf ? 1 : 0) }
         }
-        let adjoints = tape.differentiableGradients(from: index, seed: Value(1))
+        let adjoints = tape.differentiableGradients(from: index, seed: Value(1), node: tape.node)
         return values.map { v in
             guard let i = v.index(in: tape), Int(i) < adjoints.count, let g = adjoints[Int(i)] else { return Value(0) }
             return g

@@ -157,7 +157,7 @@ extension Value: GraphScalar {
         } else {
             return Value(constant: result)
         }
-        if tape.context.noGradDepth > 0 { return Value(constant: result) }
+        if tape.noGradDepth.pointee > 0 { return Value(constant: result) }
         let i = x.index(on: tape)
         let j = binary ? y.index(on: tape) : -1
         let index = tape.storage.append(primitive, i, j, c, result)
