@@ -78,3 +78,14 @@ struct GradientCheckTests {
 
 import Foundation
 private func Foundation_tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+
+/// Backward reads a unary node's operand twice (it is stored as both operands), so a unary
+/// rule must never return a second gradient.
+@Test("Unary rules return no second gradient", arguments: Primitive.allCases.filter { $0.arity == 1 })
+func unaryRulesHaveOneGradient(_ primitive: Primitive) {
+    for x in [-1.5, -0.25, 0.5, 2.0] {
+        let (first, second) = primitive.pullback(x, x, output: primitive.evaluate(x, x, 2), constant: 2, seed: 1.0)
+        #expect(second == nil, "\(primitive.name)")
+        _ = first
+    }
+}

@@ -57,9 +57,11 @@ public struct GradientTape: ~Copyable {
     public func backward(_ output: TapeValue, seed: Double = 1) {
         output.checkScope("backward")
         guard output.index >= 0 else { return }
-        let grads = tape.scopeGradients(count: Int(output.index) + 1)
-        tape.backpropagate(from: output.index, seed: seed, into: grads)
-        if !tape.storage.leaves.isEmpty { tape.accumulateIntoLeaves(grads) }
+        Unmanaged.passUnretained(tape)._withUnsafeGuaranteedRef { tape in
+            let grads = tape.scopeGradients(count: Int(output.index) + 1)
+            tape.backpropagate(from: output.index, seed: seed, into: grads)
+            if !tape.storage.leaves.isEmpty { tape.accumulateIntoLeaves(grads) }
+        }
     }
 
     /// d(output)/d(x) for each `x`, as numbers (runs ``backward(_:seed:)``).
@@ -112,18 +114,19 @@ public struct TapeValue {
     @inlinable
     public var grad: Double {
         checkScope("grad")
-        let grads = tape.scopeGradientBuffer
-        return index >= 0 && Int(index) < tape.scopeGradientCount ? grads[Int(index)] : 0
+        return Unmanaged.passUnretained(tape)._withUnsafeGuaranteedRef { tape in
+            index >= 0 && Int(index) < tape.scopeGradientCount ? tape.scopeGradientBuffer[Int(index)] : 0
+        }
     }
 
     @inlinable @inline(__always)
     func checkScope(_ operation: StaticString) {
-        if generation != tape.generation { outsideScope("\(operation)") }
+        if generation != Unmanaged.passUnretained(tape)._withUnsafeGuaranteedRef({ $0.generation }) { outsideScope("\(operation)") }
     }
 
     @inlinable @inline(__always)
     func checkScope(_ primitive: Primitive) {
-        if generation != tape.generation { outsideScope(primitive.name) }
+        if generation != Unmanaged.passUnretained(tape)._withUnsafeGuaranteedRef({ $0.generation }) { outsideScope(primitive.name) }
     }
 
     @usableFromInline
@@ -135,17 +138,20 @@ public struct TapeValue {
 extension TapeValue: GraphScalar {
     @inlinable @inline(__always)
     public static func apply(_ primitive: Primitive, _ x: TapeValue, _ y: TapeValue, constant c: Double) -> TapeValue {
-        let tape = x.tape
-        x.checkScope(primitive)
-        let binary = primitive.arity == 2
-        if binary && (y.tape !== tape || y.generation != x.generation) { y.checkScope(primitive); mixedScopes(primitive) }
-        let result = primitive.evaluate(x.data, y.data, c)
-        if tape.noGradDepth.pointee > 0 || (x.index < 0 && (!binary || y.index < 0)) {
-            return TapeValue(data: result, index: -1, tape: tape)
+        // The tape is used through an unmanaged reference: a strong local would cost a retain
+        // and a release per op, which is what TapeValue exists to avoid.
+        Unmanaged.passUnretained(x.tape)._withUnsafeGuaranteedRef { tape in
+            x.checkScope(primitive)
+            let binary = primitive.arity == 2
+            if binary && (y.tape !== tape || y.generation != x.generation) { y.checkScope(primitive); mixedScopes(primitive) }
+            let result = primitive.evaluate(x.data, y.data, c)
+            if tape.noGradDepth.pointee > 0 || (x.index < 0 && (!binary || y.index < 0)) {
+                return TapeValue(data: result, index: -1, tape: tape)
+            }
+            let i = x.index >= 0 ? x.index : tape.storage.append(.constant, -1, -1, x.data, x.data)
+            let j = !binary ? i : y.index >= 0 ? y.index : tape.storage.append(.constant, -1, -1, y.data, y.data)
+            return TapeValue(data: result, index: tape.storage.append(primitive, i, j, c, result), tape: tape)
         }
-        let i = x.index >= 0 ? x.index : tape.storage.append(.constant, -1, -1, x.data, x.data)
-        let j = !binary ? -1 : y.index >= 0 ? y.index : tape.storage.append(.constant, -1, -1, y.data, y.data)
-        return TapeValue(data: result, index: tape.storage.append(primitive, i, j, c, result), tape: tape)
     }
 
     @inlinable

@@ -56,7 +56,7 @@ final class Tape: ValueOwner {
     @inlinable
     func record(_ primitive: Primitive, _ x: Int32, _ y: Value, _ c: Double, _ result: Double) -> Value {
         if noGradDepth.pointee > 0 { return Value(constant: result) }
-        let j: Int32 = primitive.arity == 2 ? y.index(on: self) : -1
+        let j: Int32 = primitive.arity == 2 ? y.index(on: self) : x
         let index = storage.append(primitive, x, j, c, result)
         return Value(primal: result, on: self, index: index)
     }
@@ -121,7 +121,8 @@ final class Tape: ValueOwner {
     }
 }
 
-/// The node arrays of a ``Tape``, grown by doubling.
+/// The node arrays of a ``Tape``, grown by doubling. A unary node stores its operand in both
+/// `lhs` and `rhs`, so backward reads both without asking the op's arity.
 @usableFromInline
 struct TapeStorage {
     @usableFromInline var count = 0

@@ -23,18 +23,14 @@ extension Tape {
         while i >= 0 {
             let g = grads[i]
             let op = ops[i]
-            // A zero gradient contributes nothing, so dead branches cost one comparison.
+            // A zero gradient contributes nothing, so dead branches cost one comparison. Unary
+            // nodes store their operand as both operands, and their rules return no second
+            // gradient.
             if g != 0 && op.arity > 0 {
-                let a = Int(lhs[i])
-                if op.arity == 2 {
-                    let b = Int(rhs[i])
-                    let (ga, gb) = op.pullback(values[a], values[b], output: values[i], constant: constants[i], seed: g)
-                    if let ga { grads[a] += ga }
-                    if let gb { grads[b] += gb }
-                } else {
-                    let (ga, _) = op.pullback(values[a], values[a], output: values[i], constant: constants[i], seed: g)
-                    if let ga { grads[a] += ga }
-                }
+                let a = Int(lhs[i]), b = Int(rhs[i])
+                let (ga, gb) = op.pullback(values[a], values[b], output: values[i], constant: constants[i], seed: g)
+                if let ga { grads[a] += ga }
+                if let gb { grads[b] += gb }
             }
             i -= 1
         }

@@ -159,7 +159,7 @@ extension Value: GraphScalar {
         }
         if tape.noGradDepth.pointee > 0 { return Value(constant: result) }
         let i = x.index(on: tape)
-        let j = binary ? y.index(on: tape) : -1
+        let j = binary ? y.index(on: tape) : i
         let index = tape.storage.append(primitive, i, j, c, result)
         return Value(primal: result, on: tape, index: index)
     }
