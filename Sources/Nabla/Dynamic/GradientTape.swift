@@ -115,7 +115,7 @@ public struct TapeValue {
     public var grad: Double {
         checkScope("grad")
         return Unmanaged.passUnretained(tape)._withUnsafeGuaranteedRef { tape in
-            index >= 0 && Int(index) < tape.scopeGradientCount ? tape.scopeGradientBuffer[Int(index)] : 0
+            index >= 0 && Int(index) < tape.scopeGradientCount ? Gradient.value(tape.scopeGradientBuffer[Int(index)]) : 0
         }
     }
 

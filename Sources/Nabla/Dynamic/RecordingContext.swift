@@ -86,22 +86,22 @@ final class RecordingContext {
         }
     }
 
-    /// A zeroed buffer of `count` doubles: the scratch buffer when it is big enough, else a new
-    /// one. Return it with ``releaseBuffer(_:)``.
+    /// A gradient buffer of `count` entries filled with `Gradient.unreached`: the scratch buffer
+    /// when it is big enough, else a new one. Return it with ``releaseBuffer(_:)``.
     @inlinable
-    func zeroedBuffer(count: Int) -> UnsafeMutableBufferPointer<Double> {
+    func gradientBuffer(count: Int) -> UnsafeMutableBufferPointer<Double> {
         if count <= scratch.count {
             let buffer = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
-            buffer.update(repeating: 0)
+            buffer.update(repeating: Gradient.unreached)
             return buffer
         }
         if count <= Self.recycledCapacity {
             scratch.deallocate()
             scratch = .allocate(capacity: Self.recycledCapacity)
-            return zeroedBuffer(count: count)
+            return gradientBuffer(count: count)
         }
         let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
-        buffer.initialize(repeating: 0)
+        buffer.initialize(repeating: Gradient.unreached)
         return buffer
     }
 

@@ -77,7 +77,8 @@ final class Tape: ValueOwner {
     @exclusivity(unchecked) @usableFromInline var scopeGradientCapacity = 64
     @exclusivity(unchecked) @usableFromInline var scopeGradientCount = 0
 
-    /// A zeroed gradient buffer of `count` entries, kept until the scope ends.
+    /// A gradient buffer of `count` entries filled with `Gradient.unreached`, kept until the
+    /// scope ends.
     @inlinable
     func scopeGradients(count: Int) -> UnsafeMutableBufferPointer<Double> {
         if count > scopeGradientCapacity {
@@ -87,7 +88,7 @@ final class Tape: ValueOwner {
         }
         scopeGradientCount = count
         let buffer = UnsafeMutableBufferPointer(start: scopeGradientBuffer, count: count)
-        buffer.update(repeating: 0)
+        buffer.update(repeating: Gradient.unreached)
         return buffer
     }
 

@@ -1,5 +1,29 @@
 // Reverse mode on the tape: one loop from the output down to index 0. Every node's operands
 // have smaller indices, so when the loop reaches a node its gradient is complete.
+//
+// Only nodes the output depends on are visited, as in PyTorch and as in the static graph's
+// symbolic gradients: a gradient buffer starts filled with `Gradient.unreached`, the first
+// contribution to a node replaces it and later ones add to it. So a node reached with a zero
+// gradient still passes on 0·∞ = NaN like PyTorch, a node the output does not depend on passes on
+// nothing, and a lone −0 contribution stays −0, exactly as the static graph computes it.
+
+/// The marker in a gradient buffer for "no path from the output reaches this node".
+@usableFromInline
+enum Gradient {
+    /// A NaN with a payload no arithmetic produces from ordinary numbers.
+    @usableFromInline static let unreachedBits: UInt64 = 0x7FF4_0000_DEAD_BEEF
+    @inlinable static var unreached: Double { Double(bitPattern: unreachedBits) }
+
+    /// The gradient a buffer entry stands for: 0 where the node was not reached.
+    @inlinable @inline(__always)
+    static func value(_ entry: Double) -> Double { entry.bitPattern == unreachedBits ? 0 : entry }
+
+    /// Adds a contribution to a buffer entry.
+    @inlinable @inline(__always)
+    static func accumulate(_ contribution: Double, into entry: inout Double) {
+        entry = entry.bitPattern == unreachedBits ? contribution : entry + contribution
+    }
+}
 
 extension Tape {
     /// The gradient of node `root` with respect to every node at or below it, seeded with
@@ -7,12 +31,13 @@ extension Tape {
     /// `context.releaseBuffer(_:)`.
     @inlinable
     func gradients(from root: Int32, seed: Double) -> UnsafeMutableBufferPointer<Double> {
-        let grads = context.zeroedBuffer(count: Int(root) + 1)
+        let grads = context.gradientBuffer(count: Int(root) + 1)
         backpropagate(from: root, seed: seed, into: grads)
         return grads
     }
 
-    /// Reverse mode into `grads`, a zeroed buffer of at least `root + 1` entries.
+    /// Reverse mode into `grads`, a buffer of at least `root + 1` entries filled with
+    /// `Gradient.unreached`.
     @inlinable
     func backpropagate(from root: Int32, seed: Double, into grads: UnsafeMutableBufferPointer<Double>) {
         grads[Int(root)] = seed
@@ -23,14 +48,13 @@ extension Tape {
         while i >= 0 {
             let g = grads[i]
             let op = ops[i]
-            // A zero gradient contributes nothing, so dead branches cost one comparison. Unary
-            // nodes store their operand as both operands, and their rules return no second
+            // Unary nodes store their operand as both operands, and their rules return no second
             // gradient.
-            if g != 0 && op.arity > 0 {
+            if g.bitPattern != Gradient.unreachedBits && op.arity > 0 {
                 let a = Int(lhs[i]), b = Int(rhs[i])
                 let (ga, gb) = op.pullback(values[a], values[b], output: values[i], constant: constants[i], seed: g)
-                if let ga { grads[a] += ga }
-                if let gb { grads[b] += gb }
+                if let ga { Gradient.accumulate(ga, into: &grads[a]) }
+                if let gb { Gradient.accumulate(gb, into: &grads[b]) }
             }
             i -= 1
         }
@@ -68,7 +92,7 @@ extension Tape {
     @usableFromInline
     func accumulateIntoLeaves(_ grads: UnsafeMutableBufferPointer<Double>) {
         for (index, leaf) in storage.leaves where Int(index) < grads.count {
-            leaf.grad += grads[Int(index)]
+            leaf.grad += Gradient.value(grads[Int(index)])
         }
     }
 }
@@ -103,7 +127,7 @@ extension Value {
         defer { tape.context.releaseBuffer(grads) }
         return values.map { v in
             guard let i = v.index(in: tape), Int(i) < grads.count else { return 0 }
-            return grads[Int(i)]
+            return Gradient.value(grads[Int(i)])
         }
     }
 

@@ -70,9 +70,11 @@ public final class Graph {
     /// The name of a node, if it is an input or was named.
     public func name(of symbol: Symbol) -> String? { names[symbol.id] }
 
-    /// Appends a node, applying only simplifications that are exact in IEEE arithmetic (so a
-    /// compiled program gives bit-for-bit what the dynamic engine gives): constant folding with
-    /// the primitive's own forward computation, and identities such as x·1 = x and −(−x) = x.
+    /// Appends a node. Operations on constants only are folded, with the primitive's own forward
+    /// computation; a multiplication or addition with a constant operand becomes the one-node
+    /// `…Constant` form. Nothing else is simplified here, so the graph has the same shape as the
+    /// dynamic tape for the same code: gradients then accumulate in the same order and the two
+    /// modes agree bit for bit. Identities such as x·1 are removed when compiling.
     func append(_ op: Primitive, _ x: Int32, _ y: Int32, _ c: Double) -> Int32 {
         let binary = op.arity == 2
         let xConst = ops[Int(x)] == .constant ? constants[Int(x)] : nil
@@ -81,14 +83,10 @@ public final class Graph {
             return constant(op.evaluate(xc, yConst ?? xc, c)).id
         }
         switch op {
-        case .multiply where xConst == 1: return y
-        case .multiply where yConst == 1: return x
         case .multiply where xConst != nil: return append(.multiplyConstant, y, -1, xConst!)
         case .multiply where yConst != nil: return append(.multiplyConstant, x, -1, yConst!)
         case .add where xConst != nil: return append(.addConstant, y, -1, xConst!)
         case .add where yConst != nil: return append(.addConstant, x, -1, yConst!)
-        case .multiplyConstant where c == 1, .powerConstant where c == 1: return x
-        case .negate where ops[Int(x)] == .negate: return lhs[Int(x)]
         default: break
         }
         let id = Int32(ops.count)

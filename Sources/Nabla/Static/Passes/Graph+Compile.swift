@@ -6,8 +6,9 @@ extension Graph {
     /// graph's inputs that the outputs depend on.
     ///
     /// Passes, in order: liveness (keep only what the outputs need), register assignment (inputs
-    /// first, then constants, then one register per instruction), and common-subexpression
-    /// elimination (an op already computed on the same registers reuses that register).
+    /// first, then constants, then one register per instruction), identities (x·1, x^1, −(−x)
+    /// reuse x's register: exact in IEEE arithmetic), and common-subexpression elimination (an op
+    /// already computed on the same registers reuses that register).
     public func compile(_ outputs: [Symbol]) -> Program {
         precondition(outputs.allSatisfy { $0.graph === self }, "Nabla: compile() was given symbols from another graph")
         let live = liveNodes(for: outputs.map(\.id))
@@ -39,6 +40,10 @@ extension Graph {
         for i in live.indices where live[i] && ops[i].arity > 0 {
             let op = ops[i]
             let x = registerOf[Int(lhs[i])]
+            if let same = identityOperand(op, x, constants[i], instructions: instructions, firstInstructionRegister) {
+                registerOf[i] = same
+                continue
+            }
             let instruction = Program.Instruction(op: op, x: x, y: op.arity == 2 ? registerOf[Int(rhs[i])] : x,
                                                   target: registerCount, constant: constants[i])
             if let existing = table.findOrInsert(instruction, at: instructions.count, in: instructions) {
@@ -55,6 +60,19 @@ extension Graph {
                        registerCount: Int(registerCount), constantRegisters: constantRegisters,
                        firstInstructionRegister: firstInstructionRegister,
                        outputRegisters: outputs.map { registerOf[Int($0.id)] }, registerNames: registerNames)
+    }
+
+    /// The register an op on register `x` would merely copy, if it is an identity: x·1, x^1, or
+    /// −(−x). Each gives x exactly.
+    private func identityOperand(_ op: Primitive, _ x: Int32, _ c: Double, instructions: [Program.Instruction],
+                                 _ firstInstructionRegister: Int32) -> Int32? {
+        switch op {
+        case .multiplyConstant where c == 1, .powerConstant where c == 1: return x
+        case .negate where x >= firstInstructionRegister:
+            let operand = instructions[Int(x - firstInstructionRegister)]
+            return operand.op == .negate ? operand.x : nil
+        default: return nil
+        }
     }
 
     /// Which nodes the outputs depend on: one loop down from the highest output.
