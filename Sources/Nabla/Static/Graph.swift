@@ -18,17 +18,19 @@
 /// every pass over the graph is a loop: no recursion over depth. A graph is a reference type
 /// (symbols point into it); it is freed when the last symbol and program referring to it go.
 public final class Graph {
-    @usableFromInline var ops: [Primitive] = []
-    @usableFromInline var lhs: [Int32] = []
-    @usableFromInline var rhs: [Int32] = []
-    @usableFromInline var constants: [Double] = []
+    // Exclusivity is not checked at run time: a graph is built by one thread (it is not
+    // `Sendable`), and no method holds an access to these arrays across a call back into it.
+    @exclusivity(unchecked) @usableFromInline var ops: [Primitive] = []
+    @exclusivity(unchecked) @usableFromInline var lhs: [Int32] = []
+    @exclusivity(unchecked) @usableFromInline var rhs: [Int32] = []
+    @exclusivity(unchecked) @usableFromInline var constants: [Double] = []
     /// Names of nodes: inputs, and nodes named with ``Symbol/named(_:)``.
-    var names: [Int32: String] = [:]
+    @exclusivity(unchecked) var names: [Int32: String] = [:]
     /// Input names in the order they were declared, and their nodes.
     public private(set) var inputNames: [String] = []
-    var inputNodes: [String: Int32] = [:]
+    @exclusivity(unchecked) var inputNodes: [String: Int32] = [:]
     /// Constant nodes by bit pattern, so each constant is stored once.
-    var constantNodes: [UInt64: Int32] = [:]
+    @exclusivity(unchecked) var constantNodes: [UInt64: Int32] = [:]
     /// For ``capture(_:)``: the node of each dynamic leaf captured so far.
     var capturedLeaves: [ObjectIdentifier: Int32] = [:]
 

@@ -34,7 +34,7 @@ extension Graph {
         }
 
         let firstInstructionRegister = registerCount
-        var table = InstructionTable(expectedCount: liveCount)
+        var table = CommonSubexpressions(registerCount: Int(registerCount) + liveCount)
         var instructions: [Program.Instruction] = []
         instructions.reserveCapacity(liveCount)
         for i in live.indices where live[i] && ops[i].arity > 0 {
@@ -44,16 +44,21 @@ extension Graph {
                 registerOf[i] = same
                 continue
             }
-            let instruction = Program.Instruction(op: op, x: x, y: op.arity == 2 ? registerOf[Int(rhs[i])] : x,
+            var instruction = Program.Instruction(op: op, x: x, y: op.arity == 2 ? registerOf[Int(rhs[i])] : x,
                                                   target: registerCount, constant: constants[i])
+            if op.isCommutative && instruction.y < instruction.x { swap(&instruction.x, &instruction.y) }
             if let existing = table.findOrInsert(instruction, at: instructions.count, in: instructions) {
                 registerOf[i] = instructions[existing].target
                 continue
             }
             registerOf[i] = registerCount
-            if let name = names[Int32(i)] { registerNames[registerCount] = name }
             instructions.append(instruction)
             registerCount += 1
+        }
+        // Named nodes name their registers (the earliest node's name where nodes share one).
+        for (node, name) in names.sorted(by: { $0.key < $1.key })
+        where live[Int(node)] && registerOf[Int(node)] >= firstInstructionRegister {
+            if registerNames[registerOf[Int(node)]] == nil { registerNames[registerOf[Int(node)]] = name }
         }
         let outputNames = outputs.enumerated().map { k, s in names[s.id] ?? "output\(k)" }
         return Program(inputNames: usedInputs, declaredInputs: Set(inputNames), outputNames: outputNames, instructions: instructions,
