@@ -26,7 +26,8 @@ let package = Package(
         .executableTarget(name: "nabla-bench", dependencies: ["Nabla"]),
         .testTarget(
             name: "NablaTests",
-            dependencies: ["Nabla", .product(name: "PropertyBased", package: "swift-property-based")]
+            // "nabla" so that the command-line tests find the tool built beside them.
+            dependencies: ["Nabla", "nabla", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ]
 )

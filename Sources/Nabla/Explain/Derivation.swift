@@ -100,7 +100,9 @@ extension Graph {
                 guard let seed = symbolic[j] else { continue }
                 let op = ops[j]
                 let a = Int(lhs[j]), b = Int(op.arity == 2 ? rhs[j] : lhs[j])
-                let (fa, fb) = op.pullback(formula(a), formula(b), output: formula(j), constant: constants[j], seed: seed)
+                // The statement's own value is written by its name: ∂h/∂b = 1 - h^2, not 1 - tanh(…)^2.
+                let output = j == i ? Formula.variable(label(i)!) : formula(j)
+                let (fa, fb) = op.pullback(formula(a), formula(b), output: output, constant: constants[j], seed: seed)
                 let (na, nb) = op.pullback(values[a], values[b], output: values[j], constant: constants[j], seed: numeric[j]!)
                 for (k, f, n) in [(a, fa, na), (b, op.arity == 2 ? fb : nil, op.arity == 2 ? nb : nil)] {
                     guard let f, let n, ops[k] != .constant else { continue }

@@ -46,6 +46,7 @@ extension Formula: GraphScalar {
             return .constant(op.evaluate(xc, y.constantValue ?? xc, c))
         }
         switch (op, x, y) {
+        case (.multiply, _, _) where x == y: return apply(.powerConstant, x, x, constant: 2)
         case (.multiply, .constant(let k), _): return apply(.multiplyConstant, y, y, constant: k)
         case (.multiply, _, .constant(let k)): return apply(.multiplyConstant, x, x, constant: k)
         case (.add, .constant(let k), _): return apply(.addConstant, y, y, constant: k)

@@ -1,0 +1,76 @@
+// `nabla check`: derivatives against central finite differences.
+
+/// The derivatives of a script compared with central finite differences.
+public struct GradientCheckReport: Sendable {
+    public struct Entry: Sendable {
+        /// `a` for a gradient entry, `a,o` for a Hessian entry.
+        public var name: String
+        public var computed: Double
+        public var finiteDifference: Double
+        /// |computed − finite difference| / max(1, |computed|, |finite difference|).
+        public var relativeError: Double
+    }
+    public var output: String
+    public var gradient: [Entry]
+    public var hessian: [Entry]
+    public var tolerance: Double
+
+    public var largestError: Double { (gradient + hessian).map(\.relativeError).max() ?? 0 }
+    public var passed: Bool { largestError <= tolerance }
+
+    public var text: String {
+        let n = NumberFormat.shortest
+        var lines = ["checking d\(output)/d… against central finite differences (relative error = |a − b| / max(1, |a|, |b|))"]
+        for (title, entries) in [("gradient", gradient), ("hessian", hessian)] where !entries.isEmpty {
+            lines.append("\(title):")
+            for e in entries {
+                lines.append("  \(e.name): computed \(n(e.computed)), finite differences \(n(e.finiteDifference)), relative error \(shortError(e.relativeError))")
+            }
+        }
+        lines.append("largest relative error \(shortError(largestError)) " + (passed ? "≤" : ">") + " tolerance \(n(tolerance)): " + (passed ? "ok" : "FAILED"))
+        return lines.joined(separator: "\n")
+    }
+
+    private func shortError(_ x: Double) -> String { NumberFormat.significant(x) }
+}
+
+extension Script {
+    /// Compares the gradient (and with `order: 2` the Hessian) of `output` with respect to every
+    /// input with central finite differences: step h = 1e-6·max(1, |x|) for the gradient and
+    /// 1e-4·max(1, |x|) for the Hessian (differences of f itself, no derivative code).
+    public func check(at feeds: [String: Double], output: String? = nil, order: Int = 1,
+                      tolerance: Double = 1e-5) throws(ScriptError) -> GradientCheckReport {
+        let evaluation = try evaluate(at: feeds, output: output, order: order)
+        let outputIndex = (inputs + statements.map(\.name)).firstIndex(of: evaluation.output)!
+        func f(_ point: [String: Double]) -> Double {
+            let leaves = evaluate(input: { Value(point[$0]!) }, constant: { Value($0) }, distinctNodes: false)
+            return outputIndex < inputs.count ? point[inputs[outputIndex]]! : leaves[outputIndex - inputs.count].data
+        }
+        func shifted(_ shifts: [(String, Double)]) -> Double {
+            var point = feeds
+            for (name, h) in shifts { point[name]! += h }
+            return f(point)
+        }
+        func step(_ name: String, _ scale: Double) -> Double { scale * Swift.max(1, Swift.abs(feeds[name]!)) }
+        func entry(_ name: String, _ computed: Double, _ numeric: Double) -> GradientCheckReport.Entry {
+            .init(name: name, computed: computed, finiteDifference: numeric,
+                  relativeError: Swift.abs(computed - numeric) / Swift.max(1, Swift.abs(computed), Swift.abs(numeric)))
+        }
+        let gradient = evaluation.gradient.map { g in
+            let h = step(g.name, 1e-6)
+            return entry(g.name, g.value, (shifted([(g.name, h)]) - shifted([(g.name, -h)])) / (2 * h))
+        }
+        var hessian: [GradientCheckReport.Entry] = []
+        for row in evaluation.hessian ?? [] {
+            for cell in row.row {
+                let (i, j) = (row.name, cell.name)
+                let (hi, hj) = (step(i, 1e-4), step(j, 1e-4))
+                let numeric = i == j
+                    ? (shifted([(i, hi)]) - 2 * f(feeds) + shifted([(i, -hi)])) / (hi * hi)
+                    : (shifted([(i, hi), (j, hj)]) - shifted([(i, hi), (j, -hj)]) - shifted([(i, -hi), (j, hj)]) + shifted([(i, -hi), (j, -hj)])) / (4 * hi * hj)
+                hessian.append(entry("\(i),\(j)", cell.value, numeric))
+            }
+        }
+        return GradientCheckReport(output: evaluation.output, gradient: gradient, hessian: hessian, tolerance: tolerance)
+    }
+}

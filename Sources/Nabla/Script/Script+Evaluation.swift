@@ -1,0 +1,175 @@
+/// How to run a script: the static graph (compiled) or the dynamic one. Both give the same numbers.
+public enum ScriptMode: String, CaseIterable, Sendable {
+    case `static`, dynamic
+}
+
+/// A script's output, every statement's value, and derivatives of the output.
+public struct ScriptEvaluation: Sendable {
+    /// The output's name and value.
+    public var output: String
+    public var value: Double
+    /// Every named value: the inputs, then the statements, in program order.
+    public var values: [(name: String, value: Double)]
+    /// d(output)/d(x) for the inputs (or the names asked for).
+    public var gradient: [(name: String, value: Double)]
+    /// d(output)/d(s) for every statement the output is computed from (shown by `nabla grad`).
+    public var statementGradients: [(name: String, value: Double)]
+    /// ∂²(output)/∂x∂y for the names of ``gradient``, when asked for (order 2).
+    public var hessian: [(name: String, row: [(name: String, value: Double)])]?
+    /// Things worth saying that are not errors (an input value given for a name the program
+    /// does not use).
+    public var warnings: [String]
+}
+
+extension Script {
+    /// Evaluates the script at the given input values, with the gradient of `output` (default:
+    /// the last statement) with respect to `wrt` (default: every input) and, with `order: 2`,
+    /// the Hessian with respect to the same names.
+    public func evaluate(at feeds: [String: Double], output: String? = nil, wrt: [String]? = nil,
+                         order: Int = 1, mode: ScriptMode = .static) throws(ScriptError) -> ScriptEvaluation {
+        let outputName = output ?? self.output
+        let knownNames = inputs + statements.map(\.name)
+        guard knownNames.contains(outputName) else {
+            throw ScriptError("'\(outputName)' is not a name in the program (its names are \(knownNames.joined(separator: ", ")))")
+        }
+        for name in wrt ?? [] where !knownNames.contains(name) {
+            throw ScriptError("cannot differentiate with respect to '\(name)': it is not a name in the program")
+        }
+        guard order == 1 || order == 2 else { throw ScriptError("order must be 1 or 2, not \(order)") }
+        for input in inputs where feeds[input] == nil {
+            throw ScriptError("missing a value for the input '\(input)'")
+        }
+        let warnings = feeds.keys.sorted().filter { !knownNames.contains($0) }
+            .map { "'\($0)' is given a value but the program does not use it" }
+        for name in feeds.keys.sorted() where statements.contains(where: { $0.name == name }) {
+            throw ScriptError("'\(name)' is computed by the program; only inputs (\(inputs.joined(separator: ", "))) take values")
+        }
+        if let problem = firstNonFiniteValue(at: feeds) { throw problem }
+
+        let wrtNames = wrt ?? inputs
+        let outputIndex = statements.firstIndex { $0.name == outputName }
+        let usedStatements = outputIndex.map { Array(statements[...$0].map(\.name)) } ?? []
+        let everyName = inputs + statements.map(\.name)
+        let computed: Computed
+        switch mode {
+        case .static: computed = try computeStatic(feeds, outputName, everyName, wrtNames, order)
+        case .dynamic: computed = computeDynamic(feeds, outputName, everyName, wrtNames, order)
+        }
+        let gradientOf = Dictionary(uniqueKeysWithValues: zip(everyName, computed.gradients))
+        let valueOf = Dictionary(uniqueKeysWithValues: zip(everyName, computed.values))
+        return ScriptEvaluation(
+            output: outputName, value: valueOf[outputName]!,
+            values: everyName.map { ($0, valueOf[$0]!) },
+            gradient: wrtNames.map { ($0, gradientOf[$0]!) },
+            statementGradients: usedStatements.map { ($0, gradientOf[$0]!) },
+            hessian: computed.hessian.map { rows in zip(wrtNames, rows).map { ($0, Array(zip(wrtNames, $1)).map { ($0, $1) }) } },
+            warnings: warnings)
+    }
+
+    private struct Computed {
+        var values: [Double]
+        var gradients: [Double]
+        var hessian: [[Double]]?
+    }
+
+    private func computeStatic(_ feeds: [String: Double], _ output: String, _ names: [String], _ wrt: [String], _ order: Int) throws(ScriptError) -> Computed {
+        let graph = Graph()
+        let nodes = buildStatic(in: graph)
+        let byName = Dictionary(uniqueKeysWithValues: zip(names, nodes))
+        let y = byName[output]!
+        let wrtNodes = wrt.map { byName[$0]! }
+        var requested = nodes + graph.gradients(of: y, wrt: nodes)
+        if order == 2 { requested += graph.hessian(of: y, wrt: wrtNodes).flatMap { $0 } }
+        do {
+            let outputs = try graph.compile(requested).run(feeds.filter { graph.inputNames.contains($0.key) })
+            let n = nodes.count
+            return Computed(values: Array(outputs[0..<n]), gradients: Array(outputs[n..<2 * n]),
+                            hessian: order == 2 ? stride(from: 2 * n, to: outputs.count, by: wrt.count).map { Array(outputs[$0..<$0 + wrt.count]) } : nil)
+        } catch {
+            throw ScriptError("a derivative is not finite: \(error)")
+        }
+    }
+
+    private func computeDynamic(_ feeds: [String: Double], _ output: String, _ names: [String], _ wrt: [String], _ order: Int) -> Computed {
+        let leaves = inputs.map { Value(feeds[$0]!, requiresGrad: true, name: $0) }
+        let leafOf = Dictionary(uniqueKeysWithValues: zip(inputs, leaves))
+        let results = evaluate(input: { leafOf[$0]! }, constant: { Value($0) }, distinctNodes: true)
+        let nodes = leaves + results
+        let byName = Dictionary(uniqueKeysWithValues: zip(names, nodes))
+        let y = byName[output]!
+        let wrtValues = wrt.map { byName[$0]! }
+        var hessian: [[Double]]?
+        if order == 2 {
+            hessian = y.differentiableGradients(wrt: wrtValues).map { $0.gradients(wrt: wrtValues) }
+        }
+        return Computed(values: nodes.map(\.data), gradients: y.gradients(wrt: nodes), hessian: hessian)
+    }
+
+    /// The script as nodes of `graph`: the inputs (named), then one named node per statement.
+    public func buildStatic(in graph: Graph) -> [Symbol] {
+        let inputNodes = inputs.map(graph.input)
+        let results = evaluate(input: { graph.input($0) }, constant: { graph.constant($0) }, distinctNodes: true)
+        for (statement, node) in zip(statements, results) { node.named(statement.name) }
+        return inputNodes + results
+    }
+
+    /// Like ``evaluate(input:constant:)``; with `distinctNodes`, a statement that only copies
+    /// another name or is a bare number still gets a node of its own (`x·1`, exact), so that every
+    /// statement has its own value and gradient.
+    func evaluate<T: GraphScalar>(input: (String) -> T, constant: (Double) -> T, distinctNodes: Bool) -> [T] {
+        let values = evaluate(input: input, constant: constant)
+        guard distinctNodes else { return values }
+        return zip(statements, values).map { statement, value in
+            if statement.steps.count == 1 { return value * 1 }
+            return value
+        }
+    }
+
+    /// Runs the script on numbers and reports the first operation whose result is not finite,
+    /// naming its statement.
+    func firstNonFiniteValue(at feeds: [String: Double]) -> ScriptError? {
+        for (name, value) in feeds where !value.isFinite && inputs.contains(name) {
+            return ScriptError("the input '\(name)' is \(NumberFormat.shortest(value))")
+        }
+        var assigned = feeds
+        for statement in statements {
+            var stack: [Double] = []
+            for step in statement.steps {
+                let operands: [Double]
+                let result: Double
+                let operation: String
+                switch step {
+                case .number(let x): stack.append(x); continue
+                case .name(let n): stack.append(assigned[n] ?? .nan); continue
+                case .negate: stack.append(-stack.removeLast()); continue
+                case .binary(let op):
+                    let y = stack.removeLast(), x = stack.removeLast()
+                    operands = [x, y]
+                    result = Operand<Formula>.apply(op, .number(x), .number(y)).number
+                    operation = "\(NumberFormat.shortest(x)) \(op.rawValue) \(NumberFormat.shortest(y))"
+                case .function(let f):
+                    let y = f.arity == 2 ? stack.removeLast() : 0
+                    let x = stack.removeLast()
+                    operands = f.arity == 2 ? [x, y] : [x]
+                    result = (f.arity == 2 ? Operand<Formula>.apply(f, .number(x), .number(y)) : Operand<Formula>.apply(f, .number(x))).number
+                    operation = "\(f.rawValue)(\(operands.map(NumberFormat.shortest).joined(separator: ", ")))"
+                }
+                if !result.isFinite && operands.allSatisfy(\.isFinite) {
+                    let reason = result.isNaN ? "is undefined (nan)" : "overflows to \(NumberFormat.shortest(result))"
+                    return ScriptError("\(operation) \(reason) in '\(statement.text)'", line: statement.line,
+                                       column: statement.column, length: statement.text.count, sourceLine: nil)
+                }
+                stack.append(result)
+            }
+            assigned[statement.name] = stack.last ?? .nan
+        }
+        return nil
+    }
+}
+
+extension Operand {
+    var number: Double {
+        if case .number(let x) = self { return x }
+        return .nan
+    }
+}

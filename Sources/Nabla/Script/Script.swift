@@ -1,0 +1,191 @@
+/// A program in the tutorial's notation, parsed:
+///
+///     b = 5 - 3a
+///     c = 2b + 3; d = 5b + 6
+///     e = 7c + d^2     # a comment
+///
+/// Statements are `name = expression`, one per line or separated by `;`. A name never assigned
+/// is an input; a name may be assigned once, and only before it is used. The output is the last
+/// statement unless another is chosen. See ``init(parsing:)`` for the expression syntax.
+///
+/// A script is a list of statements, each a flat postfix program: nothing about it is
+/// recursive, so very long and very deeply nested programs parse and run with any stack.
+/// ``evaluate(_:)`` runs it in any ``GraphScalar`` algebra: dynamic ``Value``s, static
+/// ``Symbol``s, or numbers.
+public struct Script: Sendable {
+    /// One postfix step of an expression.
+    public enum Step: Equatable, Sendable {
+        case number(Double)
+        case name(String)
+        case negate
+        case binary(BinaryOperator)
+        case function(ScriptFunction)
+    }
+
+    public enum BinaryOperator: String, Sendable {
+        case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^"
+    }
+
+    public struct Statement: Sendable {
+        /// The name assigned.
+        public var name: String
+        /// Where the statement starts (1-based).
+        public var line: Int
+        public var column: Int
+        /// The statement as written (for error messages).
+        public var text: String
+        /// The expression in postfix order.
+        public var steps: [Step]
+    }
+
+    /// The statements, in order.
+    public let statements: [Statement]
+    /// The inputs (names used but never assigned), in order of first use.
+    public let inputs: [String]
+
+    /// The name of the last statement: the default output.
+    public var output: String { statements.last!.name }
+
+    /// The statement assigning `name`, if any.
+    public func statement(named name: String) -> Statement? { statements.first { $0.name == name } }
+}
+
+/// The functions the notation knows.
+public enum ScriptFunction: String, CaseIterable, Sendable {
+    case exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, pow, min, max
+
+    public var arity: Int {
+        switch self {
+        case .pow, .min, .max: 2
+        default: 1
+        }
+    }
+}
+
+extension Script {
+    /// Runs the script in an algebra: `input` gives each input's value and `constant` makes a
+    /// constant (for a statement that is a bare number); returns the value of every statement,
+    /// in order. Numbers stay numbers until they meet a value, so `3a` records one node (a·3),
+    /// `d^2` a constant power and `5 - 3` nothing at all, exactly as the same expression written
+    /// in Swift would.
+    public func evaluate<T: GraphScalar>(input: (String) -> T, constant: (Double) -> T) -> [T] {
+        var assigned: [String: T] = [:]
+        var results: [T] = []
+        results.reserveCapacity(statements.count)
+        var stack: [Operand<T>] = []
+        for statement in statements {
+            stack.removeAll(keepingCapacity: true)
+            for step in statement.steps {
+                switch step {
+                case .number(let x): stack.append(.number(x))
+                case .name(let name): stack.append(.value(assigned[name] ?? input(name)))
+                case .negate: stack.append(-stack.removeLast())
+                case .binary(let op):
+                    let y = stack.removeLast(), x = stack.removeLast()
+                    stack.append(Operand.apply(op, x, y))
+                case .function(let f):
+                    if f.arity == 2 {
+                        let y = stack.removeLast(), x = stack.removeLast()
+                        stack.append(Operand.apply(f, x, y))
+                    } else {
+                        stack.append(Operand.apply(f, stack.removeLast()))
+                    }
+                }
+            }
+            // A statement that is a bare number becomes a constant of the algebra.
+            let value: T
+            switch stack.removeLast() {
+            case .value(let v): value = v
+            case .number(let x): value = constant(x)
+            }
+            assigned[statement.name] = value
+            results.append(value)
+        }
+        return results
+    }
+}
+
+/// An operand on the evaluation stack: a plain number, or a value of the algebra.
+enum Operand<T: GraphScalar> {
+    case number(Double)
+    case value(T)
+
+    static prefix func - (x: Operand) -> Operand {
+        switch x {
+        case .number(let a): .number(-a)
+        case .value(let v): .value(-v)
+        }
+    }
+
+    static func apply(_ op: Script.BinaryOperator, _ x: Operand, _ y: Operand) -> Operand {
+        switch (x, y) {
+        case (.number(let a), .number(let b)):
+            switch op {
+            case .add: return .number(a + b)
+            case .subtract: return .number(a - b)
+            case .multiply: return .number(a * b)
+            case .divide: return .number(a / b)
+            case .power: return .number(Primitive.power.evaluate(a, b, 0))
+            }
+        case (.value(let v), .number(let b)):
+            switch op {
+            case .add: return .value(v + b)
+            case .subtract: return .value(v - b)
+            case .multiply: return .value(v * b)
+            case .divide: return .value(v / b)
+            case .power: return .value(pow(v, b))
+            }
+        case (.number(let a), .value(let w)):
+            switch op {
+            case .add: return .value(a + w)
+            case .subtract: return .value(a - w)
+            case .multiply: return .value(a * w)
+            case .divide: return .value(a / w)
+            case .power: return .value(pow(a, w))
+            }
+        case (.value(let v), .value(let w)):
+            switch op {
+            case .add: return .value(v + w)
+            case .subtract: return .value(v - w)
+            case .multiply: return .value(v * w)
+            case .divide: return .value(v / w)
+            case .power: return .value(pow(v, w))
+            }
+        }
+    }
+
+    static func apply(_ f: ScriptFunction, _ x: Operand) -> Operand {
+        switch x {
+        case .number(let a):
+            return .number(unary(f).evaluate(a, a, 0))
+        case .value(let v):
+            return .value(T.apply(unary(f), v, v, constant: 0))
+        }
+    }
+
+    static func apply(_ f: ScriptFunction, _ x: Operand, _ y: Operand) -> Operand {
+        if f == .pow { return apply(.power, x, y) }
+        let primitive: Primitive = f == .min ? .minimum : .maximum
+        switch (x, y) {
+        case (.number(let a), .number(let b)): return .number(primitive.evaluate(a, b, 0))
+        case (.value(let v), .number(let b)): return .value(T.apply(primitive, v, v.constant(b), constant: 0))
+        case (.number(let a), .value(let w)): return .value(T.apply(primitive, w.constant(a), w, constant: 0))
+        case (.value(let v), .value(let w)): return .value(T.apply(primitive, v, w, constant: 0))
+        }
+    }
+
+    private static func unary(_ f: ScriptFunction) -> Primitive {
+        switch f {
+        case .exp: .exp
+        case .log: .log
+        case .sqrt: .sqrt
+        case .sin: .sin
+        case .cos: .cos
+        case .tanh: .tanh
+        case .sigmoid: .sigmoid
+        case .relu: .relu
+        case .abs: .abs
+        case .pow, .min, .max: preconditionFailure("binary function")
+        }
+    }
+}

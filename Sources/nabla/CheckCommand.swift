@@ -1,0 +1,34 @@
+import ArgumentParser
+import Nabla
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Compare the gradient (and Hessian) with finite differences.",
+        discussion: """
+            Exits with status 1 if the largest relative error exceeds the tolerance.
+
+            Examples:
+              nabla check 'y = x^3 * sin(x)' --at x=0.7
+              nabla check 'b = 5 - 3a; g = b^2 - o' --at a=2,o=1 --order 2 --tolerance 1e-4
+            """
+    )
+
+    @OptionGroup var options: ProgramOptions
+
+    @Option(help: "1 checks the gradient, 2 also the Hessian.")
+    var order: Int = 1
+
+    @Option(help: "The largest relative error accepted.")
+    var tolerance: Double = 1e-5
+
+    func run() throws {
+        var passed = true
+        try reportingErrors {
+            let report = try options.script().check(at: options.feeds(), output: options.output, order: order, tolerance: tolerance)
+            print(report.text)
+            passed = report.passed
+        }
+        if !passed { throw ExitCode.failure }
+    }
+}

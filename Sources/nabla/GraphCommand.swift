@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Nabla
+
+struct GraphCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Show the computation graph (Graphviz DOT, JSON, or a rendered picture).",
+        discussion: """
+            One box per operation, with its name, op, and with --at its value and the output's \
+            derivative with respect to it. Render DOT with Graphviz (`dot -Tsvg`), or let --output \
+            do it.
+
+            Examples:
+              nabla graph 'b = 5 - 3a; c = 2b + 3; d = 5b + 6; e = 7c + d^2; f = 2e; g = 3f - o' --at a=2,o=1 > tutorial.dot
+              nabla graph 'y = sin(x) * x' --at x=1 --output y.svg
+              nabla graph 'y = sin(x) * x' --format json
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case dot, json }
+
+    @OptionGroup var options: ProgramOptions
+
+    @Option(help: "dot or json.")
+    var format: Format = .dot
+
+    @Option(name: [.customShort("o"), .customLong("output")],
+            help: ArgumentHelp("Render to an .svg or .png file with Graphviz's dot.", valueName: "file"))
+    var outputFile: String?
+
+    func run() throws {
+        try reportingErrors {
+            let script = try options.script()
+            let feeds = try options.feeds()
+            var evaluationFeeds: [String: Double]?
+            if !feeds.isEmpty {
+                let evaluation = try script.evaluate(at: feeds, output: options.output)
+                warn(evaluation.warnings)
+                evaluationFeeds = feeds.filter { script.inputs.contains($0.key) }
+            } else if let output = options.output, !(script.inputs + script.statements.map(\.name)).contains(output) {
+                throw ScriptError("'\(output)' is not a name in the program")
+            }
+            let graph = Graph()
+            let nodes = script.buildStatic(in: graph)
+            let output = nodes[(script.inputs + script.statements.map(\.name)).firstIndex(of: options.output ?? script.output)!]
+            let export = try graph.export(output, at: evaluationFeeds)
+            guard let outputFile else {
+                print(format == .dot ? export.dot : export.json)
+                return
+            }
+            try render(export.dot, to: outputFile)
+        }
+    }
+
+    /// Runs Graphviz's `dot` to write an SVG or PNG.
+    private func render(_ dot: String, to path: String) throws {
+        let fileFormat = (path as NSString).pathExtension.lowercased()
+        guard ["svg", "png"].contains(fileFormat) else {
+            throw CommandError("--output must end in .svg or .png (got '\(path)'); use --format dot for DOT text")
+        }
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        guard let executable = directories.map({ "\($0)/dot" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw CommandError("Graphviz's 'dot' is not installed: install it (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz), or print DOT with --format dot")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-T\(fileFormat)", "-o", path]
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(dot.utf8))
+        input.fileHandleForWriting.closeFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw CommandError("dot failed: \(message)")
+        }
+        print("wrote \(path)")
+    }
+}

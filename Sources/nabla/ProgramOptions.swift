@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Nabla
+
+/// The program and input values every subcommand reads.
+struct ProgramOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp(
+        "The program, in the tutorial's notation ('-' reads standard input).",
+        discussion: "Statements are name = expression, separated by ';' or new lines.",
+        valueName: "program"))
+    var program: String?
+
+    @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Read the program from a file.", valueName: "file"))
+    var file: String?
+
+    @Option(name: .customLong("at"), parsing: .singleValue,
+            help: ArgumentHelp("Input values: --at a=2 --at o=1, or --at a=2,o=1.", valueName: "name=value"))
+    var at: [String] = []
+
+    @Option(name: .customLong("of"), help: ArgumentHelp("The output (default: the last statement).", valueName: "name"))
+    var output: String?
+
+    func validate() throws {
+        if program != nil && file != nil { throw ValidationError("give the program either as an argument or with --file, not both") }
+        if program == nil && file == nil { throw ValidationError("missing the program: give it as an argument, with --file FILE, or '-' for standard input") }
+        _ = try feeds()
+    }
+
+    /// The program text.
+    func text() throws -> String {
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+                throw CommandError("cannot read the file '\(file)'")
+            }
+            return text
+        }
+        if program == "-" {
+            return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+        return program ?? ""
+    }
+
+    /// The parsed program.
+    func script() throws -> Script { try Script(parsing: text()) }
+
+    /// The input values from every --at.
+    func feeds() throws -> [String: Double] {
+        var feeds: [String: Double] = [:]
+        for argument in at {
+            for pair in argument.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw ValidationError("--at expects name=value, got '\(pair)'")
+                }
+                guard let value = Double(parts[1]), value.isFinite else {
+                    throw ValidationError("--at \(parts[0])=\(parts[1]): '\(parts[1])' is not a finite number")
+                }
+                if feeds[parts[0]] != nil { throw ValidationError("--at gives '\(parts[0])' twice") }
+                feeds[parts[0]] = value
+            }
+        }
+        return feeds
+    }
+}
+
+/// An error of the command line itself (not of the program): printed as `error: …`.
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prints warnings to standard error.
+func warn(_ warnings: [String]) {
+    for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+}
+
+/// Runs a subcommand's body, printing a program's errors as `error: …` on standard error with
+/// exit status 1 (never a crash, never a stack trace).
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ScriptError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as CommandError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as ProgramError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import Nabla
+
+/// The tutorial's notation: precedence, implicit multiplication, errors with places.
+@Suite("Program notation")
+struct ScriptTests {
+    /// The value of the last statement, computed by the script, at the given inputs.
+    func value(_ text: String, _ feeds: [String: Double] = [:]) throws -> Double {
+        try Script(parsing: text).evaluate(at: feeds).value
+    }
+
+    static let precedenceCases: [(String, Double)] = [
+        ("y = -a^2", -9),                        // -(a^2)
+        ("y = a^b^c", 4.728804387837416),        // a^(b^c) = 3^(2^0.5)
+        ("y = a^-1", 0.3333333333333333),
+        ("y = a/b*c", 0.75),                     // (a/b)*c
+        ("y = 2*-a", -6),
+        ("y = a - -b", 5),
+        ("y = a - b - c", 0.5),
+        ("y = 2^-a*3", 0.375),                   // (2^-3)*3
+        ("y = a ** 2", 9),
+        ("y = -2^2", -4),
+        ("y = 1e-3 * a + 2.5", 2.503),
+        ("y = 3a", 9), ("y = 3(a + 1)", 12), ("y = 2b^2", 8), ("y = 2e", 14),
+        ("y = pow(a, 2) + min(a, b) - max(b, c)", 9),
+        ("y = exp(0) + log(1) + sqrt(4) + sin(0) + cos(0) + tanh(0) + sigmoid(0) + relu(-1) + abs(-2)", 6.5),
+    ]
+
+    @Test("Precedence and associativity", arguments: precedenceCases)
+    func precedence(_ text: String, _ expected: Double) throws {
+        #expect(try value(text, ["a": 3, "b": 2, "c": 0.5, "e": 7]) == expected)
+    }
+
+    @Test func theTutorialAsItIsWritten() throws {
+        let program = """
+            # the tutorial's graph
+            b = 5 - 3a
+            c = 2b + 3
+            d = 5b + 6
+            e = 7c + d^2
+            f = 2e
+            g = 3f - o
+            """
+        let script = try Script(parsing: program)
+        #expect(script.inputs == ["a", "o"])
+        #expect(script.output == "g")
+        for mode in ScriptMode.allCases {
+            let result = try script.evaluate(at: ["a": 2, "o": 1], order: 2, mode: mode)
+            #expect(result.value == 47)
+            #expect(result.gradient.map(\.value) == [-432, -1])
+            #expect(result.statementGradients.map(\.value) == [144, 42, 12, 6, 3, 1])
+            #expect(result.hessian?.map { $0.row.map(\.value) } == [[2700, 0], [0, 0]])
+        }
+        // On one line, with ';', as in Tutorial.program.
+        #expect(try Script(parsing: Tutorial.program).evaluate(at: ["a": 2, "o": 1]).gradient.map(\.value) == [-432, -1])
+    }
+
+    @Test func theScriptBuildsTheSameGraphAsSwiftCode() throws {
+        // 5 - 3a in the notation and in Swift record the same nodes, so the numbers agree bit for bit.
+        let a = Value(2.5, requiresGrad: true), o = Value(-1, requiresGrad: true)
+        let swift = Tutorial.graph(a: a, o: o).g
+        let script = try Script(parsing: Tutorial.program)
+        let scripted = script.evaluate(input: { $0 == "a" ? a : o }, constant: { Value($0) }).last!
+        #expect(scripted.data.bitPattern == swift.data.bitPattern)
+        #expect(scripted.gradients(wrt: [a, o]) == swift.gradients(wrt: [a, o]))
+    }
+
+    @Test("Errors name the place", arguments: [
+        ("c = 2b * ", "line 1, column 10: expected an expression after '*'\n  c = 2b * \n           ^"),
+        ("y = foo(x)", "line 1, column 5: unknown function 'foo' (known: exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, pow, min, max)\n  y = foo(x)\n      ^^^"),
+        ("y = x\ny = 2", "line 2, column 1: 'y' is assigned twice (first on line 1)\n  y = 2\n  ^"),
+        ("y = z + 1; z = x", "line 1, column 5: 'z' is used before it is assigned on line 1\n  y = z + 1; z = x\n      ^"),
+        ("y = y + 1", "line 1, column 5: 'y' is used in its own statement\n  y = y + 1\n      ^"),
+        ("y = (a + 1", "line 1, column 5: '(' is never closed\n  y = (a + 1\n      ^"),
+        ("y = a + 1)", "line 1, column 10: ')' without a matching '('\n  y = a + 1)\n           ^"),
+        ("y = ()", "line 1, column 6: empty parentheses\n  y = ()\n       ^"),
+        ("y = pow(a)", "line 1, column 5: pow takes 2 arguments\n  y = pow(a)\n      ^^^"),
+        ("y = exp(a, b)", "line 1, column 5: exp takes 1 argument\n  y = exp(a, b)\n      ^^^"),
+        ("y = a $ b", "line 1, column 7: unexpected character '$'\n  y = a $ b\n        ^"),
+        ("3 = a", "line 1, column 1: expected a statement 'name = expression'\n  3 = a\n  ^"),
+        ("y a", "line 1, column 3: expected '=' after 'y' (statements are name = expression)\n  y a\n    ^"),
+        ("exp = 2", "line 1, column 1: 'exp' is a function and cannot be assigned\n  exp = 2\n  ^^^"),
+        ("y = 1.2.3", "line 1, column 5: malformed number '1.2.3'\n  y = 1.2.3\n      ^^^^^"),
+        ("y = a b", "line 1, column 7: expected an operator before 'b'\n  y = a b\n        ^"),
+        ("", "the program has no statements (write them as name = expression)"),
+    ])
+    func errors(_ text: String, _ message: String) {
+        #expect(throws: ScriptError.self) { try Script(parsing: text) }
+        do {
+            _ = try Script(parsing: text)
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func domainErrorsNameTheStatement() throws {
+        let script = try Script(parsing: "b = x - 3\nc = log(b)\nd = c * 2")
+        #expect(throws: ScriptError.self) { try script.evaluate(at: ["x": 1]) }
+        do { _ = try script.evaluate(at: ["x": 1]) } catch {
+            #expect(error.description == "line 2, column 1: log(-2) is undefined (nan) in 'c = log(b)'")
+        }
+        for (program, message) in [
+            ("y = 1 / x", "1 / 0 overflows to inf in 'y = 1 / x'"),
+            ("y = sqrt(x - 1)", "sqrt(-1) is undefined (nan) in 'y = sqrt(x - 1)'"),
+            ("y = exp(1000 + x)", "exp(1000) overflows to inf in 'y = exp(1000 + x)'"),
+        ] {
+            do { _ = try Script(parsing: program).evaluate(at: ["x": 0]); Issue.record("no error for \(program)") } catch {
+                #expect(error.message == message)
+            }
+        }
+    }
+
+    @Test func inputsAndOutputs() throws {
+        let script = try Script(parsing: "y = x * 2; z = y + w")
+        #expect(throws: ScriptError("missing a value for the input 'w'")) { try script.evaluate(at: ["x": 1]) }
+        #expect(throws: ScriptError("'q' is not a name in the program (its names are x, w, y, z)")) {
+            try script.evaluate(at: ["x": 1, "w": 2], output: "q")
+        }
+        let result = try script.evaluate(at: ["x": 1, "w": 2, "unused": 3], output: "y", wrt: ["x"])
+        #expect(result.value == 2 && result.gradient.map(\.value) == [2])
+        #expect(result.warnings == ["'unused' is given a value but the program does not use it"])
+    }
+
+    @Test func veryLongAndDeeplyNestedPrograms() throws {
+        // 100,000 statements.
+        var lines = ["x0 = a"]
+        for k in 1..<100_000 { lines.append("x\(k) = x\(k - 1) * 0.9999 + 0.0001") }
+        let long = try Script(parsing: lines.joined(separator: "\n"))
+        let result = try long.evaluate(at: ["a": 2], wrt: ["a"])
+        #expect(Swift.abs(result.gradient[0].value - pow(0.9999, 99_999)) < 1e-9)
+        // Parentheses nested 100,000 deep.
+        let depth = 100_000
+        let nested = "y = " + String(repeating: "(", count: depth) + "a + 1" + String(repeating: ")", count: depth) + " * 2"
+        #expect(try Script(parsing: nested).evaluate(at: ["a": 1]).value == 4)
+        let nestedFunctions = "y = " + String(repeating: "sin(", count: depth) + "a" + String(repeating: ")", count: depth)
+        #expect(try Script(parsing: nestedFunctions).evaluate(at: ["a": 0]).value == 0)
+    }
+}
