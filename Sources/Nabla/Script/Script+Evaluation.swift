@@ -84,7 +84,7 @@ extension Script {
             let outputs = try graph.compile(requested).run(feeds.filter { graph.inputNames.contains($0.key) })
             let n = nodes.count
             return Computed(values: Array(outputs[0..<n]), gradients: Array(outputs[n..<2 * n]),
-                            hessian: order == 2 ? stride(from: 2 * n, to: outputs.count, by: wrt.count).map { Array(outputs[$0..<$0 + wrt.count]) } : nil)
+                            hessian: order != 2 ? nil : wrt.isEmpty ? [] : stride(from: 2 * n, to: outputs.count, by: wrt.count).map { Array(outputs[$0..<$0 + wrt.count]) })
         } catch {
             throw ScriptError("a derivative is not finite: \(error)")
         }

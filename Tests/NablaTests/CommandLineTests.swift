@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+@testable import Nabla
+
+/// `nabla` end to end: the built tool is run as a user runs it, and its output compared exactly.
+/// The expected texts were reviewed by hand against the tutorial.
+@Suite("The nabla command")
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    /// Runs the `nabla` built beside the tests.
+    static func nabla(_ arguments: [String], input: String? = nil, environment: [String: String]? = nil) throws -> Run {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var executable = directory.appendingPathComponent("nabla")
+        // swift test runs the tests from an .xctest bundle inside the build folder on some platforms.
+        while !FileManager.default.isExecutableFile(atPath: executable.path), executable.pathComponents.count > 2 {
+            executable = executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("nabla")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let (out, err, inp) = (Pipe(), Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = inp
+        try process.run()
+        if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
+        inp.fileHandleForWriting.closeFile()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: output, errors: errors)
+    }
+
+    static let tutorial = "b = 5 - 3a; c = 2b + 3; d = 5b + 6; e = 7c + d^2; f = 2e; g = 3f - o"
+
+    @Test func noArgumentsRunsTheTutorial() throws {
+        let run = try Self.nabla([])
+        #expect(run.status == 0)
+        for line in ["  b = 5 - 3a = -1", "  ∂e/∂d = 2d = 2", "  dg/db = dg/dc·∂c/∂b + dg/dd·∂d/∂b = 42·2 + 12·5 = 144",
+                     "Result: g = 47, dg/da = -432, dg/do = -1",
+                     "  Static and dynamic agree bit for bit on every value and gradient."] {
+            #expect(run.output.contains(line + "\n"), "missing: \(line)")
+        }
+    }
+
+    @Test func gradPrintsValuesAndGradients() throws {
+        let run = try Self.nabla(["grad", Self.tutorial, "--at", "a=2", "--at", "o=1"])
+        #expect(run.status == 0 && run.errors.isEmpty)
+        #expect(run.output == """
+            g = 47
+
+            values:
+              a = 2
+              o = 1
+              b = -1
+              c = 1
+              d = 1
+              e = 8
+              f = 16
+              g = 47
+            gradient of g:
+              dg/da = -432
+              dg/do = -1
+            gradient of g with respect to its intermediate values:
+              dg/db = 144
+              dg/dc = 42
+              dg/dd = 12
+              dg/de = 6
+              dg/df = 3
+              dg/dg = 1
+
+            """)
+    }
+
+    @Test func gradJSONWithTheHessian() throws {
+        for mode in ["static", "dynamic"] {
+            let run = try Self.nabla(["grad", Self.tutorial, "--at", "a=2,o=1", "--order", "2", "--json", "--mode", mode])
+            #expect(run.status == 0)
+            #expect(run.output == """
+                {"output":"g","value":47,"values":{"a":2,"o":1,"b":-1,"c":1,"d":1,"e":8,"f":16,"g":47},\
+                "gradient":{"a":-432,"o":-1},"hessian":{"a":{"a":2700,"o":0},"o":{"a":0,"o":0}}}
+
+                """)
+        }
+        let limited = try Self.nabla(["grad", Self.tutorial, "--at", "a=2,o=1", "--wrt", "a", "--of", "e", "--json"])
+        #expect(limited.output == "{\"output\":\"e\",\"value\":8,\"values\":{\"a\":2,\"o\":1,\"b\":-1,\"c\":1,\"d\":1,\"e\":8,\"f\":16,\"g\":47},\"gradient\":{\"a\":-72}}\n")
+    }
+
+    @Test func programsFromFilesAndStandardInput() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-test-\(UUID()).txt")
+        try "b = 5 - 3a\nc = 2b + 3\nd = 5b + 6\ne = 7c + d^2\nf = 2e\ng = 3f - o\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let fromFile = try Self.nabla(["grad", "-f", file.path, "--at", "a=2,o=1", "--json"])
+        let fromInput = try Self.nabla(["grad", "-", "--at", "a=2,o=1", "--json"], input: Self.tutorial)
+        #expect(fromFile.status == 0 && fromFile.output == fromInput.output)
+        #expect(fromFile.output.contains("\"gradient\":{\"a\":-432,\"o\":-1}"))
+    }
+
+    @Test func explainWorksOutTheChainRule() throws {
+        let run = try Self.nabla(["explain", "h = tanh(w*x + b); y = h^2", "--at", "w=0.5,x=2,b=-1"])
+        #expect(run.status == 0)
+        #expect(run.output == """
+            Forward pass (values in topological order):
+              w = 0.5
+              x = 2
+              b = -1
+              h = tanh(w·x + b) = 0
+              y = h^2 = 0
+
+            Local partial derivatives (from the op declarations):
+              ∂y/∂h = 2h = 0
+              ∂h/∂w = (1 - h^2)·x = 2
+              ∂h/∂x = (1 - h^2)·w = 0.5
+              ∂h/∂b = 1 - h^2 = 1
+
+            Total derivatives, from y back to the inputs (chain rule):
+              dy/dy = 1 (the seed)
+              dy/dh = dy/dy·∂y/∂h = 1·0 = 0
+              dy/dw = dy/dh·∂h/∂w = 0·2 = 0
+              dy/dx = dy/dh·∂h/∂x = 0·0.5 = 0
+              dy/db = dy/dh·∂h/∂b = 0·1 = 0
+
+            """)
+    }
+
+    @Test func graphAsDOTAndJSON() throws {
+        let dot = try Self.nabla(["graph", "y = sin(x) * x", "--at", "x=0"])
+        #expect(dot.status == 0)
+        #expect(dot.output == """
+            digraph nabla {
+              rankdir=LR;
+              node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];
+              edge [color="#555555"];
+              n0 [label="x\\ninput\\nvalue 0\\ndy/dx = 0", fillcolor="#dbeafe"];
+              n1 [label="sin\\nvalue 0\\ngrad 0", fillcolor="#ffffff"];
+              n2 [label="y\\nmul\\nvalue 0\\ndy/dy = 1", fillcolor="#d1fae5"];
+              n0 -> n1;
+              n1 -> n2;
+              n0 -> n2;
+            }
+
+            """)
+        let json = try Self.nabla(["graph", "y = 2x + 1", "--format", "json"])
+        #expect(json.output == "{\"output\":2,\"nodes\":[{\"id\":0,\"name\":\"x\",\"op\":\"input\"},{\"id\":1,\"op\":\"mul_const\",\"constant\":2},{\"id\":2,\"name\":\"y\",\"op\":\"add_const\",\"constant\":1}],\"edges\":[{\"from\":0,\"to\":1},{\"from\":1,\"to\":2}]}\n")
+    }
+
+    @Test func graphRenderingSaysHowToInstallGraphviz() throws {
+        let run = try Self.nabla(["graph", "y = x^2", "--output", "/tmp/nabla-test.svg"], environment: ["PATH": "/nonexistent"])
+        #expect(run.status != 0)
+        #expect(run.errors.contains("Graphviz's 'dot' is not installed"))
+        #expect(run.errors.contains("apt-get install graphviz"))
+    }
+
+    @Test func checkComparesWithFiniteDifferences() throws {
+        let run = try Self.nabla(["check", "y = x^3 * sin(x)", "--at", "x=0.7", "--order", "2"])
+        #expect(run.status == 0)
+        #expect(run.output.hasSuffix("≤ tolerance 1e-05: ok\n"))
+        let strict = try Self.nabla(["check", "y = x^3 * sin(x)", "--at", "x=0.7", "--order", "2", "--tolerance", "1e-15"])
+        #expect(strict.status == 1)
+        #expect(strict.output.contains("FAILED"))
+    }
+
+    @Test("Bad input is a clear error, never a crash", arguments: [
+        (["grad", "c = 2b * ", "--at", "b=1"], "error: line 1, column 10: expected an expression after '*'\n  c = 2b * \n           ^\n"),
+        (["grad", "y = foo(x)", "--at", "x=1"], "error: line 1, column 5: unknown function 'foo'"),
+        (["grad", "y = x; y = 2", "--at", "x=1"], "error: line 1, column 8: 'y' is assigned twice"),
+        (["grad", "y = z + 1; z = x", "--at", "x=1"], "error: line 1, column 5: 'z' is used before it is assigned"),
+        (["grad", "y = 2x"], "error: missing a value for the input 'x'\n"),
+        (["grad", "y = 2x", "--at", "x=1", "--of", "w"], "error: 'w' is not a name in the program (its names are x, y)\n"),
+        (["grad", "y = log(x)", "--at", "x=-1"], "error: line 1, column 1: log(-1) is undefined (nan) in 'y = log(x)'\n"),
+        (["grad", "y = 1/x", "--at", "x=0"], "error: line 1, column 1: 1 / 0 overflows to inf in 'y = 1/x'\n"),
+        (["grad", "y = sqrt(x)", "--at", "x=0"], "error: a derivative is not finite"),
+        (["grad", "y = x", "--at", "x"], "--at expects name=value, got 'x'"),
+        (["grad", "y = x", "--at", "x=abc"], "'abc' is not a finite number"),
+        (["grad", "-f", "/nonexistent/program.txt", "--at", "x=1"], "error: cannot read the file '/nonexistent/program.txt'\n"),
+    ] as [([String], String)])
+    func badInput(_ arguments: [String], _ message: String) throws {
+        let run = try Self.nabla(arguments)
+        #expect(run.status != 0, "\(arguments)")
+        #expect(run.errors.contains(message), "stderr was: \(run.errors)")
+        #expect(run.output.isEmpty)
+    }
+
+    @Test func anUnusedInputIsAWarning() throws {
+        let run = try Self.nabla(["grad", "y = 2x", "--at", "x=1,q=3", "--json"])
+        #expect(run.status == 0)
+        #expect(run.errors == "warning: 'q' is given a value but the program does not use it\n")
+        #expect(run.output == "{\"output\":\"y\",\"value\":2,\"values\":{\"x\":1,\"y\":2},\"gradient\":{\"x\":2}}\n")
+    }
+
+    @Test func everySubcommandHasHelpWithExamples() throws {
+        for command in ["grad", "explain", "graph", "check", "tutorial"] {
+            let run = try Self.nabla([command, "--help"])
+            #expect(run.status == 0)
+            #expect(run.output.contains("Examples:"), "\(command)")
+        }
+    }
+}
