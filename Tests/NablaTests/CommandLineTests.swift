@@ -157,6 +157,19 @@ struct CommandLineTests {
         #expect(run.errors.contains("apt-get install graphviz"))
     }
 
+    static let dotInstalled = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        .contains { FileManager.default.isExecutableFile(atPath: "\($0)/dot") }
+
+    @Test(.enabled(if: dotInstalled, "Graphviz's dot is not installed (.ci/run installs it)"))
+    func graphRendersSVGWithGraphviz() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-test-\(UUID()).svg")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try Self.nabla(["graph", Self.tutorial, "--at", "a=2,o=1", "--output", file.path])
+        #expect(run.status == 0 && run.output == "wrote \(file.path)\n")
+        let svg = try String(contentsOf: file, encoding: .utf8)
+        #expect(svg.contains("<svg") && svg.contains("dg/da = &#45;432"))
+    }
+
     @Test func checkComparesWithFiniteDifferences() throws {
         let run = try Self.nabla(["check", "y = x^3 * sin(x)", "--at", "x=0.7", "--order", "2"])
         #expect(run.status == 0)
