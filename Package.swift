@@ -16,18 +16,23 @@ let package = Package(
     targets: [
         // Op catalogue, dynamic and static graphs, explanations. Layers are folders inside it:
         // Ops/ (one declaration per primitive), Dynamic/, Static/, Explain/.
-        .target(name: "Nabla"),
+        .target(name: "Nabla", dependencies: ["NablaKernels"]),
+        // Tensor kernels: loops over storage, below autodiff and usable on their own. The hot
+        // loops are C with per-function target attributes and run-time CPU dispatch, so a plain
+        // `swift build -c release` is fast without compiler flags.
+        .target(name: "CNablaKernels"),
+        .target(name: "NablaKernels", dependencies: ["CNablaKernels"]),
         // The command-line tool: argument parsing and printing only.
         .executableTarget(
             name: "nabla",
             dependencies: ["Nabla", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Benchmarks: depends on the library, never the other way round.
-        .executableTarget(name: "nabla-bench", dependencies: ["Nabla"]),
+        .executableTarget(name: "nabla-bench", dependencies: ["Nabla", "NablaKernels"]),
         .testTarget(
             name: "NablaTests",
             // "nabla" so that the command-line tests find the tool built beside them.
-            dependencies: ["Nabla", "nabla", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["Nabla", "NablaKernels", "nabla", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ]
 )

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Creates the Python virtual environment used by Nabla's peer benchmarks and
-# installs micrograd (the only peer set up here; no torch/jax).
+# installs micrograd and numpy (the only peers set up here; no torch/jax).
 #
 # The venv lives OUTSIDE the repository, at ${NABLA_PEER_VENV:-$HOME/.venvs/nabla-peers},
 # so that nothing it contains is ever tracked or carried with the working tree.
 #
 # Idempotent: running it again does nothing if the venv exists and micrograd
-# is already importable in it.
+# and numpy are already installed in it.
 #
 # Usage: Benchmarks/peers/setup-venv.sh            (uses python3 from PATH)
 #        PYTHON=python3.11 Benchmarks/peers/setup-venv.sh
@@ -15,6 +15,8 @@ set -euo pipefail
 VENV="${NABLA_PEER_VENV:-$HOME/.venvs/nabla-peers}"
 PYTHON="${PYTHON:-python3}"
 MICROGRAD_VERSION="0.1.0"   # the version WORKLOADS.md's figures were measured with
+# numpy is not pinned (WORKLOADS.md's figures: numpy 2.4.6 with OpenBLAS 0.3.31); an installed
+# numpy of any version is kept.
 
 # 1. Create the venv unless a usable one is already there.
 if [[ ! -x "$VENV/bin/python" ]]; then
@@ -32,6 +34,16 @@ else
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "micrograd==$MICROGRAD_VERSION"
 fi
 
-# 3. Sanity check: the engine imports.
+# 3. Install numpy (the W5 matmul peer) unless some version is already installed.
+installed="$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("numpy"))' 2>/dev/null || true)"
+if [[ -n "$installed" ]]; then
+    echo "setup-venv: numpy $installed already installed in $VENV" >&2
+else
+    echo "setup-venv: installing numpy into $VENV" >&2
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check numpy
+fi
+
+# 4. Sanity check: the engine and numpy import.
 "$VENV/bin/python" -c 'from micrograd.engine import Value; assert (Value(2.0) * 3).data == 6.0'
+"$VENV/bin/python" -c 'import numpy as np; assert float((np.ones((2, 2), np.float32) @ np.ones((2, 2), np.float32))[0, 0]) == 2.0'
 echo "setup-venv: ok ($VENV/bin/python)" >&2

@@ -2,13 +2,14 @@ import Nabla
 
 /// The workloads of issue 2, as shared/benchmarks/WORKLOADS.md defines them (W1 and W2).
 enum Workloads {
-    static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m"]
+    static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul"]
 
     static func run(_ name: String, harness: Harness) -> [Record] {
         switch name {
         case "tutorial-dynamic": tutorialDynamic(harness)
         case "tutorial-static": tutorialStatic(harness)
         case "tutorial-breakdown": Breakdown.run(harness) + Breakdown.scoped(harness)
+        case "matmul": MatmulWorkload.run(harness)
         // The issue's 10,000,000-node chain: 3,333,334 steps of three nodes (W2 counts steps).
         case "chain-10m": chain(steps: 3_333_334, name: name, engines: ["dynamic", "static"])
         default:

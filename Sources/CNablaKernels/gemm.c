@@ -1,0 +1,314 @@
+// Blocked matrix multiplication (the BLIS scheme): for each KC-deep slice of k, B is packed into
+// NR-wide column strips and A into MR-tall row strips, and a micro-kernel keeps an MR×NR tile of
+// C in registers while it streams through both. Two threads split the columns of C.
+#include "NablaKernels.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define NABLA_X86 1
+#endif
+
+// ---- Block sizes -------------------------------------------------------------------------
+// MR×NR is the register tile (6×16 floats = 12 AVX registers of accumulators). KC×NR floats of
+// packed B (16 KiB) stay in L1, MC×KC of packed A (120 KiB) in L2.
+enum { SMR = 6, SNR = 16, SKC = 256, SMC = 120, SNC = 3072 };
+enum { DMR = 6, DNR = 8, DKC = 256, DMC = 96, DNC = 2048 };
+
+static int force_portable = 0;
+void nabla_kernels_force_portable(int force) { force_portable = force; }
+
+static int has_avx2_fma(void) {
+#ifdef NABLA_X86
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return cached && !force_portable;
+#else
+    return 0;
+#endif
+}
+
+const char *nabla_sgemm_kernel(void) { return has_avx2_fma() ? "avx2-fma" : "portable"; }
+
+// ---- Packing (shared by every kernel) ----------------------------------------------------
+
+#define DEFINE_PACKING(T, MR, NR)                                                                  \
+    /* A block (mc×kc) into MR-tall strips, each stored k-major: strip[p*MR + i] = A[i][p]. */     \
+    static void pack_a_##T(int mc, int kc, const T *a, int lda, T *packed) {                      \
+        for (int i0 = 0; i0 < mc; i0 += MR) {                                                      \
+            int rows = mc - i0 < MR ? mc - i0 : MR;                                                \
+            for (int p = 0; p < kc; p++) {                                                         \
+                for (int i = 0; i < rows; i++) packed[i] = a[(long)(i0 + i) * lda + p];           \
+                for (int i = rows; i < MR; i++) packed[i] = 0;                                     \
+                packed += MR;                                                                      \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    /* B panel (kc×nc) into NR-wide strips, each stored k-major: strip[p*NR + j] = B[p][j]. */     \
+    static void pack_b_##T(int kc, int nc, const T *b, int ldb, T *packed) {                      \
+        for (int j0 = 0; j0 < nc; j0 += NR) {                                                      \
+            int cols = nc - j0 < NR ? nc - j0 : NR;                                                \
+            for (int p = 0; p < kc; p++) {                                                         \
+                const T *row = b + (long)p * ldb + j0;                                             \
+                if (cols == NR) memcpy(packed, row, sizeof(T) * NR);                               \
+                else {                                                                             \
+                    for (int j = 0; j < cols; j++) packed[j] = row[j];                             \
+                    for (int j = cols; j < NR; j++) packed[j] = 0;                                 \
+                }                                                                                  \
+                packed += NR;                                                                      \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+DEFINE_PACKING(float, SMR, SNR)
+DEFINE_PACKING(double, DMR, DNR)
+
+// ---- Micro-kernels ------------------------------------------------------------------------
+// Each computes an MR×NR tile: tile = Ap·Bp over kc, then C (m×n valid part) = tile, or C +=
+// tile when `accumulate`.
+
+#define DEFINE_PORTABLE_KERNEL(T, MR, NR)                                                          \
+    static void kernel_portable_##T(int kc, const T *ap, const T *bp, T *c, int ldc, int m, int n, \
+                                    int accumulate) {                                              \
+        T tile[MR][NR];                                                                            \
+        memset(tile, 0, sizeof tile);                                                              \
+        for (int p = 0; p < kc; p++) {                                                             \
+            for (int i = 0; i < MR; i++) {                                                         \
+                T av = ap[i];                                                                      \
+                for (int j = 0; j < NR; j++) tile[i][j] += av * bp[j];                             \
+            }                                                                                      \
+            ap += MR;                                                                              \
+            bp += NR;                                                                              \
+        }                                                                                          \
+        for (int i = 0; i < m; i++)                                                                \
+            for (int j = 0; j < n; j++)                                                            \
+                c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + tile[i][j] : tile[i][j]; \
+    }
+
+DEFINE_PORTABLE_KERNEL(float, SMR, SNR)
+DEFINE_PORTABLE_KERNEL(double, DMR, DNR)
+
+#ifdef NABLA_X86
+__attribute__((target("avx2,fma")))
+static void kernel_avx2_float(int kc, const float *ap, const float *bp, float *c, int ldc, int m, int n,
+                              int accumulate) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+        __m256 a;
+        a = _mm256_broadcast_ss(ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
+        a = _mm256_broadcast_ss(ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
+        a = _mm256_broadcast_ss(ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
+        a = _mm256_broadcast_ss(ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
+        a = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
+        a = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+        ap += SMR;
+        bp += SNR;
+    }
+    __m256 rows[SMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    if (m == SMR && n == SNR) {
+        for (int i = 0; i < SMR; i++) {
+            float *row = c + (long)i * ldc;
+            if (accumulate) {
+                rows[i][0] = _mm256_add_ps(rows[i][0], _mm256_loadu_ps(row));
+                rows[i][1] = _mm256_add_ps(rows[i][1], _mm256_loadu_ps(row + 8));
+            }
+            _mm256_storeu_ps(row, rows[i][0]);
+            _mm256_storeu_ps(row + 8, rows[i][1]);
+        }
+        return;
+    }
+    float tile[SMR][SNR] __attribute__((aligned(32)));
+    for (int i = 0; i < SMR; i++) {
+        _mm256_store_ps(tile[i], rows[i][0]);
+        _mm256_store_ps(tile[i] + 8, rows[i][1]);
+    }
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+            c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + tile[i][j] : tile[i][j];
+}
+
+__attribute__((target("avx2,fma")))
+static void kernel_avx2_double(int kc, const double *ap, const double *bp, double *c, int ldc, int m, int n,
+                               int accumulate) {
+    __m256d acc[DMR][2];
+    for (int i = 0; i < DMR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_pd();
+    for (int p = 0; p < kc; p++) {
+        __m256d b0 = _mm256_load_pd(bp), b1 = _mm256_load_pd(bp + 4);
+        for (int i = 0; i < DMR; i++) {
+            __m256d a = _mm256_broadcast_sd(ap + i);
+            acc[i][0] = _mm256_fmadd_pd(a, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_pd(a, b1, acc[i][1]);
+        }
+        ap += DMR;
+        bp += DNR;
+    }
+    double tile[DMR][DNR] __attribute__((aligned(32)));
+    for (int i = 0; i < DMR; i++) {
+        _mm256_store_pd(tile[i], acc[i][0]);
+        _mm256_store_pd(tile[i] + 4, acc[i][1]);
+    }
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+            c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + tile[i][j] : tile[i][j];
+}
+#endif
+
+// ---- The blocked loops ----------------------------------------------------------------------
+
+#define DEFINE_GEMM_SINGLE(T, MR, NR, KC, MC, NC, AVX_KERNEL)                                      \
+    static void gemm_single_##T(int m, int n, int k, const T *a, int lda, const T *b, int ldb,     \
+                                T *c, int ldc) {                                                   \
+        typedef void (*kernel_t)(int, const T *, const T *, T *, int, int, int, int);              \
+        kernel_t kernel = kernel_portable_##T;                                                     \
+        if (has_avx2_fma()) kernel = AVX_KERNEL;                                                   \
+        if (k == 0) {                                                                              \
+            for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(T) * n);               \
+            return;                                                                                \
+        }                                                                                          \
+        int ncap = n < NC ? n : NC, mcap = m < MC ? m : MC, kcap = k < KC ? k : KC;                \
+        T *bp = aligned_alloc(64, sizeof(T) * ((ncap + NR - 1) / NR * NR) * kcap + 64);           \
+        T *ap = aligned_alloc(64, sizeof(T) * ((mcap + MR - 1) / MR * MR) * kcap + 64);           \
+        for (int jc = 0; jc < n; jc += NC) {                                                       \
+            int nc = n - jc < NC ? n - jc : NC;                                                    \
+            for (int pc = 0; pc < k; pc += KC) {                                                   \
+                int kc = k - pc < KC ? k - pc : KC;                                                \
+                pack_b_##T(kc, nc, b + (long)pc * ldb + jc, ldb, bp);                              \
+                for (int ic = 0; ic < m; ic += MC) {                                               \
+                    int mc = m - ic < MC ? m - ic : MC;                                            \
+                    pack_a_##T(mc, kc, a + (long)ic * lda + pc, lda, ap);                          \
+                    for (int jr = 0; jr < nc; jr += NR) {                                          \
+                        int nr = nc - jr < NR ? nc - jr : NR;                                      \
+                        for (int ir = 0; ir < mc; ir += MR) {                                      \
+                            int mr = mc - ir < MR ? mc - ir : MR;                                  \
+                            kernel(kc, ap + (long)ir * kc, bp + (long)jr * kc,                      \
+                                   c + (long)(ic + ir) * ldc + jc + jr, ldc, mr, nr, pc > 0);      \
+                        }                                                                          \
+                    }                                                                              \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        free(ap);                                                                                  \
+        free(bp);                                                                                  \
+    }
+
+#ifdef NABLA_X86
+DEFINE_GEMM_SINGLE(float, SMR, SNR, SKC, SMC, SNC, kernel_avx2_float)
+DEFINE_GEMM_SINGLE(double, DMR, DNR, DKC, DMC, DNC, kernel_avx2_double)
+#else
+DEFINE_GEMM_SINGLE(float, SMR, SNR, SKC, SMC, SNC, kernel_portable_float)
+DEFINE_GEMM_SINGLE(double, DMR, DNR, DKC, DMC, DNC, kernel_portable_double)
+#endif
+
+// ---- Two threads ----------------------------------------------------------------------------
+// A second thread, started on first use, takes the right half of C's columns. It spins briefly
+// on the job flag before sleeping, so back-to-back products do not pay a wake-up each.
+
+typedef struct {
+    int is_double, m, n, k, lda, ldb, ldc;
+    const void *a, *b;
+    void *c;
+} gemm_job;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t caller_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int job_ready = 0, job_done = 0;
+static gemm_job pending;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void run_job(const gemm_job *job) {
+    if (job->is_double)
+        gemm_single_double(job->m, job->n, job->k, job->a, job->lda, job->b, job->ldb, job->c, job->ldc);
+    else
+        gemm_single_float(job->m, job->n, job->k, job->a, job->lda, job->b, job->ldb, job->c, job->ldc);
+}
+
+static void *worker_main(void *unused) {
+    (void)unused;
+    for (;;) {
+        for (int spin = 0; spin < 200000 && !atomic_load_explicit(&job_ready, memory_order_acquire); spin++) {
+#ifdef NABLA_X86
+            _mm_pause();
+#endif
+        }
+        pthread_mutex_lock(&pool_lock);
+        while (!atomic_load_explicit(&job_ready, memory_order_acquire)) pthread_cond_wait(&pool_wake, &pool_lock);
+        pthread_mutex_unlock(&pool_lock);
+        gemm_job job = pending;
+        atomic_store_explicit(&job_ready, 0, memory_order_relaxed);
+        run_job(&job);
+        atomic_store_explicit(&job_done, 1, memory_order_release);
+    }
+    return NULL;
+}
+
+static int pool_started = 0;
+static void start_pool(void) {
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pool_started = pthread_create(&thread, &attr, worker_main, NULL) == 0;
+    pthread_attr_destroy(&attr);
+}
+
+static void gemm(gemm_job job, int threads, int nr) {
+    // Split the columns in two halves of whole NR strips; small products stay on one thread.
+    long flops = 2L * job.m * job.n * job.k;
+    if (threads < 2 || job.n < 2 * nr || flops < 4000000L || pthread_mutex_trylock(&caller_lock) != 0) {
+        run_job(&job);
+        return;
+    }
+    pthread_once(&pool_once, start_pool);
+    if (!pool_started) {
+        pthread_mutex_unlock(&caller_lock);
+        run_job(&job);
+        return;
+    }
+    int left = (job.n / 2 + nr - 1) / nr * nr;
+    size_t size = job.is_double ? sizeof(double) : sizeof(float);
+    gemm_job right = job;
+    right.n = job.n - left;
+    right.b = (const char *)job.b + size * left;
+    right.c = (char *)job.c + size * left;
+    job.n = left;
+    pending = right;
+    atomic_store_explicit(&job_done, 0, memory_order_relaxed);
+    pthread_mutex_lock(&pool_lock);
+    atomic_store_explicit(&job_ready, 1, memory_order_release);
+    pthread_cond_signal(&pool_wake);
+    pthread_mutex_unlock(&pool_lock);
+    run_job(&job);
+    while (!atomic_load_explicit(&job_done, memory_order_acquire)) {
+#ifdef NABLA_X86
+        _mm_pause();
+#endif
+    }
+    pthread_mutex_unlock(&caller_lock);
+}
+
+void nabla_sgemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+                 int threads) {
+    if (m <= 0 || n <= 0) return;
+    gemm_job job = {0, m, n, k, lda, ldb, ldc, a, b, c};
+    gemm(job, threads, SNR);
+}
+
+void nabla_dgemm(int m, int n, int k, const double *a, int lda, const double *b, int ldb, double *c, int ldc,
+                 int threads) {
+    if (m <= 0 || n <= 0) return;
+    gemm_job job = {1, m, n, k, lda, ldb, ldc, a, b, c};
+    gemm(job, threads, DNR);
+}

@@ -1,0 +1,32 @@
+#ifndef NABLA_KERNELS_H
+#define NABLA_KERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// C = A·B for row-major single-precision matrices: A is m×k (row stride lda), B is k×n
+/// (row stride ldb), C is m×n (row stride ldc). C is overwritten. `threads` is 1 or 2.
+///
+/// Blocked as BLIS does (packing A and B into cache-sized panels and a register-blocked
+/// micro-kernel), with the micro-kernel chosen at run time from what the CPU supports: AVX2 with
+/// FMA, or portable C. No compiler flags are needed: the AVX2 code carries its own target
+/// attribute.
+void nabla_sgemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                 float *c, int ldc, int threads);
+
+/// The same for double precision.
+void nabla_dgemm(int m, int n, int k, const double *a, int lda, const double *b, int ldb,
+                 double *c, int ldc, int threads);
+
+/// The micro-kernel nabla_sgemm uses on this CPU: "avx2-fma" or "portable".
+const char *nabla_sgemm_kernel(void);
+
+/// Forces the portable kernel (for tests of the fallback): 1 forces it, 0 restores the choice.
+void nabla_kernels_force_portable(int force);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,56 @@
+import CNablaKernels
+
+/// Matrix multiplication kernels: row-major, no graphs, no autodiff (the layer below tensors).
+public enum Matmul {
+    /// C = A·B for row-major matrices: `a` is m×k, `b` is k×n, `c` (m×n) is overwritten.
+    /// `threads` is 1 or 2 (two threads split C's columns; small products use one).
+    @inlinable
+    public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+                                m: Int, n: Int, k: Int, threads: Int = 1) {
+        nabla_sgemm(Int32(m), Int32(n), Int32(k), a, Int32(k), b, Int32(n), c, Int32(n), Int32(threads))
+    }
+
+    /// C = A·B in double precision.
+    @inlinable
+    public static func multiply(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
+                                m: Int, n: Int, k: Int, threads: Int = 1) {
+        nabla_dgemm(Int32(m), Int32(n), Int32(k), a, Int32(k), b, Int32(n), c, Int32(n), Int32(threads))
+    }
+
+    /// A·B for row-major arrays, as a new array.
+    public static func multiply<Scalar: MatmulScalar>(_ a: [Scalar], _ b: [Scalar], m: Int, n: Int, k: Int, threads: Int = 1) -> [Scalar] {
+        precondition(a.count == m * k, "Matmul: A has \(a.count) elements, expected \(m)×\(k)")
+        precondition(b.count == k * n, "Matmul: B has \(b.count) elements, expected \(k)×\(n)")
+        return [Scalar](unsafeUninitializedCapacity: m * n) { c, count in
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    Scalar.gemm(a.baseAddress!, b.baseAddress!, c.baseAddress!, m, n, k, threads)
+                }
+            }
+            count = m * n
+        }
+    }
+
+    /// The micro-kernel chosen for this CPU: "avx2-fma" or "portable".
+    public static var kernel: String { String(cString: nabla_sgemm_kernel()) }
+
+    /// Forces the portable kernel (for testing the fallback on machines with AVX2).
+    public static func forcePortable(_ force: Bool) { nabla_kernels_force_portable(force ? 1 : 0) }
+}
+
+/// Element types the matrix kernels handle.
+public protocol MatmulScalar {
+    static func gemm(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ c: UnsafeMutablePointer<Self>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int)
+}
+
+extension Float: MatmulScalar {
+    public static func gemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int) {
+        Matmul.multiply(a, b, into: c, m: m, n: n, k: k, threads: threads)
+    }
+}
+
+extension Double: MatmulScalar {
+    public static func gemm(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int) {
+        Matmul.multiply(a, b, into: c, m: m, n: n, k: k, threads: threads)
+    }
+}
