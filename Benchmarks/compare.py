@@ -1,29 +1,40 @@
 #!/usr/bin/env python3
-"""Compare Nabla's benchmarks with the micrograd peer (WORKLOADS.md W1, W2).
+"""Compare Nabla's benchmarks with the micrograd and NumPy peers (WORKLOADS.md W1, W2, W5).
 
 Plain python3 (3.11), standard library only. From the repository root:
 
     python3 Benchmarks/compare.py                        # table
     python3 Benchmarks/compare.py --json                 # JSON lines
     python3 Benchmarks/compare.py tutorial-dynamic       # one workload
+    python3 Benchmarks/compare.py matmul                 # W5 only: Nabla vs NumPy
     python3 Benchmarks/compare.py --micrograd-chain-n 1000000
 
 What it does, in one run:
   1. Builds nabla-bench (`swift build -c release --product nabla-bench`, not pinned), then runs
      `taskset -c 0 swift run -c release --skip-build nabla-bench --json WORKLOAD...`.
      With no WORKLOAD arguments, the workloads compared here are requested:
-     tutorial-dynamic, tutorial-static, chain-10m.
+     tutorial-dynamic, tutorial-static, chain-10m, matmul.
+     matmul is run in a process of its own, `swift run ... nabla-bench --json matmul`, NOT under
+     taskset: nabla-bench measures threads = 1 and 2 itself and prints one record per
+     (n, threads).
   2. Runs Benchmarks/peers/micrograd_workloads.py with the peer venv's python
      (${NABLA_PEER_VENV:-~/.venvs/nabla-peers}; Benchmarks/peers/setup-venv.sh is called first if
      the venv is missing), one process per workload, pinned to CPU 0.
-  3. Prints the machine (CPU model, cores), the load average, the foreign CPU load seen during
+  3. For matmul, runs Benchmarks/peers/numpy_workloads.py once per thread count, each in its own
+     process: threads = 1 under `taskset -c 0`, threads = 2 under `taskset -c 0,1`, with
+     OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = MKL_NUM_THREADS = the count, and with
+     OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from the peer's environment (this machine
+     kind's environment may set them, and they roughly halve OpenBLAS; the output says so).
+  4. Prints the machine (CPU model, cores), the load average, the foreign CPU load seen during
      each job, and the ratio micrograd time / Nabla time per workload:
        tutorial-dynamic, tutorial-static: time_per_rep (ns);
        chain: ns_per_node_total, micrograd at its N (default 100,000), Nabla at N = 3,333,334 steps
        (10,000,002 nodes)
-       (or, for a requested "chain-N", at that N, and micrograd then at the same N by default).
-     With --json, prints instead every record (Nabla's, micrograd's, ratios, machine, jobs,
-     errors) as JSON lines.
+       (or, for a requested "chain-N", at that N, and micrograd then at the same N by default);
+     and for matmul, one row per (n, threads), the ratio the other way round:
+     Nabla GFLOP/s / NumPy GFLOP/s (matmul_gflops; higher: Nabla faster).
+     With --json, prints instead every record (Nabla's, the peers', ratios, machine, jobs,
+     notes, errors) as JSON lines.
 
 A peer that fails (build error, crash, missing venv, non-JSON output) is reported and the run
 goes on with the rest.
@@ -49,12 +60,24 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 PEERS_DIR = BENCH_DIR / "peers"
 MICROGRAD_SCRIPT = PEERS_DIR / "micrograd_workloads.py"
+NUMPY_SCRIPT = PEERS_DIR / "numpy_workloads.py"
 SETUP_VENV = PEERS_DIR / "setup-venv.sh"
 
 # chain-10m is the issue's 10,000,000-node chain: 3,333,334 steps of three nodes (N counts steps).
 NABLA_CHAIN_N = 3_333_334
 DEFAULT_MICROGRAD_CHAIN_N = 100_000
-DEFAULT_NABLA_WORKLOADS = ["tutorial-dynamic", "tutorial-static", "chain-10m"]
+DEFAULT_NABLA_WORKLOADS = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul"]
+
+# Nabla workloads that nabla-bench runs in a process of its own, not under taskset (they set
+# their thread counts themselves), and whose peer is NumPy rather than micrograd.
+UNPINNED_NABLA_WORKLOADS = ("matmul",)
+NUMPY_WORKLOADS = ("matmul",)
+MATMUL_THREADS = (1, 2)              # WORKLOADS.md W5: threads = 1 and 2
+MATMUL_CPUS = {1: "0", 2: "0,1"}     # taskset -c for each thread count
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Set by this machine kind's environment: they force OpenBLAS's Haswell kernels and a cache size
+# that roughly halve its speed (WORKLOADS.md, peer figures). Removed for the NumPy peer only.
+PEER_UNSET_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # Workload names accepted on the command line -> (Nabla workload, micrograd workload or None).
 # nabla-bench also accepts "chain-N" (any N): that is compared with micrograd's chain too.
@@ -63,6 +86,7 @@ ALIASES = {
     "tutorial-static": ("tutorial-static", "tutorial-static"),
     "chain-10m": ("chain-10m", "chain"),
     "chain": ("chain-10m", "chain"),
+    "matmul": ("matmul", None),      # its peer is NumPy (NUMPY_WORKLOADS), not micrograd
 }
 
 
@@ -108,11 +132,15 @@ class Run:
     records: list[dict] = field(default_factory=list)   # Nabla's and micrograd's records
     jobs: list[dict] = field(default_factory=list)      # one per subprocess: wall time, contention
     errors: list[dict] = field(default_factory=list)    # {"peer": ..., "error": ...}
+    notes: list[dict] = field(default_factory=list)     # {"peer": ..., "note": ...}
     quiet_wait_s: float = 60.0   # how long run_job waits for a quiet machine (0: don't wait)
 
     def error(self, peer: str, message: str) -> None:
         self.errors.append({"record": "error", "peer": peer, "error": message})
         print(f"compare: {peer}: {message}", file=sys.stderr, flush=True)
+
+    def note(self, peer: str, message: str) -> None:
+        self.notes.append({"record": "note", "peer": peer, "note": message})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,6 +165,8 @@ def machine_record(load_before: tuple, load_after: tuple) -> dict:
         "cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)),
         "pinned_to": "cpu 0 (taskset -c 0)",
+        "matmul_pinning": "nabla unpinned (measures threads 1 and 2 itself); "
+                          "numpy threads=1 taskset -c 0, threads=2 taskset -c 0,1",
         "loadavg_before": list(load_before),
         "loadavg_after": list(load_after),
     }
@@ -180,19 +210,21 @@ def wait_for_quiet(peer: str, max_wait_s: float, window_s: float = 3.0,
 
 
 def run_job(run: Run, peer: str, cmd: list[str], timeout: float | None,
-            cwd: Path = REPO_ROOT, quiet: bool = True) -> subprocess.CompletedProcess | None:
+            cwd: Path = REPO_ROOT, quiet: bool = True,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess | None:
     """Run one benchmark process; record its wall time and the foreign CPU load during it.
 
     Foreign CPU = machine busy time minus the job's own, per second of wall time
     (WORKLOADS.md, Contention: above 0.1 CPU-s/s the figures are suspect). Unless quiet is
-    False (builds), first waits for the machine to be quiet.
+    False (builds), first waits for the machine to be quiet. env, if given, is the job's whole
+    environment (default: this process's).
     """
     if quiet:
         wait_for_quiet(peer, run.quiet_wait_s)
     busy0, own0, t0 = busy_cpu_seconds(), children_cpu_seconds(), time.monotonic()
     try:
         proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, timeout=timeout)
+                              text=True, timeout=timeout, env=env)
     except FileNotFoundError as err:
         run.error(peer, f"cannot run {cmd[0]!r}: {err}")
         return None
@@ -212,9 +244,9 @@ def run_job(run: Run, peer: str, cmd: list[str], timeout: float | None,
     return proc
 
 
-def taskset_prefix() -> list[str]:
-    """`taskset -c 0` when available (1 thread per WORKLOADS.md)."""
-    return ["taskset", "-c", "0"] if shutil.which("taskset") else []
+def taskset_prefix(cpus: str = "0") -> list[str]:
+    """`taskset -c 0` when available (1 thread per WORKLOADS.md); `-c 0,1` for 2 threads."""
+    return ["taskset", "-c", cpus] if shutil.which("taskset") else []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,18 +313,24 @@ def run_nabla(run: Run, workloads: list[str], records_file: Path | None,
                            f"{tail(build.stderr or build.stdout)}")
         return
 
-    cmd = taskset_prefix() + ["swift", "run", "-c", "release", "--skip-build", "nabla-bench",
-                              "--json", *workloads]
-    proc = run_job(run, "nabla", cmd, timeout)
-    if proc is None:
-        return
-    records, other = parse_records(proc.stdout)
-    run.records.extend(records)
-    if proc.returncode != 0:
-        run.error("nabla", f"nabla-bench exited with status {proc.returncode}: "
-                           f"{tail(proc.stderr or other)}")
-    elif not records:
-        run.error("nabla", f"nabla-bench printed no JSON records: {tail(other + [proc.stderr])}")
+    # The pinned workloads in one process under taskset -c 0; each unpinned one (matmul: it
+    # measures threads = 1 and 2 itself) in a process of its own, not under taskset.
+    pinned = [w for w in workloads if w not in UNPINNED_NABLA_WORKLOADS]
+    groups = [("nabla", taskset_prefix(), pinned)] if pinned else []
+    groups += [(f"nabla:{w}", [], [w]) for w in workloads if w in UNPINNED_NABLA_WORKLOADS]
+    for peer, prefix, group in groups:
+        cmd = prefix + ["swift", "run", "-c", "release", "--skip-build", "nabla-bench",
+                        "--json", *group]
+        proc = run_job(run, peer, cmd, timeout)
+        if proc is None:
+            continue
+        records, other = parse_records(proc.stdout)
+        run.records.extend(records)
+        if proc.returncode != 0:
+            run.error(peer, f"nabla-bench exited with status {proc.returncode}: "
+                            f"{tail(proc.stderr or other)}")
+        elif not records:
+            run.error(peer, f"nabla-bench printed no JSON records: {tail(other + [proc.stderr])}")
 
 
 def venv_python() -> Path:
@@ -300,7 +338,7 @@ def venv_python() -> Path:
     return venv / "bin" / "python"
 
 
-def ensure_venv(run: Run) -> Path | None:
+def ensure_venv(run: Run, peer: str = "micrograd") -> Path | None:
     """The peer venv's python, running setup-venv.sh first if the venv is missing."""
     python = venv_python()
     if python.exists():
@@ -309,13 +347,15 @@ def ensure_venv(run: Run) -> Path | None:
     proc = subprocess.run(["bash", str(SETUP_VENV)], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0 or not python.exists():
-        run.error("micrograd", f"setup-venv.sh failed ({proc.returncode}): {tail(proc.stdout)}")
+        run.error(peer, f"setup-venv.sh failed ({proc.returncode}): {tail(proc.stdout)}")
         return None
     return python
 
 
 def run_micrograd(run: Run, workloads: list[str], chain_n: int, timeout: float | None) -> None:
     """Run each micrograd workload in its own process (isolation; the chain needs a fresh one)."""
+    if not workloads:
+        return
     python = ensure_venv(run)
     if python is None:
         return
@@ -336,6 +376,58 @@ def run_micrograd(run: Run, workloads: list[str], chain_n: int, timeout: float |
         for r in records:  # e.g. the chain's recorded RecursionError
             if r.get("metric") == "works" and r.get("value") is False:
                 run.error(f"micrograd:{workload}", r.get("error", "failed"))
+
+
+def numpy_env(threads: int) -> tuple[dict[str, str], dict[str, str]]:
+    """The NumPy peer's environment for a thread count, and the variables removed from it.
+
+    BLAS thread variables are set to the count (OpenBLAS reads them when it is loaded);
+    OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed (this peer's environment only).
+    """
+    env = dict(os.environ)
+    for var in BLAS_THREAD_VARS:
+        env[var] = str(threads)
+    removed = {var: env.pop(var) for var in PEER_UNSET_VARS if var in env}
+    return env, removed
+
+
+def run_numpy(run: Run, workloads: list[str], timeout: float | None) -> None:
+    """Run each NumPy workload once per thread count, each in its own process (isolation)."""
+    if not workloads:
+        return
+    python = ensure_venv(run, "numpy")
+    if python is None:
+        return
+    removed_any: dict[str, str] = {}
+    for workload in workloads:
+        for threads in MATMUL_THREADS:
+            peer = f"numpy:{workload}:{threads}t"
+            env, removed = numpy_env(threads)
+            removed_any.update(removed)
+            cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
+                str(python), str(NUMPY_SCRIPT), workload, "--threads", str(threads)]
+            proc = run_job(run, peer, cmd, timeout, env=env)
+            if proc is None:
+                continue
+            records, other = parse_records(proc.stdout)
+            run.records.extend(records)
+            if proc.returncode != 0:
+                hint = (f" (numpy missing from the venv? run {SETUP_VENV})"
+                        if "No module named 'numpy'" in proc.stderr else "")
+                run.error(peer, f"exited with status {proc.returncode}: "
+                                f"{tail(proc.stderr or other)}{hint}")
+            elif not records:
+                run.error(peer, f"no JSON records: {tail(proc.stderr)}")
+            for r in records:
+                if r.get("metric") == "works" and r.get("value") is False:
+                    run.error(peer, r.get("error", "failed"))
+    if removed_any:
+        run.note("numpy", "unset for the NumPy peer (its environment only): "
+                 + ", ".join(f"{k}={v}" for k, v in removed_any.items())
+                 + "; they force OpenBLAS kernels/cache sizes that roughly halve its speed")
+    else:
+        run.note("numpy", f"{' and '.join(PEER_UNSET_VARS)} would be unset for the NumPy peer; "
+                          "neither was set here")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,6 +486,56 @@ def ratio_records(records: list[dict]) -> list[dict]:
             if comp.note:
                 rec["note"] = comp.note
             out.append(rec)
+    return out + matmul_ratio_records(records)
+
+
+MATMUL_RATIO_NOTE = ("Nabla GFLOP/s / NumPy GFLOP/s (higher: Nabla faster); unlike the other "
+                     "rows, whose ratio is peer time / Nabla time")
+
+
+def matmul_key(record: dict) -> tuple | None:
+    """(n, threads) of a W5 matmul_gflops record, else None."""
+    if record.get("workload") != "matmul" or record.get("metric") != "matmul_gflops":
+        return None
+    try:
+        return int(record["n"]), int(record["threads"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def matmul_ratio_records(records: list[dict]) -> list[dict]:
+    """One ratio record per (n, threads) seen on either side: Nabla GFLOP/s / NumPy GFLOP/s."""
+    nabla: dict[tuple, dict] = {}
+    numpy: dict[tuple, dict] = {}
+    for r in records:
+        key = matmul_key(r)
+        if key is None:
+            continue
+        if is_nabla(r):
+            nabla.setdefault(key, r)
+        elif r.get("engine") == "numpy":
+            numpy.setdefault(key, r)
+    out = []
+    for key in sorted(set(nabla) | set(numpy)):
+        nb, np_ = nabla.get(key), numpy.get(key)
+        ok = (nb is not None and np_ is not None and isinstance(nb.get("value"), (int, float))
+              and isinstance(np_.get("value"), (int, float)) and np_["value"] > 0)
+        out.append({
+            "record": "ratio",
+            "workload": "matmul",
+            "engine": "ratio",
+            "metric": f"{nb.get('engine') if nb else 'nabla'}_over_numpy",
+            "value": nb["value"] / np_["value"] if ok else None,
+            "unit": "x",
+            "n": key[0],
+            "threads": key[1],
+            "compared_metric": "matmul_gflops",
+            "compared_unit": "GFLOP/s",
+            "nabla": nb.get("value") if nb else None,
+            "numpy": np_.get("value") if np_ else None,
+            "nabla_engine": nb.get("engine") if nb else None,
+            "note": MATMUL_RATIO_NOTE,
+        })
     return out
 
 
@@ -423,14 +565,34 @@ def print_table(run: Run, machine: dict) -> None:
         flag = "  (contended!)" if contended else ""
         print(f"  job {job['peer']:<28} {job['wall_s']:8.2f} s wall, "
               f"foreign CPU {job['foreign_cpu_per_s']} CPU-s/s{flag}")
+    ratios = ratio_records(run.records)
+    notes = [f"{n['peer']}: {n['note']}" for n in run.notes]
+    matmul_rows = [r for r in ratios if r["workload"] == "matmul"]
+    micrograd_rows = any(r["workload"] != "matmul" for r in ratios) or any(
+        r.get("engine") == "micrograd" for r in run.records)
+    if micrograd_rows or not matmul_rows:
+        print_micrograd_table(run, ratios, notes)
+    if matmul_rows:
+        print_matmul_table(run, matmul_rows, notes)
+    if notes:
+        print()
+        print("notes:")
+        for n in notes:
+            print(f"  {n}")
+    if run.errors:
+        print()
+        print("errors:")
+        for e in run.errors:
+            print(f"  {e['peer']}: {e['error']}")
+
+
+def print_micrograd_table(run: Run, ratios: list[dict], notes: list[str]) -> None:
     print()
     print("ratio = micrograd time / Nabla time (higher: Nabla faster)")
     header = f"{'workload':<18} {'metric':<18} {'micrograd':<22} {'Nabla':<34} {'ratio':>9}"
     print(header)
     print("-" * len(header))
 
-    ratios = ratio_records(run.records)
-    notes = []
     for comp in COMPARISONS:
         rows = [r for r in ratios if r["workload"] == comp.label]
         mg = next((r for r in run.records
@@ -453,23 +615,40 @@ def print_table(run: Run, machine: dict) -> None:
             nb_text += ")"
             ratio = f"{r['value']:.1f}x" if r["value"] is not None else "n/a"
             print(f"{comp.label:<18} {comp.metric:<18} {mg_text:<22} {nb_text:<34} {ratio:>9}")
-    if notes:
-        print()
-        print("notes:")
-        for n in notes:
-            print(f"  {n}")
-    if run.errors:
-        print()
-        print("errors:")
-        for e in run.errors:
-            print(f"  {e['peer']}: {e['error']}")
+
+
+def print_matmul_table(run: Run, rows: list[dict], notes: list[str]) -> None:
+    """W5: one row per (n, threads); the ratio is Nabla / NumPy (GFLOP/s, higher is better)."""
+    def gflops(value) -> str:
+        return f"{value:.1f}" if isinstance(value, (int, float)) else "-"
+
+    print()
+    print("matmul (W5, float32 C = A @ B): matmul_gflops, median round, GFLOP/s")
+    print("ratio = Nabla / NumPy GFLOP/s (higher: Nabla faster)")
+    header = f"{'n':>6} {'threads':>8} {'NumPy GFLOP/s':>14} {'Nabla GFLOP/s':>14} {'Nabla / NumPy':>14}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        ratio = f"{r['value']:.2f}x" if r["value"] is not None else "n/a"
+        print(f"{r['n']:>6} {r['threads']:>8} {gflops(r['numpy']):>14} {gflops(r['nabla']):>14} "
+              f"{ratio:>14}")
+    np_rec = next((r for r in run.records
+                   if r.get("engine") == "numpy" and matmul_key(r) is not None), None)
+    nb_rec = next((r for r in run.records if is_nabla(r) and matmul_key(r) is not None), None)
+    if np_rec and np_rec.get("blas"):
+        core = f", core {np_rec['blas_core']}" if np_rec.get("blas_core") else ""
+        notes.append(f"matmul: NumPy {np_rec.get('numpy', '')} with {np_rec['blas']}{core}")
+    if nb_rec and nb_rec.get("kernel"):
+        notes.append(f"matmul: Nabla kernel {nb_rec['kernel']}")
+    notes.append("matmul: Nabla runs unpinned in one process and sets its threads itself; "
+                 "NumPy runs once per thread count, taskset -c 0 (1 thread) / 0,1 (2 threads)")
 
 
 # ---------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Compare Nabla's benchmarks with micrograd (WORKLOADS.md W1, W2).")
+        description="Compare Nabla's benchmarks with micrograd and NumPy (WORKLOADS.md W1, W2, W5).")
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
                         help="Nabla workloads to run (default: "
                              f"{' '.join(DEFAULT_NABLA_WORKLOADS)}); 'chain' means chain-10m")
@@ -482,6 +661,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="read Nabla's JSON lines from FILE instead of running Swift (testing)")
     parser.add_argument("--skip-nabla", action="store_true", help="do not run Nabla")
     parser.add_argument("--skip-micrograd", action="store_true", help="do not run micrograd")
+    parser.add_argument("--skip-numpy", action="store_true", help="do not run NumPy")
     parser.add_argument("--quiet-wait", type=float, default=60.0, metavar="S",
                         help="before each job, wait up to S seconds for the machine to be quiet "
                              "(<10%% CPU for 3 s); 0 disables (default 60)")
@@ -491,8 +671,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.micrograd_chain_n is not None and args.micrograd_chain_n < 1:
         parser.error("--micrograd-chain-n must be >= 1")
 
-    # Nabla workloads as given; micrograd runs the peers of those it knows.
+    # Nabla workloads as given; micrograd and NumPy run the peers of those they know.
     nabla_workloads = [resolve(w)[0] for w in args.workloads] or list(DEFAULT_NABLA_WORKLOADS)
+    numpy_workloads = [w for w in dict.fromkeys(nabla_workloads) if w in NUMPY_WORKLOADS]
     micrograd_workloads = []
     for w in nabla_workloads:
         peer = resolve(w)[1]
@@ -511,10 +692,13 @@ def main(argv: list[str] | None = None) -> int:
         run_nabla(run, nabla_workloads, args.nabla_records, args.timeout)
     if not args.skip_micrograd:
         run_micrograd(run, micrograd_workloads, chain_n, args.timeout)
+    if not args.skip_numpy:
+        run_numpy(run, numpy_workloads, args.timeout)
     machine = machine_record(load_before, os.getloadavg())
 
     if args.json:
-        for rec in [machine, *run.jobs, *run.records, *ratio_records(run.records), *run.errors]:
+        for rec in [machine, *run.jobs, *run.records, *ratio_records(run.records), *run.notes,
+                    *run.errors]:
             print(json.dumps(rec))
     else:
         print_table(run, machine)

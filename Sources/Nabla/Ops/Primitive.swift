@@ -1,3 +1,5 @@
+import NablaKernels
+
 /// The primitive operations every Nabla graph is made of.
 ///
 /// Each primitive is declared once, as a small type conforming to ``PrimitiveRule`` (in
@@ -61,10 +63,10 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     /// The primitive's name, as the command-line tool and graph exports print it.
     public var name: String { rule.name }
 
-    /// Evaluates the primitive on doubles: `x` and `y` are the operands (`y` is ignored by unary
-    /// primitives), `c` the node's constant.
+    /// Evaluates the primitive on numbers (`Double`, or `Float` elements of tensors): `x` and `y`
+    /// are the operands (`y` is ignored by unary primitives), `c` the node's constant.
     @inlinable @inline(__always)
-    public func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
+    public func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
         switch self {
         case .input: x
         case .constant: c
@@ -141,8 +143,8 @@ public protocol PrimitiveRule {
     static var name: String { get }
     /// How the primitive is written in formulas.
     static var notation: Notation { get }
-    /// The forward computation on doubles.
-    static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double
+    /// The forward computation on numbers.
+    static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T
     /// The vector-Jacobian product (see ``Primitive/pullback(_:_:output:constant:seed:)``).
     static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?)
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import NablaKernels
 
 // The four operations and powers. Rules follow PyTorch's `derivatives.yaml` where it states them.
 
@@ -10,7 +6,7 @@ import Darwin
 public enum Add: PrimitiveRule {
     public static let name = "add"
     public static let notation = Notation.infix("+", precedence: 1)
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { x + y }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x + y }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed, seed)
     }
@@ -20,7 +16,7 @@ public enum Add: PrimitiveRule {
 public enum Subtract: PrimitiveRule {
     public static let name = "sub"
     public static let notation = Notation.infix("-", precedence: 1)
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { x - y }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x - y }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed, -seed)
     }
@@ -30,7 +26,7 @@ public enum Subtract: PrimitiveRule {
 public enum Multiply: PrimitiveRule {
     public static let name = "mul"
     public static let notation = Notation.infix("·", precedence: 2)
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { x * y }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x * y }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed * y, seed * x)
     }
@@ -41,7 +37,7 @@ public enum Multiply: PrimitiveRule {
 public enum Divide: PrimitiveRule {
     public static let name = "div"
     public static let notation = Notation.infix("/", precedence: 2)
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { x / y }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x / y }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed / y, -seed * x / (y * y))
     }
@@ -53,7 +49,7 @@ public enum Divide: PrimitiveRule {
 public enum Power: PrimitiveRule {
     public static let name = "pow"
     public static let notation = Notation.infix("^", precedence: 4)
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { pow(x, y) }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.pow(x, y) }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed * (y * pow(x, y - 1)), seed * (output * log(x)))
     }
@@ -63,7 +59,7 @@ public enum Power: PrimitiveRule {
 public enum Negate: PrimitiveRule {
     public static let name = "neg"
     public static let notation = Notation.special
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { -x }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { -x }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (-seed, nil)
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import NablaKernels
 
 // Primitives with a constant operand `c` stored in the node. `x + c` and `x · c` could be written
 // as `add` and `mul` with a constant node; they are primitives for speed, because scaling and
@@ -13,7 +9,7 @@ import Darwin
 public enum AddConstant: PrimitiveRule {
     public static let name = "add_const"
     public static let notation = Notation.special
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { x + c }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x + c }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed, nil)
     }
@@ -23,7 +19,7 @@ public enum AddConstant: PrimitiveRule {
 public enum MultiplyConstant: PrimitiveRule {
     public static let name = "mul_const"
     public static let notation = Notation.special
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { x * c }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x * c }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed * c, nil)
     }
@@ -34,9 +30,9 @@ public enum MultiplyConstant: PrimitiveRule {
 public enum PowerConstant: PrimitiveRule {
     public static let name = "pow_const"
     public static let notation = Notation.special
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
         // Exact shortcuts for the commonest exponents; pow() gives the same numbers, slower.
-        c == 2 ? x * x : c == 1 ? x : pow(x, c)
+        c == 2 ? x * x : c == 1 ? x : T.pow(x, c)
     }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         if c == 0 { return (nil, nil) }

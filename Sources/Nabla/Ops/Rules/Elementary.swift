@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import NablaKernels
 
 // Elementary functions. Where the derivative is a function of the output, the rule uses the
 // output, so that no extra exp or tanh is computed.
@@ -11,7 +7,7 @@ import Darwin
 public enum Exp: PrimitiveRule {
     public static let name = "exp"
     public static let notation = Notation.function("exp")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { exp(x) }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.exp(x) }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed * output, nil)
     }
@@ -21,7 +17,7 @@ public enum Exp: PrimitiveRule {
 public enum Log: PrimitiveRule {
     public static let name = "log"
     public static let notation = Notation.function("log")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { log(x) }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.log(x) }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed / x, nil)
     }
@@ -31,7 +27,7 @@ public enum Log: PrimitiveRule {
 public enum Sqrt: PrimitiveRule {
     public static let name = "sqrt"
     public static let notation = Notation.function("sqrt")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { x.squareRoot() }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x.squareRoot() }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed / (output * 2), nil)
     }
@@ -41,7 +37,7 @@ public enum Sqrt: PrimitiveRule {
 public enum Sin: PrimitiveRule {
     public static let name = "sin"
     public static let notation = Notation.function("sin")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { sin(x) }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.sin(x) }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed * cos(x), nil)
     }
@@ -51,7 +47,7 @@ public enum Sin: PrimitiveRule {
 public enum Cos: PrimitiveRule {
     public static let name = "cos"
     public static let notation = Notation.function("cos")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { cos(x) }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.cos(x) }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed * -sin(x), nil)
     }
@@ -61,7 +57,7 @@ public enum Cos: PrimitiveRule {
 public enum Tanh: PrimitiveRule {
     public static let name = "tanh"
     public static let notation = Notation.function("tanh")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { tanh(x) }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.tanh(x) }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed * (1 - output * output), nil)
     }
@@ -73,9 +69,9 @@ public enum Tanh: PrimitiveRule {
 public enum Sigmoid: PrimitiveRule {
     public static let name = "sigmoid"
     public static let notation = Notation.function("sigmoid")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
-        if x >= 0 { return 1 / (1 + exp(-x)) }
-        let e = exp(x)
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
+        if x >= 0 { return 1 / (1 + T.exp(-x)) }
+        let e = T.exp(x)
         return e / (1 + e)
     }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {

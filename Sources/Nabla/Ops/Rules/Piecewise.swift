@@ -1,3 +1,5 @@
+import NablaKernels
+
 // Piecewise functions. Their derivatives are written with ``Heaviside`` and ``Sign``, whose own
 // derivatives are zero, so second derivatives come out right (zero) away from the kinks. At a
 // kink Nabla picks the value PyTorch picks.
@@ -6,7 +8,7 @@
 public enum ReLU: PrimitiveRule {
     public static let name = "relu"
     public static let notation = Notation.function("relu")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { x > 0 ? x : 0 }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x > 0 ? x : 0 }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed * heaviside(x, atZero: 0), nil)
     }
@@ -16,7 +18,7 @@ public enum ReLU: PrimitiveRule {
 public enum Abs: PrimitiveRule {
     public static let name = "abs"
     public static let notation = Notation.function("abs")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double { Swift.abs(x) }
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { Swift.abs(x) }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (seed * sign(x), nil)
     }
@@ -26,7 +28,7 @@ public enum Abs: PrimitiveRule {
 public enum Sign: PrimitiveRule {
     public static let name = "sign"
     public static let notation = Notation.function("sign")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
         x > 0 ? 1 : (x < 0 ? -1 : (x == 0 ? 0 : x))
     }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
@@ -38,7 +40,7 @@ public enum Sign: PrimitiveRule {
 public enum Heaviside: PrimitiveRule {
     public static let name = "step"
     public static let notation = Notation.special
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
         x > 0 ? 1 : (x < 0 ? 0 : (x == 0 ? c : x))
     }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
@@ -51,7 +53,7 @@ public enum Heaviside: PrimitiveRule {
 public enum Minimum: PrimitiveRule {
     public static let name = "min"
     public static let notation = Notation.function("min")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
         x.isNaN || y.isNaN ? .nan : Swift.min(x, y)
     }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
@@ -64,7 +66,7 @@ public enum Minimum: PrimitiveRule {
 public enum Maximum: PrimitiveRule {
     public static let name = "max"
     public static let notation = Notation.function("max")
-    @inlinable public static func evaluate(_ x: Double, _ y: Double, _ c: Double) -> Double {
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
         x.isNaN || y.isNaN ? .nan : Swift.max(x, y)
     }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {

@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The element types of tensors: `Float` and `Double`. The elementary functions are the C
+/// library's (`expf`/`exp`, …), so results match C, NumPy and PyTorch on the same machine.
+public protocol TensorScalar: BinaryFloatingPoint, Sendable where Self.RawSignificand: FixedWidthInteger {
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func sin(_ x: Self) -> Self
+    static func cos(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+    /// xʸ as C's `pow` defines it (a negative base with an integral exponent is allowed).
+    static func pow(_ x: Self, _ y: Self) -> Self
+    /// The type's name as NumPy and PyTorch print it: `float32`, `float64`.
+    static var dtypeName: String { get }
+}
+
+extension Double: TensorScalar {
+    @inlinable public static func exp(_ x: Double) -> Double { Glibc_exp(x) }
+    @inlinable public static func log(_ x: Double) -> Double { Glibc_log(x) }
+    @inlinable public static func sin(_ x: Double) -> Double { Glibc_sin(x) }
+    @inlinable public static func cos(_ x: Double) -> Double { Glibc_cos(x) }
+    @inlinable public static func tanh(_ x: Double) -> Double { Glibc_tanh(x) }
+    @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Glibc_pow(x, y) }
+    public static var dtypeName: String { "float64" }
+}
+
+extension Float: TensorScalar {
+    @inlinable public static func exp(_ x: Float) -> Float { expf(x) }
+    @inlinable public static func log(_ x: Float) -> Float { logf(x) }
+    @inlinable public static func sin(_ x: Float) -> Float { sinf(x) }
+    @inlinable public static func cos(_ x: Float) -> Float { cosf(x) }
+    @inlinable public static func tanh(_ x: Float) -> Float { tanhf(x) }
+    @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+    public static var dtypeName: String { "float32" }
+}
+
+// The C functions under names that the static methods above do not shadow.
+@inlinable func Glibc_exp(_ x: Double) -> Double { exp(x) }
+@inlinable func Glibc_log(_ x: Double) -> Double { log(x) }
+@inlinable func Glibc_sin(_ x: Double) -> Double { sin(x) }
+@inlinable func Glibc_cos(_ x: Double) -> Double { cos(x) }
+@inlinable func Glibc_tanh(_ x: Double) -> Double { tanh(x) }
+@inlinable func Glibc_pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
