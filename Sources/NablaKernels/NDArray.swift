@@ -1,0 +1,284 @@
+/// An n-dimensional array of `Float` or `Double`, row-major, with value semantics (copy on
+/// write: copies share storage until one is changed). The storage layer of tensors: no graphs,
+/// no gradients, usable on its own.
+public struct NDArray<Scalar: TensorScalar>: Sendable {
+    public private(set) var shape: Shape
+    /// The elements in row-major order.
+    public private(set) var scalars: [Scalar]
+
+    public init(shape: Shape, scalars: [Scalar]) {
+        precondition(shape.count == scalars.count, "NDArray: shape \(shape) needs \(shape.count) elements, got \(scalars.count)")
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    public init(repeating value: Scalar, shape: Shape) {
+        self.init(shape: shape, scalars: [Scalar](repeating: value, count: shape.count))
+    }
+
+    /// A rank-0 array.
+    public init(_ value: Scalar) { self.init(shape: [], scalars: [value]) }
+
+    public var rank: Int { shape.rank }
+    public var count: Int { scalars.count }
+
+    /// The only element of an array of one element.
+    public var scalar: Scalar {
+        precondition(count == 1, "NDArray.scalar: the array has shape \(shape), not one element")
+        return scalars[0]
+    }
+
+    /// The element at a multi-dimensional index.
+    public subscript(index: [Int]) -> Scalar {
+        get { scalars[offset(of: index)] }
+        set { scalars[offset(of: index)] = newValue }
+    }
+
+    func offset(of index: [Int]) -> Int {
+        precondition(index.count == rank, "NDArray: index \(index) for shape \(shape)")
+        var offset = 0
+        for (axis, (i, stride)) in Swift.zip(index, shape.strides).enumerated() {
+            precondition(i >= 0 && i < shape[axis], "NDArray: index \(index) is out of range for shape \(shape)")
+            offset += i * stride
+        }
+        return offset
+    }
+
+    /// The same elements with another shape of the same count.
+    public func reshaped(_ newShape: Shape) -> NDArray {
+        precondition(newShape.count == count, "reshape: cannot reshape \(shape) (\(count) elements) to \(newShape)")
+        return NDArray(shape: newShape, scalars: scalars)
+    }
+
+    /// Runs `body` with the elements' storage.
+    @inlinable
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
+        try scalars.withUnsafeBufferPointer(body)
+    }
+
+    /// Makes an array of `shape` by filling its storage.
+    @inlinable
+    public static func build(_ shape: Shape, _ fill: (UnsafeMutableBufferPointer<Scalar>) -> Void) -> NDArray {
+        let scalars = [Scalar](unsafeUninitializedCapacity: shape.count) { buffer, count in
+            fill(buffer)
+            count = shape.count
+        }
+        return NDArray(shape: shape, scalars: scalars)
+    }
+}
+
+extension NDArray: Equatable {}
+
+// MARK: Creation
+
+extension NDArray {
+    public static func zeros(_ shape: Shape) -> NDArray { NDArray(repeating: 0, shape: shape) }
+    public static func ones(_ shape: Shape) -> NDArray { NDArray(repeating: 1, shape: shape) }
+    public static func full(_ shape: Shape, _ value: Scalar) -> NDArray { NDArray(repeating: value, shape: shape) }
+
+    /// start, start + step, … below end (as NumPy's arange).
+    public static func arange(_ start: Scalar, _ end: Scalar, step: Scalar = 1) -> NDArray {
+        precondition(step != 0, "arange: step is 0")
+        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+        return NDArray(shape: [n], scalars: (0..<n).map { start + Scalar($0) * step })
+    }
+
+    /// `count` evenly spaced values from start to end inclusive (as NumPy's linspace).
+    public static func linspace(_ start: Scalar, _ end: Scalar, count: Int) -> NDArray {
+        precondition(count >= 0, "linspace: negative count")
+        if count == 1 { return NDArray(shape: [1], scalars: [start]) }
+        let step = (end - start) / Scalar(Swift.max(count - 1, 1))
+        return NDArray(shape: [count], scalars: (0..<count).map { $0 == count - 1 ? end : start + Scalar($0) * step })
+    }
+
+    /// The n×n identity matrix.
+    public static func identity(_ n: Int) -> NDArray {
+        var result = zeros([n, n])
+        for i in 0..<n { result.scalars[i * n + i] = 1 }
+        return result
+    }
+
+    /// Normally distributed values from a seeded generator: the same seed gives the same numbers
+    /// on every machine (the generator and the Box–Muller transform are computed in Double with
+    /// correctly rounded operations only).
+    public static func randomNormal(_ shape: Shape, mean: Scalar = 0, standardDeviation: Scalar = 1, seed: UInt64) -> NDArray {
+        var generator = SeededGenerator(seed: seed)
+        var values: [Scalar] = []
+        values.reserveCapacity(shape.count)
+        while values.count < shape.count {
+            let (z0, z1) = generator.nextNormalPair()
+            values.append(mean + standardDeviation * Scalar(z0))
+            if values.count < shape.count { values.append(mean + standardDeviation * Scalar(z1)) }
+        }
+        return NDArray(shape: shape, scalars: values)
+    }
+
+    /// Uniformly distributed values in [low, high) from a seeded generator.
+    public static func randomUniform(_ shape: Shape, low: Scalar = 0, high: Scalar = 1, seed: UInt64) -> NDArray {
+        var generator = SeededGenerator(seed: seed)
+        return NDArray(shape: shape, scalars: (0..<shape.count).map { _ in low + (high - low) * Scalar(generator.nextUnit()) })
+    }
+}
+
+/// The 64-bit LCG of shared/benchmarks/WORKLOADS.md: the same seed gives the same sequence on
+/// every machine and in every language.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    public private(set) var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state = 6364136223846793005 &* state &+ 1442695040888963407
+        return state
+    }
+
+    /// A double in [0, 1): the top 53 bits of the new state, times 2⁻⁵³.
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// Two independent standard normal values (Box–Muller).
+    public mutating func nextNormalPair() -> (Double, Double) {
+        let u1 = 1 - nextUnit()          // in (0, 1], so the log is finite
+        let u2 = nextUnit()
+        let radius = (-2 * Double.log(u1)).squareRoot()
+        let angle = 2 * Double.pi * u2
+        return (radius * Double.cos(angle), radius * Double.sin(angle))
+    }
+}
+
+// MARK: Elementwise
+
+extension NDArray {
+    /// `f` applied to every element.
+    @inlinable
+    public func map(_ f: (Scalar) -> Scalar) -> NDArray {
+        NDArray(shape: shape, scalars: scalars.map(f))
+    }
+
+    /// `f` applied to corresponding elements of two arrays, with NumPy broadcasting.
+    @inlinable
+    public static func combine(_ a: NDArray, _ b: NDArray, operation: String = "elementwise op", _ f: (Scalar, Scalar) -> Scalar) -> NDArray {
+        if a.shape == b.shape {
+            return NDArray.build(a.shape) { out in
+                a.scalars.withUnsafeBufferPointer { x in
+                    b.scalars.withUnsafeBufferPointer { y in
+                        for i in 0..<out.count { out[i] = f(x[i], y[i]) }
+                    }
+                }
+            }
+        }
+        guard let shape = Shape.broadcast(a.shape, b.shape) else {
+            preconditionFailure("\(operation): shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
+        if b.count == 1 {
+            let y = b.scalars[0]
+            return NDArray(shape: shape, scalars: a.broadcast(to: shape).scalars.map { f($0, y) })
+        }
+        if a.count == 1 {
+            let x = a.scalars[0]
+            return NDArray(shape: shape, scalars: b.broadcast(to: shape).scalars.map { f(x, $0) })
+        }
+        let strides = [a.shape.broadcastStrides(to: shape), b.shape.broadcastStrides(to: shape), shape.strides]
+        return NDArray.build(shape) { out in
+            a.scalars.withUnsafeBufferPointer { x in
+                b.scalars.withUnsafeBufferPointer { y in
+                    forEachRow(of: shape, strides: strides) { offsets, count, inner in
+                        var (i, j, k) = (offsets[0], offsets[1], offsets[2])
+                        for _ in 0..<count {
+                            out[k] = f(x[i], y[j])
+                            i += inner[0]; j += inner[1]; k += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The array repeated along new or size-1 axes to `target` (NumPy's broadcast_to,
+    /// materialised).
+    public func broadcast(to target: Shape) -> NDArray {
+        if target == shape { return self }
+        guard Shape.broadcast(shape, target) == target else {
+            preconditionFailure("broadcast: shape \(shape) does not broadcast to \(target)")
+        }
+        let strides = [shape.broadcastStrides(to: target)]
+        return NDArray.build(target) { out in
+            scalars.withUnsafeBufferPointer { x in
+                var k = 0
+                forEachRow(of: target, strides: strides) { offsets, count, inner in
+                    var i = offsets[0]
+                    for _ in 0..<count { out[k] = x[i]; i += inner[0]; k += 1 }
+                }
+            }
+        }
+    }
+}
+
+// MARK: Reductions
+
+extension NDArray {
+    /// Reduces over `axes` (all axes when nil) with `combine`, starting each result from
+    /// `initial`. With `keepingDimensions` the reduced axes stay, with size 1.
+    @inlinable
+    public func reduce(axes: [Int]?, keepingDimensions: Bool, initial: Scalar, _ combine: (Scalar, Scalar) -> Scalar) -> NDArray {
+        let reduced = Set((axes ?? Array(0..<rank)).map { shape.axis($0, function: "reduce") })
+        let kept = Shape(shape.dimensions.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element })
+        let outStrides = kept.strides.enumerated().map { reduced.contains($0.offset) ? 0 : $0.element }
+        var out = [Scalar](repeating: initial, count: kept.count)
+        out.withUnsafeMutableBufferPointer { out in
+            scalars.withUnsafeBufferPointer { x in
+                var i = 0
+                forEachRow(of: shape, strides: [outStrides]) { offsets, count, inner in
+                    var k = offsets[0]
+                    for _ in 0..<count { out[k] = combine(out[k], x[i]); i += 1; k += inner[0] }
+                }
+            }
+        }
+        let resultShape = keepingDimensions ? kept : Shape(shape.dimensions.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
+        return NDArray(shape: resultShape, scalars: out)
+    }
+
+    public func sum(axes: [Int]? = nil, keepingDimensions: Bool = false) -> NDArray {
+        reduce(axes: axes, keepingDimensions: keepingDimensions, initial: 0, +)
+    }
+
+    /// Sums over the axes along which `self` was broadcast from `original`: the inverse of
+    /// broadcasting, used to bring gradients back to an operand's shape.
+    public func unbroadcast(to original: Shape) -> NDArray {
+        if original == shape { return self }
+        let extra = rank - original.rank
+        precondition(extra >= 0, "unbroadcast: \(shape) cannot come from \(original)")
+        var axes = Array(0..<extra)
+        for (k, dimension) in original.dimensions.enumerated() where dimension == 1 && shape[extra + k] != 1 {
+            axes.append(extra + k)
+        }
+        return sum(axes: axes, keepingDimensions: true).reshaped(original)
+    }
+}
+
+// MARK: Layout
+
+extension NDArray {
+    /// The axes reordered: axis k of the result is axis `permutation[k]` of `self`.
+    public func permuted(_ permutation: [Int]) -> NDArray {
+        precondition(permutation.sorted() == Array(0..<rank), "permute: \(permutation) is not a permutation of the axes of \(shape)")
+        let target = Shape(permutation.map { shape[$0] })
+        let own = shape.strides
+        let strides = [permutation.map { own[$0] }]
+        return NDArray.build(target) { out in
+            scalars.withUnsafeBufferPointer { x in
+                var k = 0
+                forEachRow(of: target, strides: strides) { offsets, count, inner in
+                    var i = offsets[0]
+                    for _ in 0..<count { out[k] = x[i]; i += inner[0]; k += 1 }
+                }
+            }
+        }
+    }
+
+    /// The last two axes swapped (the matrix transpose, batched).
+    public func transposed() -> NDArray {
+        precondition(rank >= 2, "transpose: needs at least 2 axes, shape is \(shape)")
+        var permutation = Array(0..<rank)
+        permutation.swapAt(rank - 1, rank - 2)
+        return permuted(permutation)
+    }
+}

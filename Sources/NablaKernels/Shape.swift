@@ -1,0 +1,96 @@
+/// The dimensions of an n-dimensional array, row-major. Rank 0 (`[]`) is a scalar.
+public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible {
+    public var dimensions: [Int]
+
+    public init(_ dimensions: [Int]) {
+        precondition(dimensions.allSatisfy { $0 >= 0 }, "Shape: negative dimension in \(dimensions)")
+        self.dimensions = dimensions
+    }
+
+    public init(arrayLiteral dimensions: Int...) { self.init(dimensions) }
+
+    public var rank: Int { dimensions.count }
+    /// The number of elements (1 for a scalar).
+    public var count: Int { dimensions.reduce(1, *) }
+    public subscript(axis: Int) -> Int { dimensions[axis] }
+
+    /// Row-major strides: how far apart, in elements, neighbours along each axis are.
+    public var strides: [Int] {
+        var strides = [Int](repeating: 1, count: rank)
+        var step = 1
+        for axis in stride(from: rank - 1, through: 0, by: -1) {
+            strides[axis] = step
+            step *= dimensions[axis]
+        }
+        return strides
+    }
+
+    public var description: String { "[" + dimensions.map(String.init).joined(separator: ", ") + "]" }
+
+    /// The shape NumPy broadcasting gives two shapes: aligned at the right, each pair of
+    /// dimensions equal or one of them 1. Nil if they do not broadcast.
+    public static func broadcast(_ a: Shape, _ b: Shape) -> Shape? {
+        let rank = Swift.max(a.rank, b.rank)
+        var result = [Int](repeating: 1, count: rank)
+        for k in 0..<rank {
+            let x = k < rank - a.rank ? 1 : a.dimensions[k - (rank - a.rank)]
+            let y = k < rank - b.rank ? 1 : b.dimensions[k - (rank - b.rank)]
+            guard x == y || x == 1 || y == 1 else { return nil }
+            result[k] = x == 1 ? y : x
+        }
+        return Shape(result)
+    }
+
+    /// Strides for reading an array of this shape as if it had shape `target` (which it
+    /// broadcasts to): 0 along the axes it is repeated along.
+    public func broadcastStrides(to target: Shape) -> [Int] {
+        let own = strides
+        let offset = target.rank - rank
+        return (0..<target.rank).map { k in
+            k < offset || dimensions[k - offset] == 1 ? 0 : own[k - offset]
+        }
+    }
+
+    /// Normalises an axis given from the end (−1 is the last) and checks it.
+    public func axis(_ axis: Int, function: String = #function) -> Int {
+        let normalised = axis < 0 ? axis + rank : axis
+        precondition(normalised >= 0 && normalised < Swift.max(rank, 1), "\(function): axis \(axis) is out of range for shape \(self)")
+        return normalised
+    }
+}
+
+/// Visits the elements of `shape` in row-major order, one innermost row at a time, tracking an
+/// offset into each of several arrays read with their own strides. `body` gets the offsets of
+/// the row's first element, the row length and the arrays' strides along the row. No recursion;
+/// one call per row, so the row loop inside `body` is a plain strided loop.
+@inlinable
+public func forEachRow(of shape: Shape, strides: [[Int]], _ body: (_ offsets: UnsafeBufferPointer<Int>, _ count: Int, _ innerStrides: UnsafeBufferPointer<Int>) -> Void) {
+    let arrays = strides.count
+    guard shape.count > 0 else { return }
+    let rank = shape.rank
+    if rank == 0 {
+        let zeros = [Int](repeating: 0, count: arrays)
+        zeros.withUnsafeBufferPointer { z in body(z, 1, z) }
+        return
+    }
+    let rowLength = shape.dimensions[rank - 1]
+    let inner = strides.map { $0[rank - 1] }
+    var offsets = [Int](repeating: 0, count: arrays)
+    var counter = [Int](repeating: 0, count: rank - 1)
+    let rows = shape.count / Swift.max(rowLength, 1)
+    inner.withUnsafeBufferPointer { inner in
+        for _ in 0..<rows {
+            offsets.withUnsafeBufferPointer { body($0, rowLength, inner) }
+            // Advance the counter over the outer axes, moving each offset by its stride.
+            var axis = rank - 2
+            while axis >= 0 {
+                counter[axis] += 1
+                for k in 0..<arrays { offsets[k] += strides[k][axis] }
+                if counter[axis] < shape.dimensions[axis] { break }
+                for k in 0..<arrays { offsets[k] -= strides[k][axis] * counter[axis] }
+                counter[axis] = 0
+                axis -= 1
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Testing
+import NablaKernels
+
+@Suite("NDArray storage and kernels")
+struct NDArrayTests {
+    @Test func broadcastingFollowsNumPy() {
+        #expect(Shape.broadcast([3, 1], [4]) == [3, 4])
+        #expect(Shape.broadcast([2, 1, 5], [3, 1]) == [2, 3, 5])
+        #expect(Shape.broadcast([], [2, 2]) == [2, 2])
+        #expect(Shape.broadcast([3], [4]) == nil)
+        let a = NDArray<Double>(shape: [2, 1], scalars: [1, 2])
+        let b = NDArray<Double>(shape: [3], scalars: [10, 20, 30])
+        #expect(NDArray.combine(a, b, +) == NDArray(shape: [2, 3], scalars: [11, 21, 31, 12, 22, 32]))
+        #expect(NDArray.combine(b, a, -) == NDArray(shape: [2, 3], scalars: [9, 19, 29, 8, 18, 28]))
+        #expect(NDArray.combine(a, NDArray(5), *) == NDArray(shape: [2, 1], scalars: [5, 10]))
+    }
+
+    @Test func reductionsOverAnyAxes() {
+        let x = NDArray<Double>.arange(0, 24).reshaped([2, 3, 4])
+        #expect(x.sum().scalar == 276)
+        #expect(x.sum(axes: [0]).shape == [3, 4] && x.sum(axes: [0]).scalars[0] == 12)
+        #expect(x.sum(axes: [1], keepingDimensions: true).shape == [2, 1, 4])
+        #expect(x.sum(axes: [-1]).scalars == [6, 22, 38, 54, 70, 86])
+        #expect(x.reduce(axes: [0, 2], keepingDimensions: false, initial: -.infinity, Swift.max).scalars == [15, 19, 23])
+        // The inverse of broadcasting sums the repeated axes.
+        let g = NDArray<Double>.ones([2, 3, 4])
+        #expect(g.unbroadcast(to: [3, 1]) == NDArray(shape: [3, 1], scalars: [8, 8, 8]))
+        #expect(g.unbroadcast(to: [4]) == NDArray(shape: [4], scalars: [6, 6, 6, 6]))
+    }
+
+    @Test func permutationsAndTransposes() {
+        let x = NDArray<Float>.arange(0, 6).reshaped([2, 3])
+        #expect(x.transposed() == NDArray(shape: [3, 2], scalars: [0, 3, 1, 4, 2, 5]))
+        let y = NDArray<Float>.arange(0, 24).reshaped([2, 3, 4]).permuted([2, 0, 1])
+        #expect(y.shape == [4, 2, 3] && y[[1, 1, 2]] == 21)
+    }
+
+    @Test func matmulIn1DAnd2DAndBatched() {
+        let a = NDArray<Double>.arange(0, 6).reshaped([2, 3])
+        let b = NDArray<Double>.arange(0, 12).reshaped([3, 4])
+        #expect(NDArray.matmul(a, b) == NDArray(shape: [2, 4], scalars: [20, 23, 26, 29, 56, 68, 80, 92]))
+        let v = NDArray<Double>(shape: [3], scalars: [1, 0, -1])
+        #expect(NDArray.matmul(a, v) == NDArray(shape: [2], scalars: [-2, -2]))
+        #expect(NDArray.matmul(v, b) == NDArray(shape: [4], scalars: [-8, -8, -8, -8]))
+        #expect(NDArray.matmul(v, v).shape == [] && NDArray.matmul(v, v).scalar == 2)
+        // Batch axes broadcast: [2, 1, 2, 3] @ [4, 3, 4] → [2, 4, 2, 4].
+        let batchA = NDArray<Double>.randomNormal([2, 1, 2, 3], seed: 1)
+        let batchB = NDArray<Double>.randomNormal([4, 3, 4], seed: 2)
+        let product = NDArray.matmul(batchA, batchB)
+        #expect(product.shape == [2, 4, 2, 4])
+        var expected = 0.0
+        for p in 0..<3 { expected += batchA[[1, 0, 1, p]] * batchB[[3, p, 2]] }
+        #expect(Swift.abs(product[[1, 3, 1, 2]] - expected) < 1e-12)
+    }
+
+    @Test func creationAndSeededRandomness() {
+        #expect(NDArray<Double>.linspace(0, 1, count: 5).scalars == [0, 0.25, 0.5, 0.75, 1])
+        #expect(NDArray<Float>.identity(3).scalars == [1, 0, 0, 0, 1, 0, 0, 0, 1])
+        // WORKLOADS.md's test vectors for the LCG.
+        var generator = SeededGenerator(seed: 42)
+        #expect(generator.nextUnit() == 0.5682303266439076)
+        #expect(generator.state == 10481999410520546993)
+        #expect(generator.nextUnit() == 0.2254634289477513)
+        #expect(NDArray<Double>.randomNormal([5], seed: 7) == NDArray<Double>.randomNormal([5], seed: 7))
+        let sample = NDArray<Double>.randomNormal([10_000], seed: 3)
+        let mean = sample.sum().scalar / 10_000
+        #expect(Swift.abs(mean) < 0.05)
+        #expect(NDArray<Float>.randomUniform([1000], low: -1, high: 1, seed: 4).scalars.allSatisfy { $0 >= -1 && $0 < 1 })
+    }
+
+    @Test func description() {
+        #expect("\(NDArray<Float>.arange(0, 6).reshaped([2, 3]))" == "NDArray<float32>[2, 3] [[0., 1., 2.],\n [3., 4., 5.]]")
+        #expect("\(NDArray<Double>.arange(0, 10))" == "NDArray<float64>[10] [0., 1., 2., …, 7., 8., 9.]")
+        #expect("\(NDArray<Double>(2.5))" == "NDArray<float64>[] 2.5")
+    }
+}
