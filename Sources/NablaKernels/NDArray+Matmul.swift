@@ -1,7 +1,7 @@
 // Matrix products of arrays, NumPy's matmul semantics: 1-d operands are promoted to a row
 // (left) or a column (right) and the added axis removed afterwards; batch axes broadcast.
 
-extension NDArray where Scalar: MatmulScalar {
+extension NDArray {
     /// The matrix product `a @ b`.
     public static func matmul(_ a: NDArray, _ b: NDArray, threads: Int = 1) -> NDArray {
         precondition(a.rank >= 1 && b.rank >= 1, "matmul: operands need at least 1 axis, got \(a.shape) and \(b.shape)")
@@ -42,7 +42,8 @@ extension NDArray: CustomStringConvertible {
         return "NDArray<\(Scalar.dtypeName)>\(shape) \(values)"
     }
 
-    static func format(_ array: NDArray) -> String {
+    /// The values alone, nested as NumPy prints them.
+    public static func format(_ array: NDArray) -> String {
         if array.rank == 0 { return "\(array.scalars[0])" }
         var text = ""
         // Iterative nested printing with an explicit stack of (axis, index) positions.

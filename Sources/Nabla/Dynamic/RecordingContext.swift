@@ -37,6 +37,9 @@ final class RecordingContext {
     /// A gradient buffer kept between backward passes of small graphs.
     @exclusivity(unchecked) @usableFromInline var scratch = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
 
+    /// The current tensor tape for each element type (see `currentTensorTape`).
+    @exclusivity(unchecked) var tensorTapes: [ObjectIdentifier: WeakTape] = [:]
+
     /// Tapes kept for ``GradientTape`` scopes, one per nesting depth. They are never freed (a
     /// few per thread), so a ``TapeValue`` that escapes its scope points at valid memory and is
     /// recognised by its generation.

@@ -1,0 +1,96 @@
+// Reverse mode over a tensor tape: one loop from the output down, as for scalars. Each operand's
+// gradient is summed back to the operand's shape right here, the one place broadcasting is undone.
+
+extension TensorTape {
+    /// d(root)/d(node) for every node at or below `root`, seeded with `seed` (nil: not reached).
+    func gradients(from root: Int32, seed: NDArray<Scalar>) -> [NDArray<Scalar>?] {
+        var grads = [NDArray<Scalar>?](repeating: nil, count: Int(root) + 1)
+        grads[Int(root)] = seed
+        for i in stride(from: Int(root), through: 0, by: -1) {
+            guard let g = grads[i] else { continue }
+            let node = nodes[i]
+            guard node.operation.arity > 0 else { continue }
+            let x = nodes[Int(node.x)].value, y = nodes[Int(node.y)].value
+            let (gx, gy) = node.operation.pullback(x, y, output: node.value, seed: g)
+            if let gx { Self.accumulate(gx.summed(toShape: x.shape), into: &grads[Int(node.x)]) }
+            if node.operation.arity == 2, let gy { Self.accumulate(gy.summed(toShape: y.shape), into: &grads[Int(node.y)]) }
+        }
+        return grads
+    }
+
+    static func accumulate<T: DifferentiableTensor>(_ g: T, into slot: inout T?) {
+        slot = slot.map { $0 + g } ?? g
+    }
+
+    /// Like ``gradients(from:seed:)`` with gradients recorded as tensors on this tape, so they
+    /// can be differentiated again (Hessian-vector products, gradient penalties).
+    func differentiableGradients(from root: Int32, seed: Tensor<Scalar>) -> [Tensor<Scalar>?] {
+        var grads = [Tensor<Scalar>?](repeating: nil, count: Int(root) + 1)
+        grads[Int(root)] = seed
+        for i in stride(from: Int(root), through: 0, by: -1) {
+            guard let g = grads[i] else { continue }
+            let node = nodes[i]
+            guard node.operation.arity > 0 else { continue }
+            let x = self.node(node.x), y = self.node(node.y)
+            let (gx, gy) = node.operation.pullback(x, y, output: self.node(Int32(i)), seed: g)
+            if let gx { Self.accumulate(gx.summed(toShape: x.shape), into: &grads[Int(node.x)]) }
+            if node.operation.arity == 2, let gy { Self.accumulate(gy.summed(toShape: y.shape), into: &grads[Int(node.y)]) }
+        }
+        return grads
+    }
+
+    func node(_ index: Int32) -> Tensor<Scalar> {
+        Tensor(primal: nodes[Int(index)].value, owner: self, index: index)
+    }
+}
+
+extension Tensor {
+    /// Reverse mode from this tensor, adding d(self)/d(leaf) into every leaf's ``grad``. A
+    /// tensor of more than one element needs `seed` (∂L/∂self, of its shape), as in PyTorch.
+    /// Ends the current recording, as PyTorch frees a graph after backward.
+    public func backward(seed: NDArray<Scalar>? = nil) {
+        let seed = checkedSeed(seed, "backward")
+        if let leaf {
+            leaf.grad = leaf.grad.map { $0 + seed } ?? seed
+            return
+        }
+        guard let tape else { preconditionFailure("Tensor.backward(): this tensor does not depend on any tensor with requiresGrad: true") }
+        let grads = tape.gradients(from: index, seed: seed)
+        for (index, leaf) in tape.leaves where Int(index) < grads.count {
+            if let g = grads[Int(index)] { leaf.grad = leaf.grad.map { $0 + g } ?? g }
+        }
+        tape.context.endTensorTape(tape)
+    }
+
+    /// d(self)/d(x) for each `x` (leaves, computed tensors or constants, whose gradient is
+    /// zeros), seeded with `seed` when self has more than one element. Accumulates nothing.
+    public func gradients(wrt tensors: [Tensor], seed: NDArray<Scalar>? = nil) -> [NDArray<Scalar>] {
+        let seed = checkedSeed(seed, "gradients(wrt:)")
+        guard let tape else { return tensors.map { $0.leaf != nil && $0.leaf === leaf ? seed : NDArray.zeros($0.shape) } }
+        let grads = tape.gradients(from: index, seed: seed)
+        return tensors.map { t in t.index(in: tape).flatMap { Int($0) < grads.count ? grads[Int($0)] : nil } ?? NDArray.zeros(t.shape) }
+    }
+
+    /// The derivatives as tensors that can be differentiated again.
+    public func differentiableGradients(wrt tensors: [Tensor], seed: Tensor? = nil) -> [Tensor] {
+        let seed = seed ?? Tensor(checkedSeed(nil, "differentiableGradients(wrt:)"))
+        guard let tape else { return tensors.map { Tensor(NDArray.zeros($0.shape)) } }
+        let grads = tape.differentiableGradients(from: index, seed: seed)
+        return tensors.map { t in t.index(in: tape).flatMap { Int($0) < grads.count ? grads[Int($0)] : nil } ?? Tensor(NDArray.zeros(t.shape)) }
+    }
+
+    func index(in tape: TensorTape<Scalar>) -> Int32? {
+        if let t = self.tape { return t === tape ? index : nil }
+        if let leaf, leaf.tapeSerial == tape.serial { return leaf.tapeIndex }
+        return nil
+    }
+
+    private func checkedSeed(_ seed: NDArray<Scalar>?, _ function: String) -> NDArray<Scalar> {
+        if let seed {
+            precondition(seed.shape == shape, "Tensor.\(function): seed of shape \(seed.shape) for a tensor of shape \(shape)")
+            return seed
+        }
+        precondition(shape.count == 1, "Tensor.\(function): the tensor has shape \(shape); give a seed (∂L/∂tensor) of that shape, as PyTorch's backward(gradient:) needs")
+        return NDArray.ones(shape)
+    }
+}

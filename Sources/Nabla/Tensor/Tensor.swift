@@ -1,0 +1,167 @@
+/// An n-dimensional array of `Float` or `Double` that records the computation producing it, for
+/// reverse-mode differentiation: Nabla's dynamic graph over tensors, as in PyTorch.
+///
+/// ```swift
+/// let w = Tensor<Float>(NDArray.randomNormal([3, 2], seed: 1), requiresGrad: true)
+/// let x = Tensor<Float>(shape: [4, 3], scalars: Array(repeating: 0.5, count: 12))
+/// let loss = (x.matmul(w) + 1).relu().mean()
+/// loss.backward()
+/// print(w.grad!)            // ∂loss/∂w, shape [3, 2]
+/// ```
+///
+/// Like ``Value``, a tensor is a leaf (`requiresGrad: true`: keeps its own `data` and `grad`),
+/// a computed tensor (holds its graph, freed with its last tensor), or a constant. Elementwise
+/// operations broadcast as NumPy does; every scalar function of the scalar engine applies
+/// elementwise with the same derivative rule.
+public struct Tensor<Scalar: TensorScalar> {
+    /// The value when computed (for leaves, see ``data``).
+    @usableFromInline let primal: NDArray<Scalar>
+    @usableFromInline let owner: TensorOwner<Scalar>?
+    /// The node index on the tape for a computed tensor; −1 for leaves and constants.
+    @usableFromInline let index: Int32
+
+    @usableFromInline
+    init(primal: NDArray<Scalar>, owner: TensorOwner<Scalar>?, index: Int32) {
+        self.primal = primal
+        self.owner = owner
+        self.index = index
+    }
+
+    /// A constant, or with `requiresGrad: true` a leaf whose gradient `backward()` fills.
+    public init(_ array: NDArray<Scalar>, requiresGrad: Bool = false) {
+        if requiresGrad {
+            self.init(primal: array, owner: TensorLeaf(array), index: -1)
+        } else {
+            self.init(primal: array, owner: nil, index: -1)
+        }
+    }
+
+    public init(shape: Shape, scalars: [Scalar], requiresGrad: Bool = false) {
+        self.init(NDArray(shape: shape, scalars: scalars), requiresGrad: requiresGrad)
+    }
+
+    /// A rank-0 tensor.
+    public init(_ scalar: Scalar, requiresGrad: Bool = false) { self.init(NDArray(scalar), requiresGrad: requiresGrad) }
+
+    @usableFromInline var tape: TensorTape<Scalar>? {
+        guard index >= 0, let owner else { return nil }
+        return unsafeDowncast(owner, to: TensorTape<Scalar>.self)
+    }
+
+    @usableFromInline var leaf: TensorLeaf<Scalar>? {
+        guard index < 0, let owner else { return nil }
+        return unsafeDowncast(owner, to: TensorLeaf<Scalar>.self)
+    }
+
+    /// The values. Settable on leaves only (optimisers update parameters this way).
+    public var data: NDArray<Scalar> {
+        get { leaf?.data ?? primal }
+        nonmutating set {
+            guard let leaf else { preconditionFailure("Tensor: only a leaf (requiresGrad: true) can be assigned new data") }
+            precondition(newValue.shape == leaf.data.shape, "Tensor: new data of shape \(newValue.shape) for a leaf of shape \(leaf.data.shape)")
+            leaf.data = newValue
+        }
+    }
+
+    public var shape: Shape { data.shape }
+    public var rank: Int { shape.rank }
+    /// The elements, row-major.
+    public var scalars: [Scalar] { data.scalars }
+    /// The only element of a one-element tensor.
+    public var scalar: Scalar { data.scalar }
+
+    /// The gradient accumulated by `backward()` into this leaf; nil before any backward and for
+    /// tensors that are not leaves.
+    public var grad: NDArray<Scalar>? {
+        get { leaf?.grad }
+        nonmutating set { leaf?.grad = newValue }
+    }
+
+    /// Clears this leaf's gradient (PyTorch's `zero_grad`, setting to None).
+    public func zeroGrad() { leaf?.grad = nil }
+
+    public var requiresGrad: Bool { owner != nil }
+    public var isLeaf: Bool { leaf != nil }
+
+    /// The same values, cut off from the graph.
+    public func detached() -> Tensor { Tensor(data) }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        "Tensor<\(Scalar.dtypeName)>\(shape) \(NDArray.format(data))"
+            + (isLeaf ? ", requiresGrad" : tape != nil ? ", computed" : "")
+    }
+}
+
+// MARK: Recording
+
+extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
+    /// Records `operation` on the operands' tape (or the thread's current one for leaves) and
+    /// returns the result.
+    @usableFromInline
+    static func record(_ operation: TensorOperation, _ x: Tensor, _ y: Tensor) -> Tensor {
+        let binary = operation.arity == 2
+        let value = operation.forward(x.data, binary ? y.data : x.data)
+        let tape: TensorTape<Scalar>
+        if let t = x.tape {
+            tape = t
+            if binary, let u = y.tape, u !== t {
+                preconditionFailure("Tensor: \(operation.name) combines tensors from two different graphs (one ended by backward()); use detached() on the older one")
+            }
+        } else if binary, let u = y.tape {
+            tape = u
+        } else if x.leaf != nil || (binary && y.leaf != nil) {
+            let context = RecordingContext.forThisThread
+            if context.noGradDepth > 0 { return Tensor(value) }
+            tape = context.currentTensorTape(Scalar.self)
+        } else {
+            return Tensor(value)
+        }
+        if tape.context.noGradDepth > 0 { return Tensor(value) }
+        let i = x.index(on: tape)
+        let j = binary ? y.index(on: tape) : i
+        return Tensor(primal: value, owner: tape, index: tape.append(operation, i, j, value))
+    }
+
+    func index(on tape: TensorTape<Scalar>) -> Int32 {
+        if self.tape != nil { return index }
+        if let leaf { return tape.index(of: leaf) }
+        return tape.append(.leaf, -1, -1, primal)
+    }
+
+    public static func apply(_ primitive: Primitive, _ x: Tensor, _ y: Tensor, constant c: Double) -> Tensor {
+        record(.elementwise(primitive, constant: c), x, y)
+    }
+
+    public func constant(_ c: Double) -> Tensor { Tensor(NDArray(Scalar(c))) }
+
+    public func sum(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
+        Tensor.record(.sum(axes: axes, keepingDimensions: keepingDimensions), self, self)
+    }
+
+    public func broadcast(to shape: Shape) -> Tensor {
+        shape == self.shape ? self : Tensor.record(.broadcast(shape), self, self)
+    }
+
+    public func reshaped(_ shape: Shape) -> Tensor {
+        shape == self.shape ? self : Tensor.record(.reshape(shape), self, self)
+    }
+
+    public func permuted(_ permutation: [Int]) -> Tensor { Tensor.record(.permute(permutation), self, self) }
+
+    /// The matrix product with NumPy's semantics (1-d operands promoted, batch axes broadcast).
+    public static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.rank >= 1 && b.rank >= 1, "matmul: operands need at least 1 axis, got \(a.shape) and \(b.shape)")
+        let left = a.rank == 1 ? a.reshaped([1, a.shape[0]]) : a
+        let right = b.rank == 1 ? b.reshaped([b.shape[0], 1]) : b
+        precondition(left.shape[left.rank - 1] == right.shape[right.rank - 2],
+                     "matmul: shapes \(a.shape) and \(b.shape) do not match")
+        let product = record(.matmul, left, right)
+        guard a.rank == 1 || b.rank == 1 else { return product }
+        var dimensions = Array(product.shape.dimensions.dropLast(2))
+        if a.rank != 1 { dimensions.append(product.shape[product.rank - 2]) }
+        if b.rank != 1 { dimensions.append(product.shape[product.rank - 1]) }
+        return product.reshaped(Shape(dimensions))
+    }
+}

@@ -1,0 +1,85 @@
+/// The operations a tensor graph is made of: every scalar ``Primitive`` applied elementwise
+/// (declared once, in `Ops/Rules/`, for scalars and tensors alike), and the structural
+/// operations that only tensors have. Each has its forward computation on `NDArray` and its
+/// derivative rule written in the ``DifferentiableTensor`` algebra, so it serves the dynamic
+/// engine and second order alike.
+///
+/// Broadcasting is undone in one place: backward sums each operand's gradient back to the
+/// operand's shape (``DifferentiableTensor/summed(toShape:)``), so no rule deals with it.
+public enum TensorOperation: Sendable, Equatable {
+    /// A leaf (input or parameter) or a constant: no operands.
+    case leaf
+    /// A scalar primitive applied elementwise, with NumPy broadcasting for binary ones.
+    case elementwise(Primitive, constant: Double)
+    /// The sum over `axes` (all when nil).  ∂/∂x: the seed broadcast back to x's shape.
+    case sum(axes: [Int]?, keepingDimensions: Bool)
+    /// Repetition to a larger shape.  ∂/∂x: the seed summed back to x's shape.
+    case broadcast(Shape)
+    /// The same elements with another shape.  ∂/∂x: the seed reshaped back.
+    case reshape(Shape)
+    /// Axes reordered.  ∂/∂x: the seed permuted by the inverse permutation.
+    case permute([Int])
+    /// The matrix product of operands of rank ≥ 2 (batch axes broadcast).
+    /// ∂/∂A = seed·Bᵀ, ∂/∂B = Aᵀ·seed (then summed back over broadcast batch axes).
+    case matmul
+
+    public var arity: Int {
+        switch self {
+        case .leaf: 0
+        case .elementwise(let p, _): p.arity
+        case .matmul: 2
+        default: 1
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .leaf: "leaf"
+        case .elementwise(let p, _): p.name
+        case .sum: "sum"
+        case .broadcast: "broadcast"
+        case .reshape: "reshape"
+        case .permute: "permute"
+        case .matmul: "matmul"
+        }
+    }
+
+    /// The forward computation.
+    public func forward<S>(_ x: NDArray<S>, _ y: NDArray<S>) -> NDArray<S> {
+        switch self {
+        case .leaf: return x
+        case .elementwise(let p, let c): return NDArray.apply(p, x, y, constant: c)
+        case .sum(let axes, let keep): return x.sum(axes: axes, keepingDimensions: keep)
+        case .broadcast(let shape): return x.broadcast(to: shape)
+        case .reshape(let shape): return x.reshaped(shape)
+        case .permute(let p): return x.permuted(p)
+        case .matmul: return NDArray.matmul(x, y)
+        }
+    }
+
+    /// The vector-Jacobian product, before broadcasting is undone: (∂L/∂x, ∂L/∂y), nil for zero.
+    public func pullback<T: DifferentiableTensor>(_ x: T, _ y: T, output: T, seed: T) -> (T?, T?) {
+        switch self {
+        case .leaf:
+            return (nil, nil)
+        case .elementwise(let p, let c):
+            return p.pullback(x, y, output: output, constant: c, seed: seed)
+        case .sum(let axes, let keep):
+            var kept = x.shape.dimensions
+            for axis in axes ?? Array(0..<x.shape.rank) { kept[x.shape.axis(axis)] = 1 }
+            let restored = keep ? seed : seed.reshaped(Shape(kept))
+            return (restored.broadcast(to: x.shape), nil)
+        case .broadcast:
+            return (seed.summed(toShape: x.shape), nil)
+        case .reshape:
+            return (seed.reshaped(x.shape), nil)
+        case .permute(let p):
+            var inverse = [Int](repeating: 0, count: p.count)
+            for (k, axis) in p.enumerated() { inverse[axis] = k }
+            return (seed.permuted(inverse), nil)
+        case .matmul:
+            return (T.matmul(seed, y.transposed()), T.matmul(x.transposed(), seed))
+        }
+    }
+}
+

@@ -1,0 +1,88 @@
+/// The recording behind dynamic ``Tensor``s: nodes in an array, in the order they were made
+/// (a topological order), each with its operation, operand indices and value. Same lifetime
+/// rules as the scalar tape: tensors computed on it hold it; it is freed with the last of them;
+/// backward ends it. Leaves live outside, in ``TensorLeaf`` objects.
+@usableFromInline
+final class TensorTape<Scalar: TensorScalar>: TensorOwner<Scalar> {
+    @usableFromInline struct Node {
+        var operation: TensorOperation
+        var x: Int32
+        var y: Int32
+        var value: NDArray<Scalar>
+    }
+    @exclusivity(unchecked) @usableFromInline var nodes: [Node] = []
+    @exclusivity(unchecked) var leaves: [(index: Int32, leaf: TensorLeaf<Scalar>)] = []
+    let serial = RecordingContext.takeSerial()
+    let context: RecordingContext
+
+    init(context: RecordingContext) {
+        self.context = context
+        super.init()
+    }
+
+    deinit {
+        context.tensorTapeWasFreed(self)
+    }
+
+    /// Appends a node; returns its index.
+    @usableFromInline
+    func append(_ operation: TensorOperation, _ x: Int32, _ y: Int32, _ value: NDArray<Scalar>) -> Int32 {
+        nodes.append(Node(operation: operation, x: x, y: y, value: value))
+        return Int32(nodes.count - 1)
+    }
+
+    /// The node index of `leaf`, recording it the first time.
+    func index(of leaf: TensorLeaf<Scalar>) -> Int32 {
+        if leaf.tapeSerial == serial { return leaf.tapeIndex }
+        let index = append(.leaf, -1, -1, leaf.data)
+        leaf.tapeSerial = serial
+        leaf.tapeIndex = index
+        leaves.append((index, leaf))
+        return index
+    }
+}
+
+/// What a ``Tensor`` refers to: its tape or its leaf.
+@usableFromInline
+class TensorOwner<Scalar: TensorScalar> {
+    @usableFromInline init() {}
+}
+
+/// A tensor that requires gradients and lives outside any tape: a parameter or an input.
+@usableFromInline
+final class TensorLeaf<Scalar: TensorScalar>: TensorOwner<Scalar> {
+    @usableFromInline var data: NDArray<Scalar>
+    @usableFromInline var grad: NDArray<Scalar>?
+    var tapeSerial: UInt64 = .max
+    var tapeIndex: Int32 = -1
+
+    init(_ data: NDArray<Scalar>) {
+        self.data = data
+        super.init()
+    }
+}
+
+extension RecordingContext {
+    /// The tape new tensor graphs of element type `Scalar` start on (held weakly).
+    func currentTensorTape<Scalar>(_: Scalar.Type) -> TensorTape<Scalar> {
+        let key = ObjectIdentifier(Scalar.self)
+        if let tape = tensorTapes[key]?.tape as? TensorTape<Scalar> { return tape }
+        let tape = TensorTape<Scalar>(context: self)
+        tensorTapes[key] = WeakTape(tape: tape)
+        return tape
+    }
+
+    func tensorTapeWasFreed(_ tape: AnyObject) {
+        for (key, box) in tensorTapes where box.tape == nil || box.tape === tape { tensorTapes[key] = nil }
+    }
+
+    /// Ends the current tensor tape (after backward): the next graph starts a new one.
+    func endTensorTape(_ tape: AnyObject) {
+        for (key, box) in tensorTapes where box.tape === tape { tensorTapes[key] = nil }
+    }
+}
+
+final class WeakTape {
+    weak var tape: AnyObject?
+    init(tape: AnyObject) { self.tape = tape }
+}
