@@ -238,7 +238,7 @@ static void run_job(const gemm_job *job) {
 static void *worker_main(void *unused) {
     (void)unused;
     for (;;) {
-        for (int spin = 0; spin < 200000 && !atomic_load_explicit(&job_ready, memory_order_acquire); spin++) {
+        for (int spin = 0; spin < 4000 && !atomic_load_explicit(&job_ready, memory_order_acquire); spin++) {
 #ifdef NABLA_X86
             _mm_pause();
 #endif

@@ -3,6 +3,9 @@
 
 extension NDArray {
     /// The matrix product `a @ b`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inlinable
     public static func matmul(_ a: NDArray, _ b: NDArray, threads: Int = 1) -> NDArray {
         precondition(a.rank >= 1 && b.rank >= 1, "matmul: operands need at least 1 axis, got \(a.shape) and \(b.shape)")
         let left = a.rank == 1 ? a.reshaped([1, a.count]) : a

@@ -45,6 +45,7 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
     }
 
     /// The same elements with another shape of the same count.
+    @inlinable
     public func reshaped(_ newShape: Shape) -> NDArray {
         precondition(newShape.count == count, "reshape: cannot reshape \(shape) (\(count) elements) to \(newShape)")
         return NDArray(shape: newShape, scalars: scalars)
@@ -72,7 +73,9 @@ extension NDArray: Equatable {}
 // MARK: Creation
 
 extension NDArray {
+    @inlinable
     public static func zeros(_ shape: Shape) -> NDArray { NDArray(repeating: 0, shape: shape) }
+    @inlinable
     public static func ones(_ shape: Shape) -> NDArray { NDArray(repeating: 1, shape: shape) }
     public static func full(_ shape: Shape, _ value: Scalar) -> NDArray { NDArray(repeating: value, shape: shape) }
 
@@ -148,12 +151,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 extension NDArray {
     /// `f` applied to every element.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @inlinable
     public func map(_ f: (Scalar) -> Scalar) -> NDArray {
         NDArray(shape: shape, scalars: scalars.map(f))
     }
 
     /// `f` applied to corresponding elements of two arrays, with NumPy broadcasting.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @inlinable
     public static func combine(_ a: NDArray, _ b: NDArray, operation: String = "elementwise op", _ f: (Scalar, Scalar) -> Scalar) -> NDArray {
         if a.shape == b.shape {
@@ -194,6 +201,9 @@ extension NDArray {
 
     /// The array repeated along new or size-1 axes to `target` (NumPy's broadcast_to,
     /// materialised).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inlinable
     public func broadcast(to target: Shape) -> NDArray {
         if target == shape { return self }
         guard Shape.broadcast(shape, target) == target else {
@@ -217,6 +227,8 @@ extension NDArray {
 extension NDArray {
     /// Reduces over `axes` (all axes when nil) with `combine`, starting each result from
     /// `initial`. With `keepingDimensions` the reduced axes stay, with size 1.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @inlinable
     public func reduce(axes: [Int]?, keepingDimensions: Bool, initial: Scalar, _ combine: (Scalar, Scalar) -> Scalar) -> NDArray {
         let reduced = Set((axes ?? Array(0..<rank)).map { shape.axis($0, function: "reduce") })
@@ -236,12 +248,18 @@ extension NDArray {
         return NDArray(shape: resultShape, scalars: out)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inlinable
     public func sum(axes: [Int]? = nil, keepingDimensions: Bool = false) -> NDArray {
         reduce(axes: axes, keepingDimensions: keepingDimensions, initial: 0, +)
     }
 
     /// Sums over the axes along which `self` was broadcast from `original`: the inverse of
     /// broadcasting, used to bring gradients back to an operand's shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inlinable
     public func unbroadcast(to original: Shape) -> NDArray {
         if original == shape { return self }
         let extra = rank - original.rank
@@ -258,6 +276,9 @@ extension NDArray {
 
 extension NDArray {
     /// The axes reordered: axis k of the result is axis `permutation[k]` of `self`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inlinable
     public func permuted(_ permutation: [Int]) -> NDArray {
         precondition(permutation.sorted() == Array(0..<rank), "permute: \(permutation) is not a permutation of the axes of \(shape)")
         let target = Shape(permutation.map { shape[$0] })

@@ -2,6 +2,7 @@
 public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible {
     public var dimensions: [Int]
 
+    @inlinable
     public init(_ dimensions: [Int]) {
         precondition(dimensions.allSatisfy { $0 >= 0 }, "Shape: negative dimension in \(dimensions)")
         self.dimensions = dimensions
@@ -9,12 +10,16 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
 
     public init(arrayLiteral dimensions: Int...) { self.init(dimensions) }
 
+    @inlinable
     public var rank: Int { dimensions.count }
     /// The number of elements (1 for a scalar).
+    @inlinable
     public var count: Int { dimensions.reduce(1, *) }
+    @inlinable
     public subscript(axis: Int) -> Int { dimensions[axis] }
 
     /// Row-major strides: how far apart, in elements, neighbours along each axis are.
+    @inlinable
     public var strides: [Int] {
         var strides = [Int](repeating: 1, count: rank)
         var step = 1
@@ -29,6 +34,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
 
     /// The shape NumPy broadcasting gives two shapes: aligned at the right, each pair of
     /// dimensions equal or one of them 1. Nil if they do not broadcast.
+    @inlinable
     public static func broadcast(_ a: Shape, _ b: Shape) -> Shape? {
         let rank = Swift.max(a.rank, b.rank)
         var result = [Int](repeating: 1, count: rank)
@@ -43,6 +49,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
 
     /// Strides for reading an array of this shape as if it had shape `target` (which it
     /// broadcasts to): 0 along the axes it is repeated along.
+    @inlinable
     public func broadcastStrides(to target: Shape) -> [Int] {
         let own = strides
         let offset = target.rank - rank
@@ -52,6 +59,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
     }
 
     /// Normalises an axis given from the end (−1 is the last) and checks it.
+    @inlinable
     public func axis(_ axis: Int, function: String = #function) -> Int {
         let normalised = axis < 0 ? axis + rank : axis
         precondition(normalised >= 0 && normalised < Swift.max(rank, 1), "\(function): axis \(axis) is out of range for shape \(self)")

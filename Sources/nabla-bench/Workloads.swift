@@ -2,7 +2,7 @@ import Nabla
 
 /// The workloads of issue 2, as shared/benchmarks/WORKLOADS.md defines them (W1 and W2).
 enum Workloads {
-    static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul"]
+    static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul", "perop", "mlp-step"]
 
     static func run(_ name: String, harness: Harness) -> [Record] {
         switch name {
@@ -10,6 +10,8 @@ enum Workloads {
         case "tutorial-static": tutorialStatic(harness)
         case "tutorial-breakdown": Breakdown.run(harness) + Breakdown.scoped(harness)
         case "matmul": MatmulWorkload.run(harness)
+        case "perop": TensorWorkloads.perOp(harness)
+        case "mlp-step": TensorWorkloads.mlpStep(harness)
         // The issue's 10,000,000-node chain: 3,333,334 steps of three nodes (W2 counts steps).
         case "chain-10m": chain(steps: 3_333_334, name: name, engines: ["dynamic", "static"])
         default:

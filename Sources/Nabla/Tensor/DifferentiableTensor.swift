@@ -17,6 +17,7 @@ public protocol DifferentiableTensor: DifferentiableScalar {
 extension DifferentiableTensor {
     /// Sums over the axes along which `self` was broadcast from `original`: the inverse of
     /// broadcasting. Backward applies it once per operand, so no rule handles broadcasting.
+    @inlinable
     public func summed(toShape original: Shape) -> Self {
         if shape == original { return self }
         let extra = shape.rank - original.rank
@@ -28,6 +29,7 @@ extension DifferentiableTensor {
     }
 
     /// The last two axes swapped.
+    @inlinable
     public func transposed() -> Self {
         var permutation = Array(0..<shape.rank)
         permutation.swapAt(shape.rank - 1, shape.rank - 2)
@@ -40,42 +42,40 @@ extension DifferentiableTensor {
 extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     /// Applies a scalar primitive elementwise (with broadcasting for binary ones). The switch
     /// over the primitive is outside the loop: each case runs a loop specialised for its rule.
+    @inlinable
     public static func apply(_ primitive: Primitive, _ x: NDArray, _ y: NDArray, constant c: Double) -> NDArray {
         let c = Scalar(c)
-        @inline(__always) func unary<R: PrimitiveRule>(_: R.Type) -> NDArray { x.map { R.evaluate($0, $0, c) } }
-        @inline(__always) func binary<R: PrimitiveRule>(_: R.Type) -> NDArray {
-            NDArray.combine(x, y, operation: R.name) { R.evaluate($0, $1, c) }
-        }
+        // Each case names its rule directly, so the loop is specialised and inlined per rule.
         switch primitive {
         case .input: return x
         case .constant: return NDArray(c)
-        case .add: return binary(Add.self)
-        case .subtract: return binary(Subtract.self)
-        case .multiply: return binary(Multiply.self)
-        case .divide: return binary(Divide.self)
-        case .power: return binary(Power.self)
-        case .minimum: return binary(Minimum.self)
-        case .maximum: return binary(Maximum.self)
-        case .negate: return unary(Negate.self)
-        case .exp: return unary(Exp.self)
-        case .log: return unary(Log.self)
-        case .sqrt: return unary(Sqrt.self)
-        case .sin: return unary(Sin.self)
-        case .cos: return unary(Cos.self)
-        case .tanh: return unary(Tanh.self)
-        case .sigmoid: return unary(Sigmoid.self)
-        case .relu: return unary(ReLU.self)
-        case .abs: return unary(Abs.self)
-        case .sign: return unary(Sign.self)
-        case .heaviside: return unary(Heaviside.self)
-        case .addConstant: return unary(AddConstant.self)
-        case .multiplyConstant: return unary(MultiplyConstant.self)
-        case .powerConstant: return unary(PowerConstant.self)
+        case .add: return NDArray.combine(x, y, operation: Add.name) { Add.evaluate($0, $1, c) }
+        case .subtract: return NDArray.combine(x, y, operation: Subtract.name) { Subtract.evaluate($0, $1, c) }
+        case .multiply: return NDArray.combine(x, y, operation: Multiply.name) { Multiply.evaluate($0, $1, c) }
+        case .divide: return NDArray.combine(x, y, operation: Divide.name) { Divide.evaluate($0, $1, c) }
+        case .power: return NDArray.combine(x, y, operation: Power.name) { Power.evaluate($0, $1, c) }
+        case .minimum: return NDArray.combine(x, y, operation: Minimum.name) { Minimum.evaluate($0, $1, c) }
+        case .maximum: return NDArray.combine(x, y, operation: Maximum.name) { Maximum.evaluate($0, $1, c) }
+        case .negate: return x.map { Negate.evaluate($0, $0, c) }
+        case .exp: return x.map { Exp.evaluate($0, $0, c) }
+        case .log: return x.map { Log.evaluate($0, $0, c) }
+        case .sqrt: return x.map { Sqrt.evaluate($0, $0, c) }
+        case .sin: return x.map { Sin.evaluate($0, $0, c) }
+        case .cos: return x.map { Cos.evaluate($0, $0, c) }
+        case .tanh: return x.map { Tanh.evaluate($0, $0, c) }
+        case .sigmoid: return x.map { Sigmoid.evaluate($0, $0, c) }
+        case .relu: return x.map { ReLU.evaluate($0, $0, c) }
+        case .abs: return x.map { Abs.evaluate($0, $0, c) }
+        case .sign: return x.map { Sign.evaluate($0, $0, c) }
+        case .heaviside: return x.map { Heaviside.evaluate($0, $0, c) }
+        case .addConstant: return x.map { AddConstant.evaluate($0, $0, c) }
+        case .multiplyConstant: return x.map { MultiplyConstant.evaluate($0, $0, c) }
+        case .powerConstant: return x.map { PowerConstant.evaluate($0, $0, c) }
         }
     }
 
     /// A rank-0 constant: it broadcasts against anything.
-    public func constant(_ c: Double) -> NDArray { NDArray(Scalar(c)) }
+    @inlinable public func constant(_ c: Double) -> NDArray { NDArray(Scalar(c)) }
 
-    public static func matmul(_ a: NDArray, _ b: NDArray) -> NDArray { matmul(a, b, threads: 1) }
+    @inlinable public static func matmul(_ a: NDArray, _ b: NDArray) -> NDArray { matmul(a, b, threads: Kernels.threads) }
 }

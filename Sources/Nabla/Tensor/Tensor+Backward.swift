@@ -3,6 +3,8 @@
 
 extension TensorTape {
     /// d(root)/d(node) for every node at or below `root`, seeded with `seed` (nil: not reached).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func gradients(from root: Int32, seed: NDArray<Scalar>) -> [NDArray<Scalar>?] {
         var grads = [NDArray<Scalar>?](repeating: nil, count: Int(root) + 1)
         grads[Int(root)] = seed

@@ -99,6 +99,8 @@ extension Tensor: CustomStringConvertible {
 extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     /// Records `operation` on the operands' tape (or the thread's current one for leaves) and
     /// returns the result.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @usableFromInline
     static func record(_ operation: TensorOperation, _ x: Tensor, _ y: Tensor) -> Tensor {
         let binary = operation.arity == 2

@@ -23,7 +23,7 @@ public enum TensorOperation: Sendable, Equatable {
     /// ∂/∂A = seed·Bᵀ, ∂/∂B = Aᵀ·seed (then summed back over broadcast batch axes).
     case matmul
 
-    public var arity: Int {
+    @inlinable public var arity: Int {
         switch self {
         case .leaf: 0
         case .elementwise(let p, _): p.arity
@@ -45,6 +45,7 @@ public enum TensorOperation: Sendable, Equatable {
     }
 
     /// The forward computation.
+    @inlinable
     public func forward<S>(_ x: NDArray<S>, _ y: NDArray<S>) -> NDArray<S> {
         switch self {
         case .leaf: return x
@@ -53,11 +54,12 @@ public enum TensorOperation: Sendable, Equatable {
         case .broadcast(let shape): return x.broadcast(to: shape)
         case .reshape(let shape): return x.reshaped(shape)
         case .permute(let p): return x.permuted(p)
-        case .matmul: return NDArray.matmul(x, y)
+        case .matmul: return NDArray.matmul(x, y, threads: Kernels.threads)
         }
     }
 
     /// The vector-Jacobian product, before broadcasting is undone: (∂L/∂x, ∂L/∂y), nil for zero.
+    @inlinable
     public func pullback<T: DifferentiableTensor>(_ x: T, _ y: T, output: T, seed: T) -> (T?, T?) {
         switch self {
         case .leaf:

@@ -1,0 +1,83 @@
+import Nabla
+
+/// W6 and W4 of shared/benchmarks/WORKLOADS.md on the dynamic tensor engine.
+enum TensorWorkloads {
+    /// W6: y = x; 1,000 times y = y·1.0001 or y + 0.0001 alternately; L = Σy; L and dL/dx.
+    /// The tensor is created inside the timed unit.
+    static func perOp(_ harness: Harness) -> [Record] {
+        var records: [Record] = []
+        for size in [1, 8] {
+            var gradient: Float = 0
+            let timing = harness.measure {
+                let x = Tensor<Float>(NDArray.ones([size]), requiresGrad: true)
+                var y = x
+                for i in 0..<1000 { y = i % 2 == 0 ? y * 1.0001 : y + 0.0001 }
+                y.sum().backward()
+                gradient = x.grad!.scalars[0]
+                blackHole(gradient)
+            }
+            precondition(Swift.abs(Double(gradient) - 1.0512770414352417) < 1e-5, "perop: dL/dx = \(gradient)")
+            records.append(Record(workload: "perop", engine: "nabla-dynamic", metric: "us_per_op_fwd_bwd",
+                                  value: timing.median / 1000 * 1e6, unit: "µs",
+                                  extra: [("size", "\(size)")] + Workloads.timingFields(timing, scale: 1e6 / 1000)))
+        }
+        return records
+    }
+
+    /// W4's data: X[64][784] from LCG(7), W1, W2, W3 from one LCG(8), all drawn in Double and
+    /// rounded to Float; labels i mod 10; zero biases.
+    struct MLPData {
+        var x: NDArray<Float>
+        var labels: [Int]
+        var weights: [NDArray<Float>]
+
+        init() {
+            var rng = SeededGenerator(seed: 7)
+            func uniform(_ lo: Double, _ hi: Double) -> Float { Float(lo + (hi - lo) * rng.nextUnit()) }
+            x = NDArray(shape: [64, 784], scalars: (0..<64 * 784).map { _ in uniform(-1, 1) })
+            labels = (0..<64).map { $0 % 10 }
+            rng = SeededGenerator(seed: 8)
+            weights = [(784, 256), (256, 128), (128, 10)].map { fanIn, fanOut in
+                let bound = 1.0 / Double(fanIn).squareRoot()
+                return NDArray(shape: [fanIn, fanOut], scalars: (0..<fanIn * fanOut).map { _ in uniform(-bound, bound) })
+            }
+        }
+    }
+
+    /// W4: one SGD step of the 784-256-128-10 ReLU MLP with softmax cross-entropy, batch 64.
+    static func mlpStep(_ harness: Harness) -> [Record] {
+        let data = MLPData()
+        var records: [Record] = []
+        for threads in [1, 2] {
+            Kernels.threads = threads
+            let parameters = data.weights.map { Tensor($0, requiresGrad: true) }
+                + [256, 128, 10].map { Tensor(NDArray<Float>.zeros([$0]), requiresGrad: true) }
+            let x = Tensor(data.x)
+            func step() -> Float {
+                let (w1, w2, w3, b1, b2, b3) = (parameters[0], parameters[1], parameters[2], parameters[3], parameters[4], parameters[5])
+                let h1 = relu(x.matmul(w1) + b1)
+                let h2 = relu(h1.matmul(w2) + b2)
+                let loss = (h2.matmul(w3) + b3).crossEntropy(labels: data.labels)
+                for p in parameters { p.zeroGrad() }
+                loss.backward()
+                withoutRecording {
+                    for p in parameters { p.data = p.data - p.grad! * 0.01 }
+                }
+                return loss.scalar
+            }
+            let first = step()
+            for _ in 0..<9 { _ = step() }
+            let tenth = step()   // the loss after 10 updates
+            precondition(Swift.abs(Double(first) - 2.3044254779815674) < 1e-5 * 2.3, "mlp-step: loss at step 0 = \(first)")
+            precondition(Swift.abs(Double(tenth) - 2.2911059856414795) < 1e-5 * 2.3, "mlp-step: loss after 10 updates = \(tenth)")
+            let timing = harness.measure { blackHole(step()) }
+            records.append(Record(workload: "mlp-step", engine: "nabla-dynamic", metric: "steps_per_s",
+                                  value: 1 / timing.median, unit: "steps/s",
+                                  extra: [("threads", "\(threads)"), ("best", number(1 / timing.best)), ("rounds", "\(timing.rounds)"),
+                                          ("iters", "\(timing.iterations)"), ("loss_step0", number(Double(first))),
+                                          ("loss_after_10", number(Double(tenth)))]))
+        }
+        Kernels.threads = 1
+        return records
+    }
+}
