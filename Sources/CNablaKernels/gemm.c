@@ -40,23 +40,29 @@ const char *nabla_sgemm_kernel(void) { return has_avx2_fma() ? "avx2-fma" : "por
 
 #define DEFINE_PACKING(T, MR, NR)                                                                  \
     /* A block (mc×kc) into MR-tall strips, each stored k-major: strip[p*MR + i] = A[i][p]. */     \
-    static void pack_a_##T(int mc, int kc, const T *a, int lda, T *packed) {                      \
+    /* With `trans`, A is stored transposed (k×m): A[i][p] is a[p*lda + i]. */                  \
+    static void pack_a_##T(int mc, int kc, const T *a, int lda, int trans, T *packed) {           \
         for (int i0 = 0; i0 < mc; i0 += MR) {                                                      \
             int rows = mc - i0 < MR ? mc - i0 : MR;                                                \
             for (int p = 0; p < kc; p++) {                                                         \
-                for (int i = 0; i < rows; i++) packed[i] = a[(long)(i0 + i) * lda + p];           \
+                if (trans) for (int i = 0; i < rows; i++) packed[i] = a[(long)p * lda + i0 + i];   \
+                else for (int i = 0; i < rows; i++) packed[i] = a[(long)(i0 + i) * lda + p];      \
                 for (int i = rows; i < MR; i++) packed[i] = 0;                                     \
                 packed += MR;                                                                      \
             }                                                                                      \
         }                                                                                          \
     }                                                                                              \
     /* B panel (kc×nc) into NR-wide strips, each stored k-major: strip[p*NR + j] = B[p][j]. */     \
-    static void pack_b_##T(int kc, int nc, const T *b, int ldb, T *packed) {                      \
+    /* With `trans`, B is stored transposed (n×k): B[p][j] is b[j*ldb + p]. */                  \
+    static void pack_b_##T(int kc, int nc, const T *b, int ldb, int trans, T *packed) {           \
         for (int j0 = 0; j0 < nc; j0 += NR) {                                                      \
             int cols = nc - j0 < NR ? nc - j0 : NR;                                                \
             for (int p = 0; p < kc; p++) {                                                         \
                 const T *row = b + (long)p * ldb + j0;                                             \
-                if (cols == NR) memcpy(packed, row, sizeof(T) * NR);                               \
+                if (trans) {                                                                       \
+                    for (int j = 0; j < cols; j++) packed[j] = b[(long)(j0 + j) * ldb + p];        \
+                    for (int j = cols; j < NR; j++) packed[j] = 0;                                 \
+                } else if (cols == NR) memcpy(packed, row, sizeof(T) * NR);                        \
                 else {                                                                             \
                     for (int j = 0; j < cols; j++) packed[j] = row[j];                             \
                     for (int j = cols; j < NR; j++) packed[j] = 0;                                 \
@@ -168,8 +174,8 @@ static void kernel_avx2_double(int kc, const double *ap, const double *bp, doubl
 // ---- The blocked loops ----------------------------------------------------------------------
 
 #define DEFINE_GEMM_SINGLE(T, MR, NR, KC, MC, NC, AVX_KERNEL)                                      \
-    static void gemm_single_##T(int m, int n, int k, const T *a, int lda, const T *b, int ldb,     \
-                                T *c, int ldc) {                                                   \
+    static void gemm_single_##T(int m, int n, int k, const T *a, int lda, int ta, const T *b,      \
+                                int ldb, int tb, T *c, int ldc) {                                  \
         typedef void (*kernel_t)(int, const T *, const T *, T *, int, int, int, int);              \
         kernel_t kernel = kernel_portable_##T;                                                     \
         if (has_avx2_fma()) kernel = AVX_KERNEL;                                                   \
@@ -184,10 +190,10 @@ static void kernel_avx2_double(int kc, const double *ap, const double *bp, doubl
             int nc = n - jc < NC ? n - jc : NC;                                                    \
             for (int pc = 0; pc < k; pc += KC) {                                                   \
                 int kc = k - pc < KC ? k - pc : KC;                                                \
-                pack_b_##T(kc, nc, b + (long)pc * ldb + jc, ldb, bp);                              \
+                pack_b_##T(kc, nc, tb ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, tb, bp); \
                 for (int ic = 0; ic < m; ic += MC) {                                               \
                     int mc = m - ic < MC ? m - ic : MC;                                            \
-                    pack_a_##T(mc, kc, a + (long)ic * lda + pc, lda, ap);                          \
+                    pack_a_##T(mc, kc, ta ? a + (long)pc * lda + ic : a + (long)ic * lda + pc, lda, ta, ap); \
                     for (int jr = 0; jr < nc; jr += NR) {                                          \
                         int nr = nc - jr < NR ? nc - jr : NR;                                      \
                         for (int ir = 0; ir < mc; ir += MR) {                                      \
@@ -216,7 +222,7 @@ DEFINE_GEMM_SINGLE(double, DMR, DNR, DKC, DMC, DNC, kernel_portable_double)
 // on the job flag before sleeping, so back-to-back products do not pay a wake-up each.
 
 typedef struct {
-    int is_double, m, n, k, lda, ldb, ldc;
+    int is_double, m, n, k, lda, ldb, ldc, ta, tb;
     const void *a, *b;
     void *c;
 } gemm_job;
@@ -230,15 +236,15 @@ static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
 static void run_job(const gemm_job *job) {
     if (job->is_double)
-        gemm_single_double(job->m, job->n, job->k, job->a, job->lda, job->b, job->ldb, job->c, job->ldc);
+        gemm_single_double(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc);
     else
-        gemm_single_float(job->m, job->n, job->k, job->a, job->lda, job->b, job->ldb, job->c, job->ldc);
+        gemm_single_float(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc);
 }
 
 static void *worker_main(void *unused) {
     (void)unused;
     for (;;) {
-        for (int spin = 0; spin < 4000 && !atomic_load_explicit(&job_ready, memory_order_acquire); spin++) {
+        for (int spin = 0; spin < 2000 && !atomic_load_explicit(&job_ready, memory_order_acquire); spin++) {
 #ifdef NABLA_X86
             _mm_pause();
 #endif
@@ -281,7 +287,8 @@ static void gemm(gemm_job job, int threads, int nr) {
     size_t size = job.is_double ? sizeof(double) : sizeof(float);
     gemm_job right = job;
     right.n = job.n - left;
-    right.b = (const char *)job.b + size * left;
+    // The right half of B's columns: further along each row, or further down when B is transposed.
+    right.b = (const char *)job.b + size * (job.tb ? (long)left * job.ldb : left);
     right.c = (char *)job.c + size * left;
     job.n = left;
     pending = right;
@@ -299,16 +306,26 @@ static void gemm(gemm_job job, int threads, int nr) {
     pthread_mutex_unlock(&caller_lock);
 }
 
+void nabla_sgemm_transposed(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
+                            int transpose_b, float *c, int ldc, int threads) {
+    if (m <= 0 || n <= 0) return;
+    gemm_job job = {0, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c};
+    gemm(job, threads, SNR);
+}
+
+void nabla_dgemm_transposed(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
+                            int transpose_b, double *c, int ldc, int threads) {
+    if (m <= 0 || n <= 0) return;
+    gemm_job job = {1, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c};
+    gemm(job, threads, DNR);
+}
+
 void nabla_sgemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,
                  int threads) {
-    if (m <= 0 || n <= 0) return;
-    gemm_job job = {0, m, n, k, lda, ldb, ldc, a, b, c};
-    gemm(job, threads, SNR);
+    nabla_sgemm_transposed(m, n, k, a, lda, 0, b, ldb, 0, c, ldc, threads);
 }
 
 void nabla_dgemm(int m, int n, int k, const double *a, int lda, const double *b, int ldb, double *c, int ldc,
                  int threads) {
-    if (m <= 0 || n <= 0) return;
-    gemm_job job = {1, m, n, k, lda, ldb, ldc, a, b, c};
-    gemm(job, threads, DNR);
+    nabla_dgemm_transposed(m, n, k, a, lda, 0, b, ldb, 0, c, ldc, threads);
 }

@@ -24,7 +24,7 @@ public enum Matmul {
         return [Scalar](unsafeUninitializedCapacity: m * n) { c, count in
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
-                    Scalar.gemm(a.baseAddress!, b.baseAddress!, c.baseAddress!, m, n, k, threads)
+                    Scalar.gemm(a.baseAddress!, false, b.baseAddress!, false, c.baseAddress!, m, n, k, threads)
                 }
             }
             count = m * n
@@ -40,17 +40,26 @@ public enum Matmul {
 
 /// Element types the matrix kernels handle.
 public protocol MatmulScalar {
-    static func gemm(_ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ c: UnsafeMutablePointer<Self>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int)
+    /// C (m×n) = op(A)·op(B): A is m×k, or k×m when `transposeA`; B is k×n, or n×k when
+    /// `transposeB`. Row-major, densely stored.
+    static func gemm(_ a: UnsafePointer<Self>, _ transposeA: Bool, _ b: UnsafePointer<Self>, _ transposeB: Bool,
+                     _ c: UnsafeMutablePointer<Self>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int)
 }
 
 extension Float: MatmulScalar {
-    public static func gemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int) {
-        Matmul.multiply(a, b, into: c, m: m, n: n, k: k, threads: threads)
+    @inlinable
+    public static func gemm(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
+                            _ c: UnsafeMutablePointer<Float>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int) {
+        nabla_sgemm_transposed(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
+                               b, Int32(transposeB ? k : n), transposeB ? 1 : 0, c, Int32(n), Int32(threads))
     }
 }
 
 extension Double: MatmulScalar {
-    public static func gemm(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int) {
-        Matmul.multiply(a, b, into: c, m: m, n: n, k: k, threads: threads)
+    @inlinable
+    public static func gemm(_ a: UnsafePointer<Double>, _ transposeA: Bool, _ b: UnsafePointer<Double>, _ transposeB: Bool,
+                            _ c: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int) {
+        nabla_dgemm_transposed(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
+                               b, Int32(transposeB ? k : n), transposeB ? 1 : 0, c, Int32(n), Int32(threads))
     }
 }

@@ -3,28 +3,38 @@
 
 extension NDArray {
     /// The matrix product `a @ b`.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
     @inlinable
     public static func matmul(_ a: NDArray, _ b: NDArray, threads: Int = 1) -> NDArray {
+        matmul(a, b, transposingA: false, transposingB: false, threads: threads)
+    }
+
+    /// op(a) @ op(b), where op transposes the last two axes when asked, without making a
+    /// transposed copy. 1-d operands are promoted (a row on the left, a column on the right) and
+    /// the added axis removed; batch axes broadcast.
+    @inlinable
+    public static func matmul(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool, threads: Int = 1) -> NDArray {
         precondition(a.rank >= 1 && b.rank >= 1, "matmul: operands need at least 1 axis, got \(a.shape) and \(b.shape)")
         let left = a.rank == 1 ? a.reshaped([1, a.count]) : a
         let right = b.rank == 1 ? b.reshaped([b.count, 1]) : b
-        let (m, k) = (left.shape[left.rank - 2], left.shape[left.rank - 1])
-        let (k2, n) = (right.shape[right.rank - 2], right.shape[right.rank - 1])
-        precondition(k == k2, "matmul: shapes \(a.shape) and \(b.shape) do not match (\(k) ≠ \(k2))")
+        let (lr, lc) = (left.shape[left.rank - 2], left.shape[left.rank - 1])
+        let (rr, rc) = (right.shape[right.rank - 2], right.shape[right.rank - 1])
+        let (m, k) = transposingA && a.rank > 1 ? (lc, lr) : (lr, lc)
+        let (k2, n) = transposingB && b.rank > 1 ? (rc, rr) : (rr, rc)
+        precondition(k == k2, "matmul: shapes \(a.shape)\(transposingA ? "ᵀ" : "") and \(b.shape)\(transposingB ? "ᵀ" : "") do not match (\(k) ≠ \(k2))")
         let leftBatch = Shape(Array(left.shape.dimensions.dropLast(2)))
         let rightBatch = Shape(Array(right.shape.dimensions.dropLast(2)))
         guard let batch = Shape.broadcast(leftBatch, rightBatch) else {
             preconditionFailure("matmul: batch shapes of \(a.shape) and \(b.shape) do not broadcast")
         }
-        let lhs = left.broadcast(to: Shape(batch.dimensions + [m, k]))
-        let rhs = right.broadcast(to: Shape(batch.dimensions + [k, n]))
+        let lhs = leftBatch == batch ? left : left.broadcast(to: Shape(batch.dimensions + [lr, lc]))
+        let rhs = rightBatch == batch ? right : right.broadcast(to: Shape(batch.dimensions + [rr, rc]))
+        let (ta, tb) = (transposingA && a.rank > 1, transposingB && b.rank > 1)
         var result = NDArray.build(Shape(batch.dimensions + [m, n])) { out in
             lhs.scalars.withUnsafeBufferPointer { x in
                 rhs.scalars.withUnsafeBufferPointer { y in
                     for p in 0..<batch.count {
-                        Scalar.gemm(x.baseAddress! + p * m * k, y.baseAddress! + p * k * n, out.baseAddress! + p * m * n, m, n, k, threads)
+                        Scalar.gemm(x.baseAddress! + p * m * k, ta, y.baseAddress! + p * k * n, tb,
+                                    out.baseAddress! + p * m * n, m, n, k, threads)
                     }
                 }
             }

@@ -53,6 +53,24 @@ struct NDArrayTests {
         #expect(Swift.abs(product[[1, 3, 1, 2]] - expected) < 1e-12)
     }
 
+    @Test func transposedOperandsNeedNoCopies() {
+        for (m, n, k) in [(3, 5, 4), (37, 70, 300), (1, 2, 3)] {
+            let a = NDArray<Double>.randomNormal([k, m], seed: 1), b = NDArray<Double>.randomNormal([n, k], seed: 2)
+            let expected = NDArray.matmul(a.transposed(), b.transposed())
+            let got = NDArray.matmul(a, b, transposingA: true, transposingB: true)
+            #expect(zip(got.scalars, expected.scalars).allSatisfy { Swift.abs($0 - $1) < 1e-12 })
+            for threads in [1, 2] {
+                let ab = NDArray.matmul(a.transposed(), NDArray<Double>.randomNormal([k, n], seed: 3), threads: threads)
+                let abFlag = NDArray.matmul(a, NDArray<Double>.randomNormal([k, n], seed: 3), transposingA: true, transposingB: false, threads: threads)
+                #expect(zip(ab.scalars, abFlag.scalars).allSatisfy { Swift.abs($0 - $1) < 1e-12 })
+                let f = NDArray<Float>.randomNormal([m, k], seed: 4), g = NDArray<Float>.randomNormal([n, k], seed: 5)
+                let fg = NDArray.matmul(f, g.transposed(), threads: threads)
+                let fgFlag = NDArray.matmul(f, g, transposingA: false, transposingB: true, threads: threads)
+                #expect(zip(fg.scalars, fgFlag.scalars).allSatisfy { Swift.abs($0 - $1) < 1e-4 })
+            }
+        }
+    }
+
     @Test func creationAndSeededRandomness() {
         #expect(NDArray<Double>.linspace(0, 1, count: 5).scalars == [0, 0.25, 0.5, 0.75, 1])
         #expect(NDArray<Float>.identity(3).scalars == [1, 0, 0, 0, 1, 0, 0, 0, 1])

@@ -19,6 +19,14 @@ void nabla_sgemm(int m, int n, int k, const float *a, int lda, const float *b, i
 void nabla_dgemm(int m, int n, int k, const double *a, int lda, const double *b, int ldb,
                  double *c, int ldc, int threads);
 
+/// C = op(A)·op(B), where op(X) is X or, when the flag is set, Xᵀ: a transposed A is stored
+/// k×m (row stride lda), a transposed B is stored n×k. No transposed copy is made: packing reads
+/// the operands either way.
+void nabla_sgemm_transposed(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
+                            int transpose_b, float *c, int ldc, int threads);
+void nabla_dgemm_transposed(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
+                            int transpose_b, double *c, int ldc, int threads);
+
 /// The micro-kernel nabla_sgemm uses on this CPU: "avx2-fma" or "portable".
 const char *nabla_sgemm_kernel(void);
 

@@ -10,8 +10,9 @@ public protocol DifferentiableTensor: DifferentiableScalar {
     func broadcast(to shape: Shape) -> Self
     func reshaped(_ shape: Shape) -> Self
     func permuted(_ permutation: [Int]) -> Self
-    /// The matrix product, NumPy semantics.
-    static func matmul(_ a: Self, _ b: Self) -> Self
+    /// op(a)·op(b) for operands of rank ≥ 2, op transposing the last two axes when asked
+    /// (without a transposed copy); batch axes broadcast.
+    static func matmul(_ a: Self, _ b: Self, transposingA: Bool, transposingB: Bool) -> Self
 }
 
 extension DifferentiableTensor {
@@ -77,5 +78,7 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     /// A rank-0 constant: it broadcasts against anything.
     @inlinable public func constant(_ c: Double) -> NDArray { NDArray(Scalar(c)) }
 
-    @inlinable public static func matmul(_ a: NDArray, _ b: NDArray) -> NDArray { matmul(a, b, threads: Kernels.threads) }
+    @inlinable public static func matmul(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool) -> NDArray {
+        matmul(a, b, transposingA: transposingA, transposingB: transposingB, threads: Kernels.threads)
+    }
 }

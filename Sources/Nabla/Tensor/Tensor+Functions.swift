@@ -11,7 +11,7 @@ extension DifferentiableTensor {
     }
 
     /// The matrix product `self @ other`.
-    public func matmul(_ other: Self) -> Self { Self.matmul(self, other) }
+    public func matmul(_ other: Self) -> Self { Self.matmul(self, other, transposingA: false, transposingB: false) }
 
     /// Mean squared error against `target`.
     public func meanSquaredError(_ target: Self) -> Self {

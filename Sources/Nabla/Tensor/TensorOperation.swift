@@ -19,9 +19,10 @@ public enum TensorOperation: Sendable, Equatable {
     case reshape(Shape)
     /// Axes reordered.  ∂/∂x: the seed permuted by the inverse permutation.
     case permute([Int])
-    /// The matrix product of operands of rank ≥ 2 (batch axes broadcast).
-    /// ∂/∂A = seed·Bᵀ, ∂/∂B = Aᵀ·seed (then summed back over broadcast batch axes).
-    case matmul
+    /// op(A)·op(B) for operands of rank ≥ 2, op transposing the last two axes when flagged;
+    /// batch axes broadcast. For C = A·B: ∂/∂A = seed·Bᵀ, ∂/∂B = Aᵀ·seed; the transposed forms
+    /// follow by transposing these (see `pullback`), all computed without transposed copies.
+    case matmul(transposingA: Bool, transposingB: Bool)
 
     @inlinable public var arity: Int {
         switch self {
@@ -54,7 +55,7 @@ public enum TensorOperation: Sendable, Equatable {
         case .broadcast(let shape): return x.broadcast(to: shape)
         case .reshape(let shape): return x.reshaped(shape)
         case .permute(let p): return x.permuted(p)
-        case .matmul: return NDArray.matmul(x, y, threads: Kernels.threads)
+        case .matmul(let ta, let tb): return NDArray.matmul(x, y, transposingA: ta, transposingB: tb, threads: Kernels.threads)
         }
     }
 
@@ -79,8 +80,17 @@ public enum TensorOperation: Sendable, Equatable {
             var inverse = [Int](repeating: 0, count: p.count)
             for (k, axis) in p.enumerated() { inverse[axis] = k }
             return (seed.permuted(inverse), nil)
-        case .matmul:
-            return (T.matmul(seed, y.transposed()), T.matmul(x.transposed(), seed))
+        case .matmul(let ta, let tb):
+            switch (ta, tb) {
+            case (false, false):   // C = A B:   dA = seed Bᵀ,   dB = Aᵀ seed
+                return (T.matmul(seed, y, transposingA: false, transposingB: true), T.matmul(x, seed, transposingA: true, transposingB: false))
+            case (true, false):    // C = Aᵀ B:  dA = B seedᵀ,   dB = A seed
+                return (T.matmul(y, seed, transposingA: false, transposingB: true), T.matmul(x, seed, transposingA: false, transposingB: false))
+            case (false, true):    // C = A Bᵀ:  dA = seed B,    dB = seedᵀ A
+                return (T.matmul(seed, y, transposingA: false, transposingB: false), T.matmul(seed, x, transposingA: true, transposingB: false))
+            case (true, true):     // C = Aᵀ Bᵀ: dA = Bᵀ seedᵀ,  dB = seedᵀ Aᵀ
+                return (T.matmul(y, seed, transposingA: true, transposingB: true), T.matmul(seed, x, transposingA: true, transposingB: true))
+            }
         }
     }
 }
