@@ -151,17 +151,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 extension NDArray {
     /// `f` applied to every element.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    @inlinable
+    @inlinable @inline(__always)
     public func map(_ f: (Scalar) -> Scalar) -> NDArray {
         NDArray(shape: shape, scalars: scalars.map(f))
     }
 
     /// `f` applied to corresponding elements of two arrays, with NumPy broadcasting.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    @inlinable
+    @inlinable @inline(__always)
     public static func combine(_ a: NDArray, _ b: NDArray, operation: String = "elementwise op", _ f: (Scalar, Scalar) -> Scalar) -> NDArray {
         if a.shape == b.shape {
             return NDArray.build(a.shape) { out in
@@ -194,6 +190,19 @@ extension NDArray {
                             i += inner[0]; j += inner[1]; k += 1
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// self + other·scale in one pass (same shapes): the update of gradient descent.
+    @inlinable
+    public func adding(_ other: NDArray, scaledBy scale: Scalar) -> NDArray {
+        precondition(other.shape == shape, "adding(_:scaledBy:): shapes \(shape) and \(other.shape) differ")
+        return NDArray.build(shape) { out in
+            scalars.withUnsafeBufferPointer { x in
+                other.scalars.withUnsafeBufferPointer { y in
+                    for i in 0..<out.count { out[i] = x[i] + y[i] * scale }
                 }
             }
         }

@@ -61,7 +61,7 @@ enum TensorWorkloads {
                 for p in parameters { p.zeroGrad() }
                 loss.backward()
                 withoutRecording {
-                    for p in parameters { p.data = p.data - p.grad! * 0.01 }
+                    for p in parameters { p.data = p.data.adding(p.grad!, scaledBy: -0.01) }
                 }
                 return loss.scalar
             }

@@ -11,11 +11,12 @@ extension TensorTape {
         for i in stride(from: Int(root), through: 0, by: -1) {
             guard let g = grads[i] else { continue }
             let node = nodes[i]
-            guard node.operation.arity > 0 else { continue }
+            guard node.operation.arity > 0, node.requiresGrad else { continue }
             let x = nodes[Int(node.x)].value, y = nodes[Int(node.y)].value
-            let (gx, gy) = node.operation.pullback(x, y, output: node.value, seed: g)
-            if let gx { Self.accumulate(gx.summed(toShape: x.shape), into: &grads[Int(node.x)]) }
-            if node.operation.arity == 2, let gy { Self.accumulate(gy.summed(toShape: y.shape), into: &grads[Int(node.y)]) }
+            let needs = (nodes[Int(node.x)].requiresGrad, nodes[Int(node.y)].requiresGrad)
+            let (gx, gy) = node.operation.pullback(x, y, output: node.value, seed: g, needs: needs)
+            if needs.0, let gx { Self.accumulate(gx.summed(toShape: x.shape), into: &grads[Int(node.x)]) }
+            if node.operation.arity == 2, needs.1, let gy { Self.accumulate(gy.summed(toShape: y.shape), into: &grads[Int(node.y)]) }
         }
         return grads
     }
@@ -32,11 +33,12 @@ extension TensorTape {
         for i in stride(from: Int(root), through: 0, by: -1) {
             guard let g = grads[i] else { continue }
             let node = nodes[i]
-            guard node.operation.arity > 0 else { continue }
+            guard node.operation.arity > 0, node.requiresGrad else { continue }
             let x = self.node(node.x), y = self.node(node.y)
-            let (gx, gy) = node.operation.pullback(x, y, output: self.node(Int32(i)), seed: g)
-            if let gx { Self.accumulate(gx.summed(toShape: x.shape), into: &grads[Int(node.x)]) }
-            if node.operation.arity == 2, let gy { Self.accumulate(gy.summed(toShape: y.shape), into: &grads[Int(node.y)]) }
+            let needs = (nodes[Int(node.x)].requiresGrad, nodes[Int(node.y)].requiresGrad)
+            let (gx, gy) = node.operation.pullback(x, y, output: self.node(Int32(i)), seed: g, needs: needs)
+            if needs.0, let gx { Self.accumulate(gx.summed(toShape: x.shape), into: &grads[Int(node.x)]) }
+            if node.operation.arity == 2, needs.1, let gy { Self.accumulate(gy.summed(toShape: y.shape), into: &grads[Int(node.y)]) }
         }
         return grads
     }

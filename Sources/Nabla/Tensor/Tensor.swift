@@ -129,7 +129,7 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     func index(on tape: TensorTape<Scalar>) -> Int32 {
         if self.tape != nil { return index }
         if let leaf { return tape.index(of: leaf) }
-        return tape.append(.leaf, -1, -1, primal)
+        return tape.append(.leaf, -1, -1, primal, requiresGrad: false)
     }
 
     public static func apply(_ primitive: Primitive, _ x: Tensor, _ y: Tensor, constant c: Double) -> Tensor {

@@ -60,8 +60,10 @@ public enum TensorOperation: Sendable, Equatable {
     }
 
     /// The vector-Jacobian product, before broadcasting is undone: (∂L/∂x, ∂L/∂y), nil for zero.
+    /// `needs` says which operands want a gradient (a constant does not): costly rules skip the
+    /// others, as PyTorch's `needs_input_grad` lets them.
     @inlinable
-    public func pullback<T: DifferentiableTensor>(_ x: T, _ y: T, output: T, seed: T) -> (T?, T?) {
+    public func pullback<T: DifferentiableTensor>(_ x: T, _ y: T, output: T, seed: T, needs: (Bool, Bool) = (true, true)) -> (T?, T?) {
         switch self {
         case .leaf:
             return (nil, nil)
@@ -81,17 +83,19 @@ public enum TensorOperation: Sendable, Equatable {
             for (k, axis) in p.enumerated() { inverse[axis] = k }
             return (seed.permuted(inverse), nil)
         case .matmul(let ta, let tb):
+            func product(_ a: T, _ b: T, _ transposeA: Bool, _ transposeB: Bool) -> T {
+                T.matmul(a, b, transposingA: transposeA, transposingB: transposeB)
+            }
             switch (ta, tb) {
             case (false, false):   // C = A B:   dA = seed Bᵀ,   dB = Aᵀ seed
-                return (T.matmul(seed, y, transposingA: false, transposingB: true), T.matmul(x, seed, transposingA: true, transposingB: false))
+                return (needs.0 ? product(seed, y, false, true) : nil, needs.1 ? product(x, seed, true, false) : nil)
             case (true, false):    // C = Aᵀ B:  dA = B seedᵀ,   dB = A seed
-                return (T.matmul(y, seed, transposingA: false, transposingB: true), T.matmul(x, seed, transposingA: false, transposingB: false))
+                return (needs.0 ? product(y, seed, false, true) : nil, needs.1 ? product(x, seed, false, false) : nil)
             case (false, true):    // C = A Bᵀ:  dA = seed B,    dB = seedᵀ A
-                return (T.matmul(seed, y, transposingA: false, transposingB: false), T.matmul(seed, x, transposingA: true, transposingB: false))
+                return (needs.0 ? product(seed, y, false, false) : nil, needs.1 ? product(seed, x, true, false) : nil)
             case (true, true):     // C = Aᵀ Bᵀ: dA = Bᵀ seedᵀ,  dB = seedᵀ Aᵀ
-                return (T.matmul(y, seed, transposingA: true, transposingB: true), T.matmul(seed, x, transposingA: true, transposingB: true))
+                return (needs.0 ? product(y, seed, true, true) : nil, needs.1 ? product(seed, x, true, true) : nil)
             }
         }
     }
 }
-

@@ -9,6 +9,9 @@ final class TensorTape<Scalar: TensorScalar>: TensorOwner<Scalar> {
         var x: Int32
         var y: Int32
         var value: NDArray<Scalar>
+        /// Whether a leaf that requires gradients is at or below this node (PyTorch's
+        /// requires_grad): backward computes gradients only for such nodes.
+        var requiresGrad: Bool
     }
     @exclusivity(unchecked) @usableFromInline var nodes: [Node] = []
     @exclusivity(unchecked) var leaves: [(index: Int32, leaf: TensorLeaf<Scalar>)] = []
@@ -26,15 +29,16 @@ final class TensorTape<Scalar: TensorScalar>: TensorOwner<Scalar> {
 
     /// Appends a node; returns its index.
     @usableFromInline
-    func append(_ operation: TensorOperation, _ x: Int32, _ y: Int32, _ value: NDArray<Scalar>) -> Int32 {
-        nodes.append(Node(operation: operation, x: x, y: y, value: value))
+    func append(_ operation: TensorOperation, _ x: Int32, _ y: Int32, _ value: NDArray<Scalar>, requiresGrad: Bool? = nil) -> Int32 {
+        let needs = requiresGrad ?? ((x >= 0 && nodes[Int(x)].requiresGrad) || (y >= 0 && nodes[Int(y)].requiresGrad))
+        nodes.append(Node(operation: operation, x: x, y: y, value: value, requiresGrad: needs))
         return Int32(nodes.count - 1)
     }
 
     /// The node index of `leaf`, recording it the first time.
     func index(of leaf: TensorLeaf<Scalar>) -> Int32 {
         if leaf.tapeSerial == serial { return leaf.tapeIndex }
-        let index = append(.leaf, -1, -1, leaf.data)
+        let index = append(.leaf, -1, -1, leaf.data, requiresGrad: true)
         leaf.tapeSerial = serial
         leaf.tapeIndex = index
         leaves.append((index, leaf))
