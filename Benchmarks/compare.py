@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Compare Nabla's benchmarks with the micrograd and NumPy peers (WORKLOADS.md W1, W2, W5).
+"""Compare Nabla's benchmarks with the micrograd, NumPy and PyTorch peers (WORKLOADS.md W1, W2,
+W4, W5, W6).
 
 Plain python3 (3.11), standard library only. From the repository root:
 
@@ -7,24 +8,32 @@ Plain python3 (3.11), standard library only. From the repository root:
     python3 Benchmarks/compare.py --json                 # JSON lines
     python3 Benchmarks/compare.py tutorial-dynamic       # one workload
     python3 Benchmarks/compare.py matmul                 # W5 only: Nabla vs NumPy
+    python3 Benchmarks/compare.py perop mlp-step         # W6 and W4: Nabla vs torch and NumPy
     python3 Benchmarks/compare.py --micrograd-chain-n 1000000
 
 What it does, in one run:
   1. Builds nabla-bench (`swift build -c release --product nabla-bench`, not pinned), then runs
      `taskset -c 0 swift run -c release --skip-build nabla-bench --json WORKLOAD...`.
      With no WORKLOAD arguments, the workloads compared here are requested:
-     tutorial-dynamic, tutorial-static, chain-10m, matmul.
-     matmul is run in a process of its own, `swift run ... nabla-bench --json matmul`, NOT under
-     taskset: nabla-bench measures threads = 1 and 2 itself and prints one record per
-     (n, threads).
+     tutorial-dynamic, tutorial-static, chain-10m, matmul, perop, mlp-step.
+     matmul and mlp-step are each run in a process of their own (`swift run ... nabla-bench
+     --json matmul`, `... --json mlp-step`), NOT under taskset: nabla-bench measures threads = 1
+     and 2 itself and prints one record per (n, threads) / per thread count. perop (W6,
+     threads = 1) runs with the pinned workloads.
   2. Runs Benchmarks/peers/micrograd_workloads.py with the peer venv's python
      (${NABLA_PEER_VENV:-~/.venvs/nabla-peers}; Benchmarks/peers/setup-venv.sh is called first if
      the venv is missing), one process per workload, pinned to CPU 0.
-  3. For matmul, runs Benchmarks/peers/numpy_workloads.py once per thread count, each in its own
+  3. For matmul and mlp-step, runs Benchmarks/peers/numpy_workloads.py (engines "numpy" and
+     "numpy-manual") once per thread count, each in its own
      process: threads = 1 under `taskset -c 0`, threads = 2 under `taskset -c 0,1`, with
      OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = MKL_NUM_THREADS = the count, and with
      OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from the peer's environment (this machine
      kind's environment may set them, and they roughly halve OpenBLAS; the output says so).
+     For perop and mlp-step, runs Benchmarks/peers/torch_workloads.py (engine "torch-eager",
+     torch must be in the venv: setup-venv.sh installs it), each workload and thread count in
+     its own process: perop at threads = 1 under `taskset -c 0`; mlp-step at threads = 1 and 2,
+     pinned and with the thread variables set as for NumPy (its environment otherwise
+     unchanged).
   4. Prints the machine (CPU model, cores), the load average, the foreign CPU load seen during
      each job, and the ratio micrograd time / Nabla time per workload:
        tutorial-dynamic, tutorial-static: time_per_rep (ns);
@@ -32,7 +41,11 @@ What it does, in one run:
        (10,000,002 nodes)
        (or, for a requested "chain-N", at that N, and micrograd then at the same N by default);
      and for matmul, one row per (n, threads), the ratio the other way round:
-     Nabla GFLOP/s / NumPy GFLOP/s (matmul_gflops; higher: Nabla faster).
+     Nabla GFLOP/s / NumPy GFLOP/s (matmul_gflops; higher: Nabla faster);
+     for perop, one row per size S: torch µs / Nabla µs (us_per_op_fwd_bwd; higher: Nabla
+     faster), with torch's forward-only figure shown alongside;
+     for mlp-step, one row per (threads, peer): Nabla steps/s / peer steps/s (steps_per_s, peers
+     torch-eager and numpy-manual; higher: Nabla faster).
      With --json, prints instead every record (Nabla's, the peers', ratios, machine, jobs,
      notes, errors) as JSON lines.
 
@@ -61,19 +74,26 @@ REPO_ROOT = BENCH_DIR.parent
 PEERS_DIR = BENCH_DIR / "peers"
 MICROGRAD_SCRIPT = PEERS_DIR / "micrograd_workloads.py"
 NUMPY_SCRIPT = PEERS_DIR / "numpy_workloads.py"
+TORCH_SCRIPT = PEERS_DIR / "torch_workloads.py"
 SETUP_VENV = PEERS_DIR / "setup-venv.sh"
 
 # chain-10m is the issue's 10,000,000-node chain: 3,333,334 steps of three nodes (N counts steps).
 NABLA_CHAIN_N = 3_333_334
 DEFAULT_MICROGRAD_CHAIN_N = 100_000
-DEFAULT_NABLA_WORKLOADS = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul"]
+DEFAULT_NABLA_WORKLOADS = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul",
+                           "perop", "mlp-step"]
 
 # Nabla workloads that nabla-bench runs in a process of its own, not under taskset (they set
-# their thread counts themselves), and whose peer is NumPy rather than micrograd.
-UNPINNED_NABLA_WORKLOADS = ("matmul",)
-NUMPY_WORKLOADS = ("matmul",)
-MATMUL_THREADS = (1, 2)              # WORKLOADS.md W5: threads = 1 and 2
+# their thread counts themselves).
+UNPINNED_NABLA_WORKLOADS = ("matmul", "mlp-step")
+# Workloads whose peers are NumPy and/or PyTorch rather than micrograd.
+NUMPY_WORKLOADS = ("matmul", "mlp-step")
+TORCH_WORKLOADS = ("perop", "mlp-step")
+MATMUL_THREADS = (1, 2)              # WORKLOADS.md W5 and W4: threads = 1 and 2
 MATMUL_CPUS = {1: "0", 2: "0,1"}     # taskset -c for each thread count
+# Thread counts each torch workload runs at (one process per count): W6 is threads = 1 only.
+TORCH_THREADS = {"perop": (1,), "mlp-step": MATMUL_THREADS}
+MLP_PEERS = ("torch-eager", "numpy-manual")   # mlp-step's peer engines, in table order
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # Set by this machine kind's environment: they force OpenBLAS's Haswell kernels and a cache size
 # that roughly halve its speed (WORKLOADS.md, peer figures). Removed for the NumPy peer only.
@@ -87,6 +107,8 @@ ALIASES = {
     "chain-10m": ("chain-10m", "chain"),
     "chain": ("chain-10m", "chain"),
     "matmul": ("matmul", None),      # its peer is NumPy (NUMPY_WORKLOADS), not micrograd
+    "perop": ("perop", None),        # peer: torch (TORCH_WORKLOADS)
+    "mlp-step": ("mlp-step", None),  # peers: torch and NumPy
 }
 
 
@@ -167,6 +189,9 @@ def machine_record(load_before: tuple, load_after: tuple) -> dict:
         "pinned_to": "cpu 0 (taskset -c 0)",
         "matmul_pinning": "nabla unpinned (measures threads 1 and 2 itself); "
                           "numpy threads=1 taskset -c 0, threads=2 taskset -c 0,1",
+        "mlp_step_pinning": "nabla unpinned (measures threads 1 and 2 itself); torch and numpy "
+                            "threads=1 taskset -c 0, threads=2 taskset -c 0,1",
+        "perop_pinning": "nabla and torch taskset -c 0 (threads = 1)",
         "loadavg_before": list(load_before),
         "loadavg_after": list(load_after),
     }
@@ -313,8 +338,9 @@ def run_nabla(run: Run, workloads: list[str], records_file: Path | None,
                            f"{tail(build.stderr or build.stdout)}")
         return
 
-    # The pinned workloads in one process under taskset -c 0; each unpinned one (matmul: it
-    # measures threads = 1 and 2 itself) in a process of its own, not under taskset.
+    # The pinned workloads in one process under taskset -c 0; each unpinned one (matmul,
+    # mlp-step: they measure threads = 1 and 2 themselves) in a process of its own, not under
+    # taskset.
     pinned = [w for w in workloads if w not in UNPINNED_NABLA_WORKLOADS]
     groups = [("nabla", taskset_prefix(), pinned)] if pinned else []
     groups += [(f"nabla:{w}", [], [w]) for w in workloads if w in UNPINNED_NABLA_WORKLOADS]
@@ -430,6 +456,43 @@ def run_numpy(run: Run, workloads: list[str], timeout: float | None) -> None:
                           "neither was set here")
 
 
+def torch_env(threads: int) -> dict[str, str]:
+    """The torch peer's environment for a thread count: the thread variables set to the count."""
+    env = dict(os.environ)
+    for var in BLAS_THREAD_VARS:
+        env[var] = str(threads)
+    return env
+
+
+def run_torch(run: Run, workloads: list[str], timeout: float | None) -> None:
+    """Run each torch workload once per thread count, each in its own process (isolation)."""
+    if not workloads:
+        return
+    python = ensure_venv(run, "torch")
+    if python is None:
+        return
+    for workload in workloads:
+        for threads in TORCH_THREADS[workload]:
+            peer = f"torch:{workload}:{threads}t"
+            cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
+                str(python), str(TORCH_SCRIPT), workload, "--threads", str(threads)]
+            proc = run_job(run, peer, cmd, timeout, env=torch_env(threads))
+            if proc is None:
+                continue
+            records, other = parse_records(proc.stdout)
+            run.records.extend(records)
+            if proc.returncode != 0:
+                hint = (f" (torch missing from the venv? run {SETUP_VENV})"
+                        if "No module named 'torch'" in proc.stderr else "")
+                run.error(peer, f"exited with status {proc.returncode}: "
+                                f"{tail(proc.stderr or other)}{hint}")
+            elif not records:
+                run.error(peer, f"no JSON records: {tail(proc.stderr)}")
+            for r in records:
+                if r.get("metric") == "works" and r.get("value") is False:
+                    run.error(peer, r.get("error", "failed"))
+
+
 # ---------------------------------------------------------------------------------------------
 # Ratios
 # ---------------------------------------------------------------------------------------------
@@ -486,7 +549,8 @@ def ratio_records(records: list[dict]) -> list[dict]:
             if comp.note:
                 rec["note"] = comp.note
             out.append(rec)
-    return out + matmul_ratio_records(records)
+    return (out + matmul_ratio_records(records) + perop_ratio_records(records)
+            + mlp_ratio_records(records))
 
 
 MATMUL_RATIO_NOTE = ("Nabla GFLOP/s / NumPy GFLOP/s (higher: Nabla faster); unlike the other "
@@ -539,6 +603,105 @@ def matmul_ratio_records(records: list[dict]) -> list[dict]:
     return out
 
 
+PEROP_RATIO_NOTE = "torch µs per op / Nabla µs per op (fwd + bwd; higher: Nabla faster)"
+MLP_RATIO_NOTE = ("Nabla steps/s / peer steps/s (higher: Nabla faster); unlike the micrograd "
+                  "rows, whose ratio is peer time / Nabla time")
+
+
+def int_field(record: dict, name: str) -> int | None:
+    try:
+        return int(record[name])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def perop_ratio_records(records: list[dict]) -> list[dict]:
+    """W6: one ratio record per size seen on either side: torch µs / Nabla µs (fwd + bwd)."""
+    metric = "us_per_op_fwd_bwd"
+    nabla: dict[int, dict] = {}
+    torch: dict[int, dict] = {}
+    torch_fwd: dict[int, dict] = {}
+    for r in records:
+        size = int_field(r, "size")
+        if r.get("workload") != "perop" or size is None:
+            continue
+        if is_nabla(r) and r.get("metric") == metric:
+            nabla.setdefault(size, r)
+        elif r.get("engine") == "torch-eager" and r.get("metric") == metric:
+            torch.setdefault(size, r)
+        elif r.get("engine") == "torch-eager" and r.get("metric") == "us_per_op_fwd_only":
+            torch_fwd.setdefault(size, r)
+    out = []
+    for size in sorted(set(nabla) | set(torch)):
+        nb, pt = nabla.get(size), torch.get(size)
+        ok = (nb is not None and pt is not None and is_number(nb.get("value"))
+              and is_number(pt.get("value")) and nb["value"] > 0)
+        nb_engine = nb.get("engine") if nb else "nabla-dynamic"
+        out.append({
+            "record": "ratio",
+            "workload": "perop",
+            "engine": "ratio",
+            "metric": f"torch-eager_over_{nb_engine}",
+            "value": pt["value"] / nb["value"] if ok else None,
+            "unit": "x",
+            "size": size,
+            "threads": 1,
+            "compared_metric": metric,
+            "compared_unit": "µs",
+            "torch": pt.get("value") if pt else None,
+            "torch_fwd_only": torch_fwd[size].get("value") if size in torch_fwd else None,
+            "nabla": nb.get("value") if nb else None,
+            "nabla_engine": nb.get("engine") if nb else None,
+            "note": PEROP_RATIO_NOTE,
+        })
+    return out
+
+
+def mlp_ratio_records(records: list[dict]) -> list[dict]:
+    """W4: one ratio record per (threads, peer): Nabla steps/s / peer steps/s."""
+    nabla: dict[int, dict] = {}
+    peers: dict[tuple[int, str], dict] = {}
+    for r in records:
+        threads = int_field(r, "threads")
+        if (r.get("workload") != "mlp-step" or r.get("metric") != "steps_per_s"
+                or threads is None):
+            continue
+        if is_nabla(r):
+            nabla.setdefault(threads, r)
+        elif r.get("engine") in MLP_PEERS:
+            peers.setdefault((threads, r["engine"]), r)
+    out = []
+    for threads in sorted(set(nabla) | {t for t, _ in peers}):
+        nb = nabla.get(threads)
+        for peer in MLP_PEERS:
+            pr = peers.get((threads, peer))
+            if nb is None and pr is None:
+                continue
+            ok = (nb is not None and pr is not None and is_number(nb.get("value"))
+                  and is_number(pr.get("value")) and pr["value"] > 0)
+            out.append({
+                "record": "ratio",
+                "workload": "mlp-step",
+                "engine": "ratio",
+                "metric": f"{nb.get('engine') if nb else 'nabla'}_over_{peer}",
+                "value": nb["value"] / pr["value"] if ok else None,
+                "unit": "x",
+                "threads": threads,
+                "peer": peer,
+                "compared_metric": "steps_per_s",
+                "compared_unit": "steps/s",
+                "nabla": nb.get("value") if nb else None,
+                "peer_value": pr.get("value") if pr else None,
+                "nabla_engine": nb.get("engine") if nb else None,
+                "note": MLP_RATIO_NOTE,
+            })
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------------------------
@@ -567,13 +730,20 @@ def print_table(run: Run, machine: dict) -> None:
               f"foreign CPU {job['foreign_cpu_per_s']} CPU-s/s{flag}")
     ratios = ratio_records(run.records)
     notes = [f"{n['peer']}: {n['note']}" for n in run.notes]
+    own_tables = ("matmul", "perop", "mlp-step")   # workloads with a table of their own
     matmul_rows = [r for r in ratios if r["workload"] == "matmul"]
-    micrograd_rows = any(r["workload"] != "matmul" for r in ratios) or any(
+    perop_rows = [r for r in ratios if r["workload"] == "perop"]
+    mlp_rows = [r for r in ratios if r["workload"] == "mlp-step"]
+    micrograd_rows = any(r["workload"] not in own_tables for r in ratios) or any(
         r.get("engine") == "micrograd" for r in run.records)
-    if micrograd_rows or not matmul_rows:
+    if micrograd_rows or not (matmul_rows or perop_rows or mlp_rows):
         print_micrograd_table(run, ratios, notes)
     if matmul_rows:
         print_matmul_table(run, matmul_rows, notes)
+    if perop_rows:
+        print_perop_table(run, perop_rows, notes)
+    if mlp_rows:
+        print_mlp_table(run, mlp_rows, notes)
     if notes:
         print()
         print("notes:")
@@ -644,11 +814,65 @@ def print_matmul_table(run: Run, rows: list[dict], notes: list[str]) -> None:
                  "NumPy runs once per thread count, taskset -c 0 (1 thread) / 0,1 (2 threads)")
 
 
+def print_perop_table(run: Run, rows: list[dict], notes: list[str]) -> None:
+    """W6: one row per size; the ratio is torch time / Nabla time (fwd + bwd, per op)."""
+    def us(value) -> str:
+        return f"{value:.3f}" if is_number(value) else "-"
+
+    print()
+    print("perop (W6, 1000 recorded float32 ops, fwd + bwd, threads = 1): µs per op, median round")
+    print("ratio = torch µs / Nabla µs (higher: Nabla faster)")
+    header = (f"{'size':>6} {'torch fwd+bwd':>14} {'torch fwd only':>15} {'Nabla fwd+bwd':>14} "
+              f"{'torch / Nabla':>14}")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        ratio = f"{r['value']:.2f}x" if r["value"] is not None else "n/a"
+        print(f"{r['size']:>6} {us(r['torch']):>14} {us(r['torch_fwd_only']):>15} "
+              f"{us(r['nabla']):>14} {ratio:>14}")
+    pt = next((r for r in run.records
+               if r.get("engine") == "torch-eager" and r.get("workload") == "perop"), None)
+    if pt and pt.get("torch"):
+        notes.append(f"perop: torch {pt['torch']}; the tensor is created inside the timed unit; "
+                     "Nabla and torch both pinned to CPU 0")
+
+
+def print_mlp_table(run: Run, rows: list[dict], notes: list[str]) -> None:
+    """W4: one row per (threads, peer); the ratio is Nabla / peer steps/s (higher is better)."""
+    def rate(value) -> str:
+        return f"{value:,.0f}" if is_number(value) else "-"
+
+    print()
+    print("mlp-step (W4, 784-256-128-10 MLP, batch 64, float32 SGD step): steps/s, median round")
+    print("ratio = Nabla steps/s / peer steps/s (higher: Nabla faster)")
+    header = (f"{'threads':>8} {'peer':<14} {'peer steps/s':>13} {'Nabla steps/s':>14} "
+              f"{'Nabla / peer':>13}")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        ratio = f"{r['value']:.2f}x" if r["value"] is not None else "n/a"
+        print(f"{r['threads']:>8} {r['peer']:<14} {rate(r['peer_value']):>13} "
+              f"{rate(r['nabla']):>14} {ratio:>13}")
+    pt = next((r for r in run.records
+               if r.get("engine") == "torch-eager" and r.get("workload") == "mlp-step"), None)
+    np_rec = next((r for r in run.records
+                   if r.get("engine") == "numpy-manual" and r.get("workload") == "mlp-step"), None)
+    if pt and pt.get("torch"):
+        notes.append(f"mlp-step: torch-eager is torch {pt['torch']} (F.cross_entropy, autograd)")
+    if np_rec:
+        core = f", core {np_rec['blas_core']}" if np_rec.get("blas_core") else ""
+        notes.append(f"mlp-step: numpy-manual is NumPy {np_rec.get('numpy', '')} with "
+                     f"hand-written backprop{core}")
+    notes.append("mlp-step: Nabla runs unpinned in one process and sets its threads itself; "
+                 "the peers run once per thread count, taskset -c 0 (1 thread) / 0,1 (2 threads)")
+
+
 # ---------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Compare Nabla's benchmarks with micrograd and NumPy (WORKLOADS.md W1, W2, W5).")
+        description="Compare Nabla's benchmarks with micrograd, NumPy and PyTorch "
+                    "(WORKLOADS.md W1, W2, W4, W5, W6).")
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
                         help="Nabla workloads to run (default: "
                              f"{' '.join(DEFAULT_NABLA_WORKLOADS)}); 'chain' means chain-10m")
@@ -662,6 +886,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-nabla", action="store_true", help="do not run Nabla")
     parser.add_argument("--skip-micrograd", action="store_true", help="do not run micrograd")
     parser.add_argument("--skip-numpy", action="store_true", help="do not run NumPy")
+    parser.add_argument("--skip-torch", action="store_true", help="do not run PyTorch")
     parser.add_argument("--quiet-wait", type=float, default=60.0, metavar="S",
                         help="before each job, wait up to S seconds for the machine to be quiet "
                              "(<10%% CPU for 3 s); 0 disables (default 60)")
@@ -674,6 +899,7 @@ def main(argv: list[str] | None = None) -> int:
     # Nabla workloads as given; micrograd and NumPy run the peers of those they know.
     nabla_workloads = [resolve(w)[0] for w in args.workloads] or list(DEFAULT_NABLA_WORKLOADS)
     numpy_workloads = [w for w in dict.fromkeys(nabla_workloads) if w in NUMPY_WORKLOADS]
+    torch_workloads = [w for w in dict.fromkeys(nabla_workloads) if w in TORCH_WORKLOADS]
     micrograd_workloads = []
     for w in nabla_workloads:
         peer = resolve(w)[1]
@@ -694,6 +920,8 @@ def main(argv: list[str] | None = None) -> int:
         run_micrograd(run, micrograd_workloads, chain_n, args.timeout)
     if not args.skip_numpy:
         run_numpy(run, numpy_workloads, args.timeout)
+    if not args.skip_torch:
+        run_torch(run, torch_workloads, args.timeout)
     machine = machine_record(load_before, os.getloadavg())
 
     if args.json:

@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
-"""NumPy peer for Nabla's benchmarks (WORKLOADS.md W5: float32 matmul).
+"""NumPy peer for Nabla's benchmarks (WORKLOADS.md W5: float32 matmul; W4: MLP step by hand).
 
 Run with the peer venv's python (see setup-venv.sh):
 
     ~/.venvs/nabla-peers/bin/python Benchmarks/peers/numpy_workloads.py matmul --threads 1
     ~/.venvs/nabla-peers/bin/python Benchmarks/peers/numpy_workloads.py matmul --threads 2
     ~/.venvs/nabla-peers/bin/python Benchmarks/peers/numpy_workloads.py matmul --sizes 256,512
+    ~/.venvs/nabla-peers/bin/python Benchmarks/peers/numpy_workloads.py mlp-step --threads 2
     ~/.venvs/nabla-peers/bin/python Benchmarks/peers/numpy_workloads.py --self-test
 
 Workloads:
   matmul  W5: C = A @ B for square n x n float32 matrices, A and B uniform [-1, 1), C fresh per
           call (plain `a @ b`), n in 128, 256, 512, 1024 (--sizes). Metric matmul_gflops =
-          2 n^3 / seconds / 1e9, the median round.
+          2 n^3 / seconds / 1e9, the median round. Engine "numpy".
+  mlp-step  W4: one SGD step of the 784-256-128-10 ReLU MLP on WORKLOADS.md's LCG data (X from
+          LCG(7), W1, W2, W3 from one LCG(8), zero biases, weights [in, out] so a layer is
+          x @ W + b), float32, with hand-written backprop: the softmax cross-entropy gradient
+          (softmax - onehot) / 64, ReLU masks (derivative 1 where the pre-activation is > 0),
+          matmuls; then p -= 0.01 * grad in place. Metric steps_per_s, the median round.
+          Engine "numpy-manual": no autodiff, the BLAS floor.
 
 Threads (WORKLOADS.md, Threads): --threads 1 pins this process to CPU 0, --threads 2 to CPUs 0
 and 1, and OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = MKL_NUM_THREADS = the count. OpenBLAS reads
@@ -28,10 +35,14 @@ chose ("blas_core") and the two variables' values where set ("openblas_env").
 Every result is one JSON object per line on stdout:
   {"workload": "matmul", "engine": "numpy", "metric": "matmul_gflops", "value", "unit": "GFLOP/s",
    "n", "threads", "best", "rounds", "iters", "blas", ...}
+  {"workload": "mlp-step", "engine": "numpy-manual", "metric": "steps_per_s", "value",
+   "unit": "steps/s", "threads", "best", "rounds", "iters", "loss_step0", "loss_after_10", ...}
 Diagnostics go to stderr.
 
---self-test checks a few entries of C against float64 dot products (this is also done, untimed,
-before each size is timed). Alone it runs only the checks; with workload names it runs them first.
+--self-test checks a few entries of C against float64 dot products, and mlp-step's data sums, its
+loss at step 0 (2.3044254779815674) and after 10 updates (2.2911059856414795), relative 1e-5
+(these checks are also done, untimed, before each workload is timed; a failure is reported as a
+"works": false record). Alone it runs only the checks; with workload names it runs them first.
 """
 
 from __future__ import annotations
@@ -47,11 +58,23 @@ import sys
 import time
 
 ENGINE = "numpy"
-WORKLOADS = ("matmul",)
+MLP_ENGINE = "numpy-manual"
+WORKLOADS = ("matmul", "mlp-step")
 DEFAULT_SIZES = (128, 256, 512, 1024)
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 OVERRIDE_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")   # reported, never changed here
 SEED = 5                   # any data works (WORKLOADS.md W5); fixed for repeatability
+
+# W4 (WORKLOADS.md): shapes, data seeds, learning rate and the expected values.
+BATCH = 64
+LAYERS = ((784, 256), (256, 128), (128, 10))
+X_SEED, W_SEED = 7, 8
+LEARNING_RATE = 0.01
+LOSS_STEP0 = 2.3044254779815674
+LOSS_AFTER_10 = 2.2911059856414795
+DATA_SUMS = {"X": 195.58283427904826, "W1": 0.04001665798045906, "W2": -4.570351224539991,
+             "W3": -2.811662500083912}
+REL_TOL = 1e-5             # float32 losses (WORKLOADS.md W4)
 
 # Timing parameters (WORKLOADS.md, Conventions / Timing).
 ROUNDS = 7                 # R = 5..9
@@ -246,6 +269,153 @@ def run_matmul(sizes: list[int], threads: int, blas: dict) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# W4: MLP training step, backprop by hand
+# ---------------------------------------------------------------------------------------------
+
+class LCG:
+    """WORKLOADS.md's shared 64-bit LCG: next() uses the new state's top 53 bits."""
+    MASK = (1 << 64) - 1
+
+    def __init__(self, seed: int) -> None:
+        self.state = seed & self.MASK
+
+    def next(self) -> float:
+        self.state = (6364136223846793005 * self.state + 1442695040888963407) & self.MASK
+        return (self.state >> 11) * 2.0 ** -53
+
+    def uniform(self, lo: float, hi: float, count: int) -> list[float]:
+        """count values lo + (hi - lo) * next(), in Double, in this order."""
+        return [lo + (hi - lo) * self.next() for _ in range(count)]
+
+
+def rel_err(value: float, expected: float) -> float:
+    return abs(value - expected) / abs(expected)
+
+
+def mlp_data() -> dict:
+    """W4's data as float32 arrays: X [64, 784], y, W1, W2, W3 ([in, out]), b1..b3 = 0.
+
+    Every element is drawn in float64 and then rounded to float32 (C-contiguous, row-major).
+    """
+    def f32(values: list[float], shape: tuple):
+        return np.array(values, dtype=np.float64).reshape(shape).astype(np.float32)
+
+    data = {"X": f32(LCG(X_SEED).uniform(-1.0, 1.0, BATCH * 784), (BATCH, 784)),
+            "y": np.arange(BATCH) % 10}
+    rng = LCG(W_SEED)
+    for k, (fan_in, fan_out) in enumerate(LAYERS, start=1):
+        bound = 1.0 / float(np.sqrt(fan_in))
+        data[f"W{k}"] = f32(rng.uniform(-bound, bound, fan_in * fan_out), (fan_in, fan_out))
+        data[f"b{k}"] = np.zeros(fan_out, dtype=np.float32)
+    return data
+
+
+def check_mlp_data(data: dict) -> list[str]:
+    """Problems with the float64 sums of X, W1, W2, W3 (WORKLOADS.md W4; empty: correct)."""
+    problems = []
+    for name, expected in DATA_SUMS.items():
+        total = float(data[name].astype(np.float64).sum())
+        if rel_err(total, expected) > 1e-12:
+            problems.append(f"sum({name}) = {total!r}, expected {expected!r}")
+    return problems
+
+
+def mlp_model(data: dict):
+    """The parameters (fresh copies, updated in place) and the step function.
+
+    step() runs one SGD step and returns the loss (float32, before the update).
+    """
+    x, y = data["X"], data["y"]
+    w1, b1, w2, b2, w3, b3 = (data[k].copy() for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    onehot = np.zeros((BATCH, LAYERS[-1][1]), dtype=np.float32)
+    onehot[np.arange(BATCH), y] = 1.0
+    rows = np.arange(BATCH)
+
+    def step():
+        # Forward.
+        a1 = x @ w1 + b1
+        h1 = np.maximum(a1, 0)
+        a2 = h1 @ w2 + b2
+        h2 = np.maximum(a2, 0)
+        z = h2 @ w3 + b3
+        zmax = z.max(axis=1, keepdims=True)
+        e = np.exp(z - zmax)
+        s = e.sum(axis=1, keepdims=True)
+        lse = zmax[:, 0] + np.log(s[:, 0])                 # logsumexp(z_i)
+        loss = (lse - z[rows, y]).mean()                   # mean_i (logsumexp(z_i) - z_i[y_i])
+        # Backward: d loss / dz = (softmax - onehot) / B, then through the layers.
+        dz = (e / s - onehot) / BATCH
+        gw3 = h2.T @ dz
+        gb3 = dz.sum(axis=0)
+        da2 = (dz @ w3.T) * (a2 > 0)
+        gw2 = h1.T @ da2
+        gb2 = da2.sum(axis=0)
+        da1 = (da2 @ w2.T) * (a1 > 0)
+        gw1 = x.T @ da1
+        gb1 = da1.sum(axis=0)
+        # Update, in place.
+        for p, g in ((w1, gw1), (b1, gb1), (w2, gw2), (b2, gb2), (w3, gw3), (b3, gb3)):
+            p -= LEARNING_RATE * g
+        return loss
+
+    return step
+
+
+def check_mlp(step) -> tuple[list[str], float, float]:
+    """Run 11 steps: problems with the loss at step 0 and after 10 updates, and both losses."""
+    first = step()
+    for _ in range(9):
+        step()
+    tenth = step()   # the loss computed after 10 updates
+    problems = []
+    if first.dtype != np.float32:
+        problems.append(f"loss has dtype {first.dtype}, expected float32")
+    first, tenth = float(first), float(tenth)
+    if not rel_err(first, LOSS_STEP0) <= REL_TOL:
+        problems.append(f"loss at step 0 = {first!r}, expected {LOSS_STEP0!r}")
+    if not rel_err(tenth, LOSS_AFTER_10) <= REL_TOL:
+        problems.append(f"loss after 10 updates = {tenth!r}, expected {LOSS_AFTER_10!r}")
+    return problems, first, tenth
+
+
+def run_mlp(threads: int, blas: dict) -> bool:
+    """W4: build the data and model, check 11 steps, then time steps (continuing training)."""
+    data = mlp_data()
+    problems = check_mlp_data(data)
+    first = tenth = None
+    if not problems:
+        step = mlp_model(data)
+        problems, first, tenth = check_mlp(step)
+    if problems:
+        log("mlp-step check failed: " + "; ".join(problems))
+        emit({"workload": "mlp-step", "engine": MLP_ENGINE, "metric": "works", "value": False,
+              "unit": "bool", "threads": threads, "error": "; ".join(problems)})
+        return False
+    stats = time_repeated(step)
+    record = {
+        "workload": "mlp-step",
+        "engine": MLP_ENGINE,
+        "metric": "steps_per_s",
+        "value": 1e9 / stats["value"],
+        "unit": "steps/s",
+        "threads": threads,
+        "best": 1e9 / stats["best"],   # the fastest round
+        "rounds": stats["rounds"],
+        "iters": stats["iters"],
+        "time_per_step_ns": stats["value"],
+        "loss_step0": first,
+        "loss_after_10": tenth,
+        "cpus": sorted(os.sched_getaffinity(0)),
+        **blas,
+    }
+    env = {v: os.environ[v] for v in OVERRIDE_VARS if v in os.environ}
+    if env:
+        record["openblas_env"] = env
+    emit(record)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
 
 def self_test(sizes: list[int]) -> bool:
     ok = True
@@ -257,6 +427,15 @@ def self_test(sizes: list[int]) -> bool:
                 log(f"self-test: matmul FAILED: {p}")
         else:
             log(f"self-test: matmul n={n} ok")
+    data = mlp_data()
+    problems = check_mlp_data(data)
+    if not problems:
+        problems, first, tenth = check_mlp(mlp_model(data))
+        if not problems:
+            log(f"self-test: mlp-step ok (loss {first!r} at step 0, {tenth!r} after 10 updates)")
+    for p in problems:
+        ok = False
+        log(f"self-test: mlp-step FAILED: {p}")
     return ok
 
 
@@ -305,6 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     for workload in args.workloads or WORKLOADS:
         if workload == "matmul" and not run_matmul(sizes, args.threads, blas):
+            status = 1
+        if workload == "mlp-step" and not run_mlp(args.threads, blas):
             status = 1
     return status
 

@@ -175,6 +175,23 @@ extension NDArray {
             let y = b.scalars[0]
             return NDArray(shape: shape, scalars: a.broadcast(to: shape).scalars.map { f($0, y) })
         }
+        // The commonest broadcast (a bias row added to every row): one operand has the full
+        // shape and the other is its trailing axes. Row by row, contiguous, vectorisable.
+        let trailing = b.shape.dimensions.drop { $0 == 1 }
+        if a.shape == shape, !trailing.isEmpty, shape.dimensions.suffix(trailing.count).elementsEqual(trailing) {
+            let n = b.count
+            return NDArray.build(shape) { out in
+                a.scalars.withUnsafeBufferPointer { x in
+                    b.scalars.withUnsafeBufferPointer { y in
+                        var base = 0
+                        while base < out.count {
+                            for j in 0..<n { out[base + j] = f(x[base + j], y[j]) }
+                            base += n
+                        }
+                    }
+                }
+            }
+        }
         if a.count == 1 {
             let x = a.scalars[0]
             return NDArray(shape: shape, scalars: b.broadcast(to: shape).scalars.map { f(x, $0) })
@@ -242,6 +259,22 @@ extension NDArray {
     public func reduce(axes: [Int]?, keepingDimensions: Bool, initial: Scalar, _ combine: (Scalar, Scalar) -> Scalar) -> NDArray {
         let reduced = Set((axes ?? Array(0..<rank)).map { shape.axis($0, function: "reduce") })
         let kept = Shape(shape.dimensions.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element })
+        let resultShape = keepingDimensions ? kept : Shape(shape.dimensions.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
+        // Reducing leading axes only (a bias's gradient): rows combined into one, contiguously.
+        if let last = reduced.max(), reduced.count == last + 1, last < rank - 1 {
+            let n = kept.count
+            var out = [Scalar](repeating: initial, count: n)
+            out.withUnsafeMutableBufferPointer { out in
+                scalars.withUnsafeBufferPointer { x in
+                    var base = 0
+                    while base < x.count {
+                        for j in 0..<n { out[j] = combine(out[j], x[base + j]) }
+                        base += n
+                    }
+                }
+            }
+            return NDArray(shape: resultShape, scalars: out)
+        }
         let outStrides = kept.strides.enumerated().map { reduced.contains($0.offset) ? 0 : $0.element }
         var out = [Scalar](repeating: initial, count: kept.count)
         out.withUnsafeMutableBufferPointer { out in
@@ -253,7 +286,6 @@ extension NDArray {
                 }
             }
         }
-        let resultShape = keepingDimensions ? kept : Shape(shape.dimensions.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
         return NDArray(shape: resultShape, scalars: out)
     }
 

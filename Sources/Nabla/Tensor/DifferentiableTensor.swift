@@ -2,7 +2,7 @@
 /// (``DifferentiableScalar``, with NumPy broadcasting) plus the structural operations below.
 /// `NDArray` (numbers) and ``Tensor`` (recorded) conform, so each rule is written once and gives
 /// both plain gradients and gradients that can be differentiated again.
-public protocol DifferentiableTensor: DifferentiableScalar {
+public protocol DifferentiableTensor: GraphScalar {
     var shape: Shape { get }
     /// The sum over `axes` (all when nil).
     func sum(axes: [Int]?, keepingDimensions: Bool) -> Self
@@ -13,6 +13,18 @@ public protocol DifferentiableTensor: DifferentiableScalar {
     /// op(a)·op(b) for operands of rank ≥ 2, op transposing the last two axes when asked
     /// (without a transposed copy); batch axes broadcast.
     static func matmul(_ a: Self, _ b: Self, transposingA: Bool, transposingB: Bool) -> Self
+    /// The largest entries over `axes` (all when nil).
+    func max(axes: [Int]?, keepingDimensions: Bool) -> Self
+    /// The smallest entries over `axes` (all when nil).
+    func min(axes: [Int]?, keepingDimensions: Bool) -> Self
+    /// The box `ranges` (one range per leading axis).
+    func slice(_ ranges: [Range<Int>]) -> Self
+    /// Zeros of `shape` holding self at `origin`.
+    func placed(into shape: Shape, at origin: [Int]) -> Self
+    /// Entries at `indices` along `axis`.
+    func gather(_ indices: [Int], axis: Int) -> Self
+    /// Zeros of `shape` with self added at `indices` along `axis`.
+    func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> Self
 }
 
 extension DifferentiableTensor {
@@ -73,6 +85,13 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         case .multiplyConstant: return x.map { MultiplyConstant.evaluate($0, $0, c) }
         case .powerConstant: return x.map { PowerConstant.evaluate($0, $0, c) }
         }
+    }
+
+    @inlinable public func max(axes: [Int]?, keepingDimensions: Bool) -> NDArray {
+        TensorOperation.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions).forward(self, self)
+    }
+    @inlinable public func min(axes: [Int]?, keepingDimensions: Bool) -> NDArray {
+        TensorOperation.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions).forward(self, self)
     }
 
     /// A rank-0 constant: it broadcasts against anything.

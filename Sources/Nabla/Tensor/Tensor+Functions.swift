@@ -50,3 +50,109 @@ extension Tensor {
         return (logSumExp(axis: 1) - picked).mean()
     }
 }
+
+// MARK: Comparisons and selection (composites; comparisons have derivative zero)
+
+extension DifferentiableTensor {
+    /// 1 where self > other, else 0 (PyTorch's `gt`, as numbers). Broadcasts.
+    public func greater(than other: Self) -> Self { heaviside(self - other, atZero: 0) }
+    /// 1 where self ≥ other, else 0.
+    public func greaterOrEqual(to other: Self) -> Self { heaviside(self - other, atZero: 1) }
+    /// 1 where self < other, else 0.
+    public func less(than other: Self) -> Self { heaviside(other - self, atZero: 0) }
+    /// 1 where self ≤ other, else 0.
+    public func lessOrEqual(to other: Self) -> Self { heaviside(other - self, atZero: 1) }
+    /// 1 where self = other, else 0.
+    public func equal(to other: Self) -> Self { heaviside(self - other, atZero: 1) * heaviside(other - self, atZero: 1) }
+
+    /// `ifTrue` where `condition` is 1, `ifFalse` where it is 0 (PyTorch's `where`, with the
+    /// condition as 0/1 numbers). Written as c·a + (1 − c)·b, so an infinite or NaN entry in the
+    /// branch not taken still reaches the result; keep both branches finite.
+    public static func select(_ condition: Self, _ ifTrue: Self, _ ifFalse: Self) -> Self {
+        condition * ifTrue + (1 - condition) * ifFalse
+    }
+
+    /// Each entry limited to [low, high]. At exactly a bound the gradient is ½ (from max/min's
+    /// tie rule), where PyTorch's clamp gives 1.
+    public func clamped(to range: ClosedRange<Double>) -> Self {
+        Nabla.min(Nabla.max(self, range.lowerBound), range.upperBound)
+    }
+
+    /// The variance over `axes` with Bessel's correction (divided by n − correction; PyTorch's
+    /// default correction is 1).
+    public func variance(axes: [Int]? = nil, keepingDimensions: Bool = false, correction: Int = 1) -> Self {
+        let count = (axes ?? Array(0..<shape.rank)).reduce(1) { $0 * shape[shape.axis($1)] }
+        let centered = self - mean(axes: axes, keepingDimensions: true)
+        return (centered * centered).sum(axes: axes, keepingDimensions: keepingDimensions) * (1 / Double(count - correction))
+    }
+
+    /// The largest entry (over all axes).
+    public func max() -> Self { max(axes: nil, keepingDimensions: false) }
+    /// The smallest entry (over all axes).
+    public func min() -> Self { min(axes: nil, keepingDimensions: false) }
+}
+
+// MARK: Shapes (composites of reshape, slice, place)
+
+extension DifferentiableTensor {
+    /// Without the size-1 axis `axis` (or every size-1 axis when nil).
+    public func squeezed(axis: Int? = nil) -> Self {
+        if let axis {
+            let a = shape.axis(axis)
+            precondition(shape[a] == 1, "squeeze: axis \(axis) of shape \(shape) has size \(shape[a]), not 1")
+            var dimensions = shape.dimensions
+            dimensions.remove(at: a)
+            return reshaped(Shape(dimensions))
+        }
+        return reshaped(Shape(shape.dimensions.filter { $0 != 1 }))
+    }
+
+    /// With a new size-1 axis at `axis` (negative counts from the end of the result).
+    public func unsqueezed(axis: Int) -> Self {
+        let a = axis < 0 ? axis + shape.rank + 1 : axis
+        precondition(a >= 0 && a <= shape.rank, "unsqueeze: axis \(axis) for shape \(shape)")
+        var dimensions = shape.dimensions
+        dimensions.insert(1, at: a)
+        return reshaped(Shape(dimensions))
+    }
+
+    /// Pieces of `sizes` along `axis`.
+    public func split(_ sizes: [Int], axis: Int) -> [Self] {
+        let a = shape.axis(axis)
+        precondition(sizes.reduce(0, +) == shape[a], "split: sizes \(sizes) do not add up to \(shape[a]) along axis \(axis) of \(shape)")
+        var start = 0
+        return sizes.map { size in
+            defer { start += size }
+            var ranges = shape.dimensions.map { 0..<$0 }
+            ranges[a] = start..<(start + size)
+            return slice(ranges)
+        }
+    }
+
+    /// The tensors joined along `axis` (their other axes equal).
+    public static func concatenate(_ tensors: [Self], axis: Int) -> Self {
+        precondition(!tensors.isEmpty, "concatenate: no tensors")
+        let first = tensors[0].shape
+        let a = first.axis(axis)
+        var dimensions = first.dimensions
+        dimensions[a] = tensors.reduce(0) { $0 + $1.shape[a] }
+        var offset = 0
+        var result: Self?
+        for t in tensors {
+            var expected = first.dimensions
+            expected[a] = t.shape[a]
+            precondition(t.shape.dimensions == expected, "concatenate: shape \(t.shape) does not fit \(first) along axis \(axis)")
+            var origin = [Int](repeating: 0, count: first.rank)
+            origin[a] = offset
+            offset += t.shape[a]
+            let placed = t.placed(into: Shape(dimensions), at: origin)
+            result = result.map { $0 + placed } ?? placed
+        }
+        return result!
+    }
+
+    /// The tensors (of one shape) stacked along a new axis.
+    public static func stack(_ tensors: [Self], axis: Int = 0) -> Self {
+        concatenate(tensors.map { $0.unsqueezed(axis: axis) }, axis: axis)
+    }
+}

@@ -158,6 +158,19 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         return record(.matmul(transposingA: transposingA, transposingB: transposingB), a, b)
     }
 
+    public func max(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
+        Tensor.record(.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions), self, self)
+    }
+    public func min(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
+        Tensor.record(.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions), self, self)
+    }
+    public func slice(_ ranges: [Range<Int>]) -> Tensor { Tensor.record(.slice(ranges), self, self) }
+    public func placed(into shape: Shape, at origin: [Int]) -> Tensor { Tensor.record(.place(shape, origin: origin), self, self) }
+    public func gather(_ indices: [Int], axis: Int) -> Tensor { Tensor.record(.gather(indices, axis: axis), self, self) }
+    public func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> Tensor {
+        Tensor.record(.scatterAdd(shape, indices: indices, axis: axis), self, self)
+    }
+
     /// The matrix product with NumPy's semantics (1-d operands promoted, batch axes broadcast).
     public static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.rank >= 1 && b.rank >= 1, "matmul: operands need at least 1 axis, got \(a.shape) and \(b.shape)")

@@ -23,6 +23,18 @@ public enum TensorOperation: Sendable, Equatable {
     /// batch axes broadcast. For C = A·B: ∂/∂A = seed·Bᵀ, ∂/∂B = Aᵀ·seed; the transposed forms
     /// follow by transposing these (see `pullback`), all computed without transposed copies.
     case matmul(transposingA: Bool, transposingB: Bool)
+    /// The largest (or smallest) entries over `axes`.  ∂/∂x: the seed, shared equally among the
+    /// entries equal to the result (as PyTorch's amax/amin).
+    case reduceMaximum(axes: [Int]?, keepingDimensions: Bool)
+    case reduceMinimum(axes: [Int]?, keepingDimensions: Bool)
+    /// A box of x.  ∂/∂x: the seed placed into zeros of x's shape.
+    case slice([Range<Int>])
+    /// x placed into zeros of a larger shape.  ∂/∂x: the box sliced out of the seed.
+    case place(Shape, origin: [Int])
+    /// Entries at integer indices along an axis.  ∂/∂x: the seed scatter-added into zeros.
+    case gather([Int], axis: Int)
+    /// x scatter-added into zeros of a shape.  ∂/∂x: the seed gathered at the same indices.
+    case scatterAdd(Shape, indices: [Int], axis: Int)
 
     @inlinable public var arity: Int {
         switch self {
@@ -42,6 +54,12 @@ public enum TensorOperation: Sendable, Equatable {
         case .reshape: "reshape"
         case .permute: "permute"
         case .matmul: "matmul"
+        case .reduceMaximum: "max"
+        case .reduceMinimum: "min"
+        case .slice: "slice"
+        case .place: "place"
+        case .gather: "gather"
+        case .scatterAdd: "scatter_add"
         }
     }
 
@@ -56,6 +74,12 @@ public enum TensorOperation: Sendable, Equatable {
         case .reshape(let shape): return x.reshaped(shape)
         case .permute(let p): return x.permuted(p)
         case .matmul(let ta, let tb): return NDArray.matmul(x, y, transposingA: ta, transposingB: tb, threads: Kernels.threads)
+        case .reduceMaximum(let axes, let keep): return x.reduce(axes: axes, keepingDimensions: keep, initial: -.infinity) { Swift.max($0, $1) }
+        case .reduceMinimum(let axes, let keep): return x.reduce(axes: axes, keepingDimensions: keep, initial: .infinity) { Swift.min($0, $1) }
+        case .slice(let ranges): return x.slice(ranges)
+        case .place(let shape, let origin): return x.placed(into: shape, at: origin)
+        case .gather(let indices, let axis): return x.gather(indices, axis: axis)
+        case .scatterAdd(let shape, let indices, let axis): return x.scatterAdding(into: shape, indices: indices, axis: axis)
         }
     }
 
@@ -82,6 +106,22 @@ public enum TensorOperation: Sendable, Equatable {
             var inverse = [Int](repeating: 0, count: p.count)
             for (k, axis) in p.enumerated() { inverse[axis] = k }
             return (seed.permuted(inverse), nil)
+        case .reduceMaximum(let axes, let keep), .reduceMinimum(let axes, let keep):
+            var kept = x.shape.dimensions
+            for axis in axes ?? Array(0..<x.shape.rank) { kept[x.shape.axis(axis)] = 1 }
+            let extreme = (keep ? output : output.reshaped(Shape(kept))).broadcast(to: x.shape)
+            // 1 where x equals the result (both differences ≥ 0); the step has derivative zero.
+            let mask = heaviside(x - extreme, atZero: 1) * heaviside(extreme - x, atZero: 1)
+            let ties = mask.sum(axes: axes, keepingDimensions: true).broadcast(to: x.shape)
+            return ((keep ? seed : seed.reshaped(Shape(kept))).broadcast(to: x.shape) * mask / ties, nil)
+        case .slice(let ranges):
+            return (seed.placed(into: x.shape, at: (0..<x.shape.rank).map { $0 < ranges.count ? ranges[$0].lowerBound : 0 }), nil)
+        case .place(_, let origin):
+            return (seed.slice(zip(origin, x.shape.dimensions).map { $0..<($0 + $1) }), nil)
+        case .gather(let indices, let axis):
+            return (seed.scatterAdding(into: x.shape, indices: indices, axis: axis), nil)
+        case .scatterAdd(_, let indices, let axis):
+            return (seed.gather(indices, axis: axis), nil)
         case .matmul(let ta, let tb):
             func product(_ a: T, _ b: T, _ transposeA: Bool, _ transposeB: Bool) -> T {
                 T.matmul(a, b, transposingA: transposeA, transposingB: transposeB)
