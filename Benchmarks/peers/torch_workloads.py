@@ -325,10 +325,10 @@ def mlp_model(data: dict):
 
 def check_mlp(step) -> tuple[list[str], float, float]:
     """Run 11 steps: problems with the loss at step 0 and after 10 updates, and both losses."""
-    first = float(step())
+    first = step().item()
     for _ in range(9):
         step()
-    tenth = float(step())   # the loss computed after 10 updates
+    tenth = step().item()   # the loss computed after 10 updates
     problems = []
     if not rel_err(first, LOSS_STEP0) <= REL_TOL:
         problems.append(f"loss at step 0 = {first!r}, expected {LOSS_STEP0!r}")

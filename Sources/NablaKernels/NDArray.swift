@@ -344,3 +344,31 @@ extension NDArray {
         return permuted(permutation)
     }
 }
+
+// MARK: From and to nested Swift arrays
+
+extension NDArray {
+    /// A vector.
+    public init(_ values: [Scalar]) { self.init(shape: [values.count], scalars: values) }
+
+    /// A matrix from its rows (all of one length).
+    public init(_ rows: [[Scalar]]) {
+        let columns = rows.first?.count ?? 0
+        precondition(rows.allSatisfy { $0.count == columns }, "NDArray: rows of different lengths \(rows.map(\.count))")
+        self.init(shape: [rows.count, columns], scalars: rows.flatMap { $0 })
+    }
+
+    /// A rank-3 array from nested arrays (all of one shape).
+    public init(_ planes: [[[Scalar]]]) {
+        let inner = planes.first.map { NDArray($0).shape } ?? [0, 0]
+        let arrays = planes.map { NDArray($0) }
+        precondition(arrays.allSatisfy { $0.shape == inner }, "NDArray: nested arrays of different shapes")
+        self.init(shape: Shape([planes.count] + inner.dimensions), scalars: arrays.flatMap(\.scalars))
+    }
+
+    /// The rows of a matrix as nested arrays.
+    public var rows: [[Scalar]] {
+        precondition(rank == 2, "rows: the array has shape \(shape), not 2 axes")
+        return (0..<shape[0]).map { Array(scalars[$0 * shape[1]..<($0 + 1) * shape[1]]) }
+    }
+}

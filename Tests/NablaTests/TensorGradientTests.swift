@@ -99,6 +99,15 @@ struct TensorGradientTests {
         #expect((g * Tensor(shape: [2], scalars: [1, 1])).sum().gradients(wrt: [w])[0] == NDArray(shape: [2], scalars: [6, 12]))
     }
 
+    @Test func creationAndReadingValues() {
+        let m = Tensor<Float>([[1, 2, 3], [4, 5, 6]])
+        #expect(m.shape == [2, 3] && m.data.rows == [[1, 2, 3], [4, 5, 6]])
+        #expect(Tensor<Double>([[[1, 2]], [[3, 4]]]).shape == [2, 1, 2])
+        #expect(Tensor<Double>([1, 2, 3]).sum().scalar == 6)
+        #expect("\(m)" == "Tensor<float32>[2, 3] [[1., 2., 3.],\n [4., 5., 6.]]")
+        #expect("\(Tensor<Double>([0.5], requiresGrad: true))" == "Tensor<float64>[1] [0.5], requiresGrad")
+    }
+
     @Test func floatTensorsTrainALinearModel() {
         let x = Tensor<Float>(NDArray.randomUniform([32, 3], low: -1, high: 1, seed: 1))
         let trueW = NDArray<Float>(shape: [3, 1], scalars: [2, -1, 0.5])

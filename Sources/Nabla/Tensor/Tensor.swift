@@ -40,6 +40,13 @@ public struct Tensor<Scalar: TensorScalar> {
         self.init(NDArray(shape: shape, scalars: scalars), requiresGrad: requiresGrad)
     }
 
+    /// A vector.
+    public init(_ values: [Scalar], requiresGrad: Bool = false) { self.init(NDArray(values), requiresGrad: requiresGrad) }
+    /// A matrix from its rows.
+    public init(_ rows: [[Scalar]], requiresGrad: Bool = false) { self.init(NDArray(rows), requiresGrad: requiresGrad) }
+    /// A rank-3 tensor from nested arrays.
+    public init(_ planes: [[[Scalar]]], requiresGrad: Bool = false) { self.init(NDArray(planes), requiresGrad: requiresGrad) }
+
     /// A rank-0 tensor.
     public init(_ scalar: Scalar, requiresGrad: Bool = false) { self.init(NDArray(scalar), requiresGrad: requiresGrad) }
 
