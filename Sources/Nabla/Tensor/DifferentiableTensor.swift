@@ -3,7 +3,12 @@
 /// `NDArray` (numbers) and ``Tensor`` (recorded) conform, so each rule is written once and gives
 /// both plain gradients and gradients that can be differentiated again.
 public protocol DifferentiableTensor: GraphScalar {
+    associatedtype Scalar: TensorScalar
     var shape: Shape { get }
+    /// A constant tensor in the same graph as self.
+    func constant(_ array: NDArray<Scalar>) -> Self
+    /// The same values with no gradient flowing back.
+    func stoppingGradient() -> Self
     /// The sum over `axes` (all when nil).
     func sum(axes: [Int]?, keepingDimensions: Bool) -> Self
     /// Repeated along new or size-1 axes to `shape`.
@@ -86,6 +91,9 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         case .powerConstant: return x.map { PowerConstant.evaluate($0, $0, c) }
         }
     }
+
+    @inlinable public func constant(_ array: NDArray) -> NDArray { array }
+    @inlinable public func stoppingGradient() -> NDArray { self }
 
     @inlinable public func max(axes: [Int]?, keepingDimensions: Bool) -> NDArray {
         TensorOperation.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions).forward(self, self)

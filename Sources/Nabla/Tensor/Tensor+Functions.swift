@@ -10,8 +10,20 @@ extension DifferentiableTensor {
         return sum(axes: axes, keepingDimensions: keepingDimensions) * (1 / Double(count))
     }
 
-    /// The matrix product `self @ other`.
-    public func matmul(_ other: Self) -> Self { Self.matmul(self, other, transposingA: false, transposingB: false) }
+    /// The matrix product `self @ other` with NumPy's semantics: a 1-d operand is promoted to a
+    /// row (on the left) or a column (on the right) and the added axis removed afterwards; batch
+    /// axes broadcast.
+    public func matmul(_ other: Self) -> Self {
+        precondition(shape.rank >= 1 && other.shape.rank >= 1, "matmul: operands need at least 1 axis, got \(shape) and \(other.shape)")
+        let left = shape.rank == 1 ? reshaped([1, shape[0]]) : self
+        let right = other.shape.rank == 1 ? other.reshaped([other.shape[0], 1]) : other
+        let product = Self.matmul(left, right, transposingA: false, transposingB: false)
+        guard shape.rank == 1 || other.shape.rank == 1 else { return product }
+        var dimensions = Array(product.shape.dimensions.dropLast(2))
+        if shape.rank != 1 { dimensions.append(product.shape[product.shape.rank - 2]) }
+        if other.shape.rank != 1 { dimensions.append(product.shape[product.shape.rank - 1]) }
+        return product.reshaped(Shape(dimensions))
+    }
 
     /// Mean squared error against `target`.
     public func meanSquaredError(_ target: Self) -> Self {
@@ -20,33 +32,32 @@ extension DifferentiableTensor {
     }
 }
 
-extension Tensor {
+extension DifferentiableTensor {
     /// log Σ exp(x) along `axis`, computed stably as m + log Σ exp(x − m) with m the maximum
-    /// (held constant: the result does not depend on it).
-    public func logSumExp(axis: Int, keepingDimensions: Bool = false) -> Tensor {
-        let maximum = Tensor(data.reduce(axes: [axis], keepingDimensions: true, initial: -.infinity) { Swift.max($0, $1) })
-        let shifted = exp(self - maximum).sum(axes: [axis], keepingDimensions: true)
-        let result = log(shifted) + maximum
+    /// (its gradient stopped: the result does not depend on it).
+    public func logSumExp(axis: Int, keepingDimensions: Bool = false) -> Self {
+        let maximum = max(axes: [axis], keepingDimensions: true).stoppingGradient()
+        let result = log(exp(self - maximum).sum(axes: [axis], keepingDimensions: true)) + maximum
         return keepingDimensions ? result : result.reshaped(Shape(shape.dimensions.enumerated().filter { $0.offset != shape.axis(axis) }.map(\.element)))
     }
 
     /// log softmax along `axis`: x − logΣexp(x).
-    public func logSoftmax(axis: Int = -1) -> Tensor { self - logSumExp(axis: axis, keepingDimensions: true) }
+    public func logSoftmax(axis: Int = -1) -> Self { self - logSumExp(axis: axis, keepingDimensions: true) }
 
     /// softmax along `axis`: exp(x − logΣexp(x)).
-    public func softmax(axis: Int = -1) -> Tensor { exp(logSoftmax(axis: axis)) }
+    public func softmax(axis: Int = -1) -> Self { exp(logSoftmax(axis: axis)) }
 
     /// Cross-entropy of logits [N, C] against integer class labels (N of them), averaged over
     /// the batch: mean(logΣexp(z_i) − z_i[y_i]).
-    public func crossEntropy(labels: [Int]) -> Tensor {
-        precondition(rank == 2 && shape[0] == labels.count, "crossEntropy: logits of shape \(shape) for \(labels.count) labels")
+    public func crossEntropy(labels: [Int]) -> Self {
+        precondition(shape.rank == 2 && shape[0] == labels.count, "crossEntropy: logits of shape \(shape) for \(labels.count) labels")
         let classes = shape[1]
         var oneHot = [Scalar](repeating: 0, count: shape.count)
         for (i, label) in labels.enumerated() {
             precondition(label >= 0 && label < classes, "crossEntropy: label \(label) at \(i) is not a class in 0..<\(classes)")
             oneHot[i * classes + label] = 1
         }
-        let picked = (self * Tensor(shape: shape, scalars: oneHot)).sum(axes: [1], keepingDimensions: false)
+        let picked = (self * constant(NDArray(shape: shape, scalars: oneHot))).sum(axes: [1], keepingDimensions: false)
         return (logSumExp(axis: 1) - picked).mean()
     }
 }

@@ -160,10 +160,12 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     public func permuted(_ permutation: [Int]) -> Tensor { Tensor.record(.permute(permutation), self, self) }
 
     public static func matmul(_ a: Tensor, _ b: Tensor, transposingA: Bool, transposingB: Bool) -> Tensor {
-        if !transposingA && !transposingB { return matmul(a, b) }
         precondition(a.rank >= 2 && b.rank >= 2, "matmul(transposing…): operands need at least 2 axes, got \(a.shape) and \(b.shape)")
         return record(.matmul(transposingA: transposingA, transposingB: transposingB), a, b)
     }
+
+    /// The matrix product with NumPy's semantics (1-d operands promoted, batch axes broadcast).
+    public static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { a.matmul(b) }
 
     public func max(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
         Tensor.record(.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions), self, self)
@@ -171,25 +173,12 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     public func min(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
         Tensor.record(.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions), self, self)
     }
+    public func constant(_ array: NDArray<Scalar>) -> Tensor { Tensor(array) }
+    public func stoppingGradient() -> Tensor { detached() }
     public func slice(_ ranges: [Range<Int>]) -> Tensor { Tensor.record(.slice(ranges), self, self) }
     public func placed(into shape: Shape, at origin: [Int]) -> Tensor { Tensor.record(.place(shape, origin: origin), self, self) }
     public func gather(_ indices: [Int], axis: Int) -> Tensor { Tensor.record(.gather(indices, axis: axis), self, self) }
     public func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> Tensor {
         Tensor.record(.scatterAdd(shape, indices: indices, axis: axis), self, self)
-    }
-
-    /// The matrix product with NumPy's semantics (1-d operands promoted, batch axes broadcast).
-    public static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
-        precondition(a.rank >= 1 && b.rank >= 1, "matmul: operands need at least 1 axis, got \(a.shape) and \(b.shape)")
-        let left = a.rank == 1 ? a.reshaped([1, a.shape[0]]) : a
-        let right = b.rank == 1 ? b.reshaped([b.shape[0], 1]) : b
-        precondition(left.shape[left.rank - 1] == right.shape[right.rank - 2],
-                     "matmul: shapes \(a.shape) and \(b.shape) do not match")
-        let product = record(.matmul(transposingA: false, transposingB: false), left, right)
-        guard a.rank == 1 || b.rank == 1 else { return product }
-        var dimensions = Array(product.shape.dimensions.dropLast(2))
-        if a.rank != 1 { dimensions.append(product.shape[product.rank - 2]) }
-        if b.rank != 1 { dimensions.append(product.shape[product.rank - 1]) }
-        return product.reshaped(Shape(dimensions))
     }
 }

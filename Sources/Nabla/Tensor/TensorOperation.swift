@@ -35,6 +35,8 @@ public enum TensorOperation: Sendable, Equatable {
     case gather([Int], axis: Int)
     /// x scatter-added into zeros of a shape.  ∂/∂x: the seed gathered at the same indices.
     case scatterAdd(Shape, indices: [Int], axis: Int)
+    /// x itself, with no gradient flowing back (JAX's stop_gradient, PyTorch's detach).
+    case stopGradient
 
     @inlinable public var arity: Int {
         switch self {
@@ -60,6 +62,7 @@ public enum TensorOperation: Sendable, Equatable {
         case .place: "place"
         case .gather: "gather"
         case .scatterAdd: "scatter_add"
+        case .stopGradient: "stop_gradient"
         }
     }
 
@@ -80,6 +83,7 @@ public enum TensorOperation: Sendable, Equatable {
         case .place(let shape, let origin): return x.placed(into: shape, at: origin)
         case .gather(let indices, let axis): return x.gather(indices, axis: axis)
         case .scatterAdd(let shape, let indices, let axis): return x.scatterAdding(into: shape, indices: indices, axis: axis)
+        case .stopGradient: return x
         }
     }
 
@@ -89,7 +93,7 @@ public enum TensorOperation: Sendable, Equatable {
     @inlinable
     public func pullback<T: DifferentiableTensor>(_ x: T, _ y: T, output: T, seed: T, needs: (Bool, Bool) = (true, true)) -> (T?, T?) {
         switch self {
-        case .leaf:
+        case .leaf, .stopGradient:
             return (nil, nil)
         case .elementwise(let p, let c):
             return p.pullback(x, y, output: output, constant: c, seed: seed)

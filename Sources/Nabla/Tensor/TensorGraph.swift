@@ -1,0 +1,217 @@
+/// A static graph over tensors (define, then run): named inputs with shapes, constants, and the
+/// same operations and derivative rules as dynamic ``Tensor``s. Shapes are inferred as the graph
+/// is built, by each operation's shape rule; the first mismatch is kept and thrown by
+/// ``check()``, ``gradients(of:wrt:)`` and ``compile(_:)``, naming the op and both shapes.
+///
+/// ```swift
+/// let graph = TensorGraph<Float>()
+/// let x = graph.input("x", shape: [64, 784]), w = graph.input("w", shape: [784, 10])
+/// let loss = x.matmul(w).crossEntropy(labels: labels)
+/// let program = try graph.compile([loss] + graph.gradients(of: loss, wrt: [w]))
+/// let outputs = try program.run(["x": batch, "w": weights])
+/// ```
+///
+/// Shapes are fixed when declared (an open batch dimension is not supported yet).
+public final class TensorGraph<Scalar: TensorScalar> {
+    struct Node {
+        var operation: TensorOperation
+        var x: Int32
+        var y: Int32
+        var shape: Shape
+        /// For inputs: the name; for constants: the value.
+        var name: String?
+        var constant: NDArray<Scalar>?
+    }
+    var nodes: [Node] = []
+    /// The first shape mismatch met while building.
+    public private(set) var error: TensorShapeError?
+    var inputNodes: [String: Int32] = [:]
+
+    public init() {}
+
+    /// A named input of a fixed shape. Asking again for the same name gives the same node.
+    public func input(_ name: String, shape: Shape) -> TensorSymbol<Scalar> {
+        if let id = inputNodes[name] {
+            if nodes[Int(id)].shape != shape && error == nil {
+                error = TensorShapeError(operation: "input '\(name)'", shapes: [nodes[Int(id)].shape, shape], reason: "declared twice with different shapes")
+            }
+            return TensorSymbol(graph: self, id: id)
+        }
+        nodes.append(Node(operation: .leaf, x: -1, y: -1, shape: shape, name: name))
+        inputNodes[name] = Int32(nodes.count - 1)
+        return TensorSymbol(graph: self, id: Int32(nodes.count - 1))
+    }
+
+    /// A constant tensor.
+    public func constant(_ value: NDArray<Scalar>) -> TensorSymbol<Scalar> {
+        nodes.append(Node(operation: .leaf, x: -1, y: -1, shape: value.shape, constant: value))
+        return TensorSymbol(graph: self, id: Int32(nodes.count - 1))
+    }
+
+    /// Throws the first shape mismatch met while building, if any.
+    public func check() throws(TensorShapeError) {
+        if let error { throw error }
+    }
+
+    func append(_ operation: TensorOperation, _ x: Int32, _ y: Int32) -> Int32 {
+        let shape: Shape
+        switch operation.outputShape(nodes[Int(x)].shape, nodes[Int(y)].shape) {
+        case .success(let s): shape = s
+        case .failure(let e):
+            if error == nil { error = e }
+            shape = nodes[Int(x)].shape   // keep building; compile will throw
+        }
+        nodes.append(Node(operation: operation, x: x, y: y, shape: shape))
+        return Int32(nodes.count - 1)
+    }
+
+    /// Adds nodes computing d(output)/d(x) for each x (seeded with ones: the output's elements
+    /// are summed, as a scalar loss is).
+    public func gradients(of output: TensorSymbol<Scalar>, wrt symbols: [TensorSymbol<Scalar>]) throws(TensorShapeError) -> [TensorSymbol<Scalar>] {
+        try check()
+        let root = Int(output.id)
+        var adjoints = [TensorSymbol<Scalar>?](repeating: nil, count: root + 1)
+        adjoints[root] = constant(NDArray.ones(output.shape))
+        for i in stride(from: root, through: 0, by: -1) {
+            guard let seed = adjoints[i] else { continue }
+            let node = nodes[i]
+            guard node.operation.arity > 0 else { continue }
+            let x = TensorSymbol(graph: self, id: node.x), y = TensorSymbol(graph: self, id: node.y)
+            let needs = (requiresGrad(node.x), requiresGrad(node.y))
+            let (gx, gy) = node.operation.pullback(x, y, output: TensorSymbol(graph: self, id: Int32(i)), seed: seed, needs: needs)
+            if needs.0, let gx { TensorTape<Scalar>.accumulate(gx.summed(toShape: x.shape), into: &adjoints[Int(node.x)]) }
+            if node.operation.arity == 2, needs.1, let gy { TensorTape<Scalar>.accumulate(gy.summed(toShape: y.shape), into: &adjoints[Int(node.y)]) }
+        }
+        try check()
+        return symbols.map { s in (Int(s.id) < adjoints.count ? adjoints[Int(s.id)] : nil) ?? constant(NDArray.zeros(s.shape)) }
+    }
+
+    /// Whether an input is at or below node `id` (constants need no gradient).
+    private func requiresGrad(_ id: Int32) -> Bool {
+        // Nodes only read earlier nodes; memoised per node.
+        if requiresGradCache.count < nodes.count {
+            for k in requiresGradCache.count..<nodes.count {
+                let n = nodes[k]
+                requiresGradCache.append(n.operation.arity == 0 ? n.name != nil
+                    : requiresGradCache[Int(n.x)] || (n.operation.arity == 2 && requiresGradCache[Int(n.y)]))
+            }
+        }
+        return requiresGradCache[Int(id)]
+    }
+    private var requiresGradCache: [Bool] = []
+
+    /// Compiles the nodes the outputs need into a program.
+    public func compile(_ outputs: [TensorSymbol<Scalar>]) throws(TensorShapeError) -> TensorProgram<Scalar> {
+        try check()
+        var live = [Bool](repeating: false, count: nodes.count)
+        for o in outputs { live[Int(o.id)] = true }
+        for i in stride(from: nodes.count - 1, through: 0, by: -1) where live[i] {
+            let arity = nodes[i].operation.arity
+            if arity >= 1 { live[Int(nodes[i].x)] = true }
+            if arity == 2 { live[Int(nodes[i].y)] = true }
+        }
+        var slotOf = [Int32](repeating: -1, count: nodes.count)
+        var steps: [TensorProgram<Scalar>.Step] = []
+        var inputs: [(name: String, shape: Shape, slot: Int32)] = []
+        for i in nodes.indices where live[i] {
+            let node = nodes[i]
+            slotOf[i] = Int32(steps.count)
+            if let name = node.name { inputs.append((name, node.shape, slotOf[i])) }
+            steps.append(.init(operation: node.operation, x: node.x >= 0 ? slotOf[Int(node.x)] : -1,
+                               y: node.y >= 0 ? slotOf[Int(node.y)] : -1, constant: node.constant, isInput: node.name != nil))
+        }
+        return TensorProgram(steps: steps, inputs: inputs, outputs: outputs.map { slotOf[Int($0.id)] })
+    }
+}
+
+/// A node of a ``TensorGraph``: a tensor that will exist when the graph runs.
+public struct TensorSymbol<Scalar: TensorScalar> {
+    public let graph: TensorGraph<Scalar>
+    public let id: Int32
+
+    /// The shape inferred for this node.
+    public var shape: Shape { graph.nodes[Int(id)].shape }
+
+    static func record(_ operation: TensorOperation, _ x: TensorSymbol, _ y: TensorSymbol) -> TensorSymbol {
+        precondition(x.graph === y.graph, "TensorSymbol: \(operation.name) combines symbols of two graphs")
+        return TensorSymbol(graph: x.graph, id: x.graph.append(operation, x.id, y.id))
+    }
+}
+
+extension TensorSymbol: DifferentiableTensor {
+    public static func apply(_ primitive: Primitive, _ x: TensorSymbol, _ y: TensorSymbol, constant c: Double) -> TensorSymbol {
+        record(.elementwise(primitive, constant: c), x, y)
+    }
+    public func constant(_ c: Double) -> TensorSymbol { graph.constant(NDArray(Scalar(c))) }
+    public func constant(_ array: NDArray<Scalar>) -> TensorSymbol { graph.constant(array) }
+    public func stoppingGradient() -> TensorSymbol { .record(.stopGradient, self, self) }
+    public func sum(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.sum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
+    public func broadcast(to shape: Shape) -> TensorSymbol { shape == self.shape ? self : .record(.broadcast(shape), self, self) }
+    public func reshaped(_ shape: Shape) -> TensorSymbol { shape == self.shape ? self : .record(.reshape(shape), self, self) }
+    public func permuted(_ permutation: [Int]) -> TensorSymbol { .record(.permute(permutation), self, self) }
+    public static func matmul(_ a: TensorSymbol, _ b: TensorSymbol, transposingA: Bool, transposingB: Bool) -> TensorSymbol {
+        record(.matmul(transposingA: transposingA, transposingB: transposingB), a, b)
+    }
+    public func max(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
+    public func min(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
+    public func slice(_ ranges: [Range<Int>]) -> TensorSymbol { .record(.slice(ranges), self, self) }
+    public func placed(into shape: Shape, at origin: [Int]) -> TensorSymbol { .record(.place(shape, origin: origin), self, self) }
+    public func gather(_ indices: [Int], axis: Int) -> TensorSymbol { .record(.gather(indices, axis: axis), self, self) }
+    public func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> TensorSymbol {
+        .record(.scatterAdd(shape, indices: indices, axis: axis), self, self)
+    }
+}
+
+/// A compiled ``TensorGraph``: the nodes its outputs need, in order.
+public struct TensorProgram<Scalar: TensorScalar> {
+    struct Step {
+        var operation: TensorOperation
+        var x: Int32
+        var y: Int32
+        var constant: NDArray<Scalar>?
+        var isInput: Bool
+    }
+    let steps: [Step]
+    let inputs: [(name: String, shape: Shape, slot: Int32)]
+    let outputs: [Int32]
+
+    /// The inputs the program needs, with their shapes.
+    public var inputShapes: [(name: String, shape: Shape)] { inputs.map { ($0.name, $0.shape) } }
+
+    /// Runs the program. Every input must be given, with its declared shape.
+    public func run(_ feeds: [String: NDArray<Scalar>]) throws(TensorProgramError) -> [NDArray<Scalar>] {
+        for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
+            throw .unknownInput(name)
+        }
+        var values = [NDArray<Scalar>?](repeating: nil, count: steps.count)
+        for input in inputs {
+            guard let value = feeds[input.name] else { throw .missingInput(input.name) }
+            guard value.shape == input.shape else { throw .wrongShape(input.name, expected: input.shape, got: value.shape) }
+            values[Int(input.slot)] = value
+        }
+        for (k, step) in steps.enumerated() where !step.isInput {
+            if let constant = step.constant {
+                values[k] = constant
+                continue
+            }
+            let x = values[Int(step.x)]!
+            values[k] = step.operation.forward(x, step.operation.arity == 2 ? values[Int(step.y)]! : x)
+        }
+        return outputs.map { values[Int($0)]! }
+    }
+}
+
+/// What can go wrong when a compiled ``TensorProgram`` runs.
+public enum TensorProgramError: Error, Equatable, CustomStringConvertible {
+    case missingInput(String)
+    case unknownInput(String)
+    case wrongShape(String, expected: Shape, got: Shape)
+
+    public var description: String {
+        switch self {
+        case .missingInput(let name): "missing input '\(name)'"
+        case .unknownInput(let name): "unknown input '\(name)'"
+        case .wrongShape(let name, let expected, let got): "input '\(name)' has shape \(got), expected \(expected)"
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Testing
+@testable import Nabla
+
+/// Static tensor graphs: the same operations and rules as the dynamic engine, so the same
+/// numbers, bit for bit; shapes checked while building.
+@Suite("Static tensor graphs")
+struct TensorGraphTests {
+    @Test("Static and dynamic agree on every op", arguments: TensorGradientTests.cases)
+    func staticMatchesDynamic(_ c: TensorGradientTests.Case) throws {
+        let inputs = c.shapes.enumerated().map { NDArray<Double>.randomUniform($1, low: c.low, high: c.high, seed: UInt64($0) + 21) }
+        // Dynamic.
+        let leaves = inputs.map { Tensor($0, requiresGrad: true) }
+        let output = c.function(leaves.map(AnyTensor.dynamic)).dynamic
+        let weights = NDArray<Double>.randomUniform(output.shape, low: 0.5, high: 1.5, seed: 5)
+        let loss = (output * Tensor(weights)).sum()
+        let dynamic = [output.data] + loss.gradients(wrt: leaves)
+
+        // Static.
+        let graph = TensorGraph<Double>()
+        let symbols = inputs.enumerated().map { graph.input("x\($0)", shape: $1.shape) }
+        let y = c.function(symbols.map(AnyTensor.symbolic)).symbolic
+        let staticLoss = (y * graph.constant(weights)).sum()
+        let program = try graph.compile([y] + graph.gradients(of: staticLoss, wrt: symbols))
+        let results = try program.run(Dictionary(uniqueKeysWithValues: inputs.enumerated().map { ("x\($0)", $1) }))
+        #expect(results.count == dynamic.count)
+        for (k, (s, d)) in zip(results, dynamic).enumerated() {
+            #expect(s.shape == d.shape && zip(s.scalars, d.scalars).allSatisfy { $0.bitPattern == $1.bitPattern },
+                    "\(c.name): output \(k) differs: static \(s), dynamic \(d)")
+        }
+    }
+
+    @Test func shapeMismatchesThrowWhenBuilt() {
+        let graph = TensorGraph<Float>()
+        let a = graph.input("a", shape: [3, 4]), b = graph.input("b", shape: [5, 2])
+        _ = a.matmul(b) + 1
+        #expect(throws: TensorShapeError(operation: "matmul", shapes: [[3, 4], [5, 2]], reason: "inner dimensions differ (4 ≠ 5)")) {
+            try graph.check()
+        }
+        let other = TensorGraph<Float>()
+        _ = other.input("x", shape: [3]) + other.input("y", shape: [4])
+        #expect(throws: TensorShapeError.self) { try other.compile([]) }
+        #expect("\(other.error!)" == "add: [3] and [4] — do not broadcast")
+    }
+
+    @Test func programsCheckTheirFeeds() throws {
+        let graph = TensorGraph<Float>()
+        let x = graph.input("x", shape: [2, 2])
+        let program = try graph.compile([x.sum()])
+        #expect(throws: TensorProgramError.missingInput("x")) { try program.run([:]) }
+        #expect(throws: TensorProgramError.wrongShape("x", expected: [2, 2], got: [4])) { try program.run(["x": NDArray([1, 2, 3, 4])]) }
+        #expect(throws: TensorProgramError.unknownInput("z")) { try program.run(["x": NDArray([[1, 2], [3, 4]]), "z": NDArray([1])]) }
+        #expect(try program.run(["x": NDArray([[1, 2], [3, 4]])])[0].scalar == 10)
+    }
+}
+
