@@ -77,7 +77,45 @@ enum TensorWorkloads {
                                           ("iters", "\(timing.iterations)"), ("loss_step0", number(Double(first))),
                                           ("loss_after_10", number(Double(tenth)))]))
         }
+        records += mlpStepStatic(harness, data)
         Kernels.threads = 1
+        return records
+    }
+
+    /// W4/W7 in the static mode: the loss and its gradients compiled once; each step runs the
+    /// program with the current parameters and updates them.
+    static func mlpStepStatic(_ harness: Harness, _ data: MLPData) -> [Record] {
+        var records: [Record] = []
+        let compileStart = Harness.now()
+        let graph = TensorGraph<Float>()
+        let x = graph.constant(data.x)
+        let shapes: [Shape] = [[784, 256], [256, 128], [128, 10], [256], [128], [10]]
+        let p = shapes.enumerated().map { graph.input("p\($0)", shape: $1) }
+        let h1 = relu(x.matmul(p[0]) + p[3])
+        let h2 = relu(h1.matmul(p[1]) + p[4])
+        let loss = (h2.matmul(p[2]) + p[5]).crossEntropy(labels: data.labels)
+        let program = try! graph.compile([loss] + graph.gradients(of: loss, wrt: p))
+        let compileTime = Harness.now() - compileStart
+        for threads in [1, 2] {
+            Kernels.threads = threads
+            var parameters = data.weights + [256, 128, 10].map { NDArray<Float>.zeros([$0]) }
+            func step() -> Float {
+                let feeds = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ("p\($0)", $1) })
+                let outputs = try! program.run(feeds)
+                for k in parameters.indices { parameters[k] = parameters[k].adding(outputs[k + 1], scaledBy: -0.01) }
+                return outputs[0].scalar
+            }
+            let first = step()
+            for _ in 0..<9 { _ = step() }
+            let tenth = step()
+            precondition(Swift.abs(Double(first) - 2.3044254779815674) < 1e-5 * 2.3, "mlp-step static: loss at step 0 = \(first)")
+            precondition(Swift.abs(Double(tenth) - 2.2911059856414795) < 1e-5 * 2.3, "mlp-step static: loss after 10 updates = \(tenth)")
+            let timing = harness.measure { blackHole(step()) }
+            records.append(Record(workload: "mlp-step", engine: "nabla-static", metric: "steps_per_s",
+                                  value: 1 / timing.median, unit: "steps/s",
+                                  extra: [("threads", "\(threads)"), ("best", number(1 / timing.best)), ("rounds", "\(timing.rounds)"),
+                                          ("iters", "\(timing.iterations)"), ("compile_s", number(compileTime))]))
+        }
         return records
     }
 }

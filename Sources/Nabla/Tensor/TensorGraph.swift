@@ -179,6 +179,8 @@ public struct TensorProgram<Scalar: TensorScalar> {
     public var inputShapes: [(name: String, shape: Shape)] { inputs.map { ($0.name, $0.shape) } }
 
     /// Runs the program. Every input must be given, with its declared shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func run(_ feeds: [String: NDArray<Scalar>]) throws(TensorProgramError) -> [NDArray<Scalar>] {
         for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
             throw .unknownInput(name)
