@@ -61,6 +61,10 @@ struct TensorGradientTests {
             let parts = joined.split([1, 4], axis: 1)
             return AnyTensor.stack([parts[0] * parts[0], parts[1].slice([0..<2, 0..<1])], axis: 0)
         },
+        Case(name: "conv2d padding 1 with bias", shapes: [[2, 2, 4, 4], [3, 2, 3, 3], [3]]) { $0[0].conv2d($0[1], bias: $0[2], padding: (1, 1)) },
+        Case(name: "conv2d stride 2", shapes: [[1, 3, 5, 5], [2, 3, 2, 2]]) { tanh($0[0].conv2d($0[1], stride: (2, 2))) },
+        Case(name: "maxPool2d", shapes: [[1, 2, 4, 4]]) { $0[0].maxPool2d(kernel: (2, 2)) * 3 },
+        Case(name: "avgPool2d padding", shapes: [[2, 1, 3, 3]]) { $0[0].avgPool2d(kernel: (2, 2), stride: (1, 1), padding: (1, 1)) },
         Case(name: "logSumExp", shapes: [[3, 5]]) { $0[0].logSumExp(axis: 1) },
         Case(name: "softmax", shapes: [[2, 4]]) { $0[0].softmax(axis: -1) * $0[0] },
         Case(name: "logSoftmax", shapes: [[2, 4]]) { $0[0].logSoftmax(axis: 0) },
@@ -98,6 +102,22 @@ struct TensorGradientTests {
         // Hessian-vector product: f = Σ w³, H = diag(6w), H·[1, 1] = [6, 12].
         let g = pow(w, 3).sum().differentiableGradients(wrt: [w])[0]
         #expect((g * Tensor(shape: [2], scalars: [1, 1])).sum().gradients(wrt: [w])[0] == NDArray(shape: [2], scalars: [6, 12]))
+    }
+
+    @Test func convolutionAgainstADirectSum() {
+        let x = NDArray<Double>.randomNormal([2, 3, 5, 6], seed: 1), w = NDArray<Double>.randomNormal([4, 3, 3, 2], seed: 2)
+        let y = Tensor(x).conv2d(Tensor(w), stride: (2, 1), padding: (1, 0)).data
+        #expect(y.shape == [2, 4, 3, 5])
+        for (b, o, i, j) in [(0, 0, 0, 0), (1, 3, 2, 4), (1, 2, 1, 3)] {
+            var sum = 0.0
+            for c in 0..<3 { for p in 0..<3 { for q in 0..<2 {
+                let (yy, xx) = (i * 2 - 1 + p, j + q)
+                if yy >= 0 && yy < 5 && xx >= 0 && xx < 6 { sum += x[[b, c, yy, xx]] * w[[o, c, p, q]] }
+            } } }
+            #expect(Swift.abs(y[[b, o, i, j]] - sum) < 1e-12)
+        }
+        let pooled = Tensor(NDArray<Double>.arange(0, 16).reshaped([1, 1, 4, 4])).maxPool2d(kernel: (2, 2)).data
+        #expect(pooled.scalars == [5, 7, 13, 15])
     }
 
     @Test func creationAndReadingValues() {

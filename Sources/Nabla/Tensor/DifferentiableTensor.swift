@@ -30,6 +30,10 @@ public protocol DifferentiableTensor: GraphScalar {
     func gather(_ indices: [Int], axis: Int) -> Self
     /// Zeros of `shape` with self added at `indices` along `axis`.
     func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> Self
+    /// im2col of an image batch [N, C, H, W]: patches [N, C·kh·kw, OH·OW].
+    func patches(_ geometry: PatchGeometry, padValue: Double) -> Self
+    /// col2im: patches added back into an image of `shape`.
+    func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> Self
 }
 
 extension DifferentiableTensor {
@@ -93,6 +97,8 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     }
 
     @inlinable public func constant(_ array: NDArray) -> NDArray { array }
+    @inlinable public func patches(_ geometry: PatchGeometry, padValue: Double) -> NDArray { unfolded(geometry, padValue: Scalar(padValue)) }
+    @inlinable public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> NDArray { folded(into: shape, geometry) }
     @inlinable public func stoppingGradient() -> NDArray { self }
 
     @inlinable public func max(axes: [Int]?, keepingDimensions: Bool) -> NDArray {

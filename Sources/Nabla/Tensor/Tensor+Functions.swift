@@ -167,3 +167,46 @@ extension DifferentiableTensor {
         concatenate(tensors.map { $0.unsqueezed(axis: axis) }, axis: axis)
     }
 }
+
+// MARK: Convolution and pooling (composites of patches, matmul, reductions)
+
+extension DifferentiableTensor {
+    /// 2-d convolution (cross-correlation, as PyTorch's conv2d) of an image batch [N, C, H, W]
+    /// with filters [O, C, kh, kw], stride and zero padding: [N, O, OH, OW]. Computed as the
+    /// filters, flattened to [O, C·kh·kw], times the image's patches (im2col).
+    public func conv2d(_ filters: Self, bias: Self? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) -> Self {
+        precondition(shape.rank == 4 && filters.shape.rank == 4 && filters.shape[1] == shape[1],
+                     "conv2d: input \(shape) and filters \(filters.shape) (expected [N, C, H, W] and [O, C, kh, kw])")
+        let geometry = PatchGeometry(kernel: (filters.shape[2], filters.shape[3]), stride: stride, padding: padding)
+        guard let (oh, ow) = geometry.outputSize(height: shape[2], width: shape[3]) else {
+            preconditionFailure("conv2d: a \(filters.shape[2])×\(filters.shape[3]) filter does not fit \(shape) with padding \(padding)")
+        }
+        let (n, o) = (shape[0], filters.shape[0])
+        let flat = filters.reshaped([o, filters.shape[1] * filters.shape[2] * filters.shape[3]])
+        var out = flat.matmul(patches(geometry, padValue: 0)).reshaped([n, o, oh, ow])
+        if let bias { out = out + bias.reshaped([o, 1, 1]) }
+        return out
+    }
+
+    /// Max pooling over kh×kw windows of [N, C, H, W] (padding counts as −∞, as PyTorch).
+    public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Self {
+        pool(kernel: kernel, stride: stride ?? kernel, padding: padding, padValue: -.infinity) { $0.max(axes: [2], keepingDimensions: false) }
+    }
+
+    /// Average pooling over kh×kw windows (zero padding counted in the average, as PyTorch's
+    /// default `count_include_pad`).
+    public func avgPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Self {
+        pool(kernel: kernel, stride: stride ?? kernel, padding: padding, padValue: 0) { $0.mean(axes: [2]) }
+    }
+
+    private func pool(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), padValue: Double, _ reduce: (Self) -> Self) -> Self {
+        precondition(shape.rank == 4, "pool2d: expects [N, C, H, W], got \(shape)")
+        let geometry = PatchGeometry(kernel: kernel, stride: stride, padding: padding)
+        guard let (oh, ow) = geometry.outputSize(height: shape[2], width: shape[3]) else {
+            preconditionFailure("pool2d: a \(kernel) window does not fit \(shape)")
+        }
+        let (n, c) = (shape[0], shape[1])
+        let windows = patches(geometry, padValue: padValue).reshaped([n, c, kernel.0 * kernel.1, oh * ow])
+        return reduce(windows).reshaped([n, c, oh, ow])
+    }
+}

@@ -145,6 +145,8 @@ extension TensorSymbol: DifferentiableTensor {
     public func constant(_ c: Double) -> TensorSymbol { graph.constant(NDArray(Scalar(c))) }
     public func constant(_ array: NDArray<Scalar>) -> TensorSymbol { graph.constant(array) }
     public func stoppingGradient() -> TensorSymbol { .record(.stopGradient, self, self) }
+    public func patches(_ geometry: PatchGeometry, padValue: Double) -> TensorSymbol { .record(.unfold(geometry, padValue: padValue), self, self) }
+    public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> TensorSymbol { .record(.fold(shape, geometry), self, self) }
     public func sum(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.sum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
     public func broadcast(to shape: Shape) -> TensorSymbol { shape == self.shape ? self : .record(.broadcast(shape), self, self) }
     public func reshaped(_ shape: Shape) -> TensorSymbol { shape == self.shape ? self : .record(.reshape(shape), self, self) }

@@ -61,6 +61,17 @@ extension TensorOperation {
             var dimensions = x.dimensions
             dimensions[a] = indices.count
             return .success(Shape(dimensions))
+        case .unfold(let g, _):
+            guard x.rank == 4, let (oh, ow) = g.outputSize(height: x[2], width: x[3]) else {
+                return fail("a \(g.kernel.height)×\(g.kernel.width) window with padding \(g.padding) does not fit (expected [N, C, H, W])", [x])
+            }
+            return .success([x[0], x[1] * g.kernel.height * g.kernel.width, oh * ow])
+        case .fold(let target, let g):
+            guard target.rank == 4, let (oh, ow) = g.outputSize(height: target[2], width: target[3]),
+                  x == [target[0], target[1] * g.kernel.height * g.kernel.width, oh * ow] else {
+                return fail("patches do not fold into \(target)", [x])
+            }
+            return .success(target)
         case .scatterAdd(let target, let indices, let axis):
             let a = axis < 0 ? axis + target.rank : axis
             guard a >= 0 && a < target.rank, x.rank == target.rank, x[a] == indices.count,

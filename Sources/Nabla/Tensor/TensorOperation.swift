@@ -37,6 +37,11 @@ public enum TensorOperation: Sendable, Equatable {
     case scatterAdd(Shape, indices: [Int], axis: Int)
     /// x itself, with no gradient flowing back (JAX's stop_gradient, PyTorch's detach).
     case stopGradient
+    /// im2col: an image batch [N, C, H, W] as patches [N, C·kh·kw, OH·OW] (the padding filled
+    /// with `padValue`).  ∂/∂x: the seed folded back (col2im), overlaps added.
+    case unfold(PatchGeometry, padValue: Double)
+    /// col2im: patches added back into an image of the given shape.  ∂/∂x: the seed unfolded.
+    case fold(Shape, PatchGeometry)
 
     @inlinable public var arity: Int {
         switch self {
@@ -63,6 +68,8 @@ public enum TensorOperation: Sendable, Equatable {
         case .gather: "gather"
         case .scatterAdd: "scatter_add"
         case .stopGradient: "stop_gradient"
+        case .unfold: "unfold"
+        case .fold: "fold"
         }
     }
 
@@ -84,6 +91,8 @@ public enum TensorOperation: Sendable, Equatable {
         case .gather(let indices, let axis): return x.gather(indices, axis: axis)
         case .scatterAdd(let shape, let indices, let axis): return x.scatterAdding(into: shape, indices: indices, axis: axis)
         case .stopGradient: return x
+        case .unfold(let g, let padValue): return x.unfolded(g, padValue: S(padValue))
+        case .fold(let shape, let g): return x.folded(into: shape, g)
         }
     }
 
@@ -126,6 +135,10 @@ public enum TensorOperation: Sendable, Equatable {
             return (seed.scatterAdding(into: x.shape, indices: indices, axis: axis), nil)
         case .scatterAdd(_, let indices, let axis):
             return (seed.gather(indices, axis: axis), nil)
+        case .unfold(let g, _):
+            return (seed.fromPatches(into: x.shape, g), nil)
+        case .fold(_, let g):
+            return (seed.patches(g, padValue: 0), nil)
         case .matmul(let ta, let tb):
             func product(_ a: T, _ b: T, _ transposeA: Bool, _ transposeB: Bool) -> T {
                 T.matmul(a, b, transposingA: transposeA, transposingB: transposeB)

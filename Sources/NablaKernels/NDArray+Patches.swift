@@ -1,0 +1,103 @@
+// Image patches (im2col and its inverse), the kernels under convolution and pooling.
+
+/// The geometry of sliding a kh×kw window over an NCHW image with a stride and zero padding.
+public struct PatchGeometry: Hashable, Sendable {
+    public var kernel: (height: Int, width: Int)
+    public var stride: (height: Int, width: Int)
+    public var padding: (height: Int, width: Int)
+
+    public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) {
+        precondition(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
+                     "PatchGeometry: kernel \(kernel), stride \(stride), padding \(padding)")
+        self.kernel = (kernel.0, kernel.1)
+        self.stride = (stride.0, stride.1)
+        self.padding = (padding.0, padding.1)
+    }
+
+    public static func == (a: PatchGeometry, b: PatchGeometry) -> Bool {
+        a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding
+    }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kernel.height); hasher.combine(kernel.width); hasher.combine(stride.height)
+        hasher.combine(stride.width); hasher.combine(padding.height); hasher.combine(padding.width)
+    }
+
+    /// The output's height and width for an input of height h and width w (nil if the window
+    /// does not fit).
+    public func outputSize(height h: Int, width w: Int) -> (height: Int, width: Int)? {
+        let oh = (h + 2 * padding.height - kernel.height) / stride.height + 1
+        let ow = (w + 2 * padding.width - kernel.width) / stride.width + 1
+        return h + 2 * padding.height >= kernel.height && w + 2 * padding.width >= kernel.width ? (oh, ow) : nil
+    }
+}
+
+extension NDArray {
+    /// im2col: for an image batch [N, C, H, W], the patches as [N, C·kh·kw, OH·OW]; row
+    /// (c, i, j) holds input pixel (c, y·sh − ph + i, x·sw − pw + j) for each output position
+    /// (y, x), or `padValue` outside the image.
+    @inlinable
+    public func unfolded(_ g: PatchGeometry, padValue: Scalar = 0) -> NDArray {
+        precondition(rank == 4, "unfold: expects [N, C, H, W], got \(shape)")
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        guard let (oh, ow) = g.outputSize(height: h, width: w) else { preconditionFailure("unfold: a \(g.kernel) window does not fit \(shape) with padding \(g.padding)") }
+        let (kh, kw) = g.kernel
+        let rows = c * kh * kw, positions = oh * ow
+        return NDArray.build([n, rows, positions]) { out in
+            scalars.withUnsafeBufferPointer { x in
+                for b in 0..<n {
+                    for ch in 0..<c {
+                        let image = (b * c + ch) * h * w
+                        for i in 0..<kh {
+                            for j in 0..<kw {
+                                let row = ((b * rows) + (ch * kh + i) * kw + j) * positions
+                                for y in 0..<oh {
+                                    let iy = y * g.stride.height - g.padding.height + i
+                                    for xo in 0..<ow {
+                                        let ix = xo * g.stride.width - g.padding.width + j
+                                        out[row + y * ow + xo] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[image + iy * w + ix] : padValue
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// col2im: the inverse layout of ``unfolded(_:padValue:)`` for gradients: patches
+    /// [N, C·kh·kw, OH·OW] added back into an image of `imageShape` (overlaps add up; padding is
+    /// dropped).
+    @inlinable
+    public func folded(into imageShape: Shape, _ g: PatchGeometry) -> NDArray {
+        let (n, c, h, w) = (imageShape[0], imageShape[1], imageShape[2], imageShape[3])
+        guard let (oh, ow) = g.outputSize(height: h, width: w) else { preconditionFailure("fold: window does not fit \(imageShape)") }
+        let (kh, kw) = g.kernel
+        let rows = c * kh * kw, positions = oh * ow
+        precondition(shape == [n, rows, positions], "fold: patches of shape \(shape) do not come from \(imageShape)")
+        var result = [Scalar](repeating: 0, count: imageShape.count)
+        result.withUnsafeMutableBufferPointer { out in
+            scalars.withUnsafeBufferPointer { x in
+                for b in 0..<n {
+                    for ch in 0..<c {
+                        let image = (b * c + ch) * h * w
+                        for i in 0..<kh {
+                            for j in 0..<kw {
+                                let row = ((b * rows) + (ch * kh + i) * kw + j) * positions
+                                for y in 0..<oh {
+                                    let iy = y * g.stride.height - g.padding.height + i
+                                    guard iy >= 0 && iy < h else { continue }
+                                    for xo in 0..<ow {
+                                        let ix = xo * g.stride.width - g.padding.width + j
+                                        if ix >= 0 && ix < w { out[image + iy * w + ix] += x[row + y * ow + xo] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return NDArray(shape: imageShape, scalars: result)
+    }
+}
