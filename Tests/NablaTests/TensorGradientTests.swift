@@ -48,6 +48,7 @@ struct TensorGradientTests {
         Case(name: "matmul Aᵀ Bᵀ batched", shapes: [[2, 4, 3], [2, 4]]) { tanh(AnyTensor.matmul($0[0], $0[1], transposingA: true, transposingB: true)) },
         Case(name: "max over an axis", shapes: [[3, 4]]) { $0[0].max(axes: [1], keepingDimensions: false) * 2 },
         Case(name: "min over all, keep", shapes: [[2, 3]]) { $0[0].min(axes: nil, keepingDimensions: true) + $0[0] },
+        Case(name: "product over an axis (no zeros)", shapes: [[3, 4]], low: 0.5, high: 1.5) { $0[0].product(axes: [1], keepingDimensions: false) },
         Case(name: "slice", shapes: [[4, 5]]) { sin($0[0].slice([1..<3, 2..<5])) },
         Case(name: "place", shapes: [[2, 2]]) { $0[0].placed(into: [3, 4], at: [1, 1]) * $0[0].placed(into: [3, 4], at: [0, 2]) },
         Case(name: "gather with repeats", shapes: [[4, 3]]) { $0[0].gather([2, 0, 2], axis: 0) * $0[0].gather([1, 1, 0], axis: 1).slice([0..<3]) },

@@ -22,6 +22,8 @@ public protocol DifferentiableTensor: GraphScalar {
     func max(axes: [Int]?, keepingDimensions: Bool) -> Self
     /// The smallest entries over `axes` (all when nil).
     func min(axes: [Int]?, keepingDimensions: Bool) -> Self
+    /// The product over `axes` (all when nil).
+    func product(axes: [Int]?, keepingDimensions: Bool) -> Self
     /// The box `ranges` (one range per leading axis).
     func slice(_ ranges: [Range<Int>]) -> Self
     /// Zeros of `shape` holding self at `origin`.
@@ -101,6 +103,9 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     @inlinable public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> NDArray { folded(into: shape, geometry) }
     @inlinable public func stoppingGradient() -> NDArray { self }
 
+    @inlinable public func product(axes: [Int]?, keepingDimensions: Bool) -> NDArray {
+        TensorOperation.reduceProduct(axes: axes, keepingDimensions: keepingDimensions).forward(self, self)
+    }
     @inlinable public func max(axes: [Int]?, keepingDimensions: Bool) -> NDArray {
         TensorOperation.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions).forward(self, self)
     }

@@ -174,6 +174,9 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         Tensor.record(.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions), self, self)
     }
     public func constant(_ array: NDArray<Scalar>) -> Tensor { Tensor(array) }
+    public func product(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
+        Tensor.record(.reduceProduct(axes: axes, keepingDimensions: keepingDimensions), self, self)
+    }
     public func patches(_ geometry: PatchGeometry, padValue: Double) -> Tensor { Tensor.record(.unfold(geometry, padValue: padValue), self, self) }
     public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> Tensor { Tensor.record(.fold(shape, geometry), self, self) }
     public func stoppingGradient() -> Tensor { detached() }

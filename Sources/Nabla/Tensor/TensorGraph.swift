@@ -156,6 +156,7 @@ extension TensorSymbol: DifferentiableTensor {
     }
     public func max(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
     public func min(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
+    public func product(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceProduct(axes: axes, keepingDimensions: keepingDimensions), self, self) }
     public func slice(_ ranges: [Range<Int>]) -> TensorSymbol { .record(.slice(ranges), self, self) }
     public func placed(into shape: Shape, at origin: [Int]) -> TensorSymbol { .record(.place(shape, origin: origin), self, self) }
     public func gather(_ indices: [Int], axis: Int) -> TensorSymbol { .record(.gather(indices, axis: axis), self, self) }

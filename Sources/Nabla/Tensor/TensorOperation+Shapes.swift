@@ -26,7 +26,7 @@ extension TensorOperation {
         case .elementwise(let p, _):
             guard p.arity == 2 else { return .success(x) }
             return Shape.broadcast(x, y).map { .success($0) } ?? fail("do not broadcast", [x, y])
-        case .sum(let axes, let keep), .reduceMaximum(let axes, let keep), .reduceMinimum(let axes, let keep):
+        case .sum(let axes, let keep), .reduceMaximum(let axes, let keep), .reduceMinimum(let axes, let keep), .reduceProduct(let axes, let keep):
             return reduced(axes, keep)
         case .broadcast(let target):
             return Shape.broadcast(x, target) == target ? .success(target) : fail("does not broadcast to \(target)", [x])

@@ -27,6 +27,9 @@ public enum TensorOperation: Sendable, Equatable {
     /// entries equal to the result (as PyTorch's amax/amin).
     case reduceMaximum(axes: [Int]?, keepingDimensions: Bool)
     case reduceMinimum(axes: [Int]?, keepingDimensions: Bool)
+    /// The product over `axes`.  ∂/∂x = seed · product / x, so an entry equal to 0 gets NaN
+    /// (PyTorch computes that case exactly; Nabla does not yet).
+    case reduceProduct(axes: [Int]?, keepingDimensions: Bool)
     /// A box of x.  ∂/∂x: the seed placed into zeros of x's shape.
     case slice([Range<Int>])
     /// x placed into zeros of a larger shape.  ∂/∂x: the box sliced out of the seed.
@@ -63,6 +66,7 @@ public enum TensorOperation: Sendable, Equatable {
         case .matmul: "matmul"
         case .reduceMaximum: "max"
         case .reduceMinimum: "min"
+        case .reduceProduct: "prod"
         case .slice: "slice"
         case .place: "place"
         case .gather: "gather"
@@ -86,6 +90,7 @@ public enum TensorOperation: Sendable, Equatable {
         case .matmul(let ta, let tb): return NDArray.matmul(x, y, transposingA: ta, transposingB: tb, threads: Kernels.threads)
         case .reduceMaximum(let axes, let keep): return x.reduce(axes: axes, keepingDimensions: keep, initial: -.infinity) { Swift.max($0, $1) }
         case .reduceMinimum(let axes, let keep): return x.reduce(axes: axes, keepingDimensions: keep, initial: .infinity) { Swift.min($0, $1) }
+        case .reduceProduct(let axes, let keep): return x.reduce(axes: axes, keepingDimensions: keep, initial: 1, *)
         case .slice(let ranges): return x.slice(ranges)
         case .place(let shape, let origin): return x.placed(into: shape, at: origin)
         case .gather(let indices, let axis): return x.gather(indices, axis: axis)
@@ -127,6 +132,11 @@ public enum TensorOperation: Sendable, Equatable {
             let mask = heaviside(x - extreme, atZero: 1) * heaviside(extreme - x, atZero: 1)
             let ties = mask.sum(axes: axes, keepingDimensions: true).broadcast(to: x.shape)
             return ((keep ? seed : seed.reshaped(Shape(kept))).broadcast(to: x.shape) * mask / ties, nil)
+        case .reduceProduct(let axes, let keep):
+            var kept = x.shape.dimensions
+            for axis in axes ?? Array(0..<x.shape.rank) { kept[x.shape.axis(axis)] = 1 }
+            let product = (keep ? output : output.reshaped(Shape(kept))).broadcast(to: x.shape)
+            return ((keep ? seed : seed.reshaped(Shape(kept))).broadcast(to: x.shape) * product / x, nil)
         case .slice(let ranges):
             return (seed.placed(into: x.shape, at: (0..<x.shape.rank).map { $0 < ranges.count ? ranges[$0].lowerBound : 0 }), nil)
         case .place(_, let origin):

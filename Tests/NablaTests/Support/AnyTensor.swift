@@ -56,6 +56,9 @@ enum AnyTensor: DifferentiableTensor {
     func min(axes: [Int]?, keepingDimensions: Bool) -> AnyTensor {
         map({ $0.min(axes: axes, keepingDimensions: keepingDimensions) }, { $0.min(axes: axes, keepingDimensions: keepingDimensions) })
     }
+    func product(axes: [Int]?, keepingDimensions: Bool) -> AnyTensor {
+        map({ $0.product(axes: axes, keepingDimensions: keepingDimensions) }, { $0.product(axes: axes, keepingDimensions: keepingDimensions) })
+    }
     func slice(_ ranges: [Range<Int>]) -> AnyTensor { map({ $0.slice(ranges) }, { $0.slice(ranges) }) }
     func placed(into shape: Shape, at origin: [Int]) -> AnyTensor { map({ $0.placed(into: shape, at: origin) }, { $0.placed(into: shape, at: origin) }) }
     func gather(_ indices: [Int], axis: Int) -> AnyTensor { map({ $0.gather(indices, axis: axis) }, { $0.gather(indices, axis: axis) }) }
