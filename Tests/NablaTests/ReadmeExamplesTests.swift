@@ -55,4 +55,17 @@ struct ReadmeExamplesTests {
         let captured = graph.capture(value)
         #expect(try graph.compile([captured]).run(["x": 0.5, "w": 2]) == [number])
     }
+
+    @Test func tensorQuickStart() {
+        let x = Tensor<Float>(NDArray.randomUniform([64, 784], low: -1, high: 1, seed: 7))
+        let w = Tensor<Float>(NDArray.randomNormal([784, 10], standardDeviation: 0.05, seed: 8), requiresGrad: true)
+        let b = Tensor<Float>(NDArray.zeros([10]), requiresGrad: true)
+        let loss = (x.matmul(w) + b).crossEntropy(labels: (0..<64).map { $0 % 10 })
+        loss.backward()
+        let before = loss.scalar
+        withoutRecording { w.data = w.data.adding(w.grad!, scaledBy: -0.01) }
+        #expect(w.grad!.shape == [784, 10] && b.grad!.shape == [10])
+        let after = (x.matmul(w) + b).crossEntropy(labels: (0..<64).map { $0 % 10 }).scalar
+        #expect(after < before)
+    }
 }
