@@ -153,7 +153,13 @@ extension NDArray {
     /// `f` applied to every element.
     @inlinable @inline(__always)
     public func map(_ f: (Scalar) -> Scalar) -> NDArray {
-        NDArray(shape: shape, scalars: scalars.map(f))
+        // A plain loop over raw buffers (not Array.map, which appends one element at a time),
+        // so the compiler can vectorise it.
+        NDArray.build(shape) { out in
+            scalars.withUnsafeBufferPointer { x in
+                for i in 0..<out.count { out[i] = f(x[i]) }
+            }
+        }
     }
 
     /// `f` applied to corresponding elements of two arrays, with NumPy broadcasting.
