@@ -38,7 +38,7 @@ final class RecordingContext {
     @exclusivity(unchecked) @usableFromInline var scratch = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
 
     /// The current tensor tape for each element type (see `currentTensorTape`).
-    @exclusivity(unchecked) var tensorTapes: [ObjectIdentifier: WeakTape] = [:]
+    @exclusivity(unchecked) var tensorTapes: [ObjectIdentifier: Unmanaged<AnyObject>] = [:]
 
     /// Tapes kept for ``GradientTape`` scopes, one per nesting depth. They are never freed (a
     /// few per thread), so a ``TapeValue`` that escapes its scope points at valid memory and is

@@ -67,26 +67,25 @@ final class TensorLeaf<Scalar: TensorScalar>: TensorOwner<Scalar> {
 }
 
 extension RecordingContext {
-    /// The tape new tensor graphs of element type `Scalar` start on (held weakly).
+    /// The tape new tensor graphs of element type `Scalar` start on. Held without a reference
+    /// count (a weak reference would give every tape a side table and slow down every retain);
+    /// a tape removes itself when it is freed or ended.
     func currentTensorTape<Scalar>(_: Scalar.Type) -> TensorTape<Scalar> {
         let key = ObjectIdentifier(Scalar.self)
-        if let tape = tensorTapes[key]?.tape as? TensorTape<Scalar> { return tape }
+        if let entry = tensorTapes[key] {
+            return unsafeDowncast(entry.takeUnretainedValue(), to: TensorTape<Scalar>.self)
+        }
         let tape = TensorTape<Scalar>(context: self)
-        tensorTapes[key] = WeakTape(tape: tape)
+        tensorTapes[key] = Unmanaged.passUnretained(tape)
         return tape
     }
 
-    func tensorTapeWasFreed(_ tape: AnyObject) {
-        for (key, box) in tensorTapes where box.tape == nil || box.tape === tape { tensorTapes[key] = nil }
-    }
-
-    /// Ends the current tensor tape (after backward): the next graph starts a new one.
+    /// Forgets `tape` as a current tape (it was freed, or ended by backward).
     func endTensorTape(_ tape: AnyObject) {
-        for (key, box) in tensorTapes where box.tape === tape { tensorTapes[key] = nil }
+        for (key, entry) in tensorTapes where entry.toOpaque() == Unmanaged.passUnretained(tape).toOpaque() {
+            tensorTapes[key] = nil
+        }
     }
-}
 
-final class WeakTape {
-    weak var tape: AnyObject?
-    init(tape: AnyObject) { self.tape = tape }
+    func tensorTapeWasFreed(_ tape: AnyObject) { endTensorTape(tape) }
 }
