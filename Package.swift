@@ -32,7 +32,10 @@ let package = Package(
         .testTarget(
             name: "NablaTests",
             // "nabla" so that the command-line tests find the tool built beside them.
-            dependencies: ["Nabla", "NablaKernels", "nabla", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["Nabla", "NablaKernels", "nabla", .product(name: "PropertyBased", package: "swift-property-based")],
+            // PyTorch's values, frozen by the committed script beside them (CI needs no Python).
+            exclude: ["References/make_torch_references.py"],
+            resources: [.copy("References/torch_references.json")]
         ),
     ]
 )
