@@ -121,6 +121,13 @@ struct TensorGradientTests {
         #expect(pooled.scalars == [5, 7, 13, 15])
     }
 
+    @Test func clampHasPyTorchsGradientAtTheBounds() {
+        let x = Tensor<Double>([-2, -1, 0, 1, 2], requiresGrad: true)
+        let y = x.clamped(to: -1...1)
+        #expect(y.scalars == [-1, -1, 0, 1, 1])
+        #expect(y.sum().gradients(wrt: [x])[0].scalars == [0, 1, 1, 1, 0])
+    }
+
     @Test func creationAndReadingValues() {
         let m = Tensor<Float>([[1, 2, 3], [4, 5, 6]])
         #expect(m.shape == [2, 3] && m.data.rows == [[1, 2, 3], [4, 5, 6]])

@@ -83,10 +83,15 @@ extension DifferentiableTensor {
         condition * ifTrue + (1 - condition) * ifFalse
     }
 
-    /// Each entry limited to [low, high]. At exactly a bound the gradient is ½ (from max/min's
-    /// tie rule), where PyTorch's clamp gives 1.
+    /// Each entry limited to [low, high]: x·m + low·[x < low] + high·[x > high], with m = 1 on
+    /// [low, high] (bounds included) and 0 outside, so the gradient is 1 inside and at the bounds
+    /// and 0 outside, as PyTorch's clamp. Every term but one is multiplied by 0, so the value is
+    /// exactly x, low or high.
     public func clamped(to range: ClosedRange<Double>) -> Self {
-        Nabla.min(Nabla.max(self, range.lowerBound), range.upperBound)
+        let low = constant(range.lowerBound), high = constant(range.upperBound)
+        let below = less(than: low), above = greater(than: high)
+        let inside = greaterOrEqual(to: low) * lessOrEqual(to: high)
+        return self * inside + below * range.lowerBound + above * range.upperBound
     }
 
     /// The variance over `axes` with Bessel's correction (divided by n − correction; PyTorch's
