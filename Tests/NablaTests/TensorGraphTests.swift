@@ -53,3 +53,32 @@ struct TensorGraphTests {
     }
 }
 
+
+@Suite("Tensor functions with open dimensions")
+struct TensorFunctionTests {
+    @Test func compiledPerBatchSizeAndCached() throws {
+        let w = NDArray<Double>.randomNormal([3, 2], seed: 1)
+        let f = try TensorFunction<Double>(inputs: [("x", [nil, 3]), ("w", [3, 2])]) { s in
+            let y = tanh(s["x"]!.matmul(s["w"]!)).sum()
+            return try [y] + s["x"]!.graph.gradients(of: y, wrt: [s["w"]!])
+        }
+        #expect(f.compiledShapes == 1)   // traced once at declaration
+        for batch in [1, 5, 8, 5] {
+            let x = NDArray<Double>.randomNormal([batch, 3], seed: UInt64(batch))
+            let outputs = try f(["x": x, "w": w])
+            let leaf = Tensor(w, requiresGrad: true)
+            let dynamic = tanh(Tensor(x).matmul(leaf)).sum()
+            #expect(outputs[0].scalar.bitPattern == dynamic.scalar.bitPattern)
+            #expect(outputs[1] == dynamic.gradients(wrt: [leaf])[0])
+        }
+        #expect(f.compiledShapes == 3)   // batch 1 (reused), 5 and 8
+        #expect(throws: TensorProgramError.wrongShape("x", expected: [0, 3], got: [4, 4])) { try f(["x": NDArray<Double>.zeros([4, 4]), "w": w]) }
+        #expect("\(TensorProgramError.wrongShape("x", expected: [0, 3], got: [4, 4]))" == "input 'x' has shape [4, 4], expected [?, 3]")
+    }
+
+    @Test func shapeErrorsAreFoundAtDeclaration() {
+        #expect(throws: TensorShapeError.self) {
+            try TensorFunction<Float>(inputs: [("x", [nil, 3]), ("w", [4, 2])]) { s in [s["x"]!.matmul(s["w"]!)] }
+        }
+    }
+}

@@ -11,7 +11,8 @@
 /// let outputs = try program.run(["x": batch, "w": weights])
 /// ```
 ///
-/// Shapes are fixed when declared (an open batch dimension is not supported yet).
+/// Shapes are fixed when declared; for an open (batch) dimension, see ``TensorFunction``, which
+/// compiles a graph per input shape.
 public final class TensorGraph<Scalar: TensorScalar> {
     struct Node {
         var operation: TensorOperation
@@ -212,11 +213,13 @@ public enum TensorProgramError: Error, Equatable, CustomStringConvertible {
     case unknownInput(String)
     case wrongShape(String, expected: Shape, got: Shape)
 
+    /// The expected shape, with open dimensions shown as `?` (a 0 in `expected`).
     public var description: String {
         switch self {
         case .missingInput(let name): "missing input '\(name)'"
         case .unknownInput(let name): "unknown input '\(name)'"
-        case .wrongShape(let name, let expected, let got): "input '\(name)' has shape \(got), expected \(expected)"
+        case .wrongShape(let name, let expected, let got):
+            "input '\(name)' has shape \(got), expected [" + expected.dimensions.map { $0 == 0 ? "?" : String($0) }.joined(separator: ", ") + "]"
         }
     }
 }
