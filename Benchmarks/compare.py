@@ -359,6 +359,31 @@ def run_nabla(run: Run, workloads: list[str], records_file: Path | None,
             run.error(peer, f"nabla-bench printed no JSON records: {tail(other + [proc.stderr])}")
 
 
+def run_peer(run: Run, peer: str, cmd: list[str], timeout: float | None,
+             module: str | None = None, env: dict[str, str] | None = None) -> None:
+    """Run one peer script's job (run_job) and add its records to run, and an error for a
+    failed exit, no records, or each "works": false record (e.g. the chain's recorded
+    RecursionError, a failed check).
+
+    module: the library the script imports; where it is missing from the venv, the error says so.
+    """
+    proc = run_job(run, peer, cmd, timeout, env=env)
+    if proc is None:
+        return
+    records, other = parse_records(proc.stdout)
+    run.records.extend(records)
+    if proc.returncode != 0:
+        hint = (f" ({module} missing from the venv? run {SETUP_VENV})"
+                if module and f"No module named '{module}'" in proc.stderr else "")
+        run.error(peer, f"exited with status {proc.returncode}: "
+                        f"{tail(proc.stderr or other)}{hint}")
+    elif not records:
+        run.error(peer, f"no JSON records: {tail(proc.stderr)}")
+    for r in records:
+        if r.get("metric") == "works" and r.get("value") is False:
+            run.error(peer, r.get("error", "failed"))
+
+
 def venv_python() -> Path:
     venv = Path(os.environ.get("NABLA_PEER_VENV", Path.home() / ".venvs" / "nabla-peers"))
     return venv / "bin" / "python"
@@ -389,19 +414,16 @@ def run_micrograd(run: Run, workloads: list[str], chain_n: int, timeout: float |
         cmd = taskset_prefix() + [str(python), str(MICROGRAD_SCRIPT), workload]
         if workload == "chain":
             cmd += ["--chain-n", str(chain_n)]
-        proc = run_job(run, f"micrograd:{workload}", cmd, timeout)
-        if proc is None:
-            continue
-        records, other = parse_records(proc.stdout)
-        run.records.extend(records)
-        if proc.returncode != 0:
-            run.error(f"micrograd:{workload}", f"exited with status {proc.returncode}: "
-                                               f"{tail(proc.stderr or other)}")
-        elif not records:
-            run.error(f"micrograd:{workload}", f"no JSON records: {tail(proc.stderr)}")
-        for r in records:  # e.g. the chain's recorded RecursionError
-            if r.get("metric") == "works" and r.get("value") is False:
-                run.error(f"micrograd:{workload}", r.get("error", "failed"))
+        run_peer(run, f"micrograd:{workload}", cmd, timeout)
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    """A peer's environment for a thread count: this one, with the thread variables set to the
+    count (the torch peer's; the NumPy peer's starts from it, see numpy_env)."""
+    env = dict(os.environ)
+    for var in BLAS_THREAD_VARS:
+        env[var] = str(threads)
+    return env
 
 
 def numpy_env(threads: int) -> tuple[dict[str, str], dict[str, str]]:
@@ -410,9 +432,7 @@ def numpy_env(threads: int) -> tuple[dict[str, str], dict[str, str]]:
     BLAS thread variables are set to the count (OpenBLAS reads them when it is loaded);
     OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed (this peer's environment only).
     """
-    env = dict(os.environ)
-    for var in BLAS_THREAD_VARS:
-        env[var] = str(threads)
+    env = thread_env(threads)
     removed = {var: env.pop(var) for var in PEER_UNSET_VARS if var in env}
     return env, removed
 
@@ -432,21 +452,7 @@ def run_numpy(run: Run, workloads: list[str], timeout: float | None) -> None:
             removed_any.update(removed)
             cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
                 str(python), str(NUMPY_SCRIPT), workload, "--threads", str(threads)]
-            proc = run_job(run, peer, cmd, timeout, env=env)
-            if proc is None:
-                continue
-            records, other = parse_records(proc.stdout)
-            run.records.extend(records)
-            if proc.returncode != 0:
-                hint = (f" (numpy missing from the venv? run {SETUP_VENV})"
-                        if "No module named 'numpy'" in proc.stderr else "")
-                run.error(peer, f"exited with status {proc.returncode}: "
-                                f"{tail(proc.stderr or other)}{hint}")
-            elif not records:
-                run.error(peer, f"no JSON records: {tail(proc.stderr)}")
-            for r in records:
-                if r.get("metric") == "works" and r.get("value") is False:
-                    run.error(peer, r.get("error", "failed"))
+            run_peer(run, peer, cmd, timeout, "numpy", env)
     if removed_any:
         run.note("numpy", "unset for the NumPy peer (its environment only): "
                  + ", ".join(f"{k}={v}" for k, v in removed_any.items())
@@ -454,14 +460,6 @@ def run_numpy(run: Run, workloads: list[str], timeout: float | None) -> None:
     else:
         run.note("numpy", f"{' and '.join(PEER_UNSET_VARS)} would be unset for the NumPy peer; "
                           "neither was set here")
-
-
-def torch_env(threads: int) -> dict[str, str]:
-    """The torch peer's environment for a thread count: the thread variables set to the count."""
-    env = dict(os.environ)
-    for var in BLAS_THREAD_VARS:
-        env[var] = str(threads)
-    return env
 
 
 def run_torch(run: Run, workloads: list[str], timeout: float | None) -> None:
@@ -476,21 +474,7 @@ def run_torch(run: Run, workloads: list[str], timeout: float | None) -> None:
             peer = f"torch:{workload}:{threads}t"
             cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
                 str(python), str(TORCH_SCRIPT), workload, "--threads", str(threads)]
-            proc = run_job(run, peer, cmd, timeout, env=torch_env(threads))
-            if proc is None:
-                continue
-            records, other = parse_records(proc.stdout)
-            run.records.extend(records)
-            if proc.returncode != 0:
-                hint = (f" (torch missing from the venv? run {SETUP_VENV})"
-                        if "No module named 'torch'" in proc.stderr else "")
-                run.error(peer, f"exited with status {proc.returncode}: "
-                                f"{tail(proc.stderr or other)}{hint}")
-            elif not records:
-                run.error(peer, f"no JSON records: {tail(proc.stderr)}")
-            for r in records:
-                if r.get("metric") == "works" and r.get("value") is False:
-                    run.error(peer, r.get("error", "failed"))
+            run_peer(run, peer, cmd, timeout, "torch", thread_env(threads))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,9 +508,8 @@ def ratio_records(records: list[dict]) -> list[dict]:
     """One ratio record per (comparison, Nabla engine) where both sides have a number."""
     out = []
     for comp in COMPARISONS:
-        mg = next((r for r in records
-                   if r.get("engine") == "micrograd" and r.get("workload") == comp.micrograd_workload
-                   and r.get("metric") == comp.metric), None)
+        mg = find_record(records, engine="micrograd", workload=comp.micrograd_workload,
+                         metric=comp.metric)
         for nb in (r for r in records if nabla_matches(r, comp)):
             ok = (mg is not None and isinstance(mg.get("value"), (int, float))
                   and isinstance(nb.get("value"), (int, float)) and nb["value"] > 0)
@@ -756,18 +739,34 @@ def print_table(run: Run, machine: dict) -> None:
             print(f"  {e['peer']}: {e['error']}")
 
 
-def print_micrograd_table(run: Run, ratios: list[dict], notes: list[str]) -> None:
+def find_record(records: list[dict], **fields) -> dict | None:
+    """The first record with these fields (e.g. engine="numpy", workload="matmul"), else None."""
+    return next((r for r in records if all(r.get(k) == v for k, v in fields.items())), None)
+
+
+def print_table_head(*titles: str, header: str) -> None:
+    """A table's opening: a blank line, the title lines, the column header and its rule."""
     print()
-    print("ratio = micrograd time / Nabla time (higher: Nabla faster)")
-    header = f"{'workload':<18} {'metric':<18} {'micrograd':<22} {'Nabla':<34} {'ratio':>9}"
+    for title in titles:
+        print(title)
     print(header)
     print("-" * len(header))
 
+
+def ratio_text(value, digits: int = 2) -> str:
+    """A ratio as "1.23x" (digits after the point), or "n/a" where there is none."""
+    return f"{value:.{digits}f}x" if value is not None else "n/a"
+
+
+def print_micrograd_table(run: Run, ratios: list[dict], notes: list[str]) -> None:
+    print_table_head(
+        "ratio = micrograd time / Nabla time (higher: Nabla faster)",
+        header=f"{'workload':<18} {'metric':<18} {'micrograd':<22} {'Nabla':<34} {'ratio':>9}")
+
     for comp in COMPARISONS:
         rows = [r for r in ratios if r["workload"] == comp.label]
-        mg = next((r for r in run.records
-                   if r.get("engine") == "micrograd" and r.get("workload") == comp.micrograd_workload
-                   and r.get("metric") == comp.metric), None)
+        mg = find_record(run.records, engine="micrograd", workload=comp.micrograd_workload,
+                         metric=comp.metric)
         if not rows and mg is None:
             continue
         if comp.note:
@@ -783,7 +782,7 @@ def print_micrograd_table(run: Run, ratios: list[dict], notes: list[str]) -> Non
             if comp.label == "chain" and isinstance(r["nabla_n"], int):
                 nb_text += f", N={r['nabla_n']:,}"
             nb_text += ")"
-            ratio = f"{r['value']:.1f}x" if r["value"] is not None else "n/a"
+            ratio = ratio_text(r["value"], 1)
             print(f"{comp.label:<18} {comp.metric:<18} {mg_text:<22} {nb_text:<34} {ratio:>9}")
 
 
@@ -792,16 +791,14 @@ def print_matmul_table(run: Run, rows: list[dict], notes: list[str]) -> None:
     def gflops(value) -> str:
         return f"{value:.1f}" if isinstance(value, (int, float)) else "-"
 
-    print()
-    print("matmul (W5, float32 C = A @ B): matmul_gflops, median round, GFLOP/s")
-    print("ratio = Nabla / NumPy GFLOP/s (higher: Nabla faster)")
-    header = f"{'n':>6} {'threads':>8} {'NumPy GFLOP/s':>14} {'Nabla GFLOP/s':>14} {'Nabla / NumPy':>14}"
-    print(header)
-    print("-" * len(header))
+    print_table_head(
+        "matmul (W5, float32 C = A @ B): matmul_gflops, median round, GFLOP/s",
+        "ratio = Nabla / NumPy GFLOP/s (higher: Nabla faster)",
+        header=(f"{'n':>6} {'threads':>8} {'NumPy GFLOP/s':>14} {'Nabla GFLOP/s':>14} "
+                f"{'Nabla / NumPy':>14}"))
     for r in rows:
-        ratio = f"{r['value']:.2f}x" if r["value"] is not None else "n/a"
         print(f"{r['n']:>6} {r['threads']:>8} {gflops(r['numpy']):>14} {gflops(r['nabla']):>14} "
-              f"{ratio:>14}")
+              f"{ratio_text(r['value']):>14}")
     np_rec = next((r for r in run.records
                    if r.get("engine") == "numpy" and matmul_key(r) is not None), None)
     nb_rec = next((r for r in run.records if is_nabla(r) and matmul_key(r) is not None), None)
@@ -819,19 +816,15 @@ def print_perop_table(run: Run, rows: list[dict], notes: list[str]) -> None:
     def us(value) -> str:
         return f"{value:.3f}" if is_number(value) else "-"
 
-    print()
-    print("perop (W6, 1000 recorded float32 ops, fwd + bwd, threads = 1): µs per op, median round")
-    print("ratio = torch µs / Nabla µs (higher: Nabla faster)")
-    header = (f"{'size':>6} {'torch fwd+bwd':>14} {'torch fwd only':>15} {'Nabla fwd+bwd':>14} "
-              f"{'torch / Nabla':>14}")
-    print(header)
-    print("-" * len(header))
+    print_table_head(
+        "perop (W6, 1000 recorded float32 ops, fwd + bwd, threads = 1): µs per op, median round",
+        "ratio = torch µs / Nabla µs (higher: Nabla faster)",
+        header=(f"{'size':>6} {'torch fwd+bwd':>14} {'torch fwd only':>15} {'Nabla fwd+bwd':>14} "
+                f"{'torch / Nabla':>14}"))
     for r in rows:
-        ratio = f"{r['value']:.2f}x" if r["value"] is not None else "n/a"
         print(f"{r['size']:>6} {us(r['torch']):>14} {us(r['torch_fwd_only']):>15} "
-              f"{us(r['nabla']):>14} {ratio:>14}")
-    pt = next((r for r in run.records
-               if r.get("engine") == "torch-eager" and r.get("workload") == "perop"), None)
+              f"{us(r['nabla']):>14} {ratio_text(r['value']):>14}")
+    pt = find_record(run.records, engine="torch-eager", workload="perop")
     if pt and pt.get("torch"):
         notes.append(f"perop: torch {pt['torch']}; the tensor is created inside the timed unit; "
                      "Nabla and torch both pinned to CPU 0")
@@ -842,21 +835,16 @@ def print_mlp_table(run: Run, rows: list[dict], notes: list[str]) -> None:
     def rate(value) -> str:
         return f"{value:,.0f}" if is_number(value) else "-"
 
-    print()
-    print("mlp-step (W4, 784-256-128-10 MLP, batch 64, float32 SGD step): steps/s, median round")
-    print("ratio = Nabla steps/s / peer steps/s (higher: Nabla faster)")
-    header = (f"{'threads':>8} {'peer':<14} {'peer steps/s':>13} {'Nabla steps/s':>14} "
-              f"{'Nabla / peer':>13}")
-    print(header)
-    print("-" * len(header))
+    print_table_head(
+        "mlp-step (W4, 784-256-128-10 MLP, batch 64, float32 SGD step): steps/s, median round",
+        "ratio = Nabla steps/s / peer steps/s (higher: Nabla faster)",
+        header=(f"{'threads':>8} {'peer':<14} {'peer steps/s':>13} {'Nabla steps/s':>14} "
+                f"{'Nabla / peer':>13}"))
     for r in rows:
-        ratio = f"{r['value']:.2f}x" if r["value"] is not None else "n/a"
         print(f"{r['threads']:>8} {r['peer']:<14} {rate(r['peer_value']):>13} "
-              f"{rate(r['nabla']):>14} {ratio:>13}")
-    pt = next((r for r in run.records
-               if r.get("engine") == "torch-eager" and r.get("workload") == "mlp-step"), None)
-    np_rec = next((r for r in run.records
-                   if r.get("engine") == "numpy-manual" and r.get("workload") == "mlp-step"), None)
+              f"{rate(r['nabla']):>14} {ratio_text(r['value']):>13}")
+    pt = find_record(run.records, engine="torch-eager", workload="mlp-step")
+    np_rec = find_record(run.records, engine="numpy-manual", workload="mlp-step")
     if pt and pt.get("torch"):
         notes.append(f"mlp-step: torch-eager is torch {pt['torch']} (F.cross_entropy, autograd)")
     if np_rec:

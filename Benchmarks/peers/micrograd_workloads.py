@@ -27,49 +27,29 @@ WORKLOADS.md. Alone it runs only the checks; with workload names it runs them af
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import threading
 import time
 
-from micrograd.engine import Value
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))   # harness.py, from any cwd
+import harness  # noqa: E402
+from micrograd.engine import Value  # noqa: E402
 
 ENGINE = "micrograd"
 WORKLOADS = ("tutorial-dynamic", "tutorial-static", "chain")
 DEFAULT_CHAIN_N = 100_000
 
-# Timing parameters (WORKLOADS.md, Conventions / Timing).
-ROUNDS = 7                 # R = 5..9
-ROUND_TARGET_S = 0.25      # K is chosen so that one round takes about 0.2-0.3 s
-WARMUP_S = 0.1             # untimed warm-up before calibration
-
-
-def emit(record: dict) -> None:
-    """Print one result record as a JSON line (flushed, so a parent process sees it at once)."""
-    record.setdefault("python", platform.python_version())  # interpreter speed matters here
-    print(json.dumps(record), flush=True)
-
-
-def log(msg: str) -> None:
-    print(f"micrograd_workloads: {msg}", file=sys.stderr, flush=True)
+REPORTER = harness.Reporter("micrograd_workloads")
+emit, log = REPORTER.emit, REPORTER.log
 
 
 def pin_to_cpu0() -> None:
     """1 thread per WORKLOADS.md: pin to CPU 0 (threads started later inherit the mask)."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"   # irrelevant for pure-Python micrograd, set for consistency
-    try:
-        os.sched_setaffinity(0, {0})
-    except OSError as err:  # e.g. a container whose cpuset excludes CPU 0
-        allowed = sorted(os.sched_getaffinity(0))
-        log(f"cannot pin to CPU 0 ({err}); pinning to CPU {allowed[0]} instead")
-        os.sched_setaffinity(0, {allowed[0]})
+    harness.set_thread_vars(1)   # irrelevant for pure-Python micrograd, set for consistency
+    harness.pin_cpus(1, log)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,50 +81,9 @@ def check_tutorial() -> None:
     assert do == -1, f"dg/do = {do}, expected -1"
 
 
-def time_repeated(unit) -> dict:
-    """Warm up, pick K so a round takes ~ROUND_TARGET_S, run ROUNDS rounds of K reps.
-
-    Returns the per-repetition median over rounds (value) and fastest round (best), in ns.
-    """
-    clock = time.perf_counter_ns
-
-    # Warm-up: at least one repetition, and ~WARMUP_S of them.
-    unit()
-    start = clock()
-    while clock() - start < WARMUP_S * 1e9:
-        unit()
-
-    # Calibrate: double k until a batch takes >= 20 ms, then scale to the round target.
-    k = 1
-    while True:
-        t0 = clock()
-        for _ in range(k):
-            unit()
-        elapsed = clock() - t0
-        if elapsed >= 20_000_000:
-            break
-        k *= 2
-    per_rep = elapsed / k
-    iters = max(1, round(ROUND_TARGET_S * 1e9 / per_rep))
-
-    per_rep_ns = []
-    for _ in range(ROUNDS):
-        t0 = clock()
-        for _ in range(iters):
-            unit()
-        per_rep_ns.append((clock() - t0) / iters)
-
-    return {
-        "value": statistics.median(per_rep_ns),
-        "best": min(per_rep_ns),
-        "rounds": ROUNDS,
-        "iters": iters,
-    }
-
-
-def run_tutorial(workload: str) -> None:
+def run_tutorial(workload: str) -> bool:
     check_tutorial()  # correctness first (untimed)
-    stats = time_repeated(tutorial_unit)
+    stats = harness.time_repeated(tutorial_unit)
     record = {
         "workload": workload,
         "engine": ENGINE,
@@ -159,6 +98,7 @@ def run_tutorial(workload: str) -> None:
     if workload == "tutorial-static":
         record["note"] = "micrograd has no static graph; same unit as tutorial-dynamic"
     emit(record)
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,51 +246,34 @@ def self_test() -> bool:
         ok = False
     for n in sorted(CHAIN_REFERENCE):
         res = in_big_stack_thread(lambda: chain(n), n)
-        problems = check_chain_result(n, res)
-        if problems:
-            ok = False
-            for p in problems:
-                log(f"self-test: chain FAILED: {p}")
-        else:
-            log(f"self-test: chain N={n} x_N={res['x_n']!r} grad={res['grad']!r} ok")
+        ok = harness.self_test_report(
+            log, "chain", check_chain_result(n, res),
+            f"chain N={n} x_N={res['x_n']!r} grad={res['grad']!r} ok") and ok
     return ok
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    # (No argparse `choices` here: with nargs="*" Python 3.11 also checks the empty default.)
-    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
-                        help=f"one or more of {', '.join(WORKLOADS)}; none runs all")
+    parser = harness.workload_parser(__doc__, WORKLOADS)
     parser.add_argument("--chain-n", type=int, default=DEFAULT_CHAIN_N,
                         help=f"chain length N (default {DEFAULT_CHAIN_N})")
-    parser.add_argument("--self-test", action="store_true",
-                        help="check results against WORKLOADS.md; alone, runs only the checks")
-    args = parser.parse_args(argv)
-    for workload in args.workloads:
-        if workload not in WORKLOADS:
-            parser.error(f"unknown workload {workload!r} (choose from {', '.join(WORKLOADS)})")
+    harness.add_self_test_arg(parser, "WORKLOADS.md")
+    args = harness.parse_workload_args(parser, argv, WORKLOADS)
     if args.chain_n < 1:
         parser.error("--chain-n must be >= 1")
 
     pin_to_cpu0()
 
-    if args.self_test:
-        if not self_test():
-            return 1
-        if not args.workloads:
-            return 0
+    def run_chain_workload() -> bool:
+        if args.workloads:
+            run_chain(args.chain_n)          # this process was started for it: fresh
+            return True
+        return run_chain_in_child(args.chain_n)
 
-    explicit = bool(args.workloads)
-    status = 0
-    for workload in args.workloads or WORKLOADS:
-        if workload == "chain":
-            if explicit:
-                run_chain(args.chain_n)          # this process was started for it: fresh
-            elif not run_chain_in_child(args.chain_n):
-                status = 1
-        else:
-            run_tutorial(workload)
-    return status
+    return harness.run_workloads(args, self_test, {
+        "tutorial-dynamic": lambda: run_tutorial("tutorial-dynamic"),
+        "tutorial-static": lambda: run_tutorial("tutorial-static"),
+        "chain": run_chain_workload,
+    })
 
 
 if __name__ == "__main__":

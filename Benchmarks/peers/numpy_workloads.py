@@ -47,15 +47,14 @@ loss at step 0 (2.3044254779815674) and after 10 updates (2.2911059856414795), r
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import glob
-import json
 import os
-import platform
-import statistics
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))   # harness.py, from any cwd
+import harness  # noqa: E402
+from harness import BATCH, LAYERS, LEARNING_RATE, check_losses  # noqa: E402
 
 ENGINE = "numpy"
 MLP_ENGINE = "numpy-manual"
@@ -65,34 +64,11 @@ THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 OVERRIDE_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")   # reported, never changed here
 SEED = 5                   # any data works (WORKLOADS.md W5); fixed for repeatability
 
-# W4 (WORKLOADS.md): shapes, data seeds, learning rate and the expected values.
-BATCH = 64
-LAYERS = ((784, 256), (256, 128), (128, 10))
-X_SEED, W_SEED = 7, 8
-LEARNING_RATE = 0.01
-LOSS_STEP0 = 2.3044254779815674
-LOSS_AFTER_10 = 2.2911059856414795
-DATA_SUMS = {"X": 195.58283427904826, "W1": 0.04001665798045906, "W2": -4.570351224539991,
-             "W3": -2.811662500083912}
-REL_TOL = 1e-5             # float32 losses (WORKLOADS.md W4)
-
-# Timing parameters (WORKLOADS.md, Conventions / Timing).
-ROUNDS = 7                 # R = 5..9
-ROUND_TARGET_S = 0.25      # K is chosen so that one round takes about 0.2-0.3 s
-WARMUP_S = 0.1             # untimed warm-up before calibration (BLAS buffers, thread start-up)
-
 np = None                  # numpy, imported by import_numpy() once the thread variables are set
 
-
-def emit(record: dict) -> None:
-    """Print one result record as a JSON line (flushed, so a parent process sees it at once)."""
-    record.setdefault("numpy", np.__version__ if np is not None else None)
-    record.setdefault("python", platform.python_version())
-    print(json.dumps(record), flush=True)
-
-
-def log(msg: str) -> None:
-    print(f"numpy_workloads: {msg}", file=sys.stderr, flush=True)
+REPORTER = harness.Reporter(
+    "numpy_workloads", lambda: {"numpy": np.__version__ if np is not None else None})
+emit, log = REPORTER.emit, REPORTER.log
 
 
 def set_threads(threads: int) -> None:
@@ -101,17 +77,7 @@ def set_threads(threads: int) -> None:
     Must run before numpy is imported: OpenBLAS reads the variables when it is loaded. Its
     threads, started later, inherit the affinity mask.
     """
-    for var in THREAD_VARS:
-        if os.environ.get(var) not in (None, str(threads)):
-            log(f"{var}={os.environ[var]} in the environment; setting it to {threads}")
-        os.environ[var] = str(threads)
-    cpus = set(range(threads))
-    try:
-        os.sched_setaffinity(0, cpus)
-    except OSError as err:  # e.g. a container whose cpuset excludes CPU 0
-        allowed = sorted(os.sched_getaffinity(0))
-        log(f"cannot pin to CPUs {sorted(cpus)} ({err}); pinning to CPUs {allowed[:threads]} instead")
-        os.sched_setaffinity(0, set(allowed[:threads]))
+    harness.set_threads(threads, log, THREAD_VARS)
 
 
 def import_numpy() -> None:
@@ -191,47 +157,6 @@ def check_matmul(a, b) -> list[str]:
     return problems
 
 
-def time_repeated(unit) -> dict:
-    """Warm up, pick K so a round takes ~ROUND_TARGET_S, run ROUNDS rounds of K reps.
-
-    Returns the per-repetition median over rounds (value) and fastest round (best), in ns.
-    """
-    clock = time.perf_counter_ns
-
-    # Warm-up: at least one repetition, and ~WARMUP_S of them.
-    unit()
-    start = clock()
-    while clock() - start < WARMUP_S * 1e9:
-        unit()
-
-    # Calibrate: double k until a batch takes >= 20 ms, then scale to the round target.
-    k = 1
-    while True:
-        t0 = clock()
-        for _ in range(k):
-            unit()
-        elapsed = clock() - t0
-        if elapsed >= 20_000_000:
-            break
-        k *= 2
-    per_rep = elapsed / k
-    iters = max(1, round(ROUND_TARGET_S * 1e9 / per_rep))
-
-    per_rep_ns = []
-    for _ in range(ROUNDS):
-        t0 = clock()
-        for _ in range(iters):
-            unit()
-        per_rep_ns.append((clock() - t0) / iters)
-
-    return {
-        "value": statistics.median(per_rep_ns),
-        "best": min(per_rep_ns),
-        "rounds": ROUNDS,
-        "iters": iters,
-    }
-
-
 def run_matmul(sizes: list[int], threads: int, blas: dict) -> bool:
     """W5 at each n: check, then time `a @ b` (C allocated fresh by numpy per call)."""
     ok = True
@@ -241,11 +166,9 @@ def run_matmul(sizes: list[int], threads: int, blas: dict) -> bool:
         problems = check_matmul(a, b)   # correctness first (untimed)
         if problems:
             ok = False
-            log("matmul check failed: " + "; ".join(problems))
-            emit({"workload": "matmul", "engine": ENGINE, "metric": "works", "value": False,
-                  "unit": "bool", "n": n, "threads": threads, "error": "; ".join(problems)})
+            REPORTER.fail("matmul", ENGINE, problems, n=n, threads=threads)
             continue
-        stats = time_repeated(lambda: a @ b)
+        stats = harness.time_repeated(lambda: a @ b)
         flops = 2.0 * n * n * n
         record = {
             "workload": "matmul",
@@ -259,7 +182,7 @@ def run_matmul(sizes: list[int], threads: int, blas: dict) -> bool:
             "rounds": stats["rounds"],
             "iters": stats["iters"],
             "time_per_rep_ns": stats["value"],
-            "cpus": sorted(os.sched_getaffinity(0)),
+            "cpus": harness.pinned_cpus(),
             **blas,
         }
         if env:
@@ -272,26 +195,6 @@ def run_matmul(sizes: list[int], threads: int, blas: dict) -> bool:
 # W4: MLP training step, backprop by hand
 # ---------------------------------------------------------------------------------------------
 
-class LCG:
-    """WORKLOADS.md's shared 64-bit LCG: next() uses the new state's top 53 bits."""
-    MASK = (1 << 64) - 1
-
-    def __init__(self, seed: int) -> None:
-        self.state = seed & self.MASK
-
-    def next(self) -> float:
-        self.state = (6364136223846793005 * self.state + 1442695040888963407) & self.MASK
-        return (self.state >> 11) * 2.0 ** -53
-
-    def uniform(self, lo: float, hi: float, count: int) -> list[float]:
-        """count values lo + (hi - lo) * next(), in Double, in this order."""
-        return [lo + (hi - lo) * self.next() for _ in range(count)]
-
-
-def rel_err(value: float, expected: float) -> float:
-    return abs(value - expected) / abs(expected)
-
-
 def mlp_data() -> dict:
     """W4's data as float32 arrays: X [64, 784], y, W1, W2, W3 ([in, out]), b1..b3 = 0.
 
@@ -300,24 +203,9 @@ def mlp_data() -> dict:
     def f32(values: list[float], shape: tuple):
         return np.array(values, dtype=np.float64).reshape(shape).astype(np.float32)
 
-    data = {"X": f32(LCG(X_SEED).uniform(-1.0, 1.0, BATCH * 784), (BATCH, 784)),
-            "y": np.arange(BATCH) % 10}
-    rng = LCG(W_SEED)
-    for k, (fan_in, fan_out) in enumerate(LAYERS, start=1):
-        bound = 1.0 / float(np.sqrt(fan_in))
-        data[f"W{k}"] = f32(rng.uniform(-bound, bound, fan_in * fan_out), (fan_in, fan_out))
-        data[f"b{k}"] = np.zeros(fan_out, dtype=np.float32)
+    data = harness.w4_data(f32, lambda n: np.zeros(n, dtype=np.float32))
+    data["y"] = np.arange(BATCH) % 10
     return data
-
-
-def check_mlp_data(data: dict) -> list[str]:
-    """Problems with the float64 sums of X, W1, W2, W3 (WORKLOADS.md W4; empty: correct)."""
-    problems = []
-    for name, expected in DATA_SUMS.items():
-        total = float(data[name].astype(np.float64).sum())
-        if rel_err(total, expected) > 1e-12:
-            problems.append(f"sum({name}) = {total!r}, expected {expected!r}")
-    return problems
 
 
 def mlp_model(data: dict):
@@ -371,48 +259,21 @@ def check_mlp(step) -> tuple[list[str], float, float]:
     if first.dtype != np.float32:
         problems.append(f"loss has dtype {first.dtype}, expected float32")
     first, tenth = float(first), float(tenth)
-    if not rel_err(first, LOSS_STEP0) <= REL_TOL:
-        problems.append(f"loss at step 0 = {first!r}, expected {LOSS_STEP0!r}")
-    if not rel_err(tenth, LOSS_AFTER_10) <= REL_TOL:
-        problems.append(f"loss after 10 updates = {tenth!r}, expected {LOSS_AFTER_10!r}")
+    problems += check_losses(first, tenth)
     return problems, first, tenth
+
+
+def mlp_prepare() -> tuple:
+    """Build the data and model, check the data sums and 11 steps (harness.Prepare)."""
+    return harness.prepare_mlp_step(mlp_data(), lambda a: float(a.astype(np.float64).sum()),
+                                    mlp_model, check_mlp)
 
 
 def run_mlp(threads: int, blas: dict) -> bool:
     """W4: build the data and model, check 11 steps, then time steps (continuing training)."""
-    data = mlp_data()
-    problems = check_mlp_data(data)
-    first = tenth = None
-    if not problems:
-        step = mlp_model(data)
-        problems, first, tenth = check_mlp(step)
-    if problems:
-        log("mlp-step check failed: " + "; ".join(problems))
-        emit({"workload": "mlp-step", "engine": MLP_ENGINE, "metric": "works", "value": False,
-              "unit": "bool", "threads": threads, "error": "; ".join(problems)})
-        return False
-    stats = time_repeated(step)
-    record = {
-        "workload": "mlp-step",
-        "engine": MLP_ENGINE,
-        "metric": "steps_per_s",
-        "value": 1e9 / stats["value"],
-        "unit": "steps/s",
-        "threads": threads,
-        "best": 1e9 / stats["best"],   # the fastest round
-        "rounds": stats["rounds"],
-        "iters": stats["iters"],
-        "time_per_step_ns": stats["value"],
-        "loss_step0": first,
-        "loss_after_10": tenth,
-        "cpus": sorted(os.sched_getaffinity(0)),
-        **blas,
-    }
     env = {v: os.environ[v] for v in OVERRIDE_VARS if v in os.environ}
-    if env:
-        record["openblas_env"] = env
-    emit(record)
-    return True
+    return harness.run_mlp_step(REPORTER, MLP_ENGINE, threads, mlp_prepare,
+                                {**blas, **({"openblas_env": env} if env else {})})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,51 +281,18 @@ def run_mlp(threads: int, blas: dict) -> bool:
 def self_test(sizes: list[int]) -> bool:
     ok = True
     for n in sizes:
-        problems = check_matmul(*matrices(n))
-        if problems:
-            ok = False
-            for p in problems:
-                log(f"self-test: matmul FAILED: {p}")
-        else:
-            log(f"self-test: matmul n={n} ok")
-    data = mlp_data()
-    problems = check_mlp_data(data)
-    if not problems:
-        problems, first, tenth = check_mlp(mlp_model(data))
-        if not problems:
-            log(f"self-test: mlp-step ok (loss {first!r} at step 0, {tenth!r} after 10 updates)")
-    for p in problems:
-        ok = False
-        log(f"self-test: mlp-step FAILED: {p}")
-    return ok
-
-
-def parse_sizes(text: str) -> list[int]:
-    sizes = [int(s) for s in text.replace(",", " ").split()]
-    if not sizes or any(n < 1 for n in sizes):
-        raise ValueError(text)
-    return sizes
+        ok = harness.self_test_report(log, "matmul", check_matmul(*matrices(n)),
+                                      f"matmul n={n} ok") and ok
+    return harness.self_test_mlp_step(log, mlp_prepare) and ok
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    # (No argparse `choices` here: with nargs="*" Python 3.11 also checks the empty default.)
-    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
-                        help=f"one or more of {', '.join(WORKLOADS)}; none runs all")
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), metavar="N,N,...",
-                        help=f"matrix sizes (default {','.join(map(str, DEFAULT_SIZES))})")
-    parser.add_argument("--threads", type=int, choices=(1, 2), default=1,
-                        help="BLAS threads, and CPUs pinned: 1 -> CPU 0, 2 -> CPUs 0,1 (default 1)")
-    parser.add_argument("--self-test", action="store_true",
-                        help="check results against float64; alone, runs only the checks")
-    args = parser.parse_args(argv)
-    for workload in args.workloads:
-        if workload not in WORKLOADS:
-            parser.error(f"unknown workload {workload!r} (choose from {', '.join(WORKLOADS)})")
-    try:
-        sizes = parse_sizes(args.sizes)
-    except ValueError:
-        parser.error(f"--sizes must be positive integers separated by commas, not {args.sizes!r}")
+    parser = harness.workload_parser(__doc__, WORKLOADS)
+    harness.add_sizes_arg(parser, DEFAULT_SIZES, "N,N,...", "matrix sizes")
+    harness.add_threads_arg(parser, "BLAS")
+    harness.add_self_test_arg(parser, "float64")
+    args = harness.parse_workload_args(parser, argv, WORKLOADS)
+    sizes = harness.sizes_arg(parser, args)
 
     set_threads(args.threads)   # before numpy (and so OpenBLAS) is loaded
     import_numpy()
@@ -475,19 +303,10 @@ def main(argv: list[str] | None = None) -> int:
     if overrides:
         log(f"warning: {' '.join(overrides)} set; OpenBLAS may run slower kernels than it could")
 
-    if args.self_test:
-        if not self_test(sizes):
-            return 1
-        if not args.workloads:
-            return 0
-
-    status = 0
-    for workload in args.workloads or WORKLOADS:
-        if workload == "matmul" and not run_matmul(sizes, args.threads, blas):
-            status = 1
-        if workload == "mlp-step" and not run_mlp(args.threads, blas):
-            status = 1
-    return status
+    return harness.run_workloads(args, lambda: self_test(sizes), {
+        "matmul": lambda: run_matmul(sizes, args.threads, blas),
+        "mlp-step": lambda: run_mlp(args.threads, blas),
+    })
 
 
 if __name__ == "__main__":

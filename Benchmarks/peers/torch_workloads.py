@@ -42,14 +42,12 @@ the loss at step 0 = 2.3044254779815674 and after 10 updates = 2.291105985641479
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
 import os
-import platform
-import statistics
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))   # harness.py, from any cwd
+import harness  # noqa: E402
+from harness import BATCH, LEARNING_RATE, REL_TOL, check_losses, rel_err  # noqa: E402
 
 ENGINE = "torch-eager"
 WORKLOADS = ("perop", "mlp-step")
@@ -60,35 +58,12 @@ THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 PEROP_OPS = 1000
 PEROP_GRAD = 1.0512770414352417
 
-# W4 (WORKLOADS.md): shapes, data seeds, learning rate and the expected values.
-BATCH = 64
-LAYERS = ((784, 256), (256, 128), (128, 10))
-X_SEED, W_SEED = 7, 8
-LEARNING_RATE = 0.01
-LOSS_STEP0 = 2.3044254779815674
-LOSS_AFTER_10 = 2.2911059856414795
-DATA_SUMS = {"X": 195.58283427904826, "W1": 0.04001665798045906, "W2": -4.570351224539991,
-             "W3": -2.811662500083912}
-REL_TOL = 1e-5             # float32 results (WORKLOADS.md W4, W6)
-
-# Timing parameters (WORKLOADS.md, Conventions / Timing).
-ROUNDS = 7                 # R = 5..9
-ROUND_TARGET_S = 0.25      # K is chosen so that one round takes about 0.2-0.3 s
-WARMUP_S = 0.1             # untimed warm-up before calibration (allocator caches, thread start-up)
-
 torch = None               # imported by import_torch() once the thread variables are set
 F = None                   # torch.nn.functional
 
-
-def emit(record: dict) -> None:
-    """Print one result record as a JSON line (flushed, so a parent process sees it at once)."""
-    record.setdefault("torch", torch.__version__ if torch is not None else None)
-    record.setdefault("python", platform.python_version())
-    print(json.dumps(record), flush=True)
-
-
-def log(msg: str) -> None:
-    print(f"torch_workloads: {msg}", file=sys.stderr, flush=True)
+REPORTER = harness.Reporter(
+    "torch_workloads", lambda: {"torch": torch.__version__ if torch is not None else None})
+emit, log = REPORTER.emit, REPORTER.log
 
 
 def set_threads(threads: int) -> None:
@@ -97,17 +72,7 @@ def set_threads(threads: int) -> None:
     Must run before torch is imported: OpenMP and MKL read the variables when they are loaded.
     Their threads, started later, inherit the affinity mask.
     """
-    for var in THREAD_VARS:
-        if os.environ.get(var) not in (None, str(threads)):
-            log(f"{var}={os.environ[var]} in the environment; setting it to {threads}")
-        os.environ[var] = str(threads)
-    cpus = set(range(threads))
-    try:
-        os.sched_setaffinity(0, cpus)
-    except OSError as err:  # e.g. a container whose cpuset excludes CPU 0
-        allowed = sorted(os.sched_getaffinity(0))
-        log(f"cannot pin to CPUs {sorted(cpus)} ({err}); pinning to CPUs {allowed[:threads]} instead")
-        os.sched_setaffinity(0, set(allowed[:threads]))
+    harness.set_threads(threads, log, THREAD_VARS)
 
 
 def import_torch(threads: int) -> None:
@@ -131,55 +96,6 @@ def runtime_info() -> dict:
     info["mkl"] = bool(torch.backends.mkl.is_available())
     info["mkldnn"] = bool(torch.backends.mkldnn.is_available())
     return info
-
-
-def rel_err(value: float, expected: float) -> float:
-    return abs(value - expected) / abs(expected)
-
-
-# ---------------------------------------------------------------------------------------------
-# Timing
-# ---------------------------------------------------------------------------------------------
-
-def time_repeated(unit) -> dict:
-    """Warm up, pick K so a round takes ~ROUND_TARGET_S, run ROUNDS rounds of K reps.
-
-    Returns the per-repetition median over rounds (value) and fastest round (best), in ns.
-    """
-    clock = time.perf_counter_ns
-
-    # Warm-up: at least one repetition, and ~WARMUP_S of them.
-    unit()
-    start = clock()
-    while clock() - start < WARMUP_S * 1e9:
-        unit()
-
-    # Calibrate: double k until a batch takes >= 20 ms, then scale to the round target.
-    k = 1
-    while True:
-        t0 = clock()
-        for _ in range(k):
-            unit()
-        elapsed = clock() - t0
-        if elapsed >= 20_000_000:
-            break
-        k *= 2
-    per_rep = elapsed / k
-    iters = max(1, round(ROUND_TARGET_S * 1e9 / per_rep))
-
-    per_rep_ns = []
-    for _ in range(ROUNDS):
-        t0 = clock()
-        for _ in range(iters):
-            unit()
-        per_rep_ns.append((clock() - t0) / iters)
-
-    return {
-        "value": statistics.median(per_rep_ns),
-        "best": min(per_rep_ns),
-        "rounds": ROUNDS,
-        "iters": iters,
-    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,12 +145,10 @@ def run_perop(sizes: list[int], threads: int, info: dict) -> bool:
         problems = check_perop(size)   # correctness first (untimed)
         if problems:
             ok = False
-            log("perop check failed: " + "; ".join(problems))
-            emit({"workload": "perop", "engine": ENGINE, "metric": "works", "value": False,
-                  "unit": "bool", "size": size, "threads": threads, "error": "; ".join(problems)})
+            REPORTER.fail("perop", ENGINE, problems, size=size, threads=threads)
             continue
         for metric, backward in (("us_per_op_fwd_bwd", True), ("us_per_op_fwd_only", False)):
-            stats = time_repeated(lambda: perop_unit(size, backward))
+            stats = harness.time_repeated(lambda: perop_unit(size, backward))
             emit({
                 "workload": "perop",
                 "engine": ENGINE,
@@ -247,7 +161,7 @@ def run_perop(sizes: list[int], threads: int, info: dict) -> bool:
                 "rounds": stats["rounds"],
                 "iters": stats["iters"],
                 "time_per_rep_ns": stats["value"],
-                "cpus": sorted(os.sched_getaffinity(0)),
+                "cpus": harness.pinned_cpus(),
                 **info,
             })
     return ok
@@ -257,22 +171,6 @@ def run_perop(sizes: list[int], threads: int, info: dict) -> bool:
 # W4: MLP training step
 # ---------------------------------------------------------------------------------------------
 
-class LCG:
-    """WORKLOADS.md's shared 64-bit LCG: next() uses the new state's top 53 bits."""
-    MASK = (1 << 64) - 1
-
-    def __init__(self, seed: int) -> None:
-        self.state = seed & self.MASK
-
-    def next(self) -> float:
-        self.state = (6364136223846793005 * self.state + 1442695040888963407) & self.MASK
-        return (self.state >> 11) * 2.0 ** -53
-
-    def uniform(self, lo: float, hi: float, count: int) -> list[float]:
-        """count values lo + (hi - lo) * next(), in Double, in this order."""
-        return [lo + (hi - lo) * self.next() for _ in range(count)]
-
-
 def mlp_data() -> dict:
     """W4's data as float32 tensors: X [64, 784], y (int64), W1, W2, W3 ([in, out]), b1..b3 = 0.
 
@@ -281,24 +179,9 @@ def mlp_data() -> dict:
     def f32(values: list[float], shape: tuple) -> "torch.Tensor":
         return torch.tensor(values, dtype=torch.float64).reshape(shape).to(torch.float32)
 
-    data = {"X": f32(LCG(X_SEED).uniform(-1.0, 1.0, BATCH * 784), (BATCH, 784)),
-            "y": torch.arange(BATCH, dtype=torch.int64) % 10}
-    rng = LCG(W_SEED)
-    for k, (fan_in, fan_out) in enumerate(LAYERS, start=1):
-        bound = 1.0 / math.sqrt(fan_in)
-        data[f"W{k}"] = f32(rng.uniform(-bound, bound, fan_in * fan_out), (fan_in, fan_out))
-        data[f"b{k}"] = torch.zeros(fan_out, dtype=torch.float32)
+    data = harness.w4_data(f32, lambda n: torch.zeros(n, dtype=torch.float32))
+    data["y"] = torch.arange(BATCH, dtype=torch.int64) % 10
     return data
-
-
-def check_data(data: dict) -> list[str]:
-    """Problems with the float64 sums of X, W1, W2, W3 (WORKLOADS.md W4; empty: correct)."""
-    problems = []
-    for name, expected in DATA_SUMS.items():
-        total = float(data[name].to(torch.float64).sum())
-        if rel_err(total, expected) > 1e-12:
-            problems.append(f"sum({name}) = {total!r}, expected {expected!r}")
-    return problems
 
 
 def mlp_model(data: dict):
@@ -329,45 +212,18 @@ def check_mlp(step) -> tuple[list[str], float, float]:
     for _ in range(9):
         step()
     tenth = step().item()   # the loss computed after 10 updates
-    problems = []
-    if not rel_err(first, LOSS_STEP0) <= REL_TOL:
-        problems.append(f"loss at step 0 = {first!r}, expected {LOSS_STEP0!r}")
-    if not rel_err(tenth, LOSS_AFTER_10) <= REL_TOL:
-        problems.append(f"loss after 10 updates = {tenth!r}, expected {LOSS_AFTER_10!r}")
-    return problems, first, tenth
+    return check_losses(first, tenth), first, tenth
+
+
+def mlp_prepare() -> tuple:
+    """Build the data and model, check the data sums and 11 steps (harness.Prepare)."""
+    return harness.prepare_mlp_step(mlp_data(), lambda t: float(t.to(torch.float64).sum()),
+                                    lambda data: mlp_model(data)[1], check_mlp)
 
 
 def run_mlp(threads: int, info: dict) -> bool:
     """W4: build the data and model, check 11 steps, then time steps (continuing training)."""
-    data = mlp_data()
-    problems = check_data(data)
-    first = tenth = None
-    if not problems:
-        _, step = mlp_model(data)
-        problems, first, tenth = check_mlp(step)
-    if problems:
-        log("mlp-step check failed: " + "; ".join(problems))
-        emit({"workload": "mlp-step", "engine": ENGINE, "metric": "works", "value": False,
-              "unit": "bool", "threads": threads, "error": "; ".join(problems)})
-        return False
-    stats = time_repeated(step)
-    emit({
-        "workload": "mlp-step",
-        "engine": ENGINE,
-        "metric": "steps_per_s",
-        "value": 1e9 / stats["value"],
-        "unit": "steps/s",
-        "threads": threads,
-        "best": 1e9 / stats["best"],   # the fastest round
-        "rounds": stats["rounds"],
-        "iters": stats["iters"],
-        "time_per_step_ns": stats["value"],
-        "loss_step0": first,
-        "loss_after_10": tenth,
-        "cpus": sorted(os.sched_getaffinity(0)),
-        **info,
-    })
-    return True
+    return harness.run_mlp_step(REPORTER, ENGINE, threads, mlp_prepare, info)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -375,68 +231,27 @@ def run_mlp(threads: int, info: dict) -> bool:
 def self_test(sizes: list[int]) -> bool:
     ok = True
     for size in sizes:
-        problems = check_perop(size)
-        ok = ok and not problems
-        for p in problems:
-            log(f"self-test: perop FAILED: {p}")
-        if not problems:
-            log(f"self-test: perop size={size} ok")
-    data = mlp_data()
-    problems = check_data(data)
-    if not problems:
-        _, step = mlp_model(data)
-        problems, first, tenth = check_mlp(step)
-        if not problems:
-            log(f"self-test: mlp-step ok (loss {first!r} at step 0, {tenth!r} after 10 updates)")
-    for p in problems:
-        log(f"self-test: mlp-step FAILED: {p}")
-    return ok and not problems
-
-
-def parse_sizes(text: str) -> list[int]:
-    sizes = [int(s) for s in text.replace(",", " ").split()]
-    if not sizes or any(n < 1 for n in sizes):
-        raise ValueError(text)
-    return sizes
+        ok = harness.self_test_report(log, "perop", check_perop(size),
+                                      f"perop size={size} ok") and ok
+    return harness.self_test_mlp_step(log, mlp_prepare) and ok
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    # (No argparse `choices` here: with nargs="*" Python 3.11 also checks the empty default.)
-    parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
-                        help=f"one or more of {', '.join(WORKLOADS)}; none runs all")
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), metavar="S,S,...",
-                        help=f"perop tensor sizes (default {','.join(map(str, DEFAULT_SIZES))})")
-    parser.add_argument("--threads", type=int, choices=(1, 2), default=1,
-                        help="torch threads, and CPUs pinned: 1 -> CPU 0, 2 -> CPUs 0,1 (default 1)")
-    parser.add_argument("--self-test", action="store_true",
-                        help="check results against WORKLOADS.md; alone, runs only the checks")
-    args = parser.parse_args(argv)
-    for workload in args.workloads:
-        if workload not in WORKLOADS:
-            parser.error(f"unknown workload {workload!r} (choose from {', '.join(WORKLOADS)})")
-    try:
-        sizes = parse_sizes(args.sizes)
-    except ValueError:
-        parser.error(f"--sizes must be positive integers separated by commas, not {args.sizes!r}")
+    parser = harness.workload_parser(__doc__, WORKLOADS)
+    harness.add_sizes_arg(parser, DEFAULT_SIZES, "S,S,...", "perop tensor sizes")
+    harness.add_threads_arg(parser, "torch")
+    harness.add_self_test_arg(parser, "WORKLOADS.md")
+    args = harness.parse_workload_args(parser, argv, WORKLOADS)
+    sizes = harness.sizes_arg(parser, args)
 
     set_threads(args.threads)   # before torch (and so OpenMP/MKL) is loaded
     import_torch(args.threads)
     info = runtime_info()
 
-    if args.self_test:
-        if not self_test(sizes):
-            return 1
-        if not args.workloads:
-            return 0
-
-    status = 0
-    for workload in args.workloads or WORKLOADS:
-        if workload == "perop" and not run_perop(sizes, args.threads, info):
-            status = 1
-        if workload == "mlp-step" and not run_mlp(args.threads, info):
-            status = 1
-    return status
+    return harness.run_workloads(args, lambda: self_test(sizes), {
+        "perop": lambda: run_perop(sizes, args.threads, info),
+        "mlp-step": lambda: run_mlp(args.threads, info),
+    })
 
 
 if __name__ == "__main__":
