@@ -3,8 +3,11 @@
 /// no gradients, usable on its own.
 public struct NDArray<Scalar: TensorScalar>: Sendable {
     public private(set) var shape: Shape
-    /// The elements in row-major order.
-    public private(set) var scalars: [Scalar]
+    /// The elements in row-major order. Settable (for in-place kernels), but the count must stay
+    /// that of the shape.
+    public var scalars: [Scalar] {
+        didSet { precondition(scalars.count == shape.count, "NDArray: \(scalars.count) elements for shape \(shape)") }
+    }
 
     public init(shape: Shape, scalars: [Scalar]) {
         precondition(shape.count == scalars.count, "NDArray: shape \(shape) needs \(shape.count) elements, got \(scalars.count)")
@@ -214,6 +217,25 @@ extension NDArray {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Replaces each element x by f(x), in place (copying first only if the storage is shared).
+    @inlinable
+    public mutating func updateEach(_ f: (Scalar) -> Scalar) {
+        scalars.withUnsafeMutableBufferPointer { x in
+            for i in 0..<x.count { x[i] = f(x[i]) }
+        }
+    }
+
+    /// Replaces each element x by f(x, y) with y the corresponding element of `other` (same shape).
+    @inlinable
+    public mutating func updateEach(with other: NDArray, _ f: (Scalar, Scalar) -> Scalar) {
+        precondition(other.shape == shape, "updateEach(with:): shapes \(shape) and \(other.shape) differ")
+        other.scalars.withUnsafeBufferPointer { y in
+            scalars.withUnsafeMutableBufferPointer { x in
+                for i in 0..<x.count { x[i] = f(x[i], y[i]) }
             }
         }
     }

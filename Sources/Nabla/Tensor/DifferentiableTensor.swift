@@ -113,6 +113,48 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         TensorOperation.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions).forward(self, self)
     }
 
+    /// `primitive` applied to each element in place (a unary primitive).
+    @inlinable
+    public mutating func applyInPlace(_ primitive: Primitive, constant c: Double) {
+        let c = Scalar(c)
+        @inline(__always) func update<R: PrimitiveRule>(_: R.Type) { updateEach { R.evaluate($0, $0, c) } }
+        switch primitive {
+        case .negate: update(Negate.self)
+        case .exp: update(Exp.self)
+        case .log: update(Log.self)
+        case .sqrt: update(Sqrt.self)
+        case .sin: update(Sin.self)
+        case .cos: update(Cos.self)
+        case .tanh: update(Tanh.self)
+        case .sigmoid: update(Sigmoid.self)
+        case .relu: update(ReLU.self)
+        case .abs: update(Abs.self)
+        case .sign: update(Sign.self)
+        case .heaviside: update(Heaviside.self)
+        case .addConstant: update(AddConstant.self)
+        case .multiplyConstant: update(MultiplyConstant.self)
+        case .powerConstant: update(PowerConstant.self)
+        default: self = NDArray.apply(primitive, self, self, constant: Double(c))
+        }
+    }
+
+    /// `primitive` applied to corresponding elements of self and `other` (same shape), in place.
+    @inlinable
+    public mutating func applyInPlace(_ primitive: Primitive, _ other: NDArray, constant c: Double) {
+        let c = Scalar(c)
+        @inline(__always) func update<R: PrimitiveRule>(_: R.Type) { updateEach(with: other) { R.evaluate($0, $1, c) } }
+        switch primitive {
+        case .add: update(Add.self)
+        case .subtract: update(Subtract.self)
+        case .multiply: update(Multiply.self)
+        case .divide: update(Divide.self)
+        case .power: update(Power.self)
+        case .minimum: update(Minimum.self)
+        case .maximum: update(Maximum.self)
+        default: self = NDArray.apply(primitive, self, other, constant: Double(c))
+        }
+    }
+
     /// A rank-0 constant: it broadcasts against anything.
     @inlinable public func constant(_ c: Double) -> NDArray { NDArray(Scalar(c)) }
 

@@ -125,6 +125,22 @@ public final class TensorGraph<Scalar: TensorScalar> {
     }
 }
 
+extension TensorProgram {
+    init(steps: [Step], inputs: [(name: String, shape: Shape, slot: Int32)], outputs: [Int32]) {
+        self.steps = steps
+        self.inputs = inputs
+        self.outputs = outputs
+        // Liveness: the last step reading each value; outputs live to the end.
+        var lastUse = [Int32](repeating: -1, count: steps.count)
+        for (k, step) in steps.enumerated() {
+            if step.x >= 0 { lastUse[Int(step.x)] = Int32(k) }
+            if step.y >= 0 { lastUse[Int(step.y)] = Int32(k) }
+        }
+        for o in outputs { lastUse[Int(o)] = Int32(steps.count) }
+        self.lastUse = lastUse
+    }
+}
+
 /// A node of a ``TensorGraph``: a tensor that will exist when the graph runs.
 public struct TensorSymbol<Scalar: TensorScalar> {
     public let graph: TensorGraph<Scalar>
@@ -178,6 +194,9 @@ public struct TensorProgram<Scalar: TensorScalar> {
     let steps: [Step]
     let inputs: [(name: String, shape: Shape, slot: Int32)]
     let outputs: [Int32]
+    /// For each value, the last step that reads it: after that step its storage is released,
+    /// or reused in place by the step itself (an elementwise op whose operand dies there).
+    let lastUse: [Int32]
 
     /// The inputs the program needs, with their shapes.
     public var inputShapes: [(name: String, shape: Shape)] { inputs.map { ($0.name, $0.shape) } }
@@ -200,8 +219,20 @@ public struct TensorProgram<Scalar: TensorScalar> {
                 values[k] = constant
                 continue
             }
-            let x = values[Int(step.x)]!
-            values[k] = step.operation.forward(x, step.operation.arity == 2 ? values[Int(step.y)]! : x)
+            let (x, y) = (Int(step.x), Int(step.y))
+            let binary = step.operation.arity == 2
+            // An elementwise op whose first operand dies here writes into that operand's storage
+            // (unique once released from the table, so no copy is made).
+            if case .elementwise(let primitive, let c) = step.operation, lastUse[x] == Int32(k), !(binary && y == x),
+               !binary || values[y]!.shape == values[x]!.shape {
+                var target = values[x].take()!
+                if binary { target.applyInPlace(primitive, values[y]!, constant: c) } else { target.applyInPlace(primitive, constant: c) }
+                values[k] = target
+            } else {
+                values[k] = step.operation.forward(values[x]!, binary ? values[y]! : values[x]!)
+            }
+            if lastUse[x] == Int32(k) { values[x] = nil }
+            if binary, y >= 0, lastUse[y] == Int32(k) { values[y] = nil }
         }
         return outputs.map { values[Int($0)]! }
     }
