@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Compare Nabla's benchmarks with the micrograd, NumPy and PyTorch peers (WORKLOADS.md W1, W2,
-W4, W5, W6).
+"""Compare Nabla's benchmarks with the micrograd, NumPy, PyTorch and JAX peers (WORKLOADS.md W1,
+W2, W4, W5, W6, W7).
 
 Plain python3 (3.11), standard library only. From the repository root:
 
@@ -8,7 +8,7 @@ Plain python3 (3.11), standard library only. From the repository root:
     python3 Benchmarks/compare.py --json                 # JSON lines
     python3 Benchmarks/compare.py tutorial-dynamic       # one workload
     python3 Benchmarks/compare.py matmul                 # W5 only: Nabla vs NumPy
-    python3 Benchmarks/compare.py perop mlp-step         # W6 and W4: Nabla vs torch and NumPy
+    python3 Benchmarks/compare.py perop mlp-step         # W6, W4, W7: Nabla vs torch, NumPy, JAX
     python3 Benchmarks/compare.py --micrograd-chain-n 1000000
 
 What it does, in one run:
@@ -34,6 +34,10 @@ What it does, in one run:
      its own process: perop at threads = 1 under `taskset -c 0`; mlp-step at threads = 1 and 2,
      pinned and with the thread variables set as for NumPy (its environment otherwise
      unchanged).
+     For perop and mlp-step, runs Benchmarks/peers/jax_workloads.py (engines "jax-jit" and
+     "jax-eager", jax must be in the venv: setup-venv.sh installs it) the same way, one process
+     per (workload, engine, thread count): so jax-jit's compile_plus_first_step (W7) is measured
+     in a fresh process. The script sets XLA's thread flags (XLA_FLAGS) itself.
   4. Prints the machine (CPU model, cores), the load average, the foreign CPU load seen during
      each job, and the ratio micrograd time / Nabla time per workload:
        tutorial-dynamic, tutorial-static: time_per_rep (ns);
@@ -42,10 +46,15 @@ What it does, in one run:
        (or, for a requested "chain-N", at that N, and micrograd then at the same N by default);
      and for matmul, one row per (n, threads), the ratio the other way round:
      Nabla GFLOP/s / NumPy GFLOP/s (matmul_gflops; higher: Nabla faster);
-     for perop, one row per size S: torch µs / Nabla µs (us_per_op_fwd_bwd; higher: Nabla
-     faster), with torch's forward-only figure shown alongside;
-     for mlp-step, one row per (threads, peer): Nabla steps/s / peer steps/s (steps_per_s, peers
-     torch-eager and numpy-manual; higher: Nabla faster).
+     for perop, one row per (size S, peer): peer µs / Nabla µs (us_per_op_fwd_bwd; peers
+     torch-eager, jax-eager and jax-jit; higher: Nabla faster), with the peer's forward-only
+     figure shown alongside where it has one;
+     for mlp-step, one row per (threads, Nabla engine, peer): Nabla steps/s / peer steps/s
+     (steps_per_s; higher: Nabla faster): nabla-dynamic against torch-eager, numpy-manual and
+     jax-eager, nabla-static against jax-jit;
+     and for W7 (static vs dynamic graph), one row per (threads, engine pair): static steps/s /
+     dynamic steps/s, for nabla-static / nabla-dynamic and jax-jit / jax-eager, with each
+     static engine's compile time (Nabla's graph compile_s; jax-jit's compile_plus_first_step).
      With --json, prints instead every record (Nabla's, the peers', ratios, machine, jobs,
      notes, errors) as JSON lines.
 
@@ -75,6 +84,7 @@ PEERS_DIR = BENCH_DIR / "peers"
 MICROGRAD_SCRIPT = PEERS_DIR / "micrograd_workloads.py"
 NUMPY_SCRIPT = PEERS_DIR / "numpy_workloads.py"
 TORCH_SCRIPT = PEERS_DIR / "torch_workloads.py"
+JAX_SCRIPT = PEERS_DIR / "jax_workloads.py"
 SETUP_VENV = PEERS_DIR / "setup-venv.sh"
 
 # chain-10m is the issue's 10,000,000-node chain: 3,333,334 steps of three nodes (N counts steps).
@@ -86,14 +96,23 @@ DEFAULT_NABLA_WORKLOADS = ["tutorial-dynamic", "tutorial-static", "chain-10m", "
 # Nabla workloads that nabla-bench runs in a process of its own, not under taskset (they set
 # their thread counts themselves).
 UNPINNED_NABLA_WORKLOADS = ("matmul", "mlp-step")
-# Workloads whose peers are NumPy and/or PyTorch rather than micrograd.
+# Workloads whose peers are NumPy, PyTorch and/or JAX rather than micrograd.
 NUMPY_WORKLOADS = ("matmul", "mlp-step")
 TORCH_WORKLOADS = ("perop", "mlp-step")
+JAX_WORKLOADS = ("perop", "mlp-step")
+JAX_ENGINES = ("jax-jit", "jax-eager")   # one process each (W7: compile in a fresh process)
 MATMUL_THREADS = (1, 2)              # WORKLOADS.md W5 and W4: threads = 1 and 2
 MATMUL_CPUS = {1: "0", 2: "0,1"}     # taskset -c for each thread count
 # Thread counts each torch workload runs at (one process per count): W6 is threads = 1 only.
 TORCH_THREADS = {"perop": (1,), "mlp-step": MATMUL_THREADS}
-MLP_PEERS = ("torch-eager", "numpy-manual")   # mlp-step's peer engines, in table order
+JAX_THREADS = TORCH_THREADS
+PEROP_PEERS = ("torch-eager", "jax-eager", "jax-jit")   # perop's peer engines, in table order
+# mlp-step's rows, in table order: (Nabla engine, peer engine), eager against eager and
+# static (compiled) against jitted.
+MLP_PAIRS = (("nabla-dynamic", "torch-eager"), ("nabla-dynamic", "numpy-manual"),
+             ("nabla-dynamic", "jax-eager"), ("nabla-static", "jax-jit"))
+# W7's rows: (static engine, dynamic engine) of the same library, in table order.
+W7_PAIRS = (("nabla-static", "nabla-dynamic"), ("jax-jit", "jax-eager"))
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # Set by this machine kind's environment: they force OpenBLAS's Haswell kernels and a cache size
 # that roughly halve its speed (WORKLOADS.md, peer figures). Removed for the NumPy peer only.
@@ -107,8 +126,8 @@ ALIASES = {
     "chain-10m": ("chain-10m", "chain"),
     "chain": ("chain-10m", "chain"),
     "matmul": ("matmul", None),      # its peer is NumPy (NUMPY_WORKLOADS), not micrograd
-    "perop": ("perop", None),        # peer: torch (TORCH_WORKLOADS)
-    "mlp-step": ("mlp-step", None),  # peers: torch and NumPy
+    "perop": ("perop", None),        # peers: torch and JAX (TORCH_WORKLOADS, JAX_WORKLOADS)
+    "mlp-step": ("mlp-step", None),  # peers: torch, NumPy and JAX
 }
 
 
@@ -189,9 +208,9 @@ def machine_record(load_before: tuple, load_after: tuple) -> dict:
         "pinned_to": "cpu 0 (taskset -c 0)",
         "matmul_pinning": "nabla unpinned (measures threads 1 and 2 itself); "
                           "numpy threads=1 taskset -c 0, threads=2 taskset -c 0,1",
-        "mlp_step_pinning": "nabla unpinned (measures threads 1 and 2 itself); torch and numpy "
-                            "threads=1 taskset -c 0, threads=2 taskset -c 0,1",
-        "perop_pinning": "nabla and torch taskset -c 0 (threads = 1)",
+        "mlp_step_pinning": "nabla unpinned (measures threads 1 and 2 itself); torch, numpy and "
+                            "jax threads=1 taskset -c 0, threads=2 taskset -c 0,1",
+        "perop_pinning": "nabla, torch and jax taskset -c 0 (threads = 1)",
         "loadavg_before": list(load_before),
         "loadavg_after": list(load_after),
     }
@@ -477,6 +496,24 @@ def run_torch(run: Run, workloads: list[str], timeout: float | None) -> None:
             run_peer(run, peer, cmd, timeout, "torch", thread_env(threads))
 
 
+def run_jax(run: Run, workloads: list[str], timeout: float | None) -> None:
+    """Run each JAX workload once per engine and thread count, each in its own process
+    (isolation; jax-jit's compile_plus_first_step is then measured in a fresh process)."""
+    if not workloads:
+        return
+    python = ensure_venv(run, "jax")
+    if python is None:
+        return
+    for workload in workloads:
+        for engine in JAX_ENGINES:
+            for threads in JAX_THREADS[workload]:
+                peer = f"jax:{workload}:{engine}:{threads}t"
+                cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
+                    str(python), str(JAX_SCRIPT), workload, "--threads", str(threads),
+                    "--engines", engine]
+                run_peer(run, peer, cmd, timeout, "jax", thread_env(threads))
+
+
 # ---------------------------------------------------------------------------------------------
 # Ratios
 # ---------------------------------------------------------------------------------------------
@@ -533,7 +570,7 @@ def ratio_records(records: list[dict]) -> list[dict]:
                 rec["note"] = comp.note
             out.append(rec)
     return (out + matmul_ratio_records(records) + perop_ratio_records(records)
-            + mlp_ratio_records(records))
+            + mlp_ratio_records(records) + w7_ratio_records(records))
 
 
 MATMUL_RATIO_NOTE = ("Nabla GFLOP/s / NumPy GFLOP/s (higher: Nabla faster); unlike the other "
@@ -586,9 +623,13 @@ def matmul_ratio_records(records: list[dict]) -> list[dict]:
     return out
 
 
-PEROP_RATIO_NOTE = "torch µs per op / Nabla µs per op (fwd + bwd; higher: Nabla faster)"
+PEROP_RATIO_NOTE = ("peer µs per op / Nabla µs per op (fwd + bwd; higher: Nabla faster); jax-jit "
+                    "fuses the whole chain, so its figure is call overhead / 1000, not a "
+                    "per-op cost")
 MLP_RATIO_NOTE = ("Nabla steps/s / peer steps/s (higher: Nabla faster); unlike the micrograd "
                   "rows, whose ratio is peer time / Nabla time")
+W7_RATIO_NOTE = ("static steps/s / dynamic steps/s of the same library (higher: its static "
+                 "graph faster; W7's speedup_vs_<eager>)")
 
 
 def int_field(record: dict, name: str) -> int | None:
@@ -603,74 +644,83 @@ def is_number(value) -> bool:
 
 
 def perop_ratio_records(records: list[dict]) -> list[dict]:
-    """W6: one ratio record per size seen on either side: torch µs / Nabla µs (fwd + bwd)."""
+    """W6: one ratio record per (size, peer) seen on either side: peer µs / Nabla µs
+    (fwd + bwd), with the peer's forward-only figure where it has one."""
     metric = "us_per_op_fwd_bwd"
     nabla: dict[int, dict] = {}
-    torch: dict[int, dict] = {}
-    torch_fwd: dict[int, dict] = {}
+    peers: dict[tuple[int, str], dict] = {}
+    peers_fwd: dict[tuple[int, str], dict] = {}
     for r in records:
         size = int_field(r, "size")
         if r.get("workload") != "perop" or size is None:
             continue
         if is_nabla(r) and r.get("metric") == metric:
             nabla.setdefault(size, r)
-        elif r.get("engine") == "torch-eager" and r.get("metric") == metric:
-            torch.setdefault(size, r)
-        elif r.get("engine") == "torch-eager" and r.get("metric") == "us_per_op_fwd_only":
-            torch_fwd.setdefault(size, r)
+        elif r.get("engine") in PEROP_PEERS and r.get("metric") == metric:
+            peers.setdefault((size, r["engine"]), r)
+        elif r.get("engine") in PEROP_PEERS and r.get("metric") == "us_per_op_fwd_only":
+            peers_fwd.setdefault((size, r["engine"]), r)
     out = []
-    for size in sorted(set(nabla) | set(torch)):
-        nb, pt = nabla.get(size), torch.get(size)
-        ok = (nb is not None and pt is not None and is_number(nb.get("value"))
-              and is_number(pt.get("value")) and nb["value"] > 0)
+    for size in sorted(set(nabla) | {s for s, _ in peers}):
+        nb = nabla.get(size)
         nb_engine = nb.get("engine") if nb else "nabla-dynamic"
-        out.append({
-            "record": "ratio",
-            "workload": "perop",
-            "engine": "ratio",
-            "metric": f"torch-eager_over_{nb_engine}",
-            "value": pt["value"] / nb["value"] if ok else None,
-            "unit": "x",
-            "size": size,
-            "threads": 1,
-            "compared_metric": metric,
-            "compared_unit": "µs",
-            "torch": pt.get("value") if pt else None,
-            "torch_fwd_only": torch_fwd[size].get("value") if size in torch_fwd else None,
-            "nabla": nb.get("value") if nb else None,
-            "nabla_engine": nb.get("engine") if nb else None,
-            "note": PEROP_RATIO_NOTE,
-        })
+        for peer in PEROP_PEERS:
+            pr = peers.get((size, peer))
+            if pr is None and (nb is None or peer != PEROP_PEERS[0]):
+                continue   # a peer that did not run: no row (torch's row shows Nabla alone)
+            ok = (nb is not None and pr is not None and is_number(nb.get("value"))
+                  and is_number(pr.get("value")) and nb["value"] > 0)
+            fwd = peers_fwd.get((size, peer))
+            out.append({
+                "record": "ratio",
+                "workload": "perop",
+                "engine": "ratio",
+                "metric": f"{peer}_over_{nb_engine}",
+                "value": pr["value"] / nb["value"] if ok else None,
+                "unit": "x",
+                "size": size,
+                "threads": 1,
+                "peer": peer,
+                "compared_metric": metric,
+                "compared_unit": "µs",
+                "peer_value": pr.get("value") if pr else None,
+                "peer_fwd_only": fwd.get("value") if fwd else None,
+                "nabla": nb.get("value") if nb else None,
+                "nabla_engine": nb.get("engine") if nb else None,
+                "note": PEROP_RATIO_NOTE,
+            })
+    return out
+
+
+def steps_per_s_records(records: list[dict]) -> dict[tuple[int, str], dict]:
+    """W4's steps_per_s records by (threads, engine), the first of each."""
+    out: dict[tuple[int, str], dict] = {}
+    for r in records:
+        threads = int_field(r, "threads")
+        if (r.get("workload") == "mlp-step" and r.get("metric") == "steps_per_s"
+                and threads is not None and isinstance(r.get("engine"), str)):
+            out.setdefault((threads, r["engine"]), r)
     return out
 
 
 def mlp_ratio_records(records: list[dict]) -> list[dict]:
-    """W4: one ratio record per (threads, peer): Nabla steps/s / peer steps/s."""
-    nabla: dict[int, dict] = {}
-    peers: dict[tuple[int, str], dict] = {}
-    for r in records:
-        threads = int_field(r, "threads")
-        if (r.get("workload") != "mlp-step" or r.get("metric") != "steps_per_s"
-                or threads is None):
-            continue
-        if is_nabla(r):
-            nabla.setdefault(threads, r)
-        elif r.get("engine") in MLP_PEERS:
-            peers.setdefault((threads, r["engine"]), r)
+    """W4: one ratio record per (threads, MLP_PAIRS row): Nabla steps/s / peer steps/s."""
+    rates = steps_per_s_records(records)
     out = []
-    for threads in sorted(set(nabla) | {t for t, _ in peers}):
-        nb = nabla.get(threads)
-        for peer in MLP_PEERS:
-            pr = peers.get((threads, peer))
+    for threads in sorted({t for t, _ in rates}):
+        for nb_engine, peer in MLP_PAIRS:
+            nb, pr = rates.get((threads, nb_engine)), rates.get((threads, peer))
             if nb is None and pr is None:
                 continue
+            if pr is None and peer.startswith("jax-"):
+                continue   # JAX did not run (--skip-jax, or an older run): no JAX rows
             ok = (nb is not None and pr is not None and is_number(nb.get("value"))
                   and is_number(pr.get("value")) and pr["value"] > 0)
             out.append({
                 "record": "ratio",
                 "workload": "mlp-step",
                 "engine": "ratio",
-                "metric": f"{nb.get('engine') if nb else 'nabla'}_over_{peer}",
+                "metric": f"{nb_engine}_over_{peer}",
                 "value": nb["value"] / pr["value"] if ok else None,
                 "unit": "x",
                 "threads": threads,
@@ -679,8 +729,50 @@ def mlp_ratio_records(records: list[dict]) -> list[dict]:
                 "compared_unit": "steps/s",
                 "nabla": nb.get("value") if nb else None,
                 "peer_value": pr.get("value") if pr else None,
-                "nabla_engine": nb.get("engine") if nb else None,
+                "nabla_engine": nb_engine,
                 "note": MLP_RATIO_NOTE,
+            })
+    return out
+
+
+def w7_ratio_records(records: list[dict]) -> list[dict]:
+    """W7: one ratio record per (threads, W7_PAIRS row) where both engines ran: static steps/s
+    / dynamic steps/s, with the static engine's compile time (Nabla's compile_s: the graph's
+    compilation; jax-jit's compile_plus_first_step: jit, tracing, XLA compile and first step)."""
+    rates = steps_per_s_records(records)
+    out = []
+    for threads in sorted({t for t, _ in rates}):
+        for static, dynamic in W7_PAIRS:
+            st, dy = rates.get((threads, static)), rates.get((threads, dynamic))
+            if st is None or dy is None:
+                continue
+            ok = (is_number(st.get("value")) and is_number(dy.get("value"))
+                  and dy["value"] > 0)
+            if static == "jax-jit":
+                compiled = find_record(records, workload="mlp-step", engine=static,
+                                       metric="compile_plus_first_step", threads=threads)
+                compile_s = compiled.get("value") if compiled else None
+                compile_what = "compile_plus_first_step"
+            else:
+                compile_s = st.get("compile_s")
+                compile_what = "compile_s (graph compile, no step)"
+            out.append({
+                "record": "ratio",
+                "workload": "static-vs-dynamic",
+                "engine": "ratio",
+                "metric": f"speedup_vs_{dynamic}",
+                "value": st["value"] / dy["value"] if ok else None,
+                "unit": "x",
+                "threads": threads,
+                "static_engine": static,
+                "dynamic_engine": dynamic,
+                "compared_metric": "steps_per_s",
+                "compared_unit": "steps/s",
+                "static": st.get("value"),
+                "dynamic": dy.get("value"),
+                "compile_s": compile_s if is_number(compile_s) else None,
+                "compile_metric": compile_what,
+                "note": W7_RATIO_NOTE,
             })
     return out
 
@@ -713,13 +805,15 @@ def print_table(run: Run, machine: dict) -> None:
               f"foreign CPU {job['foreign_cpu_per_s']} CPU-s/s{flag}")
     ratios = ratio_records(run.records)
     notes = [f"{n['peer']}: {n['note']}" for n in run.notes]
-    own_tables = ("matmul", "perop", "mlp-step")   # workloads with a table of their own
+    # workloads with a table of their own
+    own_tables = ("matmul", "perop", "mlp-step", "static-vs-dynamic")
     matmul_rows = [r for r in ratios if r["workload"] == "matmul"]
     perop_rows = [r for r in ratios if r["workload"] == "perop"]
     mlp_rows = [r for r in ratios if r["workload"] == "mlp-step"]
+    w7_rows = [r for r in ratios if r["workload"] == "static-vs-dynamic"]
     micrograd_rows = any(r["workload"] not in own_tables for r in ratios) or any(
         r.get("engine") == "micrograd" for r in run.records)
-    if micrograd_rows or not (matmul_rows or perop_rows or mlp_rows):
+    if micrograd_rows or not (matmul_rows or perop_rows or mlp_rows or w7_rows):
         print_micrograd_table(run, ratios, notes)
     if matmul_rows:
         print_matmul_table(run, matmul_rows, notes)
@@ -727,6 +821,8 @@ def print_table(run: Run, machine: dict) -> None:
         print_perop_table(run, perop_rows, notes)
     if mlp_rows:
         print_mlp_table(run, mlp_rows, notes)
+    if w7_rows:
+        print_w7_table(w7_rows, notes)
     if notes:
         print()
         print("notes:")
@@ -812,37 +908,50 @@ def print_matmul_table(run: Run, rows: list[dict], notes: list[str]) -> None:
 
 
 def print_perop_table(run: Run, rows: list[dict], notes: list[str]) -> None:
-    """W6: one row per size; the ratio is torch time / Nabla time (fwd + bwd, per op)."""
+    """W6: one row per (size, peer); the ratio is peer time / Nabla time (fwd + bwd, per op)."""
     def us(value) -> str:
         return f"{value:.3f}" if is_number(value) else "-"
 
     print_table_head(
         "perop (W6, 1000 recorded float32 ops, fwd + bwd, threads = 1): µs per op, median round",
-        "ratio = torch µs / Nabla µs (higher: Nabla faster)",
-        header=(f"{'size':>6} {'torch fwd+bwd':>14} {'torch fwd only':>15} {'Nabla fwd+bwd':>14} "
-                f"{'torch / Nabla':>14}"))
+        "ratio = peer µs / Nabla µs (higher: Nabla faster)",
+        header=(f"{'size':>6} {'peer':<12} {'peer fwd+bwd':>13} {'peer fwd only':>14} "
+                f"{'Nabla fwd+bwd':>14} {'peer / Nabla':>13}"))
     for r in rows:
-        print(f"{r['size']:>6} {us(r['torch']):>14} {us(r['torch_fwd_only']):>15} "
-              f"{us(r['nabla']):>14} {ratio_text(r['value']):>14}")
+        print(f"{r['size']:>6} {r['peer']:<12} {us(r['peer_value']):>13} "
+              f"{us(r['peer_fwd_only']):>14} {us(r['nabla']):>14} {ratio_text(r['value']):>13}")
     pt = find_record(run.records, engine="torch-eager", workload="perop")
+    jx = next((r for r in run.records if r.get("workload") == "perop"
+               and str(r.get("engine", "")).startswith("jax-") and r.get("jax")), None)
     if pt and pt.get("torch"):
         notes.append(f"perop: torch {pt['torch']}; the tensor is created inside the timed unit; "
-                     "Nabla and torch both pinned to CPU 0")
+                     "Nabla and the peers all pinned to CPU 0")
+    if jx:
+        notes.append(f"perop: jax {jx['jax']} (XLA CPU): jax-eager is value_and_grad without jit "
+                     "(its fwd only: jax.vjp, no backward); jax-jit is value_and_grad under jit, "
+                     "which XLA fuses into one kernel, so its figure is call overhead / 1000, "
+                     "not a per-op cost (x from np.ones, a host array, as a jitted function is "
+                     "fed); Nabla's figure is its dynamic engine")
+
+
+def rate_text(value) -> str:
+    """A steps/s figure as "1,234", or "-" where there is none."""
+    return f"{value:,.0f}" if is_number(value) else "-"
 
 
 def print_mlp_table(run: Run, rows: list[dict], notes: list[str]) -> None:
-    """W4: one row per (threads, peer); the ratio is Nabla / peer steps/s (higher is better)."""
-    def rate(value) -> str:
-        return f"{value:,.0f}" if is_number(value) else "-"
-
+    """W4: one row per (threads, Nabla engine, peer); the ratio is Nabla / peer steps/s
+    (higher is better)."""
     print_table_head(
         "mlp-step (W4, 784-256-128-10 MLP, batch 64, float32 SGD step): steps/s, median round",
-        "ratio = Nabla steps/s / peer steps/s (higher: Nabla faster)",
-        header=(f"{'threads':>8} {'peer':<14} {'peer steps/s':>13} {'Nabla steps/s':>14} "
-                f"{'Nabla / peer':>13}"))
+        "ratio = Nabla steps/s / peer steps/s (higher: Nabla faster); eager peers against "
+        "nabla-dynamic, jax-jit against nabla-static",
+        header=(f"{'threads':>8} {'Nabla engine':<14} {'peer':<14} {'peer steps/s':>13} "
+                f"{'Nabla steps/s':>14} {'Nabla / peer':>13}"))
     for r in rows:
-        print(f"{r['threads']:>8} {r['peer']:<14} {rate(r['peer_value']):>13} "
-              f"{rate(r['nabla']):>14} {ratio_text(r['value']):>13}")
+        print(f"{r['threads']:>8} {r['nabla_engine']:<14} {r['peer']:<14} "
+              f"{rate_text(r['peer_value']):>13} {rate_text(r['nabla']):>14} "
+              f"{ratio_text(r['value']):>13}")
     pt = find_record(run.records, engine="torch-eager", workload="mlp-step")
     np_rec = find_record(run.records, engine="numpy-manual", workload="mlp-step")
     if pt and pt.get("torch"):
@@ -851,16 +960,42 @@ def print_mlp_table(run: Run, rows: list[dict], notes: list[str]) -> None:
         core = f", core {np_rec['blas_core']}" if np_rec.get("blas_core") else ""
         notes.append(f"mlp-step: numpy-manual is NumPy {np_rec.get('numpy', '')} with "
                      f"hand-written backprop{core}")
+    jx = next((r for r in run.records if r.get("workload") == "mlp-step"
+               and str(r.get("engine", "")).startswith("jax-") and r.get("jax")), None)
+    if jx:
+        notes.append(f"mlp-step: jax {jx['jax']} (XLA CPU): jax-jit jits the whole step "
+                     "(value_and_grad and the update, parameters donated); jax-eager is the same "
+                     "step without jit; both block until each step's results are ready")
     notes.append("mlp-step: Nabla runs unpinned in one process and sets its threads itself; "
                  "the peers run once per thread count, taskset -c 0 (1 thread) / 0,1 (2 threads)")
+
+
+def print_w7_table(rows: list[dict], notes: list[str]) -> None:
+    """W7: one row per (threads, engine pair); the ratio is static / dynamic steps/s."""
+    def seconds(value) -> str:   # 3 significant digits: Nabla's compile takes well under 1 ms
+        return f"{value:.3g}" if is_number(value) else "-"
+
+    print_table_head(
+        "static vs dynamic graph (W7, the mlp-step above): steps/s, median round",
+        "speedup = static steps/s / dynamic steps/s of the same library (higher: static faster)",
+        header=(f"{'threads':>8} {'static':<13} {'dynamic':<14} {'static steps/s':>15} "
+                f"{'dynamic steps/s':>16} {'speedup':>8} {'compile s':>10}"))
+    for r in rows:
+        print(f"{r['threads']:>8} {r['static_engine']:<13} {r['dynamic_engine']:<14} "
+              f"{rate_text(r['static']):>15} {rate_text(r['dynamic']):>16} "
+              f"{ratio_text(r['value']):>8} {seconds(r['compile_s']):>10}")
+    notes.append("static vs dynamic: compile s is nabla-static's compile_s (the graph and its "
+                 "gradients compiled, no step run; measured once, shown per thread count) and "
+                 "jax-jit's compile_plus_first_step (jax.jit, tracing, XLA compilation and the "
+                 "first step, in a fresh process)")
 
 
 # ---------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Compare Nabla's benchmarks with micrograd, NumPy and PyTorch "
-                    "(WORKLOADS.md W1, W2, W4, W5, W6).")
+        description="Compare Nabla's benchmarks with micrograd, NumPy, PyTorch and JAX "
+                    "(WORKLOADS.md W1, W2, W4, W5, W6, W7).")
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
                         help="Nabla workloads to run (default: "
                              f"{' '.join(DEFAULT_NABLA_WORKLOADS)}); 'chain' means chain-10m")
@@ -875,6 +1010,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-micrograd", action="store_true", help="do not run micrograd")
     parser.add_argument("--skip-numpy", action="store_true", help="do not run NumPy")
     parser.add_argument("--skip-torch", action="store_true", help="do not run PyTorch")
+    parser.add_argument("--skip-jax", action="store_true", help="do not run JAX")
     parser.add_argument("--quiet-wait", type=float, default=60.0, metavar="S",
                         help="before each job, wait up to S seconds for the machine to be quiet "
                              "(<10%% CPU for 3 s); 0 disables (default 60)")
@@ -888,6 +1024,7 @@ def main(argv: list[str] | None = None) -> int:
     nabla_workloads = [resolve(w)[0] for w in args.workloads] or list(DEFAULT_NABLA_WORKLOADS)
     numpy_workloads = [w for w in dict.fromkeys(nabla_workloads) if w in NUMPY_WORKLOADS]
     torch_workloads = [w for w in dict.fromkeys(nabla_workloads) if w in TORCH_WORKLOADS]
+    jax_workloads = [w for w in dict.fromkeys(nabla_workloads) if w in JAX_WORKLOADS]
     micrograd_workloads = []
     for w in nabla_workloads:
         peer = resolve(w)[1]
@@ -910,6 +1047,8 @@ def main(argv: list[str] | None = None) -> int:
         run_numpy(run, numpy_workloads, args.timeout)
     if not args.skip_torch:
         run_torch(run, torch_workloads, args.timeout)
+    if not args.skip_jax:
+        run_jax(run, jax_workloads, args.timeout)
     machine = machine_record(load_before, os.getloadavg())
 
     if args.json:

@@ -1,5 +1,5 @@
 """Shared pieces of Nabla's peer benchmark scripts (micrograd_workloads.py, numpy_workloads.py,
-torch_workloads.py), following shared/benchmarks/WORKLOADS.md:
+torch_workloads.py, jax_workloads.py), following shared/benchmarks/WORKLOADS.md:
 
   - timing: warm-up, then ROUNDS rounds of K back-to-back repetitions, K chosen so that a round
     takes about ROUND_TARGET_S; the median round is the value, the fastest the best;
@@ -372,8 +372,10 @@ def run_mlp_step(reporter: Reporter, engine: str, threads: int, prepare: Prepare
     return True
 
 
-def self_test_mlp_step(log: Callable[[str], None], prepare: Prepare) -> bool:
-    """--self-test's W4 part: prepare and check, and log the outcome. True where all is well."""
+def self_test_mlp_step(log: Callable[[str], None], prepare: Prepare,
+                       name: str = "mlp-step") -> bool:
+    """--self-test's W4 part: prepare and check, and log the outcome (as name, e.g. "mlp-step
+    jax-jit" where a script has several engines). True where all is well."""
     problems, _, first, tenth = prepare()
-    return self_test_report(log, "mlp-step", problems,
-                            f"mlp-step ok (loss {first!r} at step 0, {tenth!r} after 10 updates)")
+    return self_test_report(log, name, problems,
+                            f"{name} ok (loss {first!r} at step 0, {tenth!r} after 10 updates)")

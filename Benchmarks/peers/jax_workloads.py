@@ -15,12 +15,15 @@ Engines (--engines, default both; compare.py runs each in a process of its own):
   jax-eager  the same Python code without jit: every primitive is dispatched on its own.
 
 Workloads:
-  perop     W6: x = jnp.ones(S, float32), created inside the timed unit, S in 1, 8 (--sizes);
+  perop     W6: x = S ones, float32, created inside the timed unit, S in 1, 8 (--sizes);
             y = x; for i in 0..999: y = y * 1.0001 (i even) or y + 0.0001 (i odd); L = y.sum();
             (L, dL/dx) = jax.value_and_grad(chain)(x), under jit for jax-jit; the unit blocks
             until dL/dx is ready. Metrics us_per_op_fwd_bwd = time per repetition / 1000 in µs,
             and, for jax-eager, us_per_op_fwd_only (jax.vjp(chain, x): the forward with its
-            residuals recorded, and L, with no backward). Threads = 1 only.
+            residuals recorded, and L, with no backward). Threads = 1 only. jax-eager creates x
+            with jnp.ones (an eager op, ~0.1% of its 1000); jax-jit with np.ones, a host array
+            that the jitted call takes in, as a jitted function is fed: jnp.ones is an eager
+            dispatch that costs several times the jitted call itself (the "x_from" field).
   mlp-step  W4: one SGD step of the 784-256-128-10 ReLU MLP on WORKLOADS.md's LCG data (X from
             LCG(7), W1, W2, W3 from one LCG(8), zero biases, weights [in, out] so a layer is
             x @ W + b), loss mean_i (logsumexp(z_i) - z_i[y_i]); the loss and the gradients by
@@ -145,13 +148,22 @@ def perop_chain(x):
     return jnp.sum(y)
 
 
+def perop_ones(engine: str):
+    """How an engine's unit creates x = S float32 ones: jnp.ones for jax-eager; for jax-jit,
+    np.ones, the host array a jitted function is fed (see the module's doc)."""
+    if engine == "jax-jit":
+        return "np.ones", lambda size: np.ones((size,), np.float32)
+    return "jnp.ones", lambda size: jnp.ones((size,), jnp.float32)
+
+
 def perop_unit(engine: str, size: int, backward: bool = True):
     """One timed repetition of W6 for an engine: returns unit(), which creates x, computes
     (L, dL/dx) and blocks until dL/dx is ready; with backward False (jax-eager only), the
     forward with its vjp recorded, and L."""
+    ones = perop_ones(engine)[1]
     if not backward:
         def forward_only():
-            x = jnp.ones((size,), jnp.float32)
+            x = ones(size)
             loss, _vjp = jax.vjp(perop_chain, x)
             return block(loss)
         return forward_only
@@ -161,7 +173,7 @@ def perop_unit(engine: str, size: int, backward: bool = True):
         value_and_grad = jax.jit(value_and_grad)
 
     def unit():
-        x = jnp.ones((size,), jnp.float32)
+        x = ones(size)
         _loss, grad = value_and_grad(x)
         return block(grad)
     return unit
@@ -209,6 +221,7 @@ def run_perop(engines: list[str], sizes: list[int], threads: int, info: dict) ->
                     "rounds": stats["rounds"],
                     "iters": stats["iters"],
                     "time_per_rep_ns": stats["value"],
+                    "x_from": perop_ones(engine)[0],
                     "cpus": harness.pinned_cpus(),
                     **info,
                 })
@@ -331,7 +344,8 @@ def self_test(engines: list[str], sizes: list[int]) -> bool:
         for size in sizes:
             ok = harness.self_test_report(log, "perop", check_perop(engine, size),
                                           f"perop {engine} size={size} ok") and ok
-        ok = harness.self_test_mlp_step(log, lambda: mlp_prepare(engine, {})) and ok
+        ok = harness.self_test_mlp_step(log, lambda: mlp_prepare(engine, {}),
+                                        f"mlp-step {engine}") and ok
     return ok
 
 
