@@ -84,7 +84,7 @@ enum TensorWorkloads {
 
     /// W4/W7 in the static mode: the loss and its gradients compiled once; each step runs the
     /// program with the current parameters and updates them.
-    static func mlpStepStatic(_ harness: Harness, _ data: MLPData) -> [Record] {
+    static func mlpStepStatic(_ harness: Harness, _ data: MLPData, threads threadCounts: [Int] = [1, 2]) -> [Record] {
         var records: [Record] = []
         let compileStart = Harness.now()
         let graph = TensorGraph<Float>()
@@ -96,7 +96,7 @@ enum TensorWorkloads {
         let loss = (h2.matmul(p[2]) + p[5]).crossEntropy(labels: data.labels)
         let program = try! graph.compile([loss] + graph.gradients(of: loss, wrt: p))
         let compileTime = Harness.now() - compileStart
-        for threads in [1, 2] {
+        for threads in threadCounts {
             Kernels.threads = threads
             var parameters = data.weights + [256, 128, 10].map { NDArray<Float>.zeros([$0]) }
             func step() -> Float {

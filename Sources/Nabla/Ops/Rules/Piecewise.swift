@@ -41,7 +41,10 @@ public enum Heaviside: PrimitiveRule {
     public static let name = "step"
     public static let notation = Notation.special
     @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
-        x > 0 ? 1 : (x < 0 ? 0 : (x == 0 ? c : x))
+        // Written as a sum of selects rather than nested branches, so a loop over a tensor
+        // vectorises instead of mispredicting on random signs (relu's backward runs it).
+        let step: T = (x > 0 ? 1 : 0) + (x == 0 ? c : 0)
+        return x.isNaN ? x : step
     }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (nil, nil)
