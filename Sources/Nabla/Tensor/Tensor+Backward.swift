@@ -5,20 +5,30 @@ extension TensorTape {
     /// d(root)/d(node) for every node at or below `root`, seeded with `seed` (nil: not reached).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func gradients(from root: Int32, seed: NDArray<Scalar>) -> [NDArray<Scalar>?] {
+    /// Gradients of computed nodes are dropped once passed on (their memory is reused at once),
+    /// except those in `keeping`; leaves' gradients are always kept.
+    func gradients(from root: Int32, seed: NDArray<Scalar>, keeping: Set<Int32> = []) -> [NDArray<Scalar>?] {
         var grads = [NDArray<Scalar>?](repeating: nil, count: Int(root) + 1)
         grads[Int(root)] = seed
         for i in stride(from: Int(root), through: 0, by: -1) {
             guard let g = grads[i] else { continue }
             let node = nodes[i]
             guard node.operation.arity > 0, node.requiresGrad else { continue }
+            if !keeping.contains(Int32(i)) { grads[i] = nil }
             let x = nodes[Int(node.x)].value, y = nodes[Int(node.y)].value
             let needs = (nodes[Int(node.x)].requiresGrad, nodes[Int(node.y)].requiresGrad)
             let (gx, gy) = node.operation.pullback(x, y, output: node.value, seed: g, needs: needs)
-            if needs.0, let gx { Self.accumulate(gx.summed(toShape: x.shape), into: &grads[Int(node.x)]) }
-            if node.operation.arity == 2, needs.1, let gy { Self.accumulate(gy.summed(toShape: y.shape), into: &grads[Int(node.y)]) }
+            if needs.0, let gx { Self.accumulateInPlace(gx.summed(toShape: x.shape), into: &grads[Int(node.x)]) }
+            if node.operation.arity == 2, needs.1, let gy { Self.accumulateInPlace(gy.summed(toShape: y.shape), into: &grads[Int(node.y)]) }
         }
         return grads
+    }
+
+    /// Adds `g` into the slot, in the slot's own storage when nothing else shares it.
+    static func accumulateInPlace(_ g: NDArray<Scalar>, into slot: inout NDArray<Scalar>?) {
+        guard var existing = slot.take() else { slot = g; return }
+        existing.updateEach(with: g, +)
+        slot = existing
     }
 
     static func accumulate<T: DifferentiableTensor>(_ g: T, into slot: inout T?) {
@@ -71,7 +81,7 @@ extension Tensor {
     public func gradients(wrt tensors: [Tensor], seed: NDArray<Scalar>? = nil) -> [NDArray<Scalar>] {
         let seed = checkedSeed(seed, "gradients(wrt:)")
         guard let tape else { return tensors.map { $0.leaf != nil && $0.leaf === leaf ? seed : NDArray.zeros($0.shape) } }
-        let grads = tape.gradients(from: index, seed: seed)
+        let grads = tape.gradients(from: index, seed: seed, keeping: Set(tensors.compactMap { $0.index(in: tape) }))
         return tensors.map { t in t.index(in: tape).flatMap { Int($0) < grads.count ? grads[Int($0)] : nil } ?? NDArray.zeros(t.shape) }
     }
 
