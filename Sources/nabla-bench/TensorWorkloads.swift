@@ -100,9 +100,10 @@ enum TensorWorkloads {
             Kernels.threads = threads
             var parameters = data.weights + [256, 128, 10].map { NDArray<Float>.zeros([$0]) }
             func step() -> Float {
-                let feeds = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ("p\($0)", $1) })
-                let outputs = try! program.run(feeds)
-                for k in parameters.indices { parameters[k] = parameters[k].adding(outputs[k + 1], scaledBy: -0.01) }
+                let outputs = try! program.run(Dictionary(uniqueKeysWithValues: parameters.enumerated().map { ("p\($0)", $1) }))
+                // In place, as JAX's jitted step updates its donated buffers: the feeds are gone,
+                // so each parameter's storage is unique again.
+                for k in parameters.indices { parameters[k].updateEach(with: outputs[k + 1]) { $0 + $1 * -0.01 } }
                 return outputs[0].scalar
             }
             let first = step()
