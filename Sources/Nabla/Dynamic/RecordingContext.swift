@@ -30,8 +30,6 @@ final class RecordingContext {
         get { noGradDepthPointer.pointee }
         set { noGradDepthPointer.pointee = newValue }
     }
-    /// Tapes of this thread that are still alive (for tests and diagnostics).
-    @exclusivity(unchecked) @usableFromInline var liveTapes = 0
     /// The node arrays of the last small tape freed, kept for the next tape.
     @exclusivity(unchecked) var spareStorage: TapeStorage?
     /// A gradient buffer kept between backward passes of small graphs.

@@ -48,7 +48,6 @@ final class Tape: ValueOwner {
         self.noGradDepth = context.noGradDepthPointer
         self.serial = serial
         storage = context.takeStorage()
-        context.liveTapes += 1
     }
 
     /// Records a node whose first operand (`x`) is on this tape and whose second is on this
@@ -63,7 +62,6 @@ final class Tape: ValueOwner {
 
     deinit {
         scopeGradientBuffer.deallocate()
-        context.liveTapes -= 1
         context.tapeWasFreed(self)
         context.recycle(storage)
     }
