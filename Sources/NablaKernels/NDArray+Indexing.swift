@@ -11,16 +11,7 @@ extension NDArray {
         }
         let target = Shape(box.map(\.count))
         let own = shape.strides
-        let start = zip(box, own).reduce(0) { $0 + $1.0.lowerBound * $1.1 }
-        return NDArray.build(target) { out in
-            scalars.withUnsafeBufferPointer { x in
-                var k = 0
-                forEachRow(of: target, strides: [own]) { offsets, count, inner in
-                    var i = start + offsets[0]
-                    for _ in 0..<count { out[k] = x[i]; i += inner[0]; k += 1 }
-                }
-            }
-        }
+        return stridedCopy(target, strides: own, start: zip(box, own).reduce(0) { $0 + $1.0.lowerBound * $1.1 })
     }
 
     /// An array of `shape`, zero except for the box starting at `origin`, which holds `self`

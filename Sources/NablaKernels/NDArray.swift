@@ -263,12 +263,19 @@ extension NDArray {
         guard Shape.broadcast(shape, target) == target else {
             preconditionFailure("broadcast: shape \(shape) does not broadcast to \(target)")
         }
-        let strides = [shape.broadcastStrides(to: target)]
-        return NDArray.build(target) { out in
+        return stridedCopy(target, strides: shape.broadcastStrides(to: target))
+    }
+
+    /// An array of shape `target` whose element at index (i₀, i₁, …) is this array's element at
+    /// offset `start + Σ iₖ·strides[k]`: the one loop behind broadcasting, permuting and
+    /// slicing (strides of 0 repeat, reordered strides permute, a smaller box slices).
+    @inlinable
+    public func stridedCopy(_ target: Shape, strides: [Int], start: Int = 0) -> NDArray {
+        NDArray.build(target) { out in
             scalars.withUnsafeBufferPointer { x in
                 var k = 0
-                forEachRow(of: target, strides: strides) { offsets, count, inner in
-                    var i = offsets[0]
+                forEachRow(of: target, strides: [strides]) { offsets, count, inner in
+                    var i = start + offsets[0]
                     for _ in 0..<count { out[k] = x[i]; i += inner[0]; k += 1 }
                 }
             }
@@ -350,18 +357,8 @@ extension NDArray {
     @inlinable
     public func permuted(_ permutation: [Int]) -> NDArray {
         precondition(permutation.sorted() == Array(0..<rank), "permute: \(permutation) is not a permutation of the axes of \(shape)")
-        let target = Shape(permutation.map { shape[$0] })
         let own = shape.strides
-        let strides = [permutation.map { own[$0] }]
-        return NDArray.build(target) { out in
-            scalars.withUnsafeBufferPointer { x in
-                var k = 0
-                forEachRow(of: target, strides: strides) { offsets, count, inner in
-                    var i = offsets[0]
-                    for _ in 0..<count { out[k] = x[i]; i += inner[0]; k += 1 }
-                }
-            }
-        }
+        return stridedCopy(Shape(permutation.map { shape[$0] }), strides: permutation.map { own[$0] })
     }
 
     /// The last two axes swapped (the matrix transpose, batched).

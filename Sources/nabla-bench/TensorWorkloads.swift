@@ -65,21 +65,27 @@ enum TensorWorkloads {
                 }
                 return loss.scalar
             }
-            let first = step()
-            for _ in 0..<9 { _ = step() }
-            let tenth = step()   // the loss after 10 updates
-            precondition(Swift.abs(Double(first) - 2.3044254779815674) < 1e-5 * 2.3, "mlp-step: loss at step 0 = \(first)")
-            precondition(Swift.abs(Double(tenth) - 2.2911059856414795) < 1e-5 * 2.3, "mlp-step: loss after 10 updates = \(tenth)")
-            let timing = harness.measure { blackHole(step()) }
-            records.append(Record(workload: "mlp-step", engine: "nabla-dynamic", metric: "steps_per_s",
-                                  value: 1 / timing.median, unit: "steps/s",
-                                  extra: [("threads", "\(threads)"), ("best", number(1 / timing.best)), ("rounds", "\(timing.rounds)"),
-                                          ("iters", "\(timing.iterations)"), ("loss_step0", number(Double(first))),
-                                          ("loss_after_10", number(Double(tenth)))]))
+            records.append(measureSteps(harness, engine: "nabla-dynamic", threads: threads, step))
         }
         records += mlpStepStatic(harness, data)
         Kernels.threads = 1
         return records
+    }
+
+    /// Checks W4's losses (step 0, and after 10 updates) over the first 11 steps, then times
+    /// steps.
+    static func measureSteps(_ harness: Harness, engine: String, threads: Int, extra: [(String, String)] = [],
+                             _ step: () -> Float) -> Record {
+        let first = step()
+        for _ in 0..<9 { _ = step() }
+        let tenth = step()
+        precondition(Swift.abs(Double(first) - 2.3044254779815674) < 1e-5 * 2.3, "mlp-step \(engine): loss at step 0 = \(first)")
+        precondition(Swift.abs(Double(tenth) - 2.2911059856414795) < 1e-5 * 2.3, "mlp-step \(engine): loss after 10 updates = \(tenth)")
+        let timing = harness.measure { blackHole(step()) }
+        return Record(workload: "mlp-step", engine: engine, metric: "steps_per_s", value: 1 / timing.median, unit: "steps/s",
+                      extra: [("threads", "\(threads)"), ("best", number(1 / timing.best)), ("rounds", "\(timing.rounds)"),
+                              ("iters", "\(timing.iterations)"), ("loss_step0", number(Double(first))),
+                              ("loss_after_10", number(Double(tenth)))] + extra)
     }
 
     /// W4/W7 in the static mode: the loss and its gradients compiled once; each step runs the
@@ -106,16 +112,7 @@ enum TensorWorkloads {
                 for k in parameters.indices { parameters[k].updateEach(with: outputs[k + 1]) { $0 + $1 * -0.01 } }
                 return outputs[0].scalar
             }
-            let first = step()
-            for _ in 0..<9 { _ = step() }
-            let tenth = step()
-            precondition(Swift.abs(Double(first) - 2.3044254779815674) < 1e-5 * 2.3, "mlp-step static: loss at step 0 = \(first)")
-            precondition(Swift.abs(Double(tenth) - 2.2911059856414795) < 1e-5 * 2.3, "mlp-step static: loss after 10 updates = \(tenth)")
-            let timing = harness.measure { blackHole(step()) }
-            records.append(Record(workload: "mlp-step", engine: "nabla-static", metric: "steps_per_s",
-                                  value: 1 / timing.median, unit: "steps/s",
-                                  extra: [("threads", "\(threads)"), ("best", number(1 / timing.best)), ("rounds", "\(timing.rounds)"),
-                                          ("iters", "\(timing.iterations)"), ("compile_s", number(compileTime))]))
+            records.append(measureSteps(harness, engine: "nabla-static", threads: threads, extra: [("compile_s", number(compileTime))], step))
         }
         return records
     }

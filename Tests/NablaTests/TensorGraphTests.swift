@@ -82,3 +82,23 @@ struct TensorFunctionTests {
         }
     }
 }
+
+@Suite("Compiled tensor programs reuse storage safely")
+struct TensorProgramStorageTests {
+    @Test func inPlaceStepsNeverTouchFeedsOrConstants() throws {
+        let graph = TensorGraph<Double>()
+        let x = graph.input("x", shape: [2, 3])
+        let c = graph.constant(NDArray([[1, 2, 3], [4, 5, 6]]))
+        // Elementwise chains whose operands die at each step: computed in place.
+        let y = exp(tanh(x * 2 + c) - 1).sum()
+        let program = try graph.compile([y, tanh(c + 1)])
+        let feed = NDArray<Double>([[0.5, -1, 2], [0, 1, -0.25]])
+        let copy = feed
+        let first = try program.run(["x": feed])
+        let second = try program.run(["x": feed])
+        #expect(feed == copy)
+        #expect(first == second)
+        let expected = Tensor(feed)
+        #expect(first[0].scalar == exp(tanh(expected * 2 + Tensor(NDArray([[1, 2, 3], [4, 5, 6]]))) - 1).sum().scalar)
+    }
+}
