@@ -229,15 +229,34 @@ extension NDArray {
         }
     }
 
-    /// Replaces each element x by f(x, y) with y the corresponding element of `other` (same shape).
+    /// Replaces each element x by f(x, y) with y the corresponding element of `other`, which
+    /// has the same shape or is a row repeated along the leading axes (a bias).
     @inlinable
     public mutating func updateEach(with other: NDArray, _ f: (Scalar, Scalar) -> Scalar) {
-        precondition(other.shape == shape, "updateEach(with:): shapes \(shape) and \(other.shape) differ")
+        precondition(other.shape == shape || NDArray.repeatsAsRows(other.shape, in: shape),
+                     "updateEach(with:): \(other.shape) does not fit \(shape)")
+        let n = other.count
         other.scalars.withUnsafeBufferPointer { y in
             scalars.withUnsafeMutableBufferPointer { x in
-                for i in 0..<x.count { x[i] = f(x[i], y[i]) }
+                if n == x.count {
+                    for i in 0..<x.count { x[i] = f(x[i], y[i]) }
+                    return
+                }
+                var base = 0
+                while base < x.count {
+                    for j in 0..<n { x[base + j] = f(x[base + j], y[j]) }
+                    base += n
+                }
             }
         }
+    }
+
+    /// Whether an array of shape `row` broadcasts to `shape` by repeating along leading axes
+    /// only (its non-unit axes are the trailing axes of `shape`).
+    @inlinable
+    public static func repeatsAsRows(_ row: Shape, in shape: Shape) -> Bool {
+        let trailing = row.dimensions.drop { $0 == 1 }
+        return !trailing.isEmpty && row.rank <= shape.rank && shape.dimensions.suffix(trailing.count).elementsEqual(trailing)
     }
 
     /// self + other·scale in one pass (same shapes): the update of gradient descent.

@@ -51,8 +51,11 @@ struct ScriptFuzzTests {
             #expect(decoded?.output == evaluation.output && decoded?.value == evaluation.value, "seed \(seed)")
             let gradient = decoded?.gradient
             let hessian = decoded?.hessian
-            let check = try? script.check(at: feeds, order: 2, tolerance: 1e-4)
-            #expect(check?.passed == true, "seed \(seed): \(text)\n\(check?.text ?? "")")
+            // Finite differences lose about ε·|f|/h to rounding: on the rare generated program
+            // whose values are huge they say nothing, so those are compared between engines only.
+            let huge = evaluation.values.contains { Swift.abs($0.value) > 1e6 }
+            let check = huge ? nil : try? script.check(at: feeds, order: 2, tolerance: 1e-4)
+            #expect(huge || check?.passed == true, "seed \(seed): \(text)\n\(check?.text ?? "")")
             for entry in check?.gradient ?? [] {
                 #expect(gradient?[entry.name].map { $0.bitPattern == entry.computed.bitPattern } == true, "seed \(seed): JSON gradient \(entry.name)")
             }

@@ -37,7 +37,8 @@ public struct GradientCheckReport: Sendable {
 extension Script {
     /// Compares the gradient (and with `order: 2` the Hessian) of `output` with respect to every
     /// input with central finite differences: step h = 1e-6·max(1, |x|) for the gradient and
-    /// 1e-4·max(1, |x|) for the Hessian (differences of f itself, no derivative code).
+    /// for the Hessian, central differences of the gradient with the same step, as PyTorch's
+    /// gradgradcheck does.
     public func check(at feeds: [String: Double], output: String? = nil, order: Int = 1,
                       tolerance: Double = 1e-5) throws(ScriptError) -> GradientCheckReport {
         let evaluation = try evaluate(at: feeds, output: output, order: order)
@@ -60,15 +61,24 @@ extension Script {
             let h = step(g.name, 1e-6)
             return entry(g.name, g.value, (shifted([(g.name, h)]) - shifted([(g.name, -h)])) / (2 * h))
         }
+        // The Hessian as gradgradcheck does it: central differences of the gradient (itself
+        // checked above against differences of f). Differencing f twice would lose about
+        // ε·|f|/h² to rounding, which swamps small second derivatives of large functions.
         var hessian: [GradientCheckReport.Entry] = []
-        for row in evaluation.hessian ?? [] {
-            for cell in row.row {
-                let (i, j) = (row.name, cell.name)
-                let (hi, hj) = (step(i, 1e-4), step(j, 1e-4))
-                let numeric = i == j
-                    ? (shifted([(i, hi)]) - 2 * f(feeds) + shifted([(i, -hi)])) / (hi * hi)
-                    : (shifted([(i, hi), (j, hj)]) - shifted([(i, hi), (j, -hj)]) - shifted([(i, -hi), (j, hj)]) + shifted([(i, -hi), (j, -hj)])) / (4 * hi * hj)
-                hessian.append(entry("\(i),\(j)", cell.value, numeric))
+        if let rows = evaluation.hessian {
+            let names = rows.map(\.name)
+            func gradient(at point: [String: Double]) throws(ScriptError) -> [Double] {
+                try evaluate(at: point, output: output, wrt: names).gradient.map(\.value)
+            }
+            for row in rows {
+                let h = step(row.name, 1e-6)
+                var up = feeds, down = feeds
+                up[row.name]! += h
+                down[row.name]! -= h
+                let (gUp, gDown) = (try gradient(at: up), try gradient(at: down))
+                for (j, cell) in row.row.enumerated() {
+                    hessian.append(entry("\(row.name),\(cell.name)", cell.value, (gUp[j] - gDown[j]) / (up[row.name]! - down[row.name]!)))
+                }
             }
         }
         return GradientCheckReport(output: evaluation.output, gradient: gradient, hessian: hessian, tolerance: tolerance)

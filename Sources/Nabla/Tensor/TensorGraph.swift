@@ -224,7 +224,7 @@ public struct TensorProgram<Scalar: TensorScalar> {
             // An elementwise op whose first operand dies here writes into that operand's storage
             // (unique once released from the table, so no copy is made).
             if case .elementwise(let primitive, let c) = step.operation, lastUse[x] == Int32(k), !(binary && y == x),
-               !binary || values[y]!.shape == values[x]!.shape {
+               !binary || values[y]!.shape == values[x]!.shape || NDArray<Scalar>.repeatsAsRows(values[y]!.shape, in: values[x]!.shape) {
                 var target = values[x].take()!
                 if binary { target.applyInPlace(primitive, values[y]!, constant: c) } else { target.applyInPlace(primitive, constant: c) }
                 values[k] = target
