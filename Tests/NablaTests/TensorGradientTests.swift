@@ -121,6 +121,14 @@ struct TensorGradientTests {
         #expect(pooled.scalars == [5, 7, 13, 15])
     }
 
+    @Test func selectKeepsTheBranchNotTakenOut() {
+        let x = Tensor<Double>([-1, 0.5, 2], requiresGrad: true)
+        let positive = x.greater(than: x.constant(0))
+        let y = Tensor.select(positive, log(x), x * 3)     // log(-1) is NaN, but not taken
+        #expect(y.scalars == [-3, Foundation_log(0.5), Foundation_log(2)])
+        #expect(y.sum().gradients(wrt: [x])[0].scalars == [3, 2, 0.5])
+    }
+
     @Test func clampHasPyTorchsGradientAtTheBounds() {
         let x = Tensor<Double>([-2, -1, 0, 1, 2], requiresGrad: true)
         let y = x.clamped(to: -1...1)
@@ -156,3 +164,6 @@ struct TensorGradientTests {
         #expect(Swift.abs(b.data.scalars[0] - 0.25) < 1e-3)
     }
 }
+
+import Foundation
+private func Foundation_log(_ x: Double) -> Double { Foundation.log(x) }

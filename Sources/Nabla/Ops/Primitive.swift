@@ -17,7 +17,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     /// A constant; its value is the node's constant.
     case constant
 
-    case add, subtract, multiply, divide, power, minimum, maximum
+    case add, subtract, multiply, divide, power, minimum, maximum, masked
     case negate, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, sign, heaviside
     case addConstant, multiplyConstant, powerConstant
 
@@ -25,7 +25,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     @inlinable public var arity: Int {
         switch self {
         case .input, .constant: 0
-        case .add, .subtract, .multiply, .divide, .power, .minimum, .maximum: 2
+        case .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked: 2
         default: 1
         }
     }
@@ -54,6 +54,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .abs: Abs.self
         case .sign: Sign.self
         case .heaviside: Heaviside.self
+        case .masked: Masked.self
         case .addConstant: AddConstant.self
         case .multiplyConstant: MultiplyConstant.self
         case .powerConstant: PowerConstant.self
@@ -89,6 +90,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .abs: Abs.evaluate(x, y, c)
         case .sign: Sign.evaluate(x, y, c)
         case .heaviside: Heaviside.evaluate(x, y, c)
+        case .masked: Masked.evaluate(x, y, c)
         case .addConstant: AddConstant.evaluate(x, y, c)
         case .multiplyConstant: MultiplyConstant.evaluate(x, y, c)
         case .powerConstant: PowerConstant.evaluate(x, y, c)
@@ -124,6 +126,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .abs: Abs.pullback(x, y, output, c, seed)
         case .sign: Sign.pullback(x, y, output, c, seed)
         case .heaviside: Heaviside.pullback(x, y, output, c, seed)
+        case .masked: Masked.pullback(x, y, output, c, seed)
         case .addConstant: AddConstant.pullback(x, y, output, c, seed)
         case .multiplyConstant: MultiplyConstant.pullback(x, y, output, c, seed)
         case .powerConstant: PowerConstant.pullback(x, y, output, c, seed)

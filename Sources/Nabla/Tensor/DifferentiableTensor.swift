@@ -80,6 +80,7 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         case .power: return NDArray.combine(x, y, operation: Power.name) { Power.evaluate($0, $1, c) }
         case .minimum: return NDArray.combine(x, y, operation: Minimum.name) { Minimum.evaluate($0, $1, c) }
         case .maximum: return NDArray.combine(x, y, operation: Maximum.name) { Maximum.evaluate($0, $1, c) }
+        case .masked: return NDArray.combine(x, y, operation: Masked.name) { Masked.evaluate($0, $1, c) }
         case .negate: return x.map { Negate.evaluate($0, $0, c) }
         case .exp: return x.map { Exp.evaluate($0, $0, c) }
         case .log: return x.map { Log.evaluate($0, $0, c) }
@@ -151,6 +152,7 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         case .power: update(Power.self)
         case .minimum: update(Minimum.self)
         case .maximum: update(Maximum.self)
+        case .masked: update(Masked.self)
         default: self = NDArray.apply(primitive, self, other, constant: Double(c))
         }
     }

@@ -77,10 +77,10 @@ extension DifferentiableTensor {
     public func equal(to other: Self) -> Self { heaviside(self - other, atZero: 1) * heaviside(other - self, atZero: 1) }
 
     /// `ifTrue` where `condition` is 1, `ifFalse` where it is 0 (PyTorch's `where`, with the
-    /// condition as 0/1 numbers). Written as c·a + (1 − c)·b, so an infinite or NaN entry in the
-    /// branch not taken still reaches the result; keep both branches finite.
+    /// condition as 0/1 numbers): masked(c, a) + masked(1 − c, b), so an infinite or NaN entry
+    /// in the branch not taken does not reach the result or its gradient.
     public static func select(_ condition: Self, _ ifTrue: Self, _ ifFalse: Self) -> Self {
-        condition * ifTrue + (1 - condition) * ifFalse
+        masked(condition, ifTrue) + masked(1 - condition, ifFalse)
     }
 
     /// Each entry limited to [low, high]: x·m + low·[x < low] + high·[x > high], with m = 1 on

@@ -5,7 +5,7 @@ import Nabla
 /// two variables written with Nabla's public API, and points where it is smooth.
 enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case add, subtract, multiply, divide, negate, power, powerConstant, powerCubic, powerNegative, constantPower
-    case exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, sign, heaviside, minimum, maximum
+    case exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, sign, heaviside, minimum, maximum, masked
     case addConstant, constantAdd, subtractConstant, constantSubtract
     case multiplyConstant, constantMultiply, divideConstant, constantDivide, minConstant, maxConstant
 
@@ -13,7 +13,7 @@ enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     var arity: Int {
         switch self {
-        case .add, .subtract, .multiply, .divide, .power, .minimum, .maximum: 2
+        case .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked: 2
         default: 1
         }
     }
@@ -45,6 +45,7 @@ enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .heaviside: return Nabla.heaviside(x, atZero: 0.5)
         case .minimum: return min(x, y)
         case .maximum: return max(x, y)
+        case .masked: return Nabla.masked(x, y)
         case .addConstant: return x + 1.5
         case .constantAdd: return 1.5 + x
         case .subtractConstant: return x - 1.5

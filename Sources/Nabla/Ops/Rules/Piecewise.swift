@@ -76,3 +76,18 @@ public enum Maximum: PrimitiveRule {
         (seed * heaviside(x - y, atZero: 0.5), seed * heaviside(y - x, atZero: 0.5))
     }
 }
+
+/// masked(c, y) = y where c > 0, else 0 (exactly 0, even when y is ±∞ or NaN).
+/// ∂/∂c = 0, ∂/∂y = masked(c, seed). The building block of `select` (PyTorch's `where`): written
+/// with it, a non-finite value in the branch not taken does not reach the result, as it would
+/// through c·a + (1 − c)·b.
+public enum Masked: PrimitiveRule {
+    public static let name = "masked"
+    public static let notation = Notation.function("masked")
+    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
+        x > 0 ? y : 0
+    }
+    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+        (nil, T.apply(.masked, x, seed, constant: 0))
+    }
+}
