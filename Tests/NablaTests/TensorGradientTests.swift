@@ -129,6 +129,15 @@ struct TensorGradientTests {
         #expect(y.sum().gradients(wrt: [x])[0].scalars == [3, 2, 0.5])
     }
 
+    @Test func productGradientsWithZeros() {
+        for (values, expected) in [([2.0, 0, 3], [0.0, 6, 0]), ([0.0, 0, 3], [0.0, 0, 0]), ([2.0, 4, 3], [12.0, 6, 8])] {
+            let x = Tensor<Double>(values, requiresGrad: true)
+            #expect(x.product(axes: nil, keepingDimensions: false).gradients(wrt: [x])[0].scalars == expected, "\(values)")
+        }
+        let m = Tensor<Double>([[1, 0], [2, 3]], requiresGrad: true)
+        #expect(m.product(axes: [1], keepingDimensions: false).sum().gradients(wrt: [m])[0].scalars == [0, 1, 3, 2])
+    }
+
     @Test func clampHasPyTorchsGradientAtTheBounds() {
         let x = Tensor<Double>([-2, -1, 0, 1, 2], requiresGrad: true)
         let y = x.clamped(to: -1...1)

@@ -27,8 +27,8 @@ public enum TensorOperation: Sendable, Equatable {
     /// entries equal to the result (as PyTorch's amax/amin).
     case reduceMaximum(axes: [Int]?, keepingDimensions: Bool)
     case reduceMinimum(axes: [Int]?, keepingDimensions: Bool)
-    /// The product over `axes`.  ∂/∂x = seed · product / x, so an entry equal to 0 gets NaN
-    /// (PyTorch computes that case exactly; Nabla does not yet).
+    /// The product over `axes`.  ∂/∂x_i = seed · (product of the other entries), exact with
+    /// zeros among them, as PyTorch.
     case reduceProduct(axes: [Int]?, keepingDimensions: Bool)
     /// A box of x.  ∂/∂x: the seed placed into zeros of x's shape.
     case slice([Range<Int>])
@@ -133,10 +133,20 @@ public enum TensorOperation: Sendable, Equatable {
             let ties = mask.sum(axes: axes, keepingDimensions: true).broadcast(to: x.shape)
             return ((keep ? seed : seed.reshaped(Shape(kept))).broadcast(to: x.shape) * mask / ties, nil)
         case .reduceProduct(let axes, let keep):
+            // ∂/∂x_i is the product of the other entries. Without zeros that is product / x_i;
+            // with one zero it is the product of the nonzero entries at the zero and 0 elsewhere;
+            // with two or more, 0 everywhere (as PyTorch computes it). `masked` keeps the
+            // branches not taken (divisions by zero) out.
             var kept = x.shape.dimensions
             for axis in axes ?? Array(0..<x.shape.rank) { kept[x.shape.axis(axis)] = 1 }
-            let product = (keep ? output : output.reshaped(Shape(kept))).broadcast(to: x.shape)
-            return ((keep ? seed : seed.reshaped(Shape(kept))).broadcast(to: x.shape) * product / x, nil)
+            let zero = x.equal(to: x.constant(0))
+            let zeros = zero.sum(axes: axes, keepingDimensions: true).broadcast(to: x.shape)
+            let nonzeroProduct = (x + zero).product(axes: axes, keepingDimensions: true).broadcast(to: x.shape)
+            let noZeros = zeros.less(than: zeros.constant(0.5))
+            let oneZero = zeros.equal(to: zeros.constant(1))
+            let others = masked(1 - zero, masked(noZeros, nonzeroProduct / (x + zero)))
+                + masked(zero, masked(oneZero, nonzeroProduct))
+            return ((keep ? seed : seed.reshaped(Shape(kept))).broadcast(to: x.shape) * others, nil)
         case .slice(let ranges):
             return (seed.placed(into: x.shape, at: (0..<x.shape.rank).map { $0 < ranges.count ? ranges[$0].lowerBound : 0 }), nil)
         case .place(_, let origin):
