@@ -14,8 +14,10 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
-        // Op catalogue, dynamic and static graphs, explanations. Layers are folders inside it:
-        // Ops/ (one declaration per primitive), Dynamic/, Static/, Explain/.
+        // The umbrella library. Its layers are folders: Ops/ (one declaration per primitive),
+        // Dynamic/ and Static/ (scalar graphs), Tensor/ (tensor graphs, both modes), Explain/
+        // (formulas, derivations, exports), Script/ (the tutorial's notation). It re-exports
+        // NablaKernels.
         .target(name: "Nabla", dependencies: ["NablaKernels"]),
         // Tensor kernels: loops over storage, below autodiff and usable on their own. The hot
         // loops are C with per-function target attributes and run-time CPU dispatch, so a plain
