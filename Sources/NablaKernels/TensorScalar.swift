@@ -16,6 +16,9 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable, MatmulScalar where 
     static func pow(_ x: Self, _ y: Self) -> Self
     /// The type's name as NumPy and PyTorch print it: `float32`, `float64`.
     static var dtypeName: String { get }
+    /// `condition ? a : b`, computed with bit masks rather than a branch, so loops over tensors
+    /// vectorise and do not mispredict on data-dependent conditions.
+    static func select(_ condition: Bool, _ a: Self, _ b: Self) -> Self
 }
 
 extension Double: TensorScalar {
@@ -26,6 +29,11 @@ extension Double: TensorScalar {
     @inlinable public static func tanh(_ x: Double) -> Double { Glibc_tanh(x) }
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Glibc_pow(x, y) }
     public static var dtypeName: String { "float64" }
+    @inlinable @inline(__always)
+    public static func select(_ condition: Bool, _ a: Double, _ b: Double) -> Double {
+        let mask = UInt64(0) &- UInt64(condition ? 1 : 0)
+        return Double(bitPattern: (a.bitPattern & mask) | (b.bitPattern & ~mask))
+    }
 }
 
 extension Float: TensorScalar {
@@ -36,6 +44,11 @@ extension Float: TensorScalar {
     @inlinable public static func tanh(_ x: Float) -> Float { tanhf(x) }
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
     public static var dtypeName: String { "float32" }
+    @inlinable @inline(__always)
+    public static func select(_ condition: Bool, _ a: Float, _ b: Float) -> Float {
+        let mask = UInt32(0) &- UInt32(condition ? 1 : 0)
+        return Float(bitPattern: (a.bitPattern & mask) | (b.bitPattern & ~mask))
+    }
 }
 
 // The C functions under names that the static methods above do not shadow.

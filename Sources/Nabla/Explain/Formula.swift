@@ -100,6 +100,10 @@ extension Formula: CustomStringConvertible {
                 return ("-\(wrap(xs, below: 3))", 3)
             case .heaviside:
                 return ("[\(xs.text) > 0]", 5)
+            case .masked:
+                // masked(c, y) is y where c > 0: written y·[c > 0], or [c > 0] when y is 1.
+                let ys = y?.render() ?? xs
+                return y?.constantValue == 1 ? ("[\(xs.text) > 0]", 5) : ("\(ys.precedence < 2 ? "(\(ys.text))" : ys.text)·[\(xs.text) > 0]", 2)
             case .input, .constant:
                 return (xs.text, 5)
             default:

@@ -157,6 +157,25 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         }
     }
 
+    /// `primitive` applied to corresponding elements of `first` and self (same shape), written
+    /// into self: self[i] = primitive(first[i], self[i]).
+    @inlinable
+    public mutating func applyInPlace(_ primitive: Primitive, after first: NDArray, constant c: Double) {
+        let c = Scalar(c)
+        @inline(__always) func update<R: PrimitiveRule>(_: R.Type) { updateEach(with: first) { R.evaluate($1, $0, c) } }
+        switch primitive {
+        case .add: update(Add.self)
+        case .subtract: update(Subtract.self)
+        case .multiply: update(Multiply.self)
+        case .divide: update(Divide.self)
+        case .power: update(Power.self)
+        case .minimum: update(Minimum.self)
+        case .maximum: update(Maximum.self)
+        case .masked: update(Masked.self)
+        default: self = NDArray.apply(primitive, first, self, constant: Double(c))
+        }
+    }
+
     /// A rank-0 constant: it broadcasts against anything.
     @inlinable public func constant(_ c: Double) -> NDArray { NDArray(Scalar(c)) }
 

@@ -228,6 +228,12 @@ public struct TensorProgram<Scalar: TensorScalar> {
                 var target = values[x].take()!
                 if binary { target.applyInPlace(primitive, values[y]!, constant: c) } else { target.applyInPlace(primitive, constant: c) }
                 values[k] = target
+            } else if case .elementwise(let primitive, let c) = step.operation, binary, lastUse[y] == Int32(k), y != x,
+                      values[y]!.shape == values[x]!.shape {
+                // Or into the second operand's storage, when that one dies here instead.
+                var target = values[y].take()!
+                target.applyInPlace(primitive, after: values[x]!, constant: c)
+                values[k] = target
             } else {
                 values[k] = step.operation.forward(values[x]!, binary ? values[y]! : values[x]!)
             }

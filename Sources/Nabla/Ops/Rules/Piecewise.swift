@@ -4,13 +4,15 @@ import NablaKernels
 // derivatives are zero, so second derivatives come out right (zero) away from the kinks. At a
 // kink Nabla picks the value PyTorch picks.
 
-/// max(x, 0).  d/dx = 1 for x > 0, else 0 (0 at x = 0, as in PyTorch and micrograd).
+/// max(x, 0).  d/dx = 1 for x > 0, else 0 (0 at x = 0, as in PyTorch and micrograd). The
+/// vector-Jacobian product is the seed where x > 0 and exactly 0 elsewhere (`masked`): one pass
+/// over a tensor, and like PyTorch's threshold_backward it gives 0, not NaN, where x ≤ 0.
 public enum ReLU: PrimitiveRule {
     public static let name = "relu"
     public static let notation = Notation.function("relu")
     @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x > 0 ? x : 0 }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
-        (seed * heaviside(x, atZero: 0), nil)
+        (T.apply(.masked, x, seed, constant: 0), nil)
     }
 }
 
@@ -85,7 +87,7 @@ public enum Masked: PrimitiveRule {
     public static let name = "masked"
     public static let notation = Notation.function("masked")
     @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
-        x > 0 ? y : 0
+        T.select(x > 0, y, 0)
     }
     @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
         (nil, T.apply(.masked, x, seed, constant: 0))
