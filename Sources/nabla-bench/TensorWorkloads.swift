@@ -24,6 +24,31 @@ enum TensorWorkloads {
         return records
     }
 
+    /// W6 in the static mode: the 1,000-op chain and its gradient compiled once; the timed unit
+    /// is one run of the program (value and dL/dx), with the input made inside it.
+    static func perOpStatic(_ harness: Harness) -> [Record] {
+        var records: [Record] = []
+        for size in [1, 8] {
+            let graph = TensorGraph<Float>()
+            let x = graph.input("x", shape: [size])
+            var y = x
+            for i in 0..<1000 { y = i % 2 == 0 ? y * 1.0001 : y + 0.0001 }
+            let loss = y.sum()
+            let program = try! graph.compile([loss] + graph.gradients(of: loss, wrt: [x]))
+            var gradient: Float = 0
+            let timing = harness.measure {
+                let outputs = try! program.run(["x": NDArray.ones([size])])
+                gradient = outputs[1].scalars[0]
+                blackHole(outputs)
+            }
+            precondition(Swift.abs(Double(gradient) - 1.0512770414352417) < 1e-5, "perop static: dL/dx = \(gradient)")
+            records.append(Record(workload: "perop", engine: "nabla-static", metric: "us_per_op_fwd_bwd",
+                                  value: timing.median / 1000 * 1e6, unit: "µs",
+                                  extra: [("size", "\(size)")] + Workloads.timingFields(timing, scale: 1e6 / 1000)))
+        }
+        return records
+    }
+
     /// W4's data: X[64][784] from LCG(7), W1, W2, W3 from one LCG(8), all drawn in Double and
     /// rounded to Float; labels i mod 10; zero biases.
     struct MLPData {

@@ -10,7 +10,7 @@ enum Workloads {
         case "tutorial-static": tutorialStatic(harness)
         case "tutorial-breakdown": Breakdown.run(harness) + Breakdown.scoped(harness)
         case "matmul": MatmulWorkload.run(harness)
-        case "perop": TensorWorkloads.perOp(harness)
+        case "perop": TensorWorkloads.perOp(harness) + TensorWorkloads.perOpStatic(harness)
         case "mlp-step": TensorWorkloads.mlpStep(harness)
         // The static engine alone on one thread (for profiling).
         case "mlp-step-static": TensorWorkloads.mlpStepStatic(harness, TensorWorkloads.MLPData(), threads: [1])
