@@ -154,6 +154,21 @@ struct TensorGradientTests {
         #expect("\(Tensor<Double>([0.5], requiresGrad: true))" == "Tensor<float64>[1] [0.5], requiresGrad")
     }
 
+    @Test func everyStepsTensorGraphIsFreed() {
+        let w = Tensor<Float>(NDArray.zeros([3, 1]), requiresGrad: true)
+        let x = Tensor<Float>(NDArray.randomUniform([8, 3], low: -1, high: 1, seed: 2))
+        var tapes: [() -> TensorTape<Float>?] = []
+        for _ in 0..<200 {
+            let loss = (x.matmul(w) - 1).meanSquaredError(Tensor(NDArray.zeros([8, 1])))
+            weak var tape = loss.tape
+            tapes.append { tape }
+            w.zeroGrad()
+            loss.backward()
+            withoutRecording { w.data = w.data.adding(w.grad!, scaledBy: -0.1) }
+        }
+        #expect(tapes.allSatisfy { $0() == nil }, "some steps' tensor graphs are still alive")
+    }
+
     @Test func floatTensorsTrainALinearModel() {
         let x = Tensor<Float>(NDArray.randomUniform([32, 3], low: -1, high: 1, seed: 1))
         let trueW = NDArray<Float>(shape: [3, 1], scalars: [2, -1, 0.5])
