@@ -18,7 +18,8 @@
 enum { SMR = 6, SNR = 16, SKC = 256, SMC = 120, SNC = 3072 };
 enum { DMR = 6, DNR = 8, DKC = 256, DMC = 96, DNC = 2048 };
 
-static int force_portable = 0;
+// Per thread, so a test forcing the portable kernel never changes what other threads compute.
+static _Thread_local int force_portable = 0;
 void nabla_kernels_force_portable(int force) { force_portable = force; }
 
 static int has_avx2_fma(void) {

@@ -34,7 +34,8 @@ public enum Matmul {
     /// The micro-kernel chosen for this CPU: "avx2-fma" or "portable".
     public static var kernel: String { String(cString: nabla_sgemm_kernel()) }
 
-    /// Forces the portable kernel (for testing the fallback on machines with AVX2).
+    /// Forces the portable kernel on the calling thread (for testing the fallback on machines
+    /// with AVX2); other threads keep the kernel chosen for the CPU.
     public static func forcePortable(_ force: Bool) { nabla_kernels_force_portable(force ? 1 : 0) }
 }
 

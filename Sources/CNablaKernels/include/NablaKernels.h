@@ -30,7 +30,8 @@ void nabla_dgemm_transposed(int m, int n, int k, const double *a, int lda, int t
 /// The micro-kernel nabla_sgemm uses on this CPU: "avx2-fma" or "portable".
 const char *nabla_sgemm_kernel(void);
 
-/// Forces the portable kernel (for tests of the fallback): 1 forces it, 0 restores the choice.
+/// Forces the portable kernel on the calling thread (for tests of the fallback): 1 forces it, 0
+/// restores the choice.
 void nabla_kernels_force_portable(int force);
 
 #ifdef __cplusplus
