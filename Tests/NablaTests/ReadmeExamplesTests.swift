@@ -57,9 +57,9 @@ struct ReadmeExamplesTests {
     }
 
     @Test func tensorQuickStart() {
-        let x = Tensor<Float>(NDArray.randomUniform([64, 784], low: -1, high: 1, seed: 7))
-        let w = Tensor<Float>(NDArray.randomNormal([784, 10], standardDeviation: 0.05, seed: 8), requiresGrad: true)
-        let b = Tensor<Float>(NDArray.zeros([10]), requiresGrad: true)
+        let x = Tensor<Float>.randomUniform([64, 784], low: -1, high: 1, seed: 7)
+        let w = Tensor<Float>.randomNormal([784, 10], standardDeviation: 0.05, seed: 8, requiresGrad: true)
+        let b = Tensor<Float>.zeros([10], requiresGrad: true)
         let loss = (x.matmul(w) + b).crossEntropy(labels: (0..<64).map { $0 % 10 })
         loss.backward()
         let before = loss.scalar

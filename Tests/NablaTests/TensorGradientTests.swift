@@ -145,6 +145,16 @@ struct TensorGradientTests {
         #expect(y.sum().gradients(wrt: [x])[0].scalars == [0, 1, 1, 1, 0])
     }
 
+    @Test func creationAsPyTorchSpellsIt() {
+        let w = Tensor<Float>.randomNormal([3, 2], seed: 4, requiresGrad: true)
+        #expect(w.isLeaf && w.data == NDArray.randomNormal([3, 2], seed: 4))
+        #expect(Tensor<Double>.zeros([2]).scalars == [0, 0] && Tensor<Double>.ones([2]).scalars == [1, 1])
+        #expect(Tensor<Double>.full([2], 7).scalars == [7, 7] && Tensor<Double>.arange(0, 3).scalars == [0, 1, 2])
+        #expect(Tensor<Double>.linspace(0, 1, count: 3).scalars == [0, 0.5, 1])
+        #expect(Tensor<Float>.identity(2).scalars == [1, 0, 0, 1])
+        #expect(Tensor<Double>.randomUniform([100], low: 2, high: 3, seed: 1).scalars.allSatisfy { $0 >= 2 && $0 < 3 })
+    }
+
     @Test func creationAndReadingValues() {
         let m = Tensor<Float>([[1, 2, 3], [4, 5, 6]])
         #expect(m.shape == [2, 3] && m.data.rows == [[1, 2, 3], [4, 5, 6]])

@@ -1,0 +1,35 @@
+// Creation of tensors, as PyTorch spells it (`torch.zeros(…, requires_grad=True)`): each forwards
+// to the NDArray constructor of the same name.
+
+extension Tensor {
+    public static func zeros(_ shape: Shape, requiresGrad: Bool = false) -> Tensor {
+        Tensor(NDArray.zeros(shape), requiresGrad: requiresGrad)
+    }
+    public static func ones(_ shape: Shape, requiresGrad: Bool = false) -> Tensor {
+        Tensor(NDArray.ones(shape), requiresGrad: requiresGrad)
+    }
+    public static func full(_ shape: Shape, _ value: Scalar, requiresGrad: Bool = false) -> Tensor {
+        Tensor(NDArray.full(shape, value), requiresGrad: requiresGrad)
+    }
+    /// start, start + step, … below end.
+    public static func arange(_ start: Scalar, _ end: Scalar, step: Scalar = 1, requiresGrad: Bool = false) -> Tensor {
+        Tensor(NDArray.arange(start, end, step: step), requiresGrad: requiresGrad)
+    }
+    /// `count` evenly spaced values from start to end inclusive.
+    public static func linspace(_ start: Scalar, _ end: Scalar, count: Int, requiresGrad: Bool = false) -> Tensor {
+        Tensor(NDArray.linspace(start, end, count: count), requiresGrad: requiresGrad)
+    }
+    public static func identity(_ n: Int, requiresGrad: Bool = false) -> Tensor {
+        Tensor(NDArray.identity(n), requiresGrad: requiresGrad)
+    }
+    /// Normal values from a seeded generator (the same seed, the same numbers, everywhere).
+    public static func randomNormal(_ shape: Shape, mean: Scalar = 0, standardDeviation: Scalar = 1, seed: UInt64,
+                                    requiresGrad: Bool = false) -> Tensor {
+        Tensor(NDArray.randomNormal(shape, mean: mean, standardDeviation: standardDeviation, seed: seed), requiresGrad: requiresGrad)
+    }
+    /// Uniform values in [low, high) from a seeded generator.
+    public static func randomUniform(_ shape: Shape, low: Scalar = 0, high: Scalar = 1, seed: UInt64,
+                                     requiresGrad: Bool = false) -> Tensor {
+        Tensor(NDArray.randomUniform(shape, low: low, high: high, seed: seed), requiresGrad: requiresGrad)
+    }
+}
