@@ -158,7 +158,9 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     }
 
     /// `primitive` applied to corresponding elements of `first` and self (same shape), written
-    /// into self: self[i] = primitive(first[i], self[i]).
+    /// into self: self[i] = primitive(first[i], self[i]). Its switch repeats the one above on
+    /// purpose: one function with an operand-order flag measured 4–5% slower on the static MLP
+    /// step (940 against 985 steps/s), the flag keeping the per-rule loops from specialising.
     @inlinable
     public mutating func applyInPlace(_ primitive: Primitive, after first: NDArray, constant c: Double) {
         let c = Scalar(c)
