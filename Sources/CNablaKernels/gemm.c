@@ -41,16 +41,28 @@ const char *nabla_sgemm_kernel(void) { return has_avx2_fma() ? "avx2-fma" : "por
 
 #define DEFINE_PACKING(T, MR, NR)                                                                  \
     /* A block (mc×kc) into MR-tall strips, each stored k-major: strip[p*MR + i] = A[i][p]. */     \
-    /* With `trans`, A is stored transposed (k×m): A[i][p] is a[p*lda + i]. */                  \
+    /* With `trans`, A is stored transposed (k×m): A[i][p] is a[p*lda + i]. Each loop reads   */   \
+    /* its source contiguously and writes within one strip, which stays in L1.                */   \
     static void pack_a_##T(int mc, int kc, const T *a, int lda, int trans, T *packed) {           \
         for (int i0 = 0; i0 < mc; i0 += MR) {                                                      \
             int rows = mc - i0 < MR ? mc - i0 : MR;                                                \
-            for (int p = 0; p < kc; p++) {                                                         \
-                if (trans) for (int i = 0; i < rows; i++) packed[i] = a[(long)p * lda + i0 + i];   \
-                else for (int i = 0; i < rows; i++) packed[i] = a[(long)(i0 + i) * lda + p];      \
-                for (int i = rows; i < MR; i++) packed[i] = 0;                                     \
-                packed += MR;                                                                      \
+            if (trans && rows == MR) {                                                             \
+                for (int p = 0; p < kc; p++)                                                       \
+                    for (int i = 0; i < MR; i++) packed[p * MR + i] = a[(long)p * lda + i0 + i];   \
+            } else if (trans) {                                                                    \
+                for (int p = 0; p < kc; p++) {                                                     \
+                    for (int i = 0; i < rows; i++) packed[p * MR + i] = a[(long)p * lda + i0 + i]; \
+                    for (int i = rows; i < MR; i++) packed[p * MR + i] = 0;                        \
+                }                                                                                  \
+            } else {                                                                               \
+                for (int i = 0; i < rows; i++) {                                                   \
+                    const T *row = a + (long)(i0 + i) * lda;                                       \
+                    for (int p = 0; p < kc; p++) packed[p * MR + i] = row[p];                      \
+                }                                                                                  \
+                for (int i = rows; i < MR; i++)                                                    \
+                    for (int p = 0; p < kc; p++) packed[p * MR + i] = 0;                           \
             }                                                                                      \
+            packed += (long)kc * MR;                                                               \
         }                                                                                          \
     }                                                                                              \
     /* B panel (kc×nc) into NR-wide strips, each stored k-major: strip[p*NR + j] = B[p][j]. */     \
@@ -58,18 +70,23 @@ const char *nabla_sgemm_kernel(void) { return has_avx2_fma() ? "avx2-fma" : "por
     static void pack_b_##T(int kc, int nc, const T *b, int ldb, int trans, T *packed) {           \
         for (int j0 = 0; j0 < nc; j0 += NR) {                                                      \
             int cols = nc - j0 < NR ? nc - j0 : NR;                                                \
-            for (int p = 0; p < kc; p++) {                                                         \
-                const T *row = b + (long)p * ldb + j0;                                             \
-                if (trans) {                                                                       \
-                    for (int j = 0; j < cols; j++) packed[j] = b[(long)(j0 + j) * ldb + p];        \
-                    for (int j = cols; j < NR; j++) packed[j] = 0;                                 \
-                } else if (cols == NR) memcpy(packed, row, sizeof(T) * NR);                        \
-                else {                                                                             \
-                    for (int j = 0; j < cols; j++) packed[j] = row[j];                             \
-                    for (int j = cols; j < NR; j++) packed[j] = 0;                                 \
+            if (trans) {                                                                           \
+                for (int j = 0; j < cols; j++) {                                                   \
+                    const T *column = b + (long)(j0 + j) * ldb;                                    \
+                    for (int p = 0; p < kc; p++) packed[p * NR + j] = column[p];                   \
                 }                                                                                  \
-                packed += NR;                                                                      \
+                for (int j = cols; j < NR; j++)                                                    \
+                    for (int p = 0; p < kc; p++) packed[p * NR + j] = 0;                           \
+            } else if (cols == NR) {                                                               \
+                for (int p = 0; p < kc; p++) memcpy(packed + p * NR, b + (long)p * ldb + j0, sizeof(T) * NR); \
+            } else {                                                                               \
+                for (int p = 0; p < kc; p++) {                                                     \
+                    const T *row = b + (long)p * ldb + j0;                                         \
+                    for (int j = 0; j < cols; j++) packed[p * NR + j] = row[j];                    \
+                    for (int j = cols; j < NR; j++) packed[p * NR + j] = 0;                        \
+                }                                                                                  \
             }                                                                                      \
+            packed += (long)kc * NR;                                                               \
         }                                                                                          \
     }
 
@@ -184,13 +201,15 @@ static void kernel_avx2_double(int kc, const double *ap, const double *bp, doubl
             for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(T) * n);               \
             return;                                                                                \
         }                                                                                          \
-        int ncap = n < NC ? n : NC, mcap = m < MC ? m : MC, kcap = k < KC ? k : KC;                \
+        /* k in equal slices of at most KC (784 = 4 × 196, not 3 × 256 + 16). */                 \
+        int kslices = (k + KC - 1) / KC, kstep = (k + kslices - 1) / kslices;                      \
+        int ncap = n < NC ? n : NC, mcap = m < MC ? m : MC, kcap = kstep;                          \
         T *bp = aligned_alloc(64, sizeof(T) * ((ncap + NR - 1) / NR * NR) * kcap + 64);           \
         T *ap = aligned_alloc(64, sizeof(T) * ((mcap + MR - 1) / MR * MR) * kcap + 64);           \
         for (int jc = 0; jc < n; jc += NC) {                                                       \
             int nc = n - jc < NC ? n - jc : NC;                                                    \
-            for (int pc = 0; pc < k; pc += KC) {                                                   \
-                int kc = k - pc < KC ? k - pc : KC;                                                \
+            for (int pc = 0; pc < k; pc += kstep) {                                                \
+                int kc = k - pc < kstep ? k - pc : kstep;                                          \
                 pack_b_##T(kc, nc, tb ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, tb, bp); \
                 for (int ic = 0; ic < m; ic += MC) {                                               \
                     int mc = m - ic < MC ? m - ic : MC;                                            \

@@ -69,34 +69,51 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     @inlinable
     public static func apply(_ primitive: Primitive, _ x: NDArray, _ y: NDArray, constant c: Double) -> NDArray {
         let c = Scalar(c)
-        // Each case names its rule directly, so the loop is specialised and inlined per rule.
+        // Each case names its rule, and runs a loop specialised for it.
+        func mapped<R: PrimitiveRule>(_ rule: R.Type) -> NDArray { NDArray.mapping(x, rule, constant: c) }
+        func combined<R: PrimitiveRule>(_ rule: R.Type) -> NDArray { NDArray.combining(x, y, rule, constant: c) }
         switch primitive {
         case .input: return x
         case .constant: return NDArray(c)
-        case .add: return NDArray.combine(x, y, operation: Add.name) { Add.evaluate($0, $1, c) }
-        case .subtract: return NDArray.combine(x, y, operation: Subtract.name) { Subtract.evaluate($0, $1, c) }
-        case .multiply: return NDArray.combine(x, y, operation: Multiply.name) { Multiply.evaluate($0, $1, c) }
-        case .divide: return NDArray.combine(x, y, operation: Divide.name) { Divide.evaluate($0, $1, c) }
-        case .power: return NDArray.combine(x, y, operation: Power.name) { Power.evaluate($0, $1, c) }
-        case .minimum: return NDArray.combine(x, y, operation: Minimum.name) { Minimum.evaluate($0, $1, c) }
-        case .maximum: return NDArray.combine(x, y, operation: Maximum.name) { Maximum.evaluate($0, $1, c) }
-        case .masked: return NDArray.combine(x, y, operation: Masked.name) { Masked.evaluate($0, $1, c) }
-        case .negate: return x.map { Negate.evaluate($0, $0, c) }
-        case .exp: return x.map { Exp.evaluate($0, $0, c) }
-        case .log: return x.map { Log.evaluate($0, $0, c) }
-        case .sqrt: return x.map { Sqrt.evaluate($0, $0, c) }
-        case .sin: return x.map { Sin.evaluate($0, $0, c) }
-        case .cos: return x.map { Cos.evaluate($0, $0, c) }
-        case .tanh: return x.map { Tanh.evaluate($0, $0, c) }
-        case .sigmoid: return x.map { Sigmoid.evaluate($0, $0, c) }
-        case .relu: return x.map { ReLU.evaluate($0, $0, c) }
-        case .abs: return x.map { Abs.evaluate($0, $0, c) }
-        case .sign: return x.map { Sign.evaluate($0, $0, c) }
-        case .heaviside: return x.map { Heaviside.evaluate($0, $0, c) }
-        case .addConstant: return x.map { AddConstant.evaluate($0, $0, c) }
-        case .multiplyConstant: return x.map { MultiplyConstant.evaluate($0, $0, c) }
-        case .powerConstant: return x.map { PowerConstant.evaluate($0, $0, c) }
+        case .add: return combined(Add.self)
+        case .subtract: return combined(Subtract.self)
+        case .multiply: return combined(Multiply.self)
+        case .divide: return combined(Divide.self)
+        case .power: return combined(Power.self)
+        case .minimum: return combined(Minimum.self)
+        case .maximum: return combined(Maximum.self)
+        case .masked: return combined(Masked.self)
+        case .negate: return mapped(Negate.self)
+        case .exp: return mapped(Exp.self)
+        case .log: return mapped(Log.self)
+        case .sqrt: return mapped(Sqrt.self)
+        case .sin: return mapped(Sin.self)
+        case .cos: return mapped(Cos.self)
+        case .tanh: return mapped(Tanh.self)
+        case .sigmoid: return mapped(Sigmoid.self)
+        case .relu: return mapped(ReLU.self)
+        case .abs: return mapped(Abs.self)
+        case .sign: return mapped(Sign.self)
+        case .heaviside: return mapped(Heaviside.self)
+        case .addConstant: return mapped(AddConstant.self)
+        case .multiplyConstant: return mapped(MultiplyConstant.self)
+        case .powerConstant: return mapped(PowerConstant.self)
         }
+    }
+
+    /// `rule` applied to each element of `x`: one function per rule, kept out of line so that
+    /// its loop is inlined and vectorised (inlined into `apply`'s large switch, the loop was left
+    /// calling a closure per element, which made relu ten times slower).
+    @inlinable @inline(never)
+    static func mapping<R: PrimitiveRule>(_ x: NDArray, _: R.Type, constant c: Scalar) -> NDArray {
+        x.map { R.evaluate($0, $0, c) }
+    }
+
+    /// `rule` applied to corresponding elements of `x` and `y`, with broadcasting; out of line
+    /// for the same reason as ``mapping(_:_:constant:)``.
+    @inlinable @inline(never)
+    static func combining<R: PrimitiveRule>(_ x: NDArray, _ y: NDArray, _: R.Type, constant c: Scalar) -> NDArray {
+        NDArray.combine(x, y, operation: R.name) { R.evaluate($0, $1, c) }
     }
 
     @inlinable public func constant(_ array: NDArray) -> NDArray { array }
