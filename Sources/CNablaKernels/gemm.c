@@ -191,6 +191,46 @@ static void kernel_avx2_double(int kc, const double *ap, const double *bp, doubl
 
 // ---- The blocked loops ----------------------------------------------------------------------
 
+// The packed panels live in two buffers per thread, kept between calls and grown when a larger
+// product needs more (at most about 3 MiB for B and 120 KiB for A). Allocating them per call
+// made the allocator hand pages back and fault them in again on every product (a quarter of the
+// dynamic MLP step's time went to page faults).
+typedef struct {
+    void *panel[2];
+    size_t capacity[2];
+} packing_buffers;
+
+static pthread_key_t packing_key;
+static pthread_once_t packing_key_once = PTHREAD_ONCE_INIT;
+
+static void free_packing_buffers(void *buffers) {
+    packing_buffers *own = buffers;
+    free(own->panel[0]);
+    free(own->panel[1]);
+    free(own);
+}
+
+static void make_packing_key(void) { pthread_key_create(&packing_key, free_packing_buffers); }
+
+// Freed when the thread exits.
+static void *packing_buffer(int which, size_t bytes) {
+    pthread_once(&packing_key_once, make_packing_key);
+    packing_buffers *own = pthread_getspecific(packing_key);
+    if (!own) {
+        own = calloc(1, sizeof *own);
+        if (!own) abort();
+        pthread_setspecific(packing_key, own);
+    }
+    if (own->capacity[which] < bytes) {
+        free(own->panel[which]);
+        size_t capacity = (bytes + 4095) / 4096 * 4096;
+        own->panel[which] = aligned_alloc(64, capacity);
+        if (!own->panel[which]) abort();
+        own->capacity[which] = capacity;
+    }
+    return own->panel[which];
+}
+
 #define DEFINE_GEMM_SINGLE(T, MR, NR, KC, MC, NC, AVX_KERNEL)                                      \
     static void gemm_single_##T(int m, int n, int k, const T *a, int lda, int ta, const T *b,      \
                                 int ldb, int tb, T *c, int ldc) {                                  \
@@ -204,8 +244,8 @@ static void kernel_avx2_double(int kc, const double *ap, const double *bp, doubl
         /* k in equal slices of at most KC (784 = 4 × 196, not 3 × 256 + 16). */                 \
         int kslices = (k + KC - 1) / KC, kstep = (k + kslices - 1) / kslices;                      \
         int ncap = n < NC ? n : NC, mcap = m < MC ? m : MC, kcap = kstep;                          \
-        T *bp = aligned_alloc(64, sizeof(T) * ((ncap + NR - 1) / NR * NR) * kcap + 64);           \
-        T *ap = aligned_alloc(64, sizeof(T) * ((mcap + MR - 1) / MR * MR) * kcap + 64);           \
+        T *bp = packing_buffer(0, sizeof(T) * ((ncap + NR - 1) / NR * NR) * kcap);                 \
+        T *ap = packing_buffer(1, sizeof(T) * ((mcap + MR - 1) / MR * MR) * kcap);                 \
         for (int jc = 0; jc < n; jc += NC) {                                                       \
             int nc = n - jc < NC ? n - jc : NC;                                                    \
             for (int pc = 0; pc < k; pc += kstep) {                                                \
@@ -225,8 +265,6 @@ static void kernel_avx2_double(int kc, const double *ap, const double *bp, doubl
                 }                                                                                  \
             }                                                                                      \
         }                                                                                          \
-        free(ap);                                                                                  \
-        free(bp);                                                                                  \
     }
 
 #ifdef NABLA_X86

@@ -70,10 +70,10 @@ enum TensorWorkloads {
     }
 
     /// W4: one SGD step of the 784-256-128-10 ReLU MLP with softmax cross-entropy, batch 64.
-    static func mlpStep(_ harness: Harness) -> [Record] {
+    static func mlpStep(_ harness: Harness, threads threadCounts: [Int] = [1, 2], static includeStatic: Bool = true) -> [Record] {
         let data = MLPData()
         var records: [Record] = []
-        for threads in [1, 2] {
+        for threads in threadCounts {
             Kernels.threads = threads
             let parameters = data.weights.map { Tensor($0, requiresGrad: true) }
                 + [256, 128, 10].map { Tensor(NDArray<Float>.zeros([$0]), requiresGrad: true) }
@@ -92,7 +92,7 @@ enum TensorWorkloads {
             }
             records.append(measureSteps(harness, engine: "nabla-dynamic", threads: threads, step))
         }
-        records += mlpStepStatic(harness, data)
+        if includeStatic { records += mlpStepStatic(harness, data, threads: threadCounts) }
         Kernels.threads = 1
         return records
     }

@@ -12,7 +12,8 @@ enum Workloads {
         case "matmul": MatmulWorkload.run(harness)
         case "perop": TensorWorkloads.perOp(harness) + TensorWorkloads.perOpStatic(harness)
         case "mlp-step": TensorWorkloads.mlpStep(harness)
-        // The static engine alone on one thread (for profiling).
+        // One engine alone on one thread (for profiling).
+        case "mlp-step-dynamic": TensorWorkloads.mlpStep(harness, threads: [1], static: false)
         case "mlp-step-static": TensorWorkloads.mlpStepStatic(harness, TensorWorkloads.MLPData(), threads: [1])
         // The 10,000,000-node chain: 3,333,334 steps of three nodes (W2 counts steps).
         case "chain-10m": chain(steps: 3_333_334, name: name, engines: ["dynamic", "static"])
