@@ -12,6 +12,8 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable, MatmulScalar where 
     static func sin(_ x: Self) -> Self
     static func cos(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
+    /// The error function.
+    static func erf(_ x: Self) -> Self
     /// xʸ as C's `pow` defines it (a negative base with an integral exponent is allowed).
     static func pow(_ x: Self, _ y: Self) -> Self
     /// The type's name as NumPy and PyTorch print it: `float32`, `float64`.
@@ -27,6 +29,7 @@ extension Double: TensorScalar {
     @inlinable public static func sin(_ x: Double) -> Double { Glibc_sin(x) }
     @inlinable public static func cos(_ x: Double) -> Double { Glibc_cos(x) }
     @inlinable public static func tanh(_ x: Double) -> Double { Glibc_tanh(x) }
+    @inlinable public static func erf(_ x: Double) -> Double { Glibc_erf(x) }
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Glibc_pow(x, y) }
     public static var dtypeName: String { "float64" }
     @inlinable @inline(__always)
@@ -42,6 +45,7 @@ extension Float: TensorScalar {
     @inlinable public static func sin(_ x: Float) -> Float { sinf(x) }
     @inlinable public static func cos(_ x: Float) -> Float { cosf(x) }
     @inlinable public static func tanh(_ x: Float) -> Float { tanhf(x) }
+    @inlinable public static func erf(_ x: Float) -> Float { erff(x) }
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
     public static var dtypeName: String { "float32" }
     @inlinable @inline(__always)
@@ -57,4 +61,5 @@ extension Float: TensorScalar {
 @inlinable func Glibc_sin(_ x: Double) -> Double { sin(x) }
 @inlinable func Glibc_cos(_ x: Double) -> Double { cos(x) }
 @inlinable func Glibc_tanh(_ x: Double) -> Double { tanh(x) }
+@inlinable func Glibc_erf(_ x: Double) -> Double { erf(x) }
 @inlinable func Glibc_pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

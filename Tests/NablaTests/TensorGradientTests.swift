@@ -30,6 +30,7 @@ struct TensorGradientTests {
         Case(name: "sin cos", shapes: [[4]]) { sin($0[0]) * cos($0[0]) },
         Case(name: "tanh", shapes: [[2, 3]]) { tanh($0[0]) },
         Case(name: "sigmoid", shapes: [[2, 3]]) { sigmoid($0[0]) },
+        Case(name: "erf", shapes: [[2, 3]]) { erf($0[0]) },
         Case(name: "relu abs", shapes: [[6]], low: 0.1, high: 2) { relu($0[0] - 1) + abs($0[0] - 1) },
         Case(name: "min max broadcast", shapes: [[3, 1], [4]]) { min($0[0], $0[1]) + max($0[0], $0[1] * 0.5) },
         Case(name: "sum all", shapes: [[2, 3]]) { ($0[0] * $0[0]).sum() },

@@ -87,6 +87,7 @@ extension DifferentiableScalar {
 @inlinable @inline(__always) public func sin<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sin, x) }
 @inlinable @inline(__always) public func cos<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.cos, x) }
 @inlinable @inline(__always) public func tanh<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.tanh, x) }
+@inlinable @inline(__always) public func erf<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.erf, x) }
 @inlinable @inline(__always) public func sigmoid<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sigmoid, x) }
 @inlinable @inline(__always) public func relu<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.relu, x) }
 @inlinable @inline(__always) public func abs<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.abs, x) }

@@ -18,7 +18,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     case constant
 
     case add, subtract, multiply, divide, power, minimum, maximum, masked
-    case negate, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, sign, heaviside
+    case negate, exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, sign, heaviside
     case addConstant, multiplyConstant, powerConstant
 
     /// How many node operands the primitive reads (0, 1 or 2).
@@ -33,31 +33,32 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     /// The declaration holding this primitive's name, notation and rules.
     public var rule: any PrimitiveRule.Type {
         switch self {
-        case .input: Input.self
-        case .constant: Constant.self
-        case .add: Add.self
-        case .subtract: Subtract.self
-        case .multiply: Multiply.self
-        case .divide: Divide.self
-        case .power: Power.self
-        case .minimum: Minimum.self
-        case .maximum: Maximum.self
-        case .negate: Negate.self
-        case .exp: Exp.self
-        case .log: Log.self
-        case .sqrt: Sqrt.self
-        case .sin: Sin.self
-        case .cos: Cos.self
-        case .tanh: Tanh.self
-        case .sigmoid: Sigmoid.self
-        case .relu: ReLU.self
-        case .abs: Abs.self
-        case .sign: Sign.self
-        case .heaviside: Heaviside.self
-        case .masked: Masked.self
-        case .addConstant: AddConstant.self
-        case .multiplyConstant: MultiplyConstant.self
-        case .powerConstant: PowerConstant.self
+        case .input: Rules.Input.self
+        case .constant: Rules.Constant.self
+        case .add: Rules.Add.self
+        case .subtract: Rules.Subtract.self
+        case .multiply: Rules.Multiply.self
+        case .divide: Rules.Divide.self
+        case .power: Rules.Power.self
+        case .minimum: Rules.Minimum.self
+        case .maximum: Rules.Maximum.self
+        case .negate: Rules.Negate.self
+        case .exp: Rules.Exp.self
+        case .log: Rules.Log.self
+        case .sqrt: Rules.Sqrt.self
+        case .sin: Rules.Sin.self
+        case .cos: Rules.Cos.self
+        case .tanh: Rules.Tanh.self
+        case .erf: Rules.Erf.self
+        case .sigmoid: Rules.Sigmoid.self
+        case .relu: Rules.ReLU.self
+        case .abs: Rules.Abs.self
+        case .sign: Rules.Sign.self
+        case .heaviside: Rules.Heaviside.self
+        case .masked: Rules.Masked.self
+        case .addConstant: Rules.AddConstant.self
+        case .multiplyConstant: Rules.MultiplyConstant.self
+        case .powerConstant: Rules.PowerConstant.self
         }
     }
 
@@ -71,29 +72,30 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         switch self {
         case .input: x
         case .constant: c
-        case .add: Add.evaluate(x, y, c)
-        case .subtract: Subtract.evaluate(x, y, c)
-        case .multiply: Multiply.evaluate(x, y, c)
-        case .divide: Divide.evaluate(x, y, c)
-        case .power: Power.evaluate(x, y, c)
-        case .minimum: Minimum.evaluate(x, y, c)
-        case .maximum: Maximum.evaluate(x, y, c)
-        case .negate: Negate.evaluate(x, y, c)
-        case .exp: Exp.evaluate(x, y, c)
-        case .log: Log.evaluate(x, y, c)
-        case .sqrt: Sqrt.evaluate(x, y, c)
-        case .sin: Sin.evaluate(x, y, c)
-        case .cos: Cos.evaluate(x, y, c)
-        case .tanh: Tanh.evaluate(x, y, c)
-        case .sigmoid: Sigmoid.evaluate(x, y, c)
-        case .relu: ReLU.evaluate(x, y, c)
-        case .abs: Abs.evaluate(x, y, c)
-        case .sign: Sign.evaluate(x, y, c)
-        case .heaviside: Heaviside.evaluate(x, y, c)
-        case .masked: Masked.evaluate(x, y, c)
-        case .addConstant: AddConstant.evaluate(x, y, c)
-        case .multiplyConstant: MultiplyConstant.evaluate(x, y, c)
-        case .powerConstant: PowerConstant.evaluate(x, y, c)
+        case .add: Rules.Add.evaluate(x, y, c)
+        case .subtract: Rules.Subtract.evaluate(x, y, c)
+        case .multiply: Rules.Multiply.evaluate(x, y, c)
+        case .divide: Rules.Divide.evaluate(x, y, c)
+        case .power: Rules.Power.evaluate(x, y, c)
+        case .minimum: Rules.Minimum.evaluate(x, y, c)
+        case .maximum: Rules.Maximum.evaluate(x, y, c)
+        case .negate: Rules.Negate.evaluate(x, y, c)
+        case .exp: Rules.Exp.evaluate(x, y, c)
+        case .log: Rules.Log.evaluate(x, y, c)
+        case .sqrt: Rules.Sqrt.evaluate(x, y, c)
+        case .sin: Rules.Sin.evaluate(x, y, c)
+        case .cos: Rules.Cos.evaluate(x, y, c)
+        case .tanh: Rules.Tanh.evaluate(x, y, c)
+        case .erf: Rules.Erf.evaluate(x, y, c)
+        case .sigmoid: Rules.Sigmoid.evaluate(x, y, c)
+        case .relu: Rules.ReLU.evaluate(x, y, c)
+        case .abs: Rules.Abs.evaluate(x, y, c)
+        case .sign: Rules.Sign.evaluate(x, y, c)
+        case .heaviside: Rules.Heaviside.evaluate(x, y, c)
+        case .masked: Rules.Masked.evaluate(x, y, c)
+        case .addConstant: Rules.AddConstant.evaluate(x, y, c)
+        case .multiplyConstant: Rules.MultiplyConstant.evaluate(x, y, c)
+        case .powerConstant: Rules.PowerConstant.evaluate(x, y, c)
         }
     }
 
@@ -107,29 +109,30 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     ) -> (T?, T?) {
         switch self {
         case .input, .constant: (nil, nil)
-        case .add: Add.pullback(x, y, output, c, seed)
-        case .subtract: Subtract.pullback(x, y, output, c, seed)
-        case .multiply: Multiply.pullback(x, y, output, c, seed)
-        case .divide: Divide.pullback(x, y, output, c, seed)
-        case .power: Power.pullback(x, y, output, c, seed)
-        case .minimum: Minimum.pullback(x, y, output, c, seed)
-        case .maximum: Maximum.pullback(x, y, output, c, seed)
-        case .negate: Negate.pullback(x, y, output, c, seed)
-        case .exp: Exp.pullback(x, y, output, c, seed)
-        case .log: Log.pullback(x, y, output, c, seed)
-        case .sqrt: Sqrt.pullback(x, y, output, c, seed)
-        case .sin: Sin.pullback(x, y, output, c, seed)
-        case .cos: Cos.pullback(x, y, output, c, seed)
-        case .tanh: Tanh.pullback(x, y, output, c, seed)
-        case .sigmoid: Sigmoid.pullback(x, y, output, c, seed)
-        case .relu: ReLU.pullback(x, y, output, c, seed)
-        case .abs: Abs.pullback(x, y, output, c, seed)
-        case .sign: Sign.pullback(x, y, output, c, seed)
-        case .heaviside: Heaviside.pullback(x, y, output, c, seed)
-        case .masked: Masked.pullback(x, y, output, c, seed)
-        case .addConstant: AddConstant.pullback(x, y, output, c, seed)
-        case .multiplyConstant: MultiplyConstant.pullback(x, y, output, c, seed)
-        case .powerConstant: PowerConstant.pullback(x, y, output, c, seed)
+        case .add: Rules.Add.pullback(x, y, output, c, seed)
+        case .subtract: Rules.Subtract.pullback(x, y, output, c, seed)
+        case .multiply: Rules.Multiply.pullback(x, y, output, c, seed)
+        case .divide: Rules.Divide.pullback(x, y, output, c, seed)
+        case .power: Rules.Power.pullback(x, y, output, c, seed)
+        case .minimum: Rules.Minimum.pullback(x, y, output, c, seed)
+        case .maximum: Rules.Maximum.pullback(x, y, output, c, seed)
+        case .negate: Rules.Negate.pullback(x, y, output, c, seed)
+        case .exp: Rules.Exp.pullback(x, y, output, c, seed)
+        case .log: Rules.Log.pullback(x, y, output, c, seed)
+        case .sqrt: Rules.Sqrt.pullback(x, y, output, c, seed)
+        case .sin: Rules.Sin.pullback(x, y, output, c, seed)
+        case .cos: Rules.Cos.pullback(x, y, output, c, seed)
+        case .tanh: Rules.Tanh.pullback(x, y, output, c, seed)
+        case .erf: Rules.Erf.pullback(x, y, output, c, seed)
+        case .sigmoid: Rules.Sigmoid.pullback(x, y, output, c, seed)
+        case .relu: Rules.ReLU.pullback(x, y, output, c, seed)
+        case .abs: Rules.Abs.pullback(x, y, output, c, seed)
+        case .sign: Rules.Sign.pullback(x, y, output, c, seed)
+        case .heaviside: Rules.Heaviside.pullback(x, y, output, c, seed)
+        case .masked: Rules.Masked.pullback(x, y, output, c, seed)
+        case .addConstant: Rules.AddConstant.pullback(x, y, output, c, seed)
+        case .multiplyConstant: Rules.MultiplyConstant.pullback(x, y, output, c, seed)
+        case .powerConstant: Rules.PowerConstant.pullback(x, y, output, c, seed)
         }
     }
 }
@@ -141,6 +144,9 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
 /// derivative rule with the operators of ``DifferentiableScalar`` (never with `Double` maths), so
 /// that it can be differentiated again, and state the formula in its doc comment. Then add the
 /// primitive to the gradient-check table in the tests (first and second order).
+/// The op catalogue: one ``PrimitiveRule`` per primitive (`Rules.Tanh`, `Rules.Multiply`, …).
+public enum Rules {}
+
 public protocol PrimitiveRule {
     /// A short lower-case name (`"mul"`, `"tanh"`), used in exports and error messages.
     static var name: String { get }

@@ -52,7 +52,7 @@ public struct Script: Sendable {
 
 /// The functions the notation knows.
 public enum ScriptFunction: String, CaseIterable, Sendable {
-    case exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, pow, min, max
+    case exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, pow, min, max
 
     public var arity: Int {
         switch self {
@@ -182,6 +182,7 @@ enum Operand<T: GraphScalar> {
         case .sin: .sin
         case .cos: .cos
         case .tanh: .tanh
+        case .erf: .erf
         case .sigmoid: .sigmoid
         case .relu: .relu
         case .abs: .abs

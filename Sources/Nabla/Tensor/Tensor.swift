@@ -70,6 +70,15 @@ public struct Tensor<Scalar: TensorScalar> {
         }
     }
 
+    /// Changes a leaf's values in place, copying first only if their storage is shared
+    /// (optimisers update parameters so). The shape must stay the same.
+    public func updateData(_ body: (inout NDArray<Scalar>) -> Void) {
+        guard let leaf else { preconditionFailure("Tensor: only a leaf (requiresGrad: true) can be updated") }
+        let shape = leaf.data.shape
+        body(&leaf.data)
+        precondition(leaf.data.shape == shape, "Tensor: an update changed a leaf's shape from \(shape) to \(leaf.data.shape)")
+    }
+
     public var shape: Shape { data.shape }
     public var rank: Int { shape.rank }
     /// The elements, row-major.

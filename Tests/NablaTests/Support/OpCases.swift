@@ -5,7 +5,7 @@ import Nabla
 /// two variables written with Nabla's public API, and points where it is smooth.
 enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case add, subtract, multiply, divide, negate, power, powerConstant, powerCubic, powerNegative, constantPower
-    case exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, sign, heaviside, minimum, maximum, masked
+    case exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, sign, heaviside, minimum, maximum, masked
     case addConstant, constantAdd, subtractConstant, constantSubtract
     case multiplyConstant, constantMultiply, divideConstant, constantDivide, minConstant, maxConstant
 
@@ -38,6 +38,7 @@ enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .sin: return Nabla.sin(x)
         case .cos: return Nabla.cos(x)
         case .tanh: return Nabla.tanh(x)
+        case .erf: return Nabla.erf(x)
         case .sigmoid: return Nabla.sigmoid(x)
         case .relu: return Nabla.relu(x)
         case .abs: return Nabla.abs(x)
@@ -67,7 +68,7 @@ enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .minimum, .maximum: return [[1.3, 0.7], [-0.5, -1.2], [2.2, 2.5], [-0.9, 3.0]]
         case .log, .sqrt, .powerNegative: return [[0.3], [1.1], [2.7], [7.5]]
         case .constantDivide: return [[0.4], [-1.1], [2.7], [-7.5]]
-        case .exp, .sin, .cos, .tanh, .sigmoid, .constantPower: return [[-1.7], [-0.3], [0.4], [2.2]]
+        case .exp, .sin, .cos, .tanh, .erf, .sigmoid, .constantPower: return [[-1.7], [-0.3], [0.4], [2.2]]
         default:
             return arity == 2 ? [[1.3, 0.7], [-0.5, -1.2], [2.2, 2.5], [-0.9, 3.0]] : [[-1.7], [-0.3], [0.4], [2.2]]
         }

@@ -1,80 +1,93 @@
 import NablaKernels
 
-// Elementary functions. Where the derivative is a function of the output, the rule uses the
-// output, so that no extra exp or tanh is computed.
+extension Rules {
+    // Elementary functions. Where the derivative is a function of the output, the rule uses the
+    // output, so that no extra exp or tanh is computed.
 
-/// e^x.  d/dx = e^x (the output).
-public enum Exp: PrimitiveRule {
-    public static let name = "exp"
-    public static let notation = Notation.function("exp")
-    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.exp(x) }
-    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
-        (seed * output, nil)
+    /// e^x.  d/dx = e^x (the output).
+    public enum Exp: PrimitiveRule {
+        public static let name = "exp"
+        public static let notation = Notation.function("exp")
+        @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.exp(x) }
+        @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+            (seed * output, nil)
+        }
     }
-}
 
-/// ln x.  d/dx = 1/x. ln 0 = −∞ and ln of a negative number is NaN.
-public enum Log: PrimitiveRule {
-    public static let name = "log"
-    public static let notation = Notation.function("log")
-    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.log(x) }
-    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
-        (seed / x, nil)
+    /// ln x.  d/dx = 1/x. ln 0 = −∞ and ln of a negative number is NaN.
+    public enum Log: PrimitiveRule {
+        public static let name = "log"
+        public static let notation = Notation.function("log")
+        @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.log(x) }
+        @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+            (seed / x, nil)
+        }
     }
-}
 
-/// √x.  d/dx = 1/(2√x), infinite at 0.
-public enum Sqrt: PrimitiveRule {
-    public static let name = "sqrt"
-    public static let notation = Notation.function("sqrt")
-    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x.squareRoot() }
-    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
-        (seed / (output * 2), nil)
+    /// √x.  d/dx = 1/(2√x), infinite at 0.
+    public enum Sqrt: PrimitiveRule {
+        public static let name = "sqrt"
+        public static let notation = Notation.function("sqrt")
+        @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x.squareRoot() }
+        @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+            (seed / (output * 2), nil)
+        }
     }
-}
 
-/// sin x.  d/dx = cos x.
-public enum Sin: PrimitiveRule {
-    public static let name = "sin"
-    public static let notation = Notation.function("sin")
-    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.sin(x) }
-    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
-        (seed * cos(x), nil)
+    /// sin x.  d/dx = cos x.
+    public enum Sin: PrimitiveRule {
+        public static let name = "sin"
+        public static let notation = Notation.function("sin")
+        @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.sin(x) }
+        @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+            (seed * cos(x), nil)
+        }
     }
-}
 
-/// cos x.  d/dx = −sin x.
-public enum Cos: PrimitiveRule {
-    public static let name = "cos"
-    public static let notation = Notation.function("cos")
-    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.cos(x) }
-    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
-        (seed * -sin(x), nil)
+    /// cos x.  d/dx = −sin x.
+    public enum Cos: PrimitiveRule {
+        public static let name = "cos"
+        public static let notation = Notation.function("cos")
+        @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.cos(x) }
+        @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+            (seed * -sin(x), nil)
+        }
     }
-}
 
-/// tanh x.  d/dx = 1 − tanh²x, written with the output t as 1 − t².
-public enum Tanh: PrimitiveRule {
-    public static let name = "tanh"
-    public static let notation = Notation.function("tanh")
-    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.tanh(x) }
-    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
-        (seed * (1 - output * output), nil)
+    /// tanh x.  d/dx = 1 − tanh²x, written with the output t as 1 − t².
+    public enum Tanh: PrimitiveRule {
+        public static let name = "tanh"
+        public static let notation = Notation.function("tanh")
+        @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.tanh(x) }
+        @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+            (seed * (1 - output * output), nil)
+        }
     }
-}
 
-/// σ(x) = 1 / (1 + e^(−x)).  dσ/dx = σ(1 − σ), written with the output.
-/// A primitive (not built from exp and div) for accuracy: it is evaluated as e^x / (1 + e^x) for
-/// x < 0, so that neither branch overflows, and its derivative needs no second exp.
-public enum Sigmoid: PrimitiveRule {
-    public static let name = "sigmoid"
-    public static let notation = Notation.function("sigmoid")
-    @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
-        if x >= 0 { return 1 / (1 + T.exp(-x)) }
-        let e = T.exp(x)
-        return e / (1 + e)
+    /// erf x = (2/√π) ∫₀ˣ e^(−t²) dt, the error function (GELU's exact form uses it).
+    /// d/dx erf x = (2/√π) e^(−x²).
+    public enum Erf: PrimitiveRule {
+        public static let name = "erf"
+        public static let notation = Notation.function("erf")
+        @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { T.erf(x) }
+        @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+            (seed * (exp(-(x * x)) * (2 / Double.pi.squareRoot())), nil)
+        }
     }
-    @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
-        (seed * ((1 - output) * output), nil)
+
+    /// σ(x) = 1 / (1 + e^(−x)).  dσ/dx = σ(1 − σ), written with the output.
+    /// A primitive (not built from exp and div) for accuracy: it is evaluated as e^x / (1 + e^x) for
+    /// x < 0, so that neither branch overflows, and its derivative needs no second exp.
+    public enum Sigmoid: PrimitiveRule {
+        public static let name = "sigmoid"
+        public static let notation = Notation.function("sigmoid")
+        @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
+            if x >= 0 { return 1 / (1 + T.exp(-x)) }
+            let e = T.exp(x)
+            return e / (1 + e)
+        }
+        @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
+            (seed * ((1 - output) * output), nil)
+        }
     }
 }

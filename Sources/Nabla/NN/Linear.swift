@@ -1,0 +1,44 @@
+/// A fully connected layer: y = x·Wᵀ + b, with W of shape [out, in] as PyTorch stores it (so
+/// saved weights move between the two unchanged). Inputs of any rank ≥ 1: the last axis is the
+/// features.
+public final class Linear<Scalar: TensorScalar>: Layer {
+    /// [outputSize, inputSize].
+    public let weight: Tensor<Scalar>
+    /// [outputSize], or nil without bias.
+    public let bias: Tensor<Scalar>?
+
+    /// A layer initialised as PyTorch does (uniform on ±1/√inputSize, weights then bias), from
+    /// `generator`.
+    public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, generator: inout SeededGenerator) {
+        precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
+        weight = Tensor(Initialization.kaimingUniform([outputSize, inputSize], fanIn: inputSize, generator: &generator), requiresGrad: true)
+        self.bias = bias ? Tensor(Initialization.kaimingUniform([outputSize], fanIn: inputSize, generator: &generator), requiresGrad: true) : nil
+    }
+
+    /// A layer initialised from its own generator seeded with `seed`.
+    public convenience init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        self.init(inputSize, outputSize, bias: bias, generator: &generator)
+    }
+
+    /// A layer with the given weight [out, in] and bias [out].
+    public init(weight: NDArray<Scalar>, bias: NDArray<Scalar>?) {
+        precondition(weight.shape.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
+        precondition(bias == nil || bias!.shape == [weight.shape[0]], "Linear: bias of shape \(bias!.shape) for weight \(weight.shape)")
+        self.weight = Tensor(weight, requiresGrad: true)
+        self.bias = bias.map { Tensor($0, requiresGrad: true) }
+    }
+
+    public var inputSize: Int { weight.shape[1] }
+    public var outputSize: Int { weight.shape[0] }
+
+    public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
+        precondition(input.shape.rank >= 1 && input.shape[input.shape.rank - 1] == inputSize,
+                     "Linear(\(inputSize) → \(outputSize)): input of shape \(input.shape) does not end in \(inputSize) features")
+        let rows = input.shape.rank == 2 ? input : input.reshaped([input.shape.count / inputSize, inputSize])
+        var output = T.matmul(rows, context.parameter(weight), transposingA: false, transposingB: true)
+        if let bias { output = output + context.parameter(bias) }
+        guard input.shape.rank != 2 else { return output }
+        return output.reshaped(Shape(input.shape.dimensions.dropLast() + [outputSize]))
+    }
+}

@@ -1,0 +1,119 @@
+/// Layer normalisation over the last axes (`normalizedShape`): (x − mean)/√(var + ε)·γ + β,
+/// with the biased variance, as PyTorch.
+public final class LayerNorm<Scalar: TensorScalar>: Layer {
+    public let normalizedShape: Shape
+    public let epsilon: Double
+    /// γ, ones initially; nil without an elementwise affine map.
+    public let weight: Tensor<Scalar>?
+    /// β, zeros initially.
+    public let bias: Tensor<Scalar>?
+
+    public init(_ normalizedShape: Shape, epsilon: Double = 1e-5, elementwiseAffine: Bool = true) {
+        self.normalizedShape = normalizedShape
+        self.epsilon = epsilon
+        weight = elementwiseAffine ? Tensor(NDArray.ones(normalizedShape), requiresGrad: true) : nil
+        bias = elementwiseAffine ? Tensor(NDArray.zeros(normalizedShape), requiresGrad: true) : nil
+    }
+
+    public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
+        let rank = input.shape.rank, count = normalizedShape.rank
+        precondition(rank >= count && Array(input.shape.dimensions.suffix(count)) == normalizedShape.dimensions,
+                     "LayerNorm\(normalizedShape): input of shape \(input.shape) does not end in \(normalizedShape)")
+        let axes = Array(rank - count..<rank)
+        let centred = input - input.mean(axes: axes, keepingDimensions: true)
+        let variance = (centred * centred).mean(axes: axes, keepingDimensions: true)
+        var output = centred / sqrt(variance + epsilon)
+        if let weight, let bias { output = output * context.parameter(weight) + context.parameter(bias) }
+        return output
+    }
+}
+
+/// Batch normalisation over the batch (and spatial) axes of [N, C], [N, C, L] (`BatchNorm1d`)
+/// or [N, C, H, W] (`BatchNorm2d`) inputs, per channel C, as PyTorch: in training it uses the
+/// batch's mean and biased variance and updates running averages (momentum 0.1, the running
+/// variance from the unbiased one); in evaluation it uses the running averages.
+public final class BatchNorm<Scalar: TensorScalar>: Layer, TrainingModeDependent {
+    public let features: Int
+    public let epsilon: Double
+    public let momentum: Double
+    public let weight: Tensor<Scalar>
+    public let bias: Tensor<Scalar>
+    public let runningMean: Buffer<Scalar>
+    public let runningVar: Buffer<Scalar>
+    public var isTraining = true
+
+    public init(_ features: Int, epsilon: Double = 1e-5, momentum: Double = 0.1) {
+        self.features = features
+        self.epsilon = epsilon
+        self.momentum = momentum
+        weight = Tensor(NDArray.ones([features]), requiresGrad: true)
+        bias = Tensor(NDArray.zeros([features]), requiresGrad: true)
+        runningMean = Buffer(NDArray.zeros([features]))
+        runningVar = Buffer(NDArray.ones([features]))
+    }
+
+    public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
+        let rank = input.shape.rank
+        precondition(rank >= 2 && input.shape[1] == features,
+                     "BatchNorm(\(features)): input of shape \(input.shape) does not have \(features) channels on axis 1")
+        // Per-channel vectors broadcast as [1, C, 1, …].
+        let channelShape = Shape([1, features] + Array(repeating: 1, count: rank - 2))
+        let axes = [0] + Array(2..<rank)
+        let mean: T, variance: T
+        if isTraining {
+            let count = axes.reduce(1) { $0 * input.shape[$1] }
+            precondition(count > 1, "BatchNorm(\(features)): training needs more than one value per channel, got input \(input.shape)")
+            mean = input.mean(axes: axes, keepingDimensions: true)
+            let centred = input - mean
+            variance = (centred * centred).mean(axes: axes, keepingDimensions: true)
+            let momentum = Scalar(self.momentum), unbiased = Scalar(Double(count) / Double(count - 1))
+            let (runningMean, runningVar) = (self.runningMean, self.runningVar)
+            context.observe(mean.stoppingGradient().reshaped([features])) { batchMean in
+                runningMean.value = NDArray.combine(runningMean.value, batchMean) { (1 - momentum) * $0 + momentum * $1 }
+            }
+            context.observe(variance.stoppingGradient().reshaped([features])) { batchVariance in
+                runningVar.value = NDArray.combine(runningVar.value, batchVariance) { (1 - momentum) * $0 + momentum * unbiased * $1 }
+            }
+        } else {
+            mean = input.constant(runningMean.value.reshaped(channelShape))
+            variance = input.constant(runningVar.value.reshaped(channelShape))
+        }
+        let normalized = (input - mean) / sqrt(variance + epsilon)
+        return normalized * context.parameter(weight).reshaped(channelShape) + context.parameter(bias).reshaped(channelShape)
+    }
+}
+
+/// Batch normalisation of [N, C] or [N, C, L] inputs.
+public typealias BatchNorm1d<Scalar: TensorScalar> = BatchNorm<Scalar>
+/// Batch normalisation of [N, C, H, W] inputs.
+public typealias BatchNorm2d<Scalar: TensorScalar> = BatchNorm<Scalar>
+
+/// A table of `count` vectors of `dimension` numbers, looked up by integer index (word
+/// embeddings); initialised from N(0, 1) as PyTorch does.
+public final class Embedding<Scalar: TensorScalar>: Module {
+    /// [count, dimension].
+    public let weight: Tensor<Scalar>
+
+    public init(_ count: Int, _ dimension: Int, generator: inout SeededGenerator) {
+        precondition(count > 0 && dimension > 0, "Embedding: sizes must be positive")
+        weight = Tensor(Initialization.normal([count, dimension], generator: &generator), requiresGrad: true)
+    }
+
+    public convenience init(_ count: Int, _ dimension: Int, seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        self.init(count, dimension, generator: &generator)
+    }
+
+    /// The rows at `indices`: shape [indices.count, dimension]. Its gradient adds into the rows
+    /// looked up (repeated indices accumulate).
+    public func forward<T: DifferentiableTensor>(indices: [Int], _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
+        let count = weight.shape[0]
+        for (position, index) in indices.enumerated() {
+            precondition(index >= 0 && index < count, "Embedding(\(count)): index \(index) at position \(position) is out of range")
+        }
+        return context.parameter(weight).gather(indices, axis: 0)
+    }
+
+    /// The rows at `indices`, recorded dynamically.
+    public func callAsFunction(_ indices: [Int]) -> Tensor<Scalar> { forward(indices: indices, .dynamic()) }
+}

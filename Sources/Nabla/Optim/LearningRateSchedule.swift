@@ -1,0 +1,61 @@
+/// A learning rate as a function of the step (or epoch) number, from 0. Set it on the
+/// optimiser before each step: `optimizer.learningRate = schedule.learningRate(at: step)`.
+public protocol LearningRateSchedule: Sendable {
+    func learningRate(at step: Int) -> Double
+}
+
+/// The rate multiplied by γ every `stepSize` steps (PyTorch's `StepLR`): η·γ^⌊t/stepSize⌋.
+public struct StepDecay: LearningRateSchedule {
+    public let initial: Double, stepSize: Int, gamma: Double
+    public init(initial: Double, stepSize: Int, gamma: Double = 0.1) {
+        precondition(stepSize > 0, "StepDecay: step size must be positive, got \(stepSize)")
+        (self.initial, self.stepSize, self.gamma) = (initial, stepSize, gamma)
+    }
+    public func learningRate(at step: Int) -> Double { initial * Double.pow(gamma, Double(step / stepSize)) }
+}
+
+/// Cosine annealing from η to η_min over `period` steps (PyTorch's `CosineAnnealingLR`, without
+/// restarts; it stays at η_min afterwards): η_min + (η − η_min)(1 + cos(πt/T))/2.
+public struct CosineAnnealing: LearningRateSchedule {
+    public let initial: Double, minimum: Double, period: Int
+    public init(initial: Double, period: Int, minimum: Double = 0) {
+        precondition(period > 0, "CosineAnnealing: period must be positive, got \(period)")
+        (self.initial, self.period, self.minimum) = (initial, period, minimum)
+    }
+    public func learningRate(at step: Int) -> Double {
+        let t = Double(Swift.min(step, period)) / Double(period)
+        return minimum + (initial - minimum) * (1 + Double.cos(Double.pi * t)) / 2
+    }
+}
+
+/// A linear decay from η to η·(1 − fraction) over `steps` steps: micrograd's demo uses
+/// 1.0 − 0.9·t/100.
+public struct LinearDecay: LearningRateSchedule {
+    public let initial: Double, fraction: Double, steps: Int
+    public init(initial: Double, by fraction: Double, over steps: Int) {
+        precondition(steps > 0, "LinearDecay: steps must be positive")
+        (self.initial, self.fraction, self.steps) = (initial, fraction, steps)
+    }
+    public func learningRate(at step: Int) -> Double { initial - initial * fraction * Double(step) / Double(steps) }
+}
+
+/// A linear warm-up from 0 over `warmupSteps` steps (step t gets η·(t + 1)/warmupSteps), then
+/// `schedule` from its own step 0.
+public struct LinearWarmup<Schedule: LearningRateSchedule>: LearningRateSchedule {
+    public let warmupSteps: Int, schedule: Schedule
+    public init(warmupSteps: Int, then schedule: Schedule) {
+        precondition(warmupSteps >= 0, "LinearWarmup: warm-up steps must be ≥ 0")
+        (self.warmupSteps, self.schedule) = (warmupSteps, schedule)
+    }
+    public func learningRate(at step: Int) -> Double {
+        step < warmupSteps ? schedule.learningRate(at: 0) * Double(step + 1) / Double(warmupSteps)
+                           : schedule.learningRate(at: step - warmupSteps)
+    }
+}
+
+/// A constant rate.
+public struct ConstantRate: LearningRateSchedule {
+    public let rate: Double
+    public init(_ rate: Double) { self.rate = rate }
+    public func learningRate(at step: Int) -> Double { rate }
+}

@@ -1,0 +1,55 @@
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay,
+/// as PyTorch's `torch.optim.SGD`:
+///
+///     g ← ∇ + λ·w                       (weight decay λ)
+///     b ← μ·b + (1 − τ)·g               (momentum μ, dampening τ; b ← g on the first step)
+///     g ← g + μ·b  (Nesterov)  or  g ← b
+///     w ← w − η·g
+public final class SGD<Scalar: TensorScalar>: Optimizer {
+    public let parameters: [Tensor<Scalar>]
+    public var learningRate: Double
+    public let momentum: Double
+    public let dampening: Double
+    public let nesterov: Bool
+    public let weightDecay: Double
+    private var buffers: [OptimizerState<Scalar>?]
+
+    public init(_ parameters: [Tensor<Scalar>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+                nesterov: Bool = false, weightDecay: Double = 0) {
+        precondition(parameters.allSatisfy(\.isLeaf), "SGD: every parameter must be a leaf (requiresGrad: true)")
+        precondition(learningRate >= 0 && momentum >= 0 && weightDecay >= 0, "SGD: learning rate, momentum and weight decay must be ≥ 0")
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and no dampening")
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.dampening = dampening
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+        buffers = Array(repeating: nil, count: parameters.count)
+    }
+
+    public func step(gradients: [NDArray<Scalar>?]) {
+        checkGradients(gradients, "SGD")
+        let (lr, mu, tau, decay) = (Scalar(learningRate), Scalar(momentum), Scalar(1 - dampening), Scalar(weightDecay))
+        for (k, parameter) in parameters.enumerated() {
+            guard let gradient = gradients[k] else { continue }
+            guard momentum != 0 else {
+                parameter.update(with: gradient) { w, g in
+                    for i in 0..<w.count { w[i] -= lr * (g[i] + decay * w[i]) }
+                }
+                continue
+            }
+            let first = buffers[k] == nil
+            let buffer = buffers[k] ?? OptimizerState(count: gradient.count)
+            buffers[k] = buffer
+            let b = buffer.values, nesterov = self.nesterov
+            parameter.update(with: gradient) { w, g in
+                for i in 0..<w.count {
+                    let d = g[i] + decay * w[i]
+                    b[i] = first ? d : mu * b[i] + tau * d
+                    w[i] -= lr * (nesterov ? d + mu * b[i] : b[i])
+                }
+            }
+        }
+    }
+}
