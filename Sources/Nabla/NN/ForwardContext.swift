@@ -10,19 +10,26 @@ import Synchronization
 /// statistic into an extra output applied after the run.
 public struct ForwardContext<T: DifferentiableTensor> {
     let lift: (Tensor<T.Scalar>) -> T
+    let liftBuffer: (Buffer<T.Scalar>) -> T
     let makeMask: (Shape, Double) -> T
     let observe: (T, @escaping (NDArray<T.Scalar>) -> Void) -> Void
 
     public init(parameter lift: @escaping (Tensor<T.Scalar>) -> T,
+                buffer liftBuffer: @escaping (Buffer<T.Scalar>) -> T,
                 dropoutMask makeMask: @escaping (Shape, Double) -> T,
                 observe: @escaping (T, @escaping (NDArray<T.Scalar>) -> Void) -> Void) {
         self.lift = lift
+        self.liftBuffer = liftBuffer
         self.makeMask = makeMask
         self.observe = observe
     }
 
     /// A parameter (a leaf tensor of the model) as a value in this context.
     public func parameter(_ tensor: Tensor<T.Scalar>) -> T { lift(tensor) }
+
+    /// A buffer's current value as a constant of this context (in a static graph, an input fed
+    /// with the value it has when the program runs).
+    public func buffer(_ buffer: Buffer<T.Scalar>) -> T { liftBuffer(buffer) }
 
     /// A mask of `shape` whose entries are 1/keep with probability `keep` and 0 otherwise
     /// (inverted dropout: the expected value of mask·x is x).
@@ -39,6 +46,7 @@ extension ForwardContext {
     public static func dynamic<Scalar>() -> ForwardContext<Tensor<Scalar>> {
         ForwardContext<Tensor<Scalar>>(
             parameter: { $0 },
+            buffer: { Tensor($0.value) },
             dropoutMask: { shape, keep in Tensor(DropoutRandomness.shared.mask(shape, keep: keep)) },
             observe: { statistic, update in update(statistic.data) })
     }

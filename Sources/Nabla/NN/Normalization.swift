@@ -75,8 +75,8 @@ public final class BatchNorm<Scalar: TensorScalar>: Layer, TrainingModeDependent
                 runningVar.value = NDArray.combine(runningVar.value, batchVariance) { (1 - momentum) * $0 + momentum * unbiased * $1 }
             }
         } else {
-            mean = input.constant(runningMean.value.reshaped(channelShape))
-            variance = input.constant(runningVar.value.reshaped(channelShape))
+            mean = context.buffer(runningMean).reshaped(channelShape)
+            variance = context.buffer(runningVar).reshaped(channelShape)
         }
         let normalized = (input - mean) / sqrt(variance + epsilon)
         return normalized * context.parameter(weight).reshaped(channelShape) + context.parameter(bias).reshaped(channelShape)

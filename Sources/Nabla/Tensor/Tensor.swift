@@ -97,6 +97,8 @@ public struct Tensor<Scalar: TensorScalar> {
     public func zeroGrad() { leaf?.grad = nil }
 
     public var requiresGrad: Bool { owner != nil }
+    /// Identifies a leaf (the same for every copy of it); nil for other tensors.
+    var leafIdentity: ObjectIdentifier? { leaf.map(ObjectIdentifier.init) }
     public var isLeaf: Bool { leaf != nil }
 
     /// The same values, cut off from the graph.
