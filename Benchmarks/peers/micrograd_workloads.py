@@ -313,8 +313,8 @@ def demo_run(engine: str, gc_on_steps: int) -> dict:
     steps' times from step 1 on.
 
     micrograd: steps 0 .. gc_on_steps-1 with the GC on (as Python leaves it: no collection
-    between them either), then the rest with the GC off, untimed. micrograd-gc-off (and the self-test's untimed run, engine None): every
-    step with the GC disabled, gc.collect() before each step, untimed.
+    between them either), then the rest with the GC off, untimed. micrograd-gc-off (and the
+    self-test's run): every step with the GC disabled, gc.collect() before each step, untimed.
     """
     points, labels = harness.demo_data()
     model = demo_model()
