@@ -5,7 +5,9 @@ torch_workloads.py, jax_workloads.py), following shared/benchmarks/WORKLOADS.md:
     takes about ROUND_TARGET_S; the median round is the value, the fastest the best;
   - threads: the BLAS/OpenMP thread variables and the CPU affinity for a 1- or 2-thread run;
   - reporting: one JSON object per line on stdout, diagnostics on stderr;
-  - W4's data and checks: the shared LCG, the shapes, seeds and expected values.
+  - W4's data and checks: the shared LCG, the shapes, seeds and expected values;
+  - W3's (micrograd-demo-step): the two-moons data, the initial parameters, the learning rate
+    schedule, the expected loss trajectory and its check, and per-step timing of training runs.
 
 Standard library only. The scripts are run as `python path/to/script.py`; each puts its own
 directory on sys.path before `import harness`, so this works from any working directory.
