@@ -22,7 +22,8 @@ What it does, in one run:
      matmul, mlp-step and digits-epoch are each run in a process of their own (`swift run ...
      nabla-bench --json matmul`, `... --json mlp-step`, ...), NOT under taskset: nabla-bench
      measures threads = 1 and 2 itself and prints one record per (n, threads) / per thread
-     count. perop (W6) and micrograd-demo-step (W3), threads = 1, run with the pinned workloads.
+     count. perop (W6, threads = 1) runs with the pinned workloads; micrograd-demo-step (W3,
+     threads = 1) runs pinned too, in a process of its own.
   2. Runs Benchmarks/peers/micrograd_workloads.py with the peer venv's python
      (${NABLA_PEER_VENV:-~/.venvs/nabla-peers}; Benchmarks/peers/setup-venv.sh is called first if
      the venv is missing), one process per workload, pinned to CPU 0; for micrograd-demo-step,
@@ -114,6 +115,8 @@ DEFAULT_NABLA_WORKLOADS = ["tutorial-dynamic", "tutorial-static", "chain-10m", "
 # Nabla workloads that nabla-bench runs in a process of its own, not under taskset (they set
 # their thread counts themselves).
 UNPINNED_NABLA_WORKLOADS = ("matmul", "mlp-step", DIGITS)
+# Nabla workloads run pinned (taskset -c 0) but in a process of their own.
+SEPARATE_PINNED_NABLA_WORKLOADS = (DEMO,)
 # Workloads whose peers are NumPy, PyTorch and/or JAX rather than micrograd.
 NUMPY_WORKLOADS = ("matmul", "mlp-step")
 TORCH_WORKLOADS = ("perop", "mlp-step", DEMO, DIGITS)
@@ -396,11 +399,15 @@ def run_nabla(run: Run, workloads: list[str], records_file: Path | None,
                            f"{tail(build.stderr or build.stdout)}")
         return
 
-    # The pinned workloads in one process under taskset -c 0; each unpinned one (matmul,
-    # mlp-step: they measure threads = 1 and 2 themselves) in a process of its own, not under
-    # taskset.
-    pinned = [w for w in workloads if w not in UNPINNED_NABLA_WORKLOADS]
+    # The pinned workloads in one process under taskset -c 0, except
+    # micrograd-demo-step, pinned in a process of its own; each unpinned one (matmul, mlp-step,
+    # digits-epoch: they measure threads = 1 and 2 themselves) in a process of its own, not
+    # under taskset.
+    separate = SEPARATE_PINNED_NABLA_WORKLOADS + UNPINNED_NABLA_WORKLOADS
+    pinned = [w for w in workloads if w not in separate]
     groups = [("nabla", taskset_prefix(), pinned)] if pinned else []
+    groups += [(f"nabla:{w}", taskset_prefix(), [w]) for w in workloads
+               if w in SEPARATE_PINNED_NABLA_WORKLOADS]
     groups += [(f"nabla:{w}", [], [w]) for w in workloads if w in UNPINNED_NABLA_WORKLOADS]
     for peer, prefix, group in groups:
         cmd = prefix + ["swift", "run", "-c", "release", "--skip-build", "nabla-bench",
