@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Compare Nabla's benchmarks with the micrograd, NumPy, PyTorch and JAX peers (WORKLOADS.md W1,
-W2, W4, W5, W6, W7).
+W2, W3, W4, W5, W6, W7, and digits-epoch: see --help for the workloads WORKLOADS.md lacks).
 
 Plain python3 (3.11), standard library only. From the repository root:
 
@@ -9,20 +9,25 @@ Plain python3 (3.11), standard library only. From the repository root:
     python3 Benchmarks/compare.py tutorial-dynamic       # one workload
     python3 Benchmarks/compare.py matmul                 # W5 only: Nabla vs NumPy
     python3 Benchmarks/compare.py perop mlp-step         # W6, W4, W7: Nabla vs torch, NumPy, JAX
+    python3 Benchmarks/compare.py micrograd-demo-step    # W3: vs micrograd, torch and JAX
+    python3 Benchmarks/compare.py digits-epoch --digits PATH   # one Adam epoch: vs torch
     python3 Benchmarks/compare.py --micrograd-chain-n 1000000
 
 What it does, in one run:
   1. Builds nabla-bench (`swift build -c release --product nabla-bench`, not pinned), then runs
      `taskset -c 0 swift run -c release --skip-build nabla-bench --json WORKLOAD...`.
      With no WORKLOAD arguments, the workloads compared here are requested:
-     tutorial-dynamic, tutorial-static, chain-10m, matmul, perop, mlp-step.
-     matmul and mlp-step are each run in a process of their own (`swift run ... nabla-bench
-     --json matmul`, `... --json mlp-step`), NOT under taskset: nabla-bench measures threads = 1
-     and 2 itself and prints one record per (n, threads) / per thread count. perop (W6,
-     threads = 1) runs with the pinned workloads.
+     tutorial-dynamic, tutorial-static, chain-10m, matmul, perop, mlp-step, micrograd-demo-step,
+     digits-epoch.
+     matmul, mlp-step and digits-epoch are each run in a process of their own (`swift run ...
+     nabla-bench --json matmul`, `... --json mlp-step`, ...), NOT under taskset: nabla-bench
+     measures threads = 1 and 2 itself and prints one record per (n, threads) / per thread
+     count. perop (W6, threads = 1) runs with the pinned workloads; micrograd-demo-step (W3,
+     threads = 1) runs pinned too, in a process of its own.
   2. Runs Benchmarks/peers/micrograd_workloads.py with the peer venv's python
      (${NABLA_PEER_VENV:-~/.venvs/nabla-peers}; Benchmarks/peers/setup-venv.sh is called first if
-     the venv is missing), one process per workload, pinned to CPU 0.
+     the venv is missing), one process per workload, pinned to CPU 0; for micrograd-demo-step,
+     one process per engine ("micrograd", GC on; "micrograd-gc-off").
   3. For matmul and mlp-step, runs Benchmarks/peers/numpy_workloads.py (engines "numpy" and
      "numpy-manual") once per thread count, each in its own
      process: threads = 1 under `taskset -c 0`, threads = 2 under `taskset -c 0,1`, with
@@ -38,6 +43,12 @@ What it does, in one run:
      "jax-eager", jax must be in the venv: setup-venv.sh installs it) the same way, one process
      per (workload, engine, thread count): so jax-jit's compile_plus_first_step (W7) is measured
      in a fresh process. The script sets XLA's thread flags (XLA_FLAGS) itself.
+     For micrograd-demo-step (threads = 1, `taskset -c 0`), runs torch_workloads.py (engine
+     "torch-f64-batched") and jax_workloads.py (engine "jax-jit-f64-batched", with its
+     compile_plus_first_step), one process each. For digits-epoch, runs torch_workloads.py
+     (engine "torch-eager") once per thread count as for mlp-step, with --digits PATH where
+     compare.py was given one (else the script's default: the repository's
+     Sources/Nabla/Data/Resources/digits.csv.gz).
   4. Prints the machine (CPU model, cores), the load average, the foreign CPU load seen during
      each job, and the ratio micrograd time / Nabla time per workload:
        tutorial-dynamic, tutorial-static: time_per_rep (ns);
@@ -52,9 +63,15 @@ What it does, in one run:
      for mlp-step, one row per (threads, Nabla engine, peer): Nabla steps/s / peer steps/s
      (steps_per_s; higher: Nabla faster): nabla-dynamic against torch-eager, numpy-manual and
      jax-eager, nabla-static against jax-jit;
-     and for W7 (static vs dynamic graph), one row per (threads, engine pair): static steps/s /
+     for W7 (static vs dynamic graph), one row per (threads, engine pair): static steps/s /
      dynamic steps/s, for nabla-static / nabla-dynamic and jax-jit / jax-eager, with each
-     static engine's compile time (Nabla's graph compile_s; jax-jit's compile_plus_first_step).
+     static engine's compile time (Nabla's graph compile_s; jax-jit's compile_plus_first_step);
+     for micrograd-demo-step (W3), one row per (Nabla engine, peer): peer ms / Nabla ms
+     (time_per_step; higher: Nabla faster): nabla-value and nabla-tape each against micrograd
+     and micrograd-gc-off, nabla-tensor-dynamic against torch-f64-batched, nabla-tensor-static
+     against jax-jit-f64-batched;
+     and for digits-epoch, one row per (threads, Nabla engine): torch-eager ms / Nabla ms
+     (epoch_ms; nabla-dynamic and nabla-static), with both sides' train accuracy.
      With --json, prints instead every record (Nabla's, the peers', ratios, machine, jobs,
      notes, errors) as JSON lines.
 
@@ -90,22 +107,41 @@ SETUP_VENV = PEERS_DIR / "setup-venv.sh"
 # chain-10m is the issue's 10,000,000-node chain: 3,333,334 steps of three nodes (N counts steps).
 NABLA_CHAIN_N = 3_333_334
 DEFAULT_MICROGRAD_CHAIN_N = 100_000
+DEMO = "micrograd-demo-step"   # W3
+DIGITS = "digits-epoch"
 DEFAULT_NABLA_WORKLOADS = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul",
-                           "perop", "mlp-step"]
+                           "perop", "mlp-step", DEMO, DIGITS]
 
 # Nabla workloads that nabla-bench runs in a process of its own, not under taskset (they set
 # their thread counts themselves).
-UNPINNED_NABLA_WORKLOADS = ("matmul", "mlp-step")
+UNPINNED_NABLA_WORKLOADS = ("matmul", "mlp-step", DIGITS)
+# Nabla workloads run pinned (taskset -c 0) but in a process of their own.
+SEPARATE_PINNED_NABLA_WORKLOADS = (DEMO,)
 # Workloads whose peers are NumPy, PyTorch and/or JAX rather than micrograd.
 NUMPY_WORKLOADS = ("matmul", "mlp-step")
-TORCH_WORKLOADS = ("perop", "mlp-step")
-JAX_WORKLOADS = ("perop", "mlp-step")
+TORCH_WORKLOADS = ("perop", "mlp-step", DEMO, DIGITS)
+JAX_WORKLOADS = ("perop", "mlp-step", DEMO)
 JAX_ENGINES = ("jax-jit", "jax-eager")   # one process each (W7: compile in a fresh process)
+# The JAX engines of each JAX workload; W3's is an engine of its own (one process).
+JAX_WORKLOAD_ENGINES = {"perop": JAX_ENGINES, "mlp-step": JAX_ENGINES,
+                        DEMO: ("jax-jit-f64-batched",)}
+# W3's micrograd engines: one process each.
+MICROGRAD_DEMO_ENGINES = ("micrograd", "micrograd-gc-off")
 MATMUL_THREADS = (1, 2)              # WORKLOADS.md W5 and W4: threads = 1 and 2
 MATMUL_CPUS = {1: "0", 2: "0,1"}     # taskset -c for each thread count
-# Thread counts each torch workload runs at (one process per count): W6 is threads = 1 only.
-TORCH_THREADS = {"perop": (1,), "mlp-step": MATMUL_THREADS}
+# Thread counts each torch workload runs at (one process per count): W6 and W3 are threads = 1
+# only.
+TORCH_THREADS = {"perop": (1,), "mlp-step": MATMUL_THREADS, DEMO: (1,), DIGITS: MATMUL_THREADS}
 JAX_THREADS = TORCH_THREADS
+# W3's rows, in table order: (Nabla engine, peer engine): the scalar engines against micrograd
+# (GC on and off), the dynamic tensor engine against torch, the static one against jitted JAX.
+DEMO_PAIRS = (("nabla-value", "micrograd"), ("nabla-value", "micrograd-gc-off"),
+              ("nabla-tape", "micrograd"), ("nabla-tape", "micrograd-gc-off"),
+              ("nabla-tensor-dynamic", "torch-f64-batched"),
+              ("nabla-tensor-static", "jax-jit-f64-batched"))
+# digits-epoch's Nabla engines, each against torch-eager at the same thread count.
+DIGITS_NABLA_ENGINES = ("nabla-dynamic", "nabla-static")
+DIGITS_PEER = "torch-eager"
 PEROP_PEERS = ("torch-eager", "jax-eager", "jax-jit")   # perop's peer engines, in table order
 # mlp-step's rows, in table order: (Nabla engine, peer engine), eager against eager and
 # static (compiled) against jitted.
@@ -128,6 +164,8 @@ ALIASES = {
     "matmul": ("matmul", None),      # its peer is NumPy (NUMPY_WORKLOADS), not micrograd
     "perop": ("perop", None),        # peers: torch and JAX (TORCH_WORKLOADS, JAX_WORKLOADS)
     "mlp-step": ("mlp-step", None),  # peers: torch, NumPy and JAX
+    DEMO: (DEMO, DEMO),              # peers: micrograd (GC on and off), torch and JAX
+    DIGITS: (DIGITS, None),          # peer: torch
 }
 
 
@@ -211,6 +249,10 @@ def machine_record(load_before: tuple, load_after: tuple) -> dict:
         "mlp_step_pinning": "nabla unpinned (measures threads 1 and 2 itself); torch, numpy and "
                             "jax threads=1 taskset -c 0, threads=2 taskset -c 0,1",
         "perop_pinning": "nabla, torch and jax taskset -c 0 (threads = 1)",
+        "micrograd_demo_step_pinning": "nabla, micrograd, torch and jax taskset -c 0 "
+                                       "(threads = 1)",
+        "digits_epoch_pinning": "nabla unpinned (measures its thread counts itself); torch "
+                                "threads=1 taskset -c 0, threads=2 taskset -c 0,1",
         "loadavg_before": list(load_before),
         "loadavg_after": list(load_after),
     }
@@ -357,11 +399,15 @@ def run_nabla(run: Run, workloads: list[str], records_file: Path | None,
                            f"{tail(build.stderr or build.stdout)}")
         return
 
-    # The pinned workloads in one process under taskset -c 0; each unpinned one (matmul,
-    # mlp-step: they measure threads = 1 and 2 themselves) in a process of its own, not under
-    # taskset.
-    pinned = [w for w in workloads if w not in UNPINNED_NABLA_WORKLOADS]
+    # The pinned workloads in one process under taskset -c 0, except
+    # micrograd-demo-step, pinned in a process of its own; each unpinned one (matmul, mlp-step,
+    # digits-epoch: they measure threads = 1 and 2 themselves) in a process of its own, not
+    # under taskset.
+    separate = SEPARATE_PINNED_NABLA_WORKLOADS + UNPINNED_NABLA_WORKLOADS
+    pinned = [w for w in workloads if w not in separate]
     groups = [("nabla", taskset_prefix(), pinned)] if pinned else []
+    groups += [(f"nabla:{w}", taskset_prefix(), [w]) for w in workloads
+               if w in SEPARATE_PINNED_NABLA_WORKLOADS]
     groups += [(f"nabla:{w}", [], [w]) for w in workloads if w in UNPINNED_NABLA_WORKLOADS]
     for peer, prefix, group in groups:
         cmd = prefix + ["swift", "run", "-c", "release", "--skip-build", "nabla-bench",
@@ -433,6 +479,11 @@ def run_micrograd(run: Run, workloads: list[str], chain_n: int, timeout: float |
         cmd = taskset_prefix() + [str(python), str(MICROGRAD_SCRIPT), workload]
         if workload == "chain":
             cmd += ["--chain-n", str(chain_n)]
+        if workload == DEMO:   # W3: one process per engine (GC on, GC off)
+            for engine in MICROGRAD_DEMO_ENGINES:
+                run_peer(run, f"micrograd:{workload}:{engine}", cmd + ["--engines", engine],
+                         timeout)
+            continue
         run_peer(run, f"micrograd:{workload}", cmd, timeout)
 
 
@@ -481,8 +532,12 @@ def run_numpy(run: Run, workloads: list[str], timeout: float | None) -> None:
                           "neither was set here")
 
 
-def run_torch(run: Run, workloads: list[str], timeout: float | None) -> None:
-    """Run each torch workload once per thread count, each in its own process (isolation)."""
+def run_torch(run: Run, workloads: list[str], timeout: float | None,
+              digits: Path | None = None) -> None:
+    """Run each torch workload once per thread count, each in its own process (isolation).
+
+    digits: digits-epoch's data file (--digits), else the script's default (the repository's).
+    """
     if not workloads:
         return
     python = ensure_venv(run, "torch")
@@ -493,6 +548,8 @@ def run_torch(run: Run, workloads: list[str], timeout: float | None) -> None:
             peer = f"torch:{workload}:{threads}t"
             cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
                 str(python), str(TORCH_SCRIPT), workload, "--threads", str(threads)]
+            if workload == DIGITS and digits is not None:
+                cmd += ["--digits", str(digits)]
             run_peer(run, peer, cmd, timeout, "torch", thread_env(threads))
 
 
@@ -505,12 +562,13 @@ def run_jax(run: Run, workloads: list[str], timeout: float | None) -> None:
     if python is None:
         return
     for workload in workloads:
-        for engine in JAX_ENGINES:
+        for engine in JAX_WORKLOAD_ENGINES[workload]:
             for threads in JAX_THREADS[workload]:
                 peer = f"jax:{workload}:{engine}:{threads}t"
                 cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
-                    str(python), str(JAX_SCRIPT), workload, "--threads", str(threads),
-                    "--engines", engine]
+                    str(python), str(JAX_SCRIPT), workload, "--threads", str(threads)]
+                if engine in JAX_ENGINES:   # W3's engine is the workload's own
+                    cmd += ["--engines", engine]
                 run_peer(run, peer, cmd, timeout, "jax", thread_env(threads))
 
 
@@ -570,7 +628,8 @@ def ratio_records(records: list[dict]) -> list[dict]:
                 rec["note"] = comp.note
             out.append(rec)
     return (out + matmul_ratio_records(records) + perop_ratio_records(records)
-            + mlp_ratio_records(records) + w7_ratio_records(records))
+            + mlp_ratio_records(records) + w7_ratio_records(records)
+            + demo_ratio_records(records) + digits_ratio_records(records))
 
 
 MATMUL_RATIO_NOTE = ("Nabla GFLOP/s / NumPy GFLOP/s (higher: Nabla faster); unlike the other "
@@ -777,6 +836,91 @@ def w7_ratio_records(records: list[dict]) -> list[dict]:
     return out
 
 
+DEMO_RATIO_NOTE = ("peer ms per step / Nabla ms per step (higher: Nabla faster); the scalar "
+                   "engines against micrograd (GC on, and off during the step), the batched "
+                   "float64 tensor engines against torch (dynamic) and jitted JAX (static)")
+DIGITS_RATIO_NOTE = "torch-eager ms per epoch / Nabla ms per epoch (higher: Nabla faster)"
+MS_PER_UNIT = {"s": 1e3, "ms": 1.0, "µs": 1e-3, "us": 1e-3, "ns": 1e-6}
+
+
+def value_ms(record: dict | None) -> float | None:
+    """A record's value in ms (its unit s, ms, µs or ns), else None."""
+    if record is None or not is_number(record.get("value")):
+        return None
+    scale = MS_PER_UNIT.get(record.get("unit", "ms"))
+    return record["value"] * scale if scale is not None else None
+
+
+def demo_ratio_records(records: list[dict]) -> list[dict]:
+    """W3: one ratio record per DEMO_PAIRS row where either side ran: peer ms / Nabla ms
+    (time_per_step)."""
+    times: dict[str, dict] = {}
+    for r in records:
+        if (r.get("workload") == DEMO and r.get("metric") == "time_per_step"
+                and isinstance(r.get("engine"), str)):
+            times.setdefault(r["engine"], r)
+    out = []
+    for nb_engine, peer in DEMO_PAIRS:
+        nb, pr = times.get(nb_engine), times.get(peer)
+        if nb is None and pr is None:
+            continue
+        nb_ms, pr_ms = value_ms(nb), value_ms(pr)
+        out.append({
+            "record": "ratio",
+            "workload": DEMO,
+            "engine": "ratio",
+            "metric": f"{peer}_over_{nb_engine}",
+            "value": pr_ms / nb_ms if nb_ms and pr_ms is not None else None,
+            "unit": "x",
+            "threads": 1,
+            "peer": peer,
+            "compared_metric": "time_per_step",
+            "compared_unit": "ms",
+            "peer_value": pr_ms,
+            "nabla": nb_ms,
+            "nabla_engine": nb_engine,
+            "note": DEMO_RATIO_NOTE,
+        })
+    return out
+
+
+def digits_ratio_records(records: list[dict]) -> list[dict]:
+    """digits-epoch: one ratio record per (threads, Nabla engine) where either side ran:
+    torch-eager ms / Nabla ms (epoch_ms) at the same thread count."""
+    times: dict[tuple[int, str], dict] = {}
+    for r in records:
+        threads = int_field(r, "threads")
+        if (r.get("workload") == DIGITS and r.get("metric") == "epoch_ms"
+                and threads is not None and isinstance(r.get("engine"), str)):
+            times.setdefault((threads, r["engine"]), r)
+    out = []
+    for threads in sorted({t for t, _ in times}):
+        pr = times.get((threads, DIGITS_PEER))
+        engines = [e for e in DIGITS_NABLA_ENGINES if (threads, e) in times]
+        for nb_engine in engines or ([None] if pr is not None else []):
+            nb = times.get((threads, nb_engine)) if nb_engine else None
+            nb_ms, pr_ms = value_ms(nb), value_ms(pr)
+            out.append({
+                "record": "ratio",
+                "workload": DIGITS,
+                "engine": "ratio",
+                "metric": f"{DIGITS_PEER}_over_{nb_engine or 'nabla'}",
+                "value": pr_ms / nb_ms if nb_ms and pr_ms is not None else None,
+                "unit": "x",
+                "threads": threads,
+                "peer": DIGITS_PEER,
+                "compared_metric": "epoch_ms",
+                "compared_unit": "ms",
+                "peer_value": pr_ms,
+                "nabla": nb_ms,
+                "nabla_engine": nb_engine,
+                "peer_train_accuracy": pr.get("train_accuracy") if pr else None,
+                "nabla_train_accuracy": nb.get("train_accuracy") if nb else None,
+                "note": DIGITS_RATIO_NOTE,
+            })
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------------------------
@@ -798,22 +942,27 @@ def print_table(run: Run, machine: dict) -> None:
     print("load average: {} before, {} after".format(
         " ".join(f"{x:.2f}" for x in machine["loadavg_before"]),
         " ".join(f"{x:.2f}" for x in machine["loadavg_after"])))
+    width = max([28] + [len(job["peer"]) for job in run.jobs])
     for job in run.jobs:
         contended = job["wall_s"] >= 1.0 and (job["foreign_cpu_per_s"] or 0) > 0.1
         flag = "  (contended!)" if contended else ""
-        print(f"  job {job['peer']:<28} {job['wall_s']:8.2f} s wall, "
+        print(f"  job {job['peer']:<{width}} {job['wall_s']:8.2f} s wall, "
               f"foreign CPU {job['foreign_cpu_per_s']} CPU-s/s{flag}")
     ratios = ratio_records(run.records)
     notes = [f"{n['peer']}: {n['note']}" for n in run.notes]
     # workloads with a table of their own
-    own_tables = ("matmul", "perop", "mlp-step", "static-vs-dynamic")
+    own_tables = ("matmul", "perop", "mlp-step", "static-vs-dynamic", DEMO, DIGITS)
     matmul_rows = [r for r in ratios if r["workload"] == "matmul"]
     perop_rows = [r for r in ratios if r["workload"] == "perop"]
     mlp_rows = [r for r in ratios if r["workload"] == "mlp-step"]
     w7_rows = [r for r in ratios if r["workload"] == "static-vs-dynamic"]
+    demo_rows = [r for r in ratios if r["workload"] == DEMO]
+    digits_rows = [r for r in ratios if r["workload"] == DIGITS]
     micrograd_rows = any(r["workload"] not in own_tables for r in ratios) or any(
-        r.get("engine") == "micrograd" for r in run.records)
-    if micrograd_rows or not (matmul_rows or perop_rows or mlp_rows or w7_rows):
+        r.get("engine") == "micrograd" and r.get("workload") not in own_tables
+        for r in run.records)
+    if micrograd_rows or not (matmul_rows or perop_rows or mlp_rows or w7_rows or demo_rows
+                              or digits_rows):
         print_micrograd_table(run, ratios, notes)
     if matmul_rows:
         print_matmul_table(run, matmul_rows, notes)
@@ -823,6 +972,10 @@ def print_table(run: Run, machine: dict) -> None:
         print_mlp_table(run, mlp_rows, notes)
     if w7_rows:
         print_w7_table(w7_rows, notes)
+    if demo_rows:
+        print_demo_table(run, demo_rows, notes)
+    if digits_rows:
+        print_digits_table(run, digits_rows, notes)
     if notes:
         print()
         print("notes:")
@@ -990,12 +1143,109 @@ def print_w7_table(rows: list[dict], notes: list[str]) -> None:
                  "first step, in a fresh process)")
 
 
+def ms_text(value) -> str:
+    """A time in ms with 3 significant digits (thousands separated), or "-"."""
+    if not is_number(value):
+        return "-"
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
+
+
+def print_demo_table(run: Run, rows: list[dict], notes: list[str]) -> None:
+    """W3: one row per (Nabla engine, peer); the ratio is peer ms / Nabla ms per step."""
+    print_table_head(
+        f"{DEMO} (W3, micrograd's demo: MLP(2, [16, 16, 1]) on 100 two-moons points, one "
+        "full-batch step, threads = 1): ms per step, median over steps 1..",
+        "ratio = peer ms / Nabla ms (higher: Nabla faster); scalar engines against micrograd, "
+        "float64 tensor engines against batched torch (dynamic) and jitted JAX (static)",
+        header=(f"{'Nabla engine':<22} {'peer':<20} {'peer ms':>10} {'Nabla ms':>10} "
+                f"{'peer / Nabla':>13}"))
+    for r in rows:
+        print(f"{r['nabla_engine']:<22} {r['peer']:<20} {ms_text(r['peer_value']):>10} "
+              f"{ms_text(r['nabla']):>10} {ratio_text(r['value'], 1):>13}")
+    for engine in ("micrograd", "micrograd-gc-off"):
+        mg = find_record(run.records, workload=DEMO, engine=engine, metric="time_per_step")
+        if mg:
+            notes.append(f"{DEMO}: {engine}: {mg.get('rounds')} steps timed "
+                         f"({mg.get('steps_timed', '')}), GC {mg.get('gc', '?')}")
+    compiled = find_record(run.records, workload=DEMO, engine="jax-jit-f64-batched",
+                           metric="compile_plus_first_step")
+    if compiled and is_number(compiled.get("value")):
+        notes.append(f"{DEMO}: jax-jit-f64-batched compile_plus_first_step "
+                     f"{compiled['value']:.3g} s (jax.jit, tracing, XLA compilation and the "
+                     "first step); the whole step, update included, is jitted")
+    static = find_record(run.records, workload=DEMO, engine="nabla-tensor-static",
+                         metric="time_per_step")
+    if static and is_number(static.get("compile_s")):
+        notes.append(f"{DEMO}: nabla-tensor-static compile_s {static['compile_s']:.3g} s")
+    notes.append(f"{DEMO}: each peer checks its losses against WORKLOADS.md's trajectory (steps "
+                 "0..99 and after 100 steps; a failed check is an error, with no figure)")
+    for nb_engine in dict.fromkeys(e for e, _ in DEMO_PAIRS):
+        nb = find_record(run.records, workload=DEMO, engine=nb_engine, metric="time_per_step")
+        if nb and is_number(nb.get("loss_after_100")):
+            notes.append(f"{DEMO}: {nb_engine} loss after 100 steps {nb['loss_after_100']!r} "
+                         "(WORKLOADS.md: 0.011098512173890306)")
+
+
+def print_digits_table(run: Run, rows: list[dict], notes: list[str]) -> None:
+    """digits-epoch: one row per (threads, Nabla engine); the ratio is torch ms / Nabla ms."""
+    def accuracy(value) -> str:
+        return f"{value:.3f}" if is_number(value) else "-"
+
+    print_table_head(
+        f"{DIGITS} (one Adam epoch, 64-128-128-10 MLP, 1,437 8x8 digits, batch 32, float32): "
+        "ms per epoch, median over 20 epochs",
+        "ratio = torch-eager ms / Nabla ms (higher: Nabla faster); accuracy: train accuracy "
+        "after the timed epochs",
+        header=(f"{'threads':>8} {'Nabla engine':<14} {'torch ms':>10} {'Nabla ms':>10} "
+                f"{'torch / Nabla':>14} {'torch acc':>10} {'Nabla acc':>10}"))
+    for r in rows:
+        print(f"{r['threads']:>8} {r['nabla_engine'] or '-':<14} {ms_text(r['peer_value']):>10} "
+              f"{ms_text(r['nabla']):>10} {ratio_text(r['value']):>14} "
+              f"{accuracy(r['peer_train_accuracy']):>10} "
+              f"{accuracy(r['nabla_train_accuracy']):>10}")
+    pt = find_record(run.records, workload=DIGITS, engine=DIGITS_PEER, metric="epoch_ms")
+    if pt and pt.get("torch"):
+        notes.append(f"{DIGITS}: torch-eager is torch {pt['torch']} (nn.Sequential, "
+                     "F.cross_entropy, torch.optim.Adam(lr=1e-3)); Nabla runs unpinned and sets "
+                     "its threads itself; torch runs once per thread count, taskset -c 0 "
+                     "(1 thread) / 0,1 (2 threads)")
+
+
 # ---------------------------------------------------------------------------------------------
+
+WORKLOAD_HELP = f"""\
+workloads added to WORKLOADS.md's:
+
+{DEMO} (W3): micrograd's demo. MLP(2, [16, 16, 1]) (relu hidden layers, linear output),
+  weights uniform(-1, 1) from LCG(1337) in micrograd's parameters() order, biases 0; the 100
+  two-moons points from LCG(42); loss = (sum of relu(score * -y + 1)) / 100 + 1e-4 * sum p*p;
+  step k: loss, zero grads, backward, p -= (1.0 - 0.9*k/100) * grad. Metric time_per_step (ms),
+  the median over steps 1.., threads = 1; every engine's loss trajectory is checked against
+  WORKLOADS.md. Nabla: nabla-value and nabla-tape (scalar engine: Value, GradientTape) against
+  micrograd (GC on) and micrograd-gc-off (GC off in the step, collected between steps);
+  nabla-tensor-dynamic against torch-f64-batched and nabla-tensor-static against
+  jax-jit-f64-batched (float64 tensors, batched).
+
+{DIGITS}: one training epoch of an MLP on scikit-learn's 8x8 digits (1,797 images; the
+  repository's Sources/Nabla/Data/Resources/digits.csv.gz, gzip CSV: 64 pixel values 0..16 then
+  the label a line). Training split: the images whose index i in file order has i % 5 != 0
+  (1,437); inputs pixels / 16 as float32 [n, 64]. Model Linear(64, 128) -> ReLU ->
+  Linear(128, 128) -> ReLU -> Linear(128, 10), PyTorch's default initialisation after
+  torch.manual_seed(0); loss cross-entropy (batch mean); optimiser Adam(lr = 1e-3), otherwise
+  defaults. Each epoch shuffles the training set with a seeded generator and cuts it into
+  batches of 32, the last partial batch kept (45 batches); per batch: forward, zero_grad,
+  backward, optimizer step. Timed unit: one full epoch, shuffle and batch slicing included.
+  Metric epoch_ms (ms), the median over 20 epochs after 2 warm-up epochs, at threads = 1 and 2;
+  the train accuracy after them is reported as a sanity figure (> 0.95). Nabla: nabla-dynamic
+  and nabla-static against torch-eager at the same thread count.
+"""
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Compare Nabla's benchmarks with micrograd, NumPy, PyTorch and JAX "
-                    "(WORKLOADS.md W1, W2, W4, W5, W6, W7).")
+                    f"(WORKLOADS.md W1, W2, W3, W4, W5, W6, W7, and {DIGITS}).",
+        epilog=WORKLOAD_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
                         help="Nabla workloads to run (default: "
                              f"{' '.join(DEFAULT_NABLA_WORKLOADS)}); 'chain' means chain-10m")
@@ -1004,6 +1254,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--micrograd-chain-n", type=int, metavar="N",
                         help="micrograd's chain length (default: the N of a requested chain-N "
                              f"other than chain-10m, else {DEFAULT_MICROGRAD_CHAIN_N:,})")
+    parser.add_argument("--digits", type=Path, metavar="PATH",
+                        help=f"{DIGITS}'s data for the torch peer (default: the repository's "
+                             "Sources/Nabla/Data/Resources/digits.csv.gz)")
     parser.add_argument("--nabla-records", type=Path, metavar="FILE",
                         help="read Nabla's JSON lines from FILE instead of running Swift (testing)")
     parser.add_argument("--skip-nabla", action="store_true", help="do not run Nabla")
@@ -1046,7 +1299,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_numpy:
         run_numpy(run, numpy_workloads, args.timeout)
     if not args.skip_torch:
-        run_torch(run, torch_workloads, args.timeout)
+        run_torch(run, torch_workloads, args.timeout, args.digits)
     if not args.skip_jax:
         run_jax(run, jax_workloads, args.timeout)
     machine = machine_record(load_before, os.getloadavg())

@@ -5,7 +5,9 @@ torch_workloads.py, jax_workloads.py), following shared/benchmarks/WORKLOADS.md:
     takes about ROUND_TARGET_S; the median round is the value, the fastest the best;
   - threads: the BLAS/OpenMP thread variables and the CPU affinity for a 1- or 2-thread run;
   - reporting: one JSON object per line on stdout, diagnostics on stderr;
-  - W4's data and checks: the shared LCG, the shapes, seeds and expected values.
+  - W4's data and checks: the shared LCG, the shapes, seeds and expected values;
+  - W3's (micrograd-demo-step): the two-moons data, the initial parameters, the learning rate
+    schedule, the expected loss trajectory and its check, and per-step timing of training runs.
 
 Standard library only. The scripts are run as `python path/to/script.py`; each puts its own
 directory on sys.path before `import harness`, so this works from any working directory.
@@ -379,3 +381,239 @@ def self_test_mlp_step(log: Callable[[str], None], prepare: Prepare,
     problems, _, first, tenth = prepare()
     return self_test_report(log, name, problems,
                             f"{name} ok (loss {first!r} at step 0, {tenth!r} after 10 updates)")
+
+
+# ---------------------------------------------------------------------------------------------
+# W3 (WORKLOADS.md): micrograd's demo MLP on two moons; data, initial parameters, the learning
+# rate schedule, the expected loss trajectory, and the per-step timing of a training run
+# ---------------------------------------------------------------------------------------------
+
+DEMO_WORKLOAD = "micrograd-demo-step"
+DEMO_DATA_SEED, DEMO_PARAM_SEED = 42, 1337
+DEMO_POINTS = 100              # 50 per moon
+DEMO_SIZES = (2, 16, 16, 1)    # MLP(2, [16, 16, 1]): relu hidden layers, linear output
+DEMO_PARAMETERS = 337
+DEMO_ALPHA = 1e-4              # L2 weight
+DEMO_STEPS = 100               # the trajectory: steps 0..99, then the loss after 100 steps
+# Data and parameter checks.
+DEMO_FIRST_POINT = (1.0136460653287815, -0.05490731421044975)
+DEMO_LAST_POINT = (1.9018683669877046, 0.5064330538176164)
+DEMO_DATA_SUM = 100.28566546631914            # Σ (x0 + 2·x1), left to right
+DEMO_PARAM_SUM = -1.2762309423378122          # Σ params, in parameters() order
+# The loss before the update at step k; key DEMO_STEPS: the loss after 100 steps.
+DEMO_LOSSES = {
+    0: 2.122264232169825,
+    1: 1.8815118599611462,
+    2: 2.5334266949659914,
+    5: 0.29510522094952096,
+    10: 0.2342757994920386,
+    20: 0.18009358107819948,
+    50: 0.0173269475681867,
+    99: 0.011098996084844916,
+    DEMO_STEPS: 0.011098512173890306,
+}
+DEMO_ACCURACIES = {0: 0.45, DEMO_STEPS: 1.0}
+# Relative tolerances. micrograd's gradient sums run in an order set by object addresses, which
+# changes the last bits from run to run and grows along the trajectory: about 1e-12 early, 1e-9
+# late (WORKLOADS.md W3). The batched tensor peers run in a fixed order and must stay within
+# 1e-12 all along.
+DEMO_TOL_EARLY, DEMO_TOL_LATE, DEMO_TOL_TENSOR = 1e-12, 1e-9, 1e-12
+DEMO_EARLY_STEPS = 10          # steps 0..10 at DEMO_TOL_EARLY
+
+
+def demo_data() -> tuple[list[tuple[float, float]], list[float]]:
+    """W3's 100 points (x0, x1) and labels (-1.0: outer moon, +1.0: inner), from LCG(42), in
+    WORKLOADS.md's exact order of operations; not shuffled."""
+    rng = LCG(DEMO_DATA_SEED)
+    points, labels = [], []
+    half = DEMO_POINTS // 2
+    for moon in (0, 1):
+        for i in range(half):
+            t = math.pi * float(i) / 49.0                 # (pi * i) / 49
+            nx = (2.0 * rng.next() - 1.0) * 0.1
+            ny = (2.0 * rng.next() - 1.0) * 0.1
+            if moon == 0:
+                points.append((math.cos(t) + nx, math.sin(t) + ny))
+                labels.append(-1.0)
+            else:
+                points.append((1.0 - math.cos(t) + nx, ((1.0 - math.sin(t)) - 0.5) + ny))
+                labels.append(1.0)
+    return points, labels
+
+
+def demo_layers() -> list[tuple[list[list[float]], list[float]]]:
+    """W3's initial parameters per layer: (W as nout rows of nin weights, b of nout zeros).
+
+    In micrograd's parameters() order (layer by layer, neuron by neuron: its nin weights, then
+    its bias), each weight is uniform(-1, 1) from one LCG(1337); biases are 0.0 and draw nothing.
+    """
+    rng = LCG(DEMO_PARAM_SEED)
+    layers = []
+    for nin, nout in zip(DEMO_SIZES, DEMO_SIZES[1:]):
+        rows = [rng.uniform(-1.0, 1.0, nin) for _ in range(nout)]
+        layers.append((rows, [0.0] * nout))
+    return layers
+
+
+def demo_parameters() -> list[float]:
+    """W3's 337 initial parameters, flat, in micrograd's parameters() order."""
+    flat = []
+    for rows, biases in demo_layers():
+        for row, bias in zip(rows, biases):
+            flat.extend(row)
+            flat.append(bias)
+    return flat
+
+
+def demo_lr(k: int) -> float:
+    """The learning rate at step k: 1.0 - ((0.9 * k) / 100), as micrograd's demo computes it."""
+    return 1.0 - 0.9 * k / 100
+
+
+def check_demo_inputs() -> list[str]:
+    """Problems with W3's data and initial parameters (WORKLOADS.md's check values)."""
+    points, labels = demo_data()
+    problems = []
+    if points[0] != DEMO_FIRST_POINT:
+        problems.append(f"first point {points[0]!r}, expected {DEMO_FIRST_POINT!r}")
+    if points[-1] != DEMO_LAST_POINT:
+        problems.append(f"last point {points[-1]!r}, expected {DEMO_LAST_POINT!r}")
+    total = 0.0
+    for x0, x1 in points:
+        total += x0 + 2.0 * x1
+    if total != DEMO_DATA_SUM:
+        problems.append(f"Σ(x0 + 2·x1) = {total!r}, expected {DEMO_DATA_SUM!r}")
+    if labels != [-1.0] * 50 + [1.0] * 50:
+        problems.append("labels are not 50 × -1.0 then 50 × +1.0")
+    params = demo_parameters()
+    psum = 0.0
+    for p in params:
+        psum += p
+    if len(params) != DEMO_PARAMETERS:
+        problems.append(f"{len(params)} parameters, expected {DEMO_PARAMETERS}")
+    if psum != DEMO_PARAM_SUM:
+        problems.append(f"Σ params = {psum!r}, expected {DEMO_PARAM_SUM!r}")
+    return problems
+
+
+def demo_trajectory(step: Callable[[int, float], tuple], evaluate: Callable[[], tuple],
+                    before: Callable[[int], None] | None = None,
+                    after: Callable[[int], None] | None = None,
+                    steps: int = DEMO_STEPS) -> dict:
+    """One W3 training run: steps k = 0 .. steps-1, then the loss after them.
+
+    step(k, lr) runs training step k (forward, zero the grads, backward, p -= lr * grad, with
+    lr = demo_lr(k)) and returns (loss before the update, accuracy), as floats or as 0-d
+    arrays that float() reads after the clock stops. Each step is timed alone
+    (perf_counter_ns); before(k) and after(k), untimed, run around it. evaluate() -> (loss,
+    accuracy) of the trained model (forward only), untimed.
+
+    Returns {"losses", "accuracies", "times_ns" (per step), "final_loss", "final_accuracy"}.
+    """
+    clock = time.perf_counter_ns
+    losses, accuracies, times = [], [], []
+    for k in range(steps):
+        lr = demo_lr(k)
+        if before is not None:
+            before(k)
+        t0 = clock()
+        loss, accuracy = step(k, lr)
+        t1 = clock()
+        if after is not None:
+            after(k)
+        losses.append(float(loss))
+        accuracies.append(float(accuracy))
+        times.append(t1 - t0)
+    loss, accuracy = evaluate()
+    return {"losses": losses, "accuracies": accuracies, "times_ns": times,
+            "final_loss": float(loss), "final_accuracy": float(accuracy)}
+
+
+def demo_tolerance(k: int, tensor: bool) -> float:
+    """The relative tolerance for the loss at step k (k = DEMO_STEPS: after the run)."""
+    if tensor:
+        return DEMO_TOL_TENSOR
+    return DEMO_TOL_EARLY if k <= DEMO_EARLY_STEPS else DEMO_TOL_LATE
+
+
+def check_demo_trajectory(run: dict, tensor: bool) -> tuple[list[str], float]:
+    """Problems with a W3 run's losses and accuracies against WORKLOADS.md's table, and the
+    largest relative error seen (tensor: the batched peers' tolerance, 1e-12 at every step)."""
+    problems, worst = [], 0.0
+    losses = {k: run["losses"][k] for k in DEMO_LOSSES if k < len(run["losses"])}
+    if len(run["losses"]) >= DEMO_STEPS:
+        losses[DEMO_STEPS] = run["final_loss"]
+    for k, loss in losses.items():
+        err = rel_err(loss, DEMO_LOSSES[k]) if math.isfinite(loss) else math.inf
+        worst = max(worst, err)
+        if not err <= demo_tolerance(k, tensor):
+            what = "after 100 steps" if k == DEMO_STEPS else f"at step {k}"
+            problems.append(f"loss {what} = {loss!r}, expected {DEMO_LOSSES[k]!r} "
+                            f"(relative error {err:.2g} > {demo_tolerance(k, tensor):g})")
+    accuracies = {0: run["accuracies"][0]} if run["accuracies"] else {}
+    if len(run["accuracies"]) >= DEMO_STEPS:
+        accuracies[DEMO_STEPS] = run["final_accuracy"]
+    for k, acc in accuracies.items():
+        if acc != DEMO_ACCURACIES[k]:
+            what = "after 100 steps" if k == DEMO_STEPS else f"at step {k}"
+            problems.append(f"accuracy {what} = {acc!r}, expected {DEMO_ACCURACIES[k]!r}")
+    return problems, worst
+
+
+def demo_check_fields(run: dict, worst: float) -> dict:
+    """The record fields that show a W3 run's trajectory (losses at the table's steps)."""
+    fields = {"loss_step0": run["losses"][0], "accuracy_step0": run["accuracies"][0]}
+    if len(run["losses"]) >= DEMO_STEPS:
+        fields["loss_after_100"] = run["final_loss"]
+        fields["accuracy_after_100"] = run["final_accuracy"]
+    fields["losses"] = {str(k): run["losses"][k] for k in DEMO_LOSSES if k < len(run["losses"])}
+    fields["trajectory_max_rel_err"] = worst
+    return fields
+
+
+def demo_time_record(engine: str, times_ns: list[int], extra: dict) -> dict:
+    """W3's time_per_step record from per-step times (steps 1.. of each run; step 0 left out):
+    the median in ms as value, the fastest step as best; rounds = the number of steps timed
+    (each a round of one step), iters = 1; extra's fields last."""
+    ms = [t / 1e6 for t in times_ns]
+    return {
+        "workload": DEMO_WORKLOAD,
+        "engine": engine,
+        "metric": "time_per_step",
+        "value": statistics.median(ms),
+        "unit": "ms",
+        "threads": 1,
+        "best": min(ms),
+        "rounds": len(ms),
+        "iters": 1,
+        "cpus": pinned_cpus(),
+        **extra,
+    }
+
+
+def demo_self_test(log: Callable[[str], None], name: str, run: dict, tensor: bool) -> bool:
+    """--self-test's W3 part for one engine's run: log the outcome. True where all is well."""
+    problems = check_demo_inputs()
+    traj_problems, worst = check_demo_trajectory(run, tensor)
+    return self_test_report(
+        log, name, problems + traj_problems,
+        f"{name} ok (loss {run['losses'][0]!r} at step 0, {run['final_loss']!r} after "
+        f"{len(run['losses'])} steps, accuracy {run['final_accuracy']!r}; largest relative "
+        f"error {worst:.2g})")
+
+
+DEMO_TIME_S = 1.0          # the batched peers: training runs until this much is timed
+DEMO_MIN_RUNS, DEMO_MAX_RUNS = 3, 200
+
+
+def demo_timed_runs(first: dict, again: Callable[[], dict]) -> tuple[list[int], int]:
+    """The per-step times (ns) of steps 1..99 of W3 training runs, for a fast (batched) engine:
+    first's, then those of more runs again() (each from the initial parameters, the same
+    trajectory) until DEMO_TIME_S of steps are timed (at least DEMO_MIN_RUNS runs, at most
+    DEMO_MAX_RUNS). Returns (times, number of runs)."""
+    times = list(first["times_ns"][1:])
+    runs = 1
+    while runs < DEMO_MAX_RUNS and (runs < DEMO_MIN_RUNS or sum(times) < DEMO_TIME_S * 1e9):
+        times.extend(again()["times_ns"][1:])
+        runs += 1
+    return times, runs

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""JAX (CPU) peer for Nabla's benchmarks (WORKLOADS.md W6, W4 and W7): jax-jit and jax-eager.
+"""JAX (CPU) peer for Nabla's benchmarks (WORKLOADS.md W6, W4, W7 and W3): jax-jit, jax-eager
+and jax-jit-f64-batched.
 
 Run it with the peer venv's python (see setup-venv.sh, which installs jax):
 
@@ -7,12 +8,15 @@ Run it with the peer venv's python (see setup-venv.sh, which installs jax):
     ~/.venvs/nabla-peers/bin/python Benchmarks/peers/jax_workloads.py mlp-step --threads 1
     ~/.venvs/nabla-peers/bin/python Benchmarks/peers/jax_workloads.py mlp-step --threads 2 \\
         --engines jax-jit
+    ~/.venvs/nabla-peers/bin/python Benchmarks/peers/jax_workloads.py micrograd-demo-step
     ~/.venvs/nabla-peers/bin/python Benchmarks/peers/jax_workloads.py --self-test
 
-Engines (--engines, default both; compare.py runs each in a process of its own):
+Engines (--engines, default both, for perop and mlp-step; compare.py runs each in a process of
+its own):
   jax-jit    the function under jax.jit: compiled by XLA once, then each call runs the compiled
              program.
   jax-eager  the same Python code without jit: every primitive is dispatched on its own.
+micrograd-demo-step has one engine of its own, jax-jit-f64-batched (--engines does not apply).
 
 Workloads:
   perop     W6: x = S ones, float32, created inside the timed unit, S in 1, 8 (--sizes);
@@ -33,6 +37,18 @@ Workloads:
             are ready. Metric steps_per_s, the median round, at --threads 1 or 2; jax-jit also
             reports W7's compile_plus_first_step (s): jax.jit, tracing, XLA compilation and the
             first step, until its results are ready (first in this process: run it fresh).
+  micrograd-demo-step
+            W3, engine "jax-jit-f64-batched": micrograd's demo (MLP(2, [16, 16, 1]) on the 100
+            two-moons points, max-margin loss + 1e-4 L2, lr = 1.0 - 0.9*k/100) as batched
+            float64 arrays (jax.enable_x64), x @ W + b per layer, weights from LCG(1337) in
+            micrograd's order. The whole step is jitted, value_and_grad and the update
+            p - lr * grad included (parameters donated; lr, computed in Python, passed in), and
+            each step blocks until its results are ready. Each step is timed alone; a training
+            run is steps 0..99 (the first run's losses are checked against WORKLOADS.md to
+            1e-12 relative), and more runs from the same start follow until about 1 s of steps
+            is timed. Metric time_per_step (ms), the median over steps 1..99 of every run; best
+            the fastest step; also compile_plus_first_step (s), as for mlp-step. Threads = 1
+            only.
 
 Threads (WORKLOADS.md, Threads): --threads 1 pins this process to CPU 0 and sets
 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"; --threads 2 pins
@@ -40,7 +56,8 @@ it to CPUs 0 and 1 and sets XLA_FLAGS="--xla_cpu_multi_thread_eigen=true
 intra_op_parallelism_threads=2". OMP_NUM_THREADS = MKL_NUM_THREADS = OPENBLAS_NUM_THREADS = the
 count too, and JAX_PLATFORMS=cpu unless set; all before jax is imported (XLA reads its flags
 when the backend starts). One thread count per process: run the script once per count
-(WORKLOADS.md, Isolation). perop runs at threads = 1 only; with --threads 2 it is skipped.
+(WORKLOADS.md, Isolation). perop and micrograd-demo-step run at threads = 1 only; with
+--threads 2 they are skipped.
 
 Every result is one JSON object per line on stdout:
   {"workload": "perop", "engine": "jax-jit", "metric": "us_per_op_fwd_bwd", "value",
@@ -49,12 +66,17 @@ Every result is one JSON object per line on stdout:
    "unit": "steps/s", "threads", "best", "rounds", "iters", "loss_step0", "loss_after_10", ...}
   {"workload": "mlp-step", "engine": "jax-jit", "metric": "compile_plus_first_step", "value",
    "unit": "s", "threads", ...}
+  {"workload": "micrograd-demo-step", "engine": "jax-jit-f64-batched", "metric":
+   "time_per_step", "value", "unit": "ms", "threads": 1, "best", "rounds" (steps timed),
+   "iters": 1, "training_runs", "loss_step0", "loss_after_100", "losses", ...}, and its
+   "compile_plus_first_step" record (s)
 Diagnostics go to stderr.
 
 Correctness, checked (untimed) before each workload is timed: perop's dL/dx =
 1.0512770414352417 per element (float32, relative 1e-5); mlp-step's data sums (WORKLOADS.md W4),
 the loss at step 0 = 2.3044254779815674 and after 10 updates = 2.2911059856414795 (relative
-1e-5). A failed check is reported as a "works": false record and the workload is not timed.
+1e-5); micrograd-demo-step's data, initial parameters and 100-step loss trajectory (relative
+1e-12). A failed check is reported as a "works": false record and the workload is not timed.
 --self-test runs only the checks; with workload names it runs them first.
 """
 
@@ -69,7 +91,7 @@ import harness  # noqa: E402
 from harness import BATCH, LEARNING_RATE, REL_TOL, check_losses, rel_err  # noqa: E402
 
 ENGINES = ("jax-jit", "jax-eager")
-WORKLOADS = ("perop", "mlp-step")
+WORKLOADS = ("perop", "mlp-step", "micrograd-demo-step")
 DEFAULT_SIZES = (1, 8)     # W6: S in {1, 8}
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 # XLA's CPU thread flags for a thread count (WORKLOADS.md, Threads: "XLA's single-thread
@@ -337,6 +359,140 @@ def run_mlp(engines: list[str], threads: int, info: dict, fresh: bool) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# W3: micrograd's demo MLP on two moons, as batched float64 arrays, the whole step jitted
+# ---------------------------------------------------------------------------------------------
+
+DEMO_ENGINE = "jax-jit-f64-batched"
+
+
+def demo_arrays() -> tuple:
+    """W3's data as float64 arrays, X [100, 2] and y [100], and the initial parameters
+    ((W1, b1), (W2, b2), (W3, b3)), W as [in, out] so a layer is x @ W + b. Under x64."""
+    points, labels = harness.demo_data()
+    x = jnp.asarray(np.asarray(points, dtype=np.float64))
+    y = jnp.asarray(np.asarray(labels, dtype=np.float64))
+    params = tuple((jnp.asarray(np.asarray(rows, dtype=np.float64).T.copy()),
+                    jnp.asarray(np.asarray(biases, dtype=np.float64)))
+                   for rows, biases in harness.demo_layers())
+    return x, y, params
+
+
+def demo_loss(params, x, y):
+    """W3's loss, batched: relu hidden layers, linear output, max-margin loss
+    relu(score * -y + 1) summed and scaled by 1/100, plus 1e-4 * Σ p*p; and the scores."""
+    h = x
+    for i, (w, b) in enumerate(params):
+        h = h @ w + b
+        if i < len(params) - 1:
+            h = jax.nn.relu(h)   # its derivative is 1 where x > 0, else 0, as micrograd's
+    scores = h[:, 0]
+    data_loss = jnp.sum(jax.nn.relu(scores * -y + 1.0)) * (1.0 / scores.shape[0])
+    reg_loss = harness.DEMO_ALPHA * sum(jnp.sum(p * p) for layer in params for p in layer)
+    return data_loss + reg_loss, scores
+
+
+def demo_accuracy(scores, y):
+    return jnp.mean(((y > 0) == (scores > 0)).astype(jnp.float64))
+
+
+def demo_sgd_step(params, lr, x, y):
+    """One W3 step: the loss (before the update), its gradients by value_and_grad, and
+    p - lr * grad for every p; returns (new parameters, loss, accuracy)."""
+    (loss, scores), grads = jax.value_and_grad(demo_loss, has_aux=True)(params, x, y)
+    new = jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)
+    return new, loss, demo_accuracy(scores, y)
+
+
+def demo_evaluate(params, x, y):
+    loss, scores = demo_loss(params, x, y)
+    return loss, demo_accuracy(scores, y)
+
+
+def demo_model(timings: dict):
+    """(run, start): run() is one W3 training run from the initial parameters (harness's
+    trajectory) with the jitted step; the first call's first step, from jax.jit on (tracing,
+    XLA compilation and the step, until its results are ready), goes to
+    timings["compile_plus_first_step"]. Must be called, and run, under x64."""
+    x, y, initial = demo_arrays()
+    start = time.perf_counter()
+    # The whole step, update included; the old parameters are donated (updated in place).
+    jitted = jax.jit(demo_sgd_step, donate_argnums=0)
+    evaluate = jax.jit(demo_evaluate)
+
+    def run() -> dict:
+        state = {"params": jax.tree_util.tree_map(jnp.copy, initial)}
+
+        def step(k: int, lr: float):
+            params, loss, accuracy = jitted(state["params"], lr, x, y)
+            state["params"] = params
+            block((params, loss, accuracy))
+            if "compile_plus_first_step" not in timings:
+                timings["compile_plus_first_step"] = time.perf_counter() - start
+            return loss, accuracy
+
+        return harness.demo_trajectory(step, lambda: block(evaluate(state["params"], x, y)))
+
+    return run
+
+
+def run_demo(threads: int, info: dict, fresh: bool) -> bool:
+    """W3: one checked training run (its first step includes the compilation: reported as
+    compile_plus_first_step), then more runs until about 1 s of steps is timed;
+    time_per_step is the median over steps 1..99 of every run.
+
+    fresh: no jit compiled in this process yet (no --self-test run before).
+    """
+    if threads != 1:
+        log(f"{harness.DEMO_WORKLOAD} runs at threads = 1 only (WORKLOADS.md W3); skipped "
+            f"with --threads {threads}")
+        return True
+    problems = harness.check_demo_inputs()
+    if problems:
+        REPORTER.fail(harness.DEMO_WORKLOAD, DEMO_ENGINE, problems, threads=threads)
+        return False
+    timings: dict = {}
+    with jax.enable_x64(True):
+        run = demo_model(timings)
+        first = run()
+        problems, worst = harness.check_demo_trajectory(first, tensor=True)
+        if problems:
+            REPORTER.fail(harness.DEMO_WORKLOAD, DEMO_ENGINE, problems, threads=threads)
+            return False
+        times, runs = harness.demo_timed_runs(first, run)
+    emit(harness.demo_time_record(DEMO_ENGINE, times, {
+        "steps_timed": f"1..99 of {runs} training runs",
+        "training_runs": runs,
+        **harness.demo_check_fields(first, worst),
+        **info,
+    }))
+    emit({
+        "workload": harness.DEMO_WORKLOAD,
+        "engine": DEMO_ENGINE,
+        "metric": "compile_plus_first_step",
+        "value": timings["compile_plus_first_step"],
+        "unit": "s",
+        "threads": threads,
+        "fresh_process": fresh,
+        "cpus": harness.pinned_cpus(),
+        **info,
+    })
+    return True
+
+
+def demo_self_test() -> bool:
+    """--self-test's W3 part: the data, the parameters and one 100-step training run."""
+    problems = harness.check_demo_inputs()
+    ok = harness.self_test_report(log, harness.DEMO_WORKLOAD, problems,
+                                  f"{harness.DEMO_WORKLOAD} data and parameters ok")
+    if not ok:
+        return False
+    with jax.enable_x64(True):
+        first = demo_model({})()
+    return harness.demo_self_test(log, f"{harness.DEMO_WORKLOAD} {DEMO_ENGINE}", first,
+                                  tensor=True)
+
+
+# ---------------------------------------------------------------------------------------------
 
 def self_test(engines: list[str], sizes: list[int]) -> bool:
     ok = True
@@ -346,7 +502,7 @@ def self_test(engines: list[str], sizes: list[int]) -> bool:
                                           f"perop {engine} size={size} ok") and ok
         ok = harness.self_test_mlp_step(log, lambda: mlp_prepare(engine, {}),
                                         f"mlp-step {engine}") and ok
-    return ok
+    return demo_self_test() and ok
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -369,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     return harness.run_workloads(args, lambda: self_test(engines, sizes), {
         "perop": lambda: run_perop(engines, sizes, args.threads, info),
         "mlp-step": lambda: run_mlp(engines, args.threads, info, fresh=not args.self_test),
+        "micrograd-demo-step": lambda: run_demo(args.threads, info, fresh=not args.self_test),
     })
 
 
