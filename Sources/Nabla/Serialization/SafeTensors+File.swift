@@ -13,6 +13,8 @@ extension SafeTensors {
     /// Writes the ``encoded()`` bytes to `path`, replacing any file there, atomically: they go
     /// to a temporary file in the same directory, which is flushed to disk and then renamed
     /// over `path`. A failed write removes the temporary file and leaves `path` as it was.
+    /// The new file gets the permissions of a newly created file; a symbolic link at `path` is
+    /// replaced, not followed.
     public func write(to path: String) throws(SafeTensorsError) {
         try FileBytes.replace(path, with: encoded())
     }

@@ -4,6 +4,17 @@ extension StoredTensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func array<Scalar: TensorScalar>(as _: Scalar.Type, name: String) throws(SafeTensorsError) -> NDArray<Scalar> {
+        #if _endian(little)
+        // The common case, weights read as the type they were saved as: the bytes are the
+        // elements, copied in one go.
+        if dtype == .of(Scalar.self) {
+            let scalars = [Scalar](unsafeUninitializedCapacity: shape.count) { buffer, initialized in
+                bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
+                initialized = shape.count
+            }
+            return NDArray(shape: shape, scalars: scalars)
+        }
+        #endif
         let scalars: [Scalar]
         switch dtype {
         case .float32: scalars = elements(UInt32.self).map { Scalar(Float(bitPattern: $0)) }
