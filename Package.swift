@@ -36,8 +36,12 @@ let package = Package(
             // "nabla" so that the command-line tests find the tool built beside them.
             dependencies: ["Nabla", "NablaKernels", "nabla", .product(name: "PropertyBased", package: "swift-property-based")],
             // PyTorch's values, frozen by the committed script beside them (CI needs no Python).
-            exclude: ["References/make_torch_references.py"],
-            resources: [.copy("References/torch_references.json")]
+            exclude: ["References/make_torch_references.py", "References/make_safetensors_reference.py"],
+            resources: [
+                .copy("References/torch_references.json"),
+                .copy("References/torch_state_dict.safetensors"),
+                .copy("References/torch_state_dict.json"),
+            ]
         ),
     ]
 )
