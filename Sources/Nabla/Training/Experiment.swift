@@ -1,0 +1,219 @@
+/// The training runs `nabla train` offers, as a library API: micrograd's moons demo and the
+/// 8×8 digits, with the defaults that reach their targets. The command-line tool only parses
+/// options into an ``Experiment`` and shows its events.
+public struct Experiment: Sendable {
+    public enum Task: String, Sendable, CaseIterable { case moons, digits }
+    public enum Engine: String, Sendable, CaseIterable { case tensor, scalar }
+    public enum Architecture: String, Sendable, CaseIterable { case mlp, cnn }
+    public enum OptimizerKind: String, Sendable, CaseIterable { case sgd, momentum, adam, adamw, rmsprop }
+
+    public var task: Task
+    public var engine: Engine = .tensor
+    public var architecture: Architecture = .mlp
+    public var mode: ExecutionMode = .dynamic
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var optimizer: OptimizerKind
+    public var seed: UInt64
+
+    /// The defaults for `task`: for moons, micrograd's demo (100 full-batch SGD steps from rate
+    /// 1.0 decaying linearly to 0.1, max-margin loss plus 1e-4·L2, weights from seed 1337); for
+    /// digits, Adam at 1e-3 in batches of 32 for 20 epochs (MLP 64-128-128-10, or the CNN).
+    public init(task: Task, architecture: Architecture = .mlp) {
+        self.task = task
+        self.architecture = architecture
+        switch task {
+        case .moons:
+            (epochs, batchSize, learningRate, optimizer, seed) = (100, 100, 1.0, .sgd, 1337)
+        case .digits:
+            (epochs, batchSize, learningRate, optimizer, seed) = (20, 32, architecture == .cnn ? 2e-3 : 1e-3, .adam, 0)
+        }
+    }
+
+    /// Something that happened during a run.
+    public enum Event: Sendable {
+        /// A run is starting: a description of the model and data, and the number of epochs and
+        /// steps per epoch.
+        case start(description: String, epochs: Int, stepsPerEpoch: Int)
+        case step(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, accuracy: Double)
+        case epoch(epoch: Int, loss: Double, trainAccuracy: Double, testAccuracy: Double?)
+    }
+
+    /// What a finished run gives: the per-epoch history, the final accuracies, and what the
+    /// plots need.
+    public struct Outcome: Sendable {
+        public var losses: [Double] = []
+        public var trainAccuracies: [Double] = []
+        public var testAccuracies: [Double] = []
+        public var finalTrainAccuracy = 0.0
+        public var finalTestAccuracy: Double?
+        public var seconds = 0.0
+        public var steps = 0
+        /// Digits: the confusion matrix on the test set (rows true, columns predicted).
+        public var confusion: [[Int]]?
+        /// Moons: the data, and the model's score on a grid over it.
+        public var points: [[Double]]?
+        public var labels: [Int]?
+        public var grid: (xs: [Double], ys: [Double], scores: [[Double]])?
+        /// The trained parameters under PyTorch's names (for --save).
+        public var state: SafeTensors?
+    }
+
+    /// Runs the experiment, reporting events as they happen.
+    public func run(_ observe: (Event) -> Void = { _ in }) throws -> Outcome {
+        guard epochs > 0 else { throw TrainingError.invalidOption("--epochs must be positive, got \(epochs)") }
+        guard batchSize > 0 else { throw TrainingError.invalidOption("--batch-size must be positive, got \(batchSize)") }
+        guard learningRate > 0, learningRate.isFinite else { throw TrainingError.invalidOption("--lr must be a positive number, got \(learningRate)") }
+        let start = monotonicSeconds()
+        var outcome: Outcome
+        switch (task, engine) {
+        case (.moons, .scalar): outcome = try runMoonsScalar(observe)
+        case (.moons, .tensor): outcome = try runMoonsTensor(observe)
+        case (.digits, .scalar): throw TrainingError.invalidOption("--engine scalar trains the moons demo only (digits needs tensors)")
+        case (.digits, .tensor): outcome = try runDigits(observe)
+        }
+        outcome.seconds = monotonicSeconds() - start
+        return outcome
+    }
+
+    // MARK: Moons
+
+    private func moonsSchedule() -> LinearDecay { LinearDecay(initial: learningRate, by: 0.9, over: 100) }
+
+    private func runMoonsScalar(_ observe: (Event) -> Void) throws -> Outcome {
+        guard optimizer == .sgd, batchSize == 100 else {
+            throw TrainingError.invalidOption("--engine scalar runs micrograd's demo as micrograd does: full-batch SGD (no --optimizer or --batch-size)")
+        }
+        let (points, signs) = TwoMoons.generate(count: 100, noise: 0.1, seed: 42)
+        let model = ScalarMLP(2, [16, 16, 1], seed: seed)
+        observe(.start(description: "micrograd's MLP 2-16-16-1 on the scalar engine (\(model.parameters.count) parameters, one graph node per number), 100 moons",
+                       epochs: epochs, stepsPerEpoch: 1))
+        var outcome = Outcome()
+        let schedule = moonsSchedule()
+        for k in 0..<epochs {
+            let scores = points.map { model($0.map { Value($0) })[0] }
+            let loss = MicrogradDemo.loss(scores: scores, labels: signs, parameters: model.parameters)
+            for p in model.parameters { p.zeroGrad() }
+            loss.backward()
+            let rate = schedule.learningRate(at: k)
+            for p in model.parameters { p.data -= rate * p.grad }
+            guard loss.data.isFinite else { throw TrainingError.nonFiniteLoss(step: k, loss: loss.data) }
+            let accuracy = MicrogradDemo.accuracy(scores: scores.map(\.data), labels: signs)
+            outcome.losses.append(loss.data)
+            outcome.trainAccuracies.append(accuracy)
+            observe(.step(epoch: k, step: 0, stepsPerEpoch: 1, loss: loss.data, accuracy: accuracy))
+            observe(.epoch(epoch: k, loss: loss.data, trainAccuracy: accuracy, testAccuracy: nil))
+        }
+        let final = points.map { model($0.map { Value($0) })[0].data }
+        outcome.finalTrainAccuracy = MicrogradDemo.accuracy(scores: final, labels: signs)
+        outcome.steps = epochs
+        outcome.points = points
+        outcome.labels = signs.map { $0 > 0 ? 1 : 0 }
+        outcome.grid = Self.grid(around: points) { xy in model(xy.map { Value($0) })[0].data }
+        var state = SafeTensors(metadata: ["format": "pt"])
+        for k in 0..<model.sizes.count - 1 {
+            let (weight, bias) = model.layer(k)
+            state.set("\(2 * k).weight", NDArray<Double>(weight))
+            state.set("\(2 * k).bias", NDArray<Double>(bias))
+        }
+        outcome.state = state
+        return outcome
+    }
+
+    private func runMoonsTensor(_ observe: (Event) -> Void) throws -> Outcome {
+        let data = TwoMoons.dataset(count: 100, noise: 0.1, seed: 42, as: Double.self)
+        let model = MicrogradDemo.tensorModel(from: ScalarMLP(2, [16, 16, 1], seed: seed), as: Double.self)
+        let trainer = Trainer(model: model, loss: .hinge(l2: MicrogradDemo.alpha), optimizer: makeOptimizer(model.parameters),
+                              mode: mode, classes: 1)
+        if optimizer == .sgd { trainer.schedule = moonsSchedule() }
+        var outcome = try fit(trainer, data, test: nil, description: "MLP 2-16-16-1 (\(model.parameterCount) parameters) on float64 tensors, \(mode), 100 moons", observe)
+        outcome.points = (0..<data.count).map { i in [data.inputs.scalars[2 * i], data.inputs.scalars[2 * i + 1]] }
+        outcome.labels = data.labels
+        let gridSide = 60
+        let grid = Self.grid(around: outcome.points!, side: gridSide) { _ in 0 }
+        let inputs = NDArray<Double>(shape: [gridSide * gridSide, 2], scalars: grid.ys.flatMap { y in grid.xs.flatMap { [$0, y] } })
+        let scores = try trainer.predict(inputs).scalars
+        outcome.grid = (grid.xs, grid.ys, (0..<gridSide).map { r in Array(scores[r * gridSide..<(r + 1) * gridSide]) })
+        outcome.state = model.stateDict()
+        return outcome
+    }
+
+    // MARK: Digits
+
+    private func runDigits(_ observe: (Event) -> Void) throws -> Outcome {
+        let digits: Digits
+        do { digits = try Digits.load() } catch { throw TrainingError.invalidOption("cannot load the digits data: \(error)") }
+        let (train, test) = digits.split(asImages: architecture == .cnn)
+        let model = Self.digitsModel(architecture, seed: seed)
+        let trainer = Trainer(model: model, loss: .crossEntropy(), optimizer: makeOptimizer(model.parameters), mode: mode, classes: 10)
+        let name = architecture == .cnn ? "CNN conv(1→16)-pool-conv(16→32)-pool-linear(128→10)" : "MLP 64-128-128-10"
+        var outcome = try fit(trainer, train, test: test,
+                              description: "\(name) (\(model.parameterCount) parameters), \(mode), digits: \(train.count) training and \(test.count) test images",
+                              observe)
+        let predictions = try trainer.evaluate(test).predictions
+        var confusion = Array(repeating: Array(repeating: 0, count: 10), count: 10)
+        for (truth, guess) in zip(test.labels, predictions) { confusion[truth][guess] += 1 }
+        outcome.confusion = confusion
+        outcome.state = model.stateDict()
+        return outcome
+    }
+
+    /// The digits models: the MLP 64-128-128-10, or a small CNN on the 1×8×8 images.
+    public static func digitsModel(_ architecture: Architecture, seed: UInt64) -> Sequential<Float> {
+        switch architecture {
+        case .mlp:
+            return .mlp([64, 128, 128, 10], seed: seed)
+        case .cnn:
+            var generator = SeededGenerator(seed: seed)
+            return Sequential<Float>(
+                Conv2d<Float>(1, 16, kernelSize: (3, 3), padding: (1, 1), generator: &generator), ReLU<Float>(), MaxPool2d<Float>(kernelSize: 2),
+                Conv2d<Float>(16, 32, kernelSize: (3, 3), padding: (1, 1), generator: &generator), ReLU<Float>(), MaxPool2d<Float>(kernelSize: 2),
+                Flatten<Float>(), Linear<Float>(32 * 2 * 2, 10, generator: &generator))
+        }
+    }
+
+    // MARK: Shared
+
+    private func makeOptimizer<Scalar: TensorScalar>(_ parameters: [Tensor<Scalar>]) -> any Optimizer<Scalar> {
+        switch optimizer {
+        case .sgd: SGD(parameters, learningRate: learningRate)
+        case .momentum: SGD(parameters, learningRate: learningRate, momentum: 0.9)
+        case .adam: Adam(parameters, learningRate: learningRate)
+        case .adamw: AdamW(parameters, learningRate: learningRate)
+        case .rmsprop: RMSprop(parameters, learningRate: learningRate)
+        }
+    }
+
+    private func fit<Model: Layer>(_ trainer: Trainer<Model>, _ train: Dataset<Model.Scalar>, test: Dataset<Model.Scalar>?,
+                                   description: String, _ observe: (Event) -> Void) throws -> Outcome {
+        let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
+        observe(.start(description: description, epochs: epochs, stepsPerEpoch: stepsPerEpoch))
+        var outcome = Outcome()
+        let history = try trainer.fit(train, test: test, epochs: epochs, batchSize: batchSize, seed: seed, onStep: { step in
+            observe(.step(epoch: step.epoch, step: step.step, stepsPerEpoch: step.stepsInEpoch, loss: step.loss,
+                          accuracy: Double(step.correct) / Double(step.count)))
+        }, onEpoch: { epoch in
+            observe(.epoch(epoch: epoch.epoch, loss: epoch.loss, trainAccuracy: epoch.trainAccuracy, testAccuracy: epoch.testAccuracy))
+        })
+        outcome.losses = history.map(\.loss)
+        outcome.trainAccuracies = history.map(\.trainAccuracy)
+        outcome.testAccuracies = history.compactMap(\.testAccuracy)
+        outcome.finalTrainAccuracy = try trainer.evaluate(train).accuracy
+        outcome.finalTestAccuracy = try test.map { try trainer.evaluate($0).accuracy }
+        outcome.steps = trainer.stepsTaken
+        return outcome
+    }
+
+    /// A side×side grid over the points' bounding box (with a margin), and `score` at each node
+    /// (rows are y, columns x).
+    static func grid(around points: [[Double]], side: Int = 60, _ score: ([Double]) -> Double) -> (xs: [Double], ys: [Double], scores: [[Double]]) {
+        let xs = points.map { $0[0] }, ys = points.map { $0[1] }
+        func axis(_ values: [Double]) -> [Double] {
+            let low = values.min()! - 0.5, high = values.max()! + 0.5
+            return (0..<side).map { low + (high - low) * Double($0) / Double(side - 1) }
+        }
+        let gx = axis(xs), gy = axis(ys)
+        return (gx, gy, gy.map { y in gx.map { x in score([x, y]) } })
+    }
+}
