@@ -36,7 +36,7 @@ let package = Package(
             // "nabla" so that the command-line tests find the tool built beside them.
             dependencies: ["Nabla", "NablaKernels", "nabla", .product(name: "PropertyBased", package: "swift-property-based")],
             // PyTorch's values, frozen by the committed script beside them (CI needs no Python).
-            exclude: ["References/make_torch_references.py"],
+            exclude: ["References/make_torch_references.py", "References/make_gzip_fixtures.py"],
             resources: [.copy("References/torch_references.json")]
         ),
     ]
