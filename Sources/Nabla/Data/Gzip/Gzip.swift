@@ -28,7 +28,7 @@ public enum Gzip {
             guard storedCRC == computedCRC else { throw .checksumMismatch(stored: storedCRC, computed: computedCRC) }
             let actualSize = UInt32(truncatingIfNeeded: member.count)
             guard storedSize == actualSize else { throw .sizeMismatch(stored: storedSize, actual: actualSize) }
-            output.append(contentsOf: member)
+            if output.isEmpty { output = member } else { output += member }
             position = end + 8
 
             let rest = bytes[position...]
