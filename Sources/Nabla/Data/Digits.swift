@@ -14,6 +14,7 @@ public struct Digits: Sendable {
     public static let pixelCount = side * side
     /// The largest pixel value (a count of set pixels in a 4×4 block of a 32×32 bitmap).
     public static let maxPixel = 16
+    /// The number of classes: the digits 0–9.
     public static let classCount = 10
 
     /// Shape [count, 64]: image k's pixels row by row, raw values 0…16.
@@ -60,7 +61,7 @@ public struct Digits: Sendable {
             throw malformed("expected \(pixelCount + 1) comma-separated values, found \(fieldCount)")
         }
         var fieldStart = line.startIndex
-        /// Field `index` (0 to 64) as an integer in 0...limit.
+        // Field `index` (0 to 64) as an integer in 0...limit.
         func field(_ index: Int, limit: Int) throws(DataError) -> Int {
             let fieldEnd = line[fieldStart...].firstIndex(of: UInt8(ascii: ",")) ?? line.endIndex
             let text = line[fieldStart..<fieldEnd]

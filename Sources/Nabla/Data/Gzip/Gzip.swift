@@ -71,7 +71,9 @@ public enum Gzip {
     /// XLEN and XLEN bytes of extra fields, a zero-terminated name, a zero-terminated comment,
     /// and the low 16 bits of the CRC-32 of the header bytes before it.
     private static func readHeader(_ bytes: [UInt8], at start: Int) throws(GzipError) -> Int {
-        guard magic.starts(with: bytes[start..<min(start + 2, bytes.count)]) else { throw .notGzip(firstBytes: Array(bytes[start..<min(start + 4, bytes.count)])) }
+        guard magic.starts(with: bytes[start..<min(start + 2, bytes.count)]) else {
+            throw .notGzip(firstBytes: Array(bytes[start..<min(start + 4, bytes.count)]))
+        }
         guard bytes.count - start >= 10 else { throw .truncated(.header) }
         guard bytes[start + 2] == deflateMethod else { throw .unsupportedMethod(bytes[start + 2], offset: start + 2) }
         let flags = Flags(rawValue: bytes[start + 3])

@@ -9,7 +9,7 @@ struct Inflater {
     /// and the offset of the first byte after it (its last byte's unused bits are padding).
     static func inflate(_ bytes: [UInt8], from start: Int) throws(GzipError) -> (output: [UInt8], end: Int) {
         var inflater = Inflater(reader: BitReader(bytes, from: start))
-        // DEFLATE rarely compresses text below a quarter of its size.
+        // Text rarely compresses below a quarter of its size, so this mostly avoids regrowing.
         inflater.output.reserveCapacity(4 * (bytes.count - start))
         var isFinal = false
         while !isFinal {
