@@ -16,9 +16,15 @@ let package = Package(
     targets: [
         // The umbrella library. Its layers are folders: Ops/ (one declaration per primitive),
         // Dynamic/ and Static/ (scalar graphs), Tensor/ (tensor graphs, both modes), Explain/
-        // (formulas, derivations, exports), Script/ (the tutorial's notation). It re-exports
-        // NablaKernels.
-        .target(name: "Nabla", dependencies: ["NablaKernels"]),
+        // (formulas, derivations, exports), Script/ (the tutorial's notation), Data/ (data sets,
+        // batching, a gzip reader; the digits file is a resource, its origin and licence in
+        // DIGITS.md beside it). It re-exports NablaKernels.
+        .target(
+            name: "Nabla",
+            dependencies: ["NablaKernels"],
+            exclude: ["Data/Resources/DIGITS.md"],
+            resources: [.copy("Data/Resources/digits.csv.gz")]
+        ),
         // Tensor kernels: loops over storage, below autodiff and usable on their own. The hot
         // loops are C with per-function target attributes and run-time CPU dispatch, so a plain
         // `swift build -c release` is fast without compiler flags.
@@ -36,7 +42,10 @@ let package = Package(
             // "nabla" so that the command-line tests find the tool built beside them.
             dependencies: ["Nabla", "NablaKernels", "nabla", .product(name: "PropertyBased", package: "swift-property-based")],
             // PyTorch's values, frozen by the committed script beside them (CI needs no Python).
-            exclude: ["References/make_torch_references.py", "References/make_safetensors_reference.py"],
+            exclude: [
+                "References/make_torch_references.py", "References/make_safetensors_reference.py",
+                "References/make_gzip_fixtures.py",
+            ],
             resources: [
                 .copy("References/torch_references.json"),
                 .copy("References/torch_state_dict.safetensors"),
