@@ -32,6 +32,8 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
         moments = Array(repeating: nil, count: parameters.count)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(gradients: [NDArray<Scalar>?]) {
         checkGradients(gradients, decoupledWeightDecay ? "AdamW" : "Adam")
         stepCount += 1
@@ -100,6 +102,8 @@ public final class RMSprop<Scalar: TensorScalar>: Optimizer {
         squares = Array(repeating: nil, count: parameters.count)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(gradients: [NDArray<Scalar>?]) {
         checkGradients(gradients, "RMSprop")
         let (lr, a, eps, decay) = (Scalar(learningRate), Scalar(alpha), Scalar(epsilon), Scalar(weightDecay))

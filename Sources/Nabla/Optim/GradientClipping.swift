@@ -4,6 +4,8 @@
 /// non-finite norm is returned as is and the gradients are left unchanged, so the caller can
 /// see it and stop.
 @discardableResult
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func clipGradientNorm<Scalar: TensorScalar>(_ gradients: inout [NDArray<Scalar>?], maxNorm: Double) -> Double {
     precondition(maxNorm > 0, "clipGradientNorm: maxNorm must be positive, got \(maxNorm)")
     var sum = 0.0

@@ -28,6 +28,8 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
         buffers = Array(repeating: nil, count: parameters.count)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(gradients: [NDArray<Scalar>?]) {
         checkGradients(gradients, "SGD")
         let (lr, mu, tau, decay) = (Scalar(learningRate), Scalar(momentum), Scalar(1 - dampening), Scalar(weightDecay))

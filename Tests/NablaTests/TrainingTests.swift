@@ -1,0 +1,89 @@
+import Testing
+@testable import Nabla
+
+/// The training runs of `nabla train`, short enough for CI: micrograd's demo on both engines and
+/// modes, reproducing WORKLOADS.md's W3 trajectory, and the digits models reaching their test
+/// accuracies.
+@Suite("Training runs", .serialized)
+struct TrainingTests {
+    /// WORKLOADS.md W3: the loss before the update at these steps (micrograd's values).
+    static let microgradLosses: [Int: Double] = [
+        0: 2.122264232169825, 1: 1.8815118599611462, 2: 2.5334266949659914, 5: 0.29510522094952096,
+        10: 0.2342757994920386, 20: 0.18009358107819948, 50: 0.0173269475681867, 99: 0.011098996084844916,
+    ]
+
+    static func checkTrajectory(_ losses: [Double]) {
+        for (step, expected) in microgradLosses where step < losses.count {
+            #expect(Swift.abs(losses[step] - expected) / expected < (step < 50 ? 1e-12 : 1e-9), "step \(step): \(losses[step])")
+        }
+    }
+
+    @Test("micrograd's demo on tensors reaches 100% and follows micrograd's losses", arguments: ExecutionMode.allCases)
+    func moonsOnTensors(_ mode: ExecutionMode) throws {
+        var experiment = Experiment(task: .moons)
+        experiment.mode = mode
+        let outcome = try experiment.run()
+        Self.checkTrajectory(outcome.losses)
+        #expect(outcome.finalTrainAccuracy == 1)
+        #expect(outcome.grid!.scores.count == 60 && outcome.state!.names == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"])
+    }
+
+    @Test func moonsOnTheScalarEngine() throws {
+        var experiment = Experiment(task: .moons)
+        experiment.engine = .scalar
+        experiment.epochs = 11                // the whole 100 steps run in the benchmark; here the first 11
+        let outcome = try experiment.run()
+        Self.checkTrajectory(outcome.losses)
+        #expect(outcome.trainAccuracies[0] == 0.45)
+    }
+
+    @Test func theScalarDemoStepMatchesTheTapeStep() {
+        let (points, labels) = TwoMoons.generate()
+        let a = ScalarMLP(2, [16, 16, 1]), b = ScalarMLP(2, [16, 16, 1])
+        for k in 0..<3 {
+            let viaValue = MicrogradDemo.step(a, points: points, labels: labels, step: k, engine: .value)
+            let viaTape = MicrogradDemo.step(b, points: points, labels: labels, step: k, engine: .tape)
+            #expect(viaValue.loss == viaTape.loss && viaValue.accuracy == viaTape.accuracy)
+        }
+        #expect(a.parameters.map(\.data) == b.parameters.map(\.data))
+    }
+
+    @Test("The digits models reach their test accuracy", arguments: [Experiment.Architecture.mlp, .cnn])
+    func digits(_ architecture: Experiment.Architecture) throws {
+        let experiment = Experiment(task: .digits, architecture: architecture)
+        let outcome = try experiment.run()
+        let target = architecture == .mlp ? 0.97 : 0.98
+        #expect(outcome.finalTestAccuracy! >= target, "\(architecture): \(outcome.finalTestAccuracy!)")
+        #expect(outcome.confusion!.joined().reduce(0, +) == 360)
+    }
+
+    @Test func theSameSeedGivesTheSameRun() throws {
+        var experiment = Experiment(task: .digits)
+        experiment.epochs = 2
+        let first = try experiment.run(), second = try experiment.run()
+        #expect(first.losses == second.losses && first.state == second.state)
+        experiment.seed = 1
+        #expect(try experiment.run().losses != first.losses)
+    }
+
+    @Test func staticAndDynamicTrainTheSame() throws {
+        var experiment = Experiment(task: .digits)
+        experiment.epochs = 1
+        let dynamic = try experiment.run()
+        experiment.mode = .static
+        let compiled = try experiment.run()
+        #expect(dynamic.losses == compiled.losses && dynamic.state == compiled.state)
+    }
+
+    @Test func badOptionsAreErrors() {
+        var experiment = Experiment(task: .moons)
+        experiment.learningRate = -1
+        #expect(throws: TrainingError.invalidOption("--lr must be a positive number, got -1.0")) { try experiment.run() }
+        experiment = Experiment(task: .digits)
+        experiment.engine = .scalar
+        #expect(throws: TrainingError.self) { try experiment.run() }
+        experiment = Experiment(task: .moons)
+        experiment.learningRate = 1e6
+        #expect(throws: TrainingError.self) { try experiment.run() }    // diverges: a clear error, not nan
+    }
+}
