@@ -37,8 +37,8 @@ extension NumberFormat {
     }
 
     /// `x` to `digits` significant digits, keeping trailing zeros so that the width stays steady
-    /// as the value changes: `0.1000`, `1.235`, `123.5`, `1235`; scientific outside 1e-3 ..< 1e5
-    /// (`1.235e-05`).
+    /// as the value changes: `0.1000`, `1.235`, `123.5`, `1235`; in scientific notation below
+    /// 0.001 and from 10^digits on (`1.235e-05`, `1.235e+04`).
     public static func significantFixed(_ x: Double, digits: Int = 4) -> String {
         guard x.isFinite else { return shortest(x) }
         let digits = Swift.max(1, digits)
@@ -47,7 +47,7 @@ extension NumberFormat {
         // Rounding can carry into a new digit (9.99996 → 10.00): recompute from the rounded value.
         let rounded = roundedToSignificant(x, digits: digits, exponent: exponent)
         if rounded != 0 { exponent = decimalExponent(of: rounded) }
-        if exponent >= -3 && exponent < 5 {
+        if exponent >= -3 && exponent < digits {
             return fixed(x, decimals: Swift.max(0, digits - 1 - exponent))
         }
         var mantissa = rounded
