@@ -95,13 +95,19 @@ struct ProgressTests {
         let progress = TrainingProgress(epoch: 3, epochs: 20, step: 120, stepsPerEpoch: 500, loss: 0.12344,
                                         accuracy: 0.9723, elapsed: 2.4)
         // 1120 steps in 2.4 s: 467 steps/s; 8880 left: 19 s.
-        // The bar takes the room left, 27 columns here, and is 24% full.
+        // The bar takes the room left, 22 columns (20 inside), and is 24% full: 4.8 rounds down to 4.
         let line = progress.terminalLine(width: 100, barStyle: .ascii)
-        #expect(line == "epoch  3/20 [######...................] 120/500  loss 0.1234  acc  97.2%  467 steps/s  0:02 eta 0:19")
+        #expect(line == "epoch  3/20 [####................] 120/500  loss 0.1234    acc  97.2%   467 steps/s   0:02 eta  0:19")
         #expect(line.count == 100)
         var later = progress
         later.step = 125
-        #expect(later.terminalLine(width: 100).contains("[██████▎                  ]"))
+        #expect(later.terminalLine(width: 100).contains("[█████               ]"))
+        // Steady widths: other sizes of loss, speed and time leave the bar as long.
+        var changed = progress
+        (changed.loss, changed.elapsed) = (0.0012345, 59.5)
+        let changedLine = changed.terminalLine(width: 100, barStyle: .ascii)
+        #expect(changedLine.count == 100)
+        #expect(changedLine.hasPrefix("epoch  3/20 [####................] 120/500  loss 0.001235  acc  97.2%  18.8 steps/s"))
         // The bar is at most 32 columns wide however wide the terminal.
         #expect(progress.terminalLine(width: 300, barStyle: .ascii).contains("[#######......................."+"]"))
     }

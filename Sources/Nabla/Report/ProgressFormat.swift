@@ -70,8 +70,9 @@ public enum ProgressFormat {
         }
     }
 
-    /// `text` padded on the left with spaces to `width` characters.
-    static func padded(_ text: String, to width: Int) -> String {
-        String(repeating: " ", count: Swift.max(0, width - text.count)) + text
+    /// `text` padded with spaces to `width` characters, before it (right-aligned) or after it.
+    static func padded(_ text: String, to width: Int, after: Bool = false) -> String {
+        let padding = String(repeating: " ", count: Swift.max(0, width - text.count))
+        return after ? text + padding : padding + text
     }
 }

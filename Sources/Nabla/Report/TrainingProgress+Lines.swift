@@ -6,7 +6,8 @@ extension TrainingProgress {
     ///
     ///     epoch  3/20 [██████▍       ] 120/500  loss 0.1234  acc 97.2%  412 steps/s  0:02 eta 0:05
     ///
-    /// The bar shows the current epoch; the time left is for the whole run. On narrow terminals
+    /// The bar shows the current epoch; the time left is for the whole run. Fields are padded to
+    /// steady widths so that the bar keeps its length as the numbers change. On narrow terminals
     /// the least useful fields go first (speed, test accuracy, step count, times, accuracy),
     /// then the bar.
     public func terminalLine(width: Int, barStyle: ProgressFormat.BarStyle = .blocks) -> String {
@@ -14,12 +15,14 @@ extension TrainingProgress {
         var fields: [(text: String, rank: Int)] = [
             ("epoch " + ProgressFormat.counter(epoch, of: epochs), 9),
             (ProgressFormat.counter(step, of: stepsPerEpoch), 3),
-            ("loss " + ProgressFormat.loss(loss), 8),
+            // Losses from 0.001 to 9999 take at most 8 characters: pad after, so the number reads on.
+            ("loss " + ProgressFormat.padded(ProgressFormat.loss(loss), to: 8, after: true), 8),
         ]
         if accuracy != nil { fields.append(("acc " + ProgressFormat.padded(ProgressFormat.percent(accuracy), to: 6), 5)) }
         if testAccuracy != nil { fields.append(("test " + ProgressFormat.padded(ProgressFormat.percent(testAccuracy), to: 6), 2)) }
-        fields.append((ProgressFormat.padded(ProgressFormat.speed(stepsPerSecond), to: 11), 1))
-        fields.append((ProgressFormat.duration(elapsed) + " eta " + ProgressFormat.duration(estimatedTimeLeft), 4))
+        fields.append((ProgressFormat.padded(ProgressFormat.speed(stepsPerSecond), to: 12), 1))
+        fields.append((ProgressFormat.padded(ProgressFormat.duration(elapsed), to: 5) + " eta "
+            + ProgressFormat.padded(ProgressFormat.duration(estimatedTimeLeft), to: 5), 4))
         let separator = "  "
         let minimumBar = 10
         let width = Swift.max(0, width)
