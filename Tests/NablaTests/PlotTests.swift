@@ -295,6 +295,10 @@ struct PlotTests {
             ("confusion", confusion.document(width: 420, height: 420)),
             ("digits", digits.document(width: 520, height: 520)),
             ("odd", odd.document(width: 480, height: 320)),
+            ("slanted", ConfusionMatrixChart(title: "Long names", counts: [[5, 1, 0, 0], [2, 7, 1, 0], [0, 0, 9, 1], [0, 0, 0, 0]],
+                                             classNames: ["Iris setosa", "Iris versicolor", "Iris virginica", "unknown"])
+                .document(width: 300, height: 320)),
+            ("small", Figure(columns: 3, panels: [loss, boundary, confusion]).document(panelWidth: 240, panelHeight: 200)),
             ("figure", Figure(title: "moons · MLP 2-16-16-1 · 40 epochs", panels: [loss, accuracy, boundary])
                 .document(panelWidth: 420, panelHeight: 380)),
             ("grid", Figure(columns: 2, panels: [loss, accuracy, confusion, boundary]).document(panelWidth: 400, panelHeight: 360)),

@@ -71,21 +71,32 @@ public struct ConfusionMatrixChart: Chart {
     }
 
     public func draw(in frame: PlotRect) -> [SVGElement] {
-        let k = classCount
         let area = frame.inset(by: ChartStyle.padding)
-        let fullTitle = [title, accuracy.map { "accuracy " + NumberFormat.percent($0) } ?? (k > 0 ? "no samples" : "")]
-            .filter { !$0.isEmpty }.joined(separator: " · ")
-        var elements: [SVGElement] = []
-        if !fullTitle.isEmpty {
-            let shown = TextMetrics.shortened(fullTitle, toFit: area.width, size: ChartStyle.titleSize, bold: true)
-            elements.append(.text(shown, at: SVGPoint(x: frame.midX, y: area.minY),
-                                  style: SVGTextStyle(size: ChartStyle.titleSize, anchor: .middle, baseline: .top, bold: true)))
+        let (elements, titleHeight) = titleLines(in: area, centredOn: frame.midX)
+        guard classCount > 0 else { return elements }
+        let layout = Layout(chart: self, area: area.inset(top: titleHeight))
+        return elements + layout.cells(of: self) + layout.labels(of: self)
+    }
+
+    /// The title and the accuracy on one line when they fit, else on two (the accuracy smaller,
+    /// so that a narrow panel still shows it), and the height they take.
+    private func titleLines(in area: PlotRect, centredOn x: Double) -> ([SVGElement], Double) {
+        let score = accuracy.map { "accuracy " + NumberFormat.percent($0) } ?? (classCount > 0 ? "no samples" : "")
+        let titleStyle = SVGTextStyle(size: ChartStyle.titleSize, anchor: .middle, baseline: .top, bold: true)
+        let oneLine = [title, score].filter { !$0.isEmpty }.joined(separator: " · ")
+        if oneLine.isEmpty { return ([], 0) }
+        if title.isEmpty || score.isEmpty
+            || TextMetrics.width(of: oneLine, size: ChartStyle.titleSize, bold: true) <= area.width {
+            let shown = TextMetrics.shortened(oneLine, toFit: area.width, size: ChartStyle.titleSize, bold: true)
+            return ([.text(shown, at: SVGPoint(x: x, y: area.minY), style: titleStyle)], ChartStyle.titleSize + 10)
         }
-        guard k > 0 else { return elements }
-        let layout = Layout(chart: self, area: area.inset(top: fullTitle.isEmpty ? 0 : ChartStyle.titleSize + 10))
-        elements += layout.cells(of: self)
-        elements += layout.labels(of: self)
-        return elements
+        let shown = TextMetrics.shortened(title, toFit: area.width, size: ChartStyle.titleSize, bold: true)
+        let subtitleY = area.minY + ChartStyle.titleSize + 4
+        return ([
+            .text(shown, at: SVGPoint(x: x, y: area.minY), style: titleStyle),
+            .text(score, at: SVGPoint(x: x, y: subtitleY),
+                  style: SVGTextStyle(size: ChartStyle.axisTitleSize, color: .mutedInk, anchor: .middle, baseline: .top)),
+        ], ChartStyle.titleSize + ChartStyle.axisTitleSize + 14)
     }
 }
 
@@ -187,7 +198,10 @@ extension ConfusionMatrixChart {
             elements.append(.text("predicted", at: SVGPoint(x: matrix.midX, y: namesBottom + 4), style: axisTitle))
             var trueTitle = axisTitle
             trueTitle.rotation = -90
-            elements.append(.text("true", at: SVGPoint(x: area.minX, y: matrix.midY), style: trueTitle))
+            // Beside the row names rather than at the panel's edge, which may be far off.
+            let rowNamesWidth = rowNames.map { TextMetrics.width(of: $0, size: nameSize) }.max() ?? 0
+            let x = Swift.max(area.minX, matrix.minX - 6 - rowNamesWidth - Self.axisTitleGap)
+            elements.append(.text("true", at: SVGPoint(x: x, y: matrix.midY), style: trueTitle))
             return elements
         }
     }

@@ -102,7 +102,8 @@ public struct DecisionBoundaryChart: Chart {
                                  yTicks: AxisTicks(within: yInterval, count: 5),
                                  legend: legendEntries, showsGrid: false)
         let layout = axes.layout(in: frame)
-        let radius = points.count > 400 ? 2.5 : 4
+        // Points shrink in small panels and in crowds.
+        let radius = Swift.min(Swift.max(Swift.min(layout.plot.width, layout.plot.height) / 80, 2), points.count > 400 ? 2.5 : 4.5)
         let dots: [SVGElement] = points.compactMap { point in
             guard point.x.isFinite, point.y.isFinite else { return nil }
             return .circle(center: SVGPoint(x: layout.x(point.x), y: layout.y(point.y)), radius: radius,
