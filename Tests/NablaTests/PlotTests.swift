@@ -101,6 +101,16 @@ struct PlotTests {
         #expect(ticks.labels.allSatisfy { !$0.isEmpty })
     }
 
+    @Test("Logarithmic ticks fall on powers of ten, with 2 and 5 between over few decades")
+    func logarithmicTicks() {
+        let few = AxisTicks(logarithmicCovering: PlotInterval(log10(0.03), log10(0.8)))
+        #expect(few.labels == ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1"])
+        let many = AxisTicks(logarithmicCovering: PlotInterval(-6, 3))
+        #expect(many.labels == ["1e-6", "0.0001", "0.01", "1", "100", "10000"])
+        let one = AxisTicks(logarithmicCovering: PlotInterval(2, 2))
+        #expect(one.isLogarithmic && !one.values.isEmpty)
+    }
+
     // MARK: Line charts
 
     @Test("A line chart draws one polyline per run of finite points, ticks, labels and a legend")
@@ -142,6 +152,17 @@ struct PlotTests {
             let finite = points.filter { $0.0.isFinite && $0.1.isFinite }.count
             #expect(svg.count("polyline") + svg.count("circle") == (series.isEmpty ? 0 : (finite > 1 ? 1 : finite)))
         }
+    }
+
+    @Test("A logarithmic y axis leaves out values that are not positive")
+    func logarithmicLineChart() throws {
+        let chart = LineChart(yScale: .logarithmic, series: [.init("loss", values: [1, 0.1, 0, 0.01, -1, 0.001, 0.002])])
+        let svg = try SVGSummary(chart.svg())
+        // Lines through [1, 0.1] and [0.001, 0.002], and a dot for the lone 0.01.
+        #expect(svg.count("polyline") == 2 && svg.count("circle") == 1)
+        #expect(["0.001", "0.01", "0.1", "1"].allSatisfy { svg.texts.contains($0) })
+        let fixed = LineChart(yRange: 0...1, yScale: .logarithmic, series: [.init("loss", values: [0.5, 0.2])])
+        #expect(try SVGSummary(fixed.svg()).texts.contains("0.2"))
     }
 
     @Test("A chart drawn into a tiny frame still gives well-formed markup")
@@ -267,6 +288,8 @@ struct PlotTests {
         let testAccuracy = testLoss.map { 1 - $0 * 0.65 }
         let loss = LineChart(title: "Loss", xLabel: "epoch", yLabel: "loss",
                              series: [.init("train", values: trainLoss), .init("test", values: testLoss)])
+        let logLoss = LineChart(title: "Loss (log scale)", xLabel: "epoch", yLabel: "loss", yScale: .logarithmic,
+                                series: [.init("train", values: trainLoss.map { $0 * $0 }), .init("test", values: testLoss)])
         let accuracy = LineChart(title: "Accuracy", xLabel: "epoch", yLabel: "accuracy", yRange: 0.5...1,
                                  series: [.init("train", values: trainAccuracy), .init("test", values: testAccuracy)])
         let points = Self.moons(count: 100)
@@ -290,6 +313,7 @@ struct PlotTests {
         let samples: [(String, SVGDocument)] = [
             ("loss", loss.document(width: 480, height: 320)),
             ("accuracy", accuracy.document(width: 480, height: 320)),
+            ("log-loss", logLoss.document(width: 480, height: 320)),
             ("boundary", boundary.document(width: 480, height: 440)),
             ("classes", classes.document(width: 480, height: 440)),
             ("confusion", confusion.document(width: 420, height: 420)),

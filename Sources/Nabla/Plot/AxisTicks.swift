@@ -23,6 +23,9 @@ public struct AxisTicks: Hashable, Sendable {
     public private(set) var step: Double
     /// The tick positions, ascending, all inside ``interval``.
     public private(set) var values: [Double]
+    /// Whether the axis is logarithmic: then ``interval``, ``step`` and ``values`` are base-10
+    /// logarithms of the data, and the labels show the data (`0.01`, `0.1`, `1`).
+    public private(set) var isLogarithmic = false
 
     /// Ticks about `count` apart across `interval`, which is widened to whole steps so that the
     /// axis starts and ends on a tick: for an axis scaled to its data.
@@ -64,11 +67,40 @@ public struct AxisTicks: Hashable, Sendable {
     /// A value written with as many decimals as the step needs: `0.25`, `100`, `0.002`; in
     /// scientific notation for very large or small steps.
     public func label(_ value: Double) -> String {
+        if isLogarithmic { return Self.powerOfTenLabel(value) }
         let value = abs(value) < step * 1e-9 ? 0 : value
         guard step > 0, step >= 1e-4, step < 1e6, abs(value) < 1e9 else {
             return NumberFormat.significant(value, digits: 3)
         }
         return NumberFormat.fixed(value, decimals: Swift.max(0, -NumberFormat.decimalExponent(of: step)))
+    }
+
+    /// Ticks for a logarithmic axis over `interval`, given as base-10 logarithms of the data:
+    /// at every power of ten (every second, fifth... over many decades), and at 2 and 5 times
+    /// the powers of ten when the data spans less than two decades. The interval is widened to
+    /// whole decades.
+    public init(logarithmicCovering interval: PlotInterval, count: Int = 5) {
+        guard let decades = Self.niceStep(for: interval, count: count, minimumStep: 1) else {
+            self.init(covering: interval, count: count)
+            return
+        }
+        let widened = PlotInterval(floor(interval.lower / decades) * decades, ceil(interval.upper / decades) * decades)
+        var values = Self.multiples(of: decades, in: widened)
+        if widened.span <= 2, decades == 1 {
+            let between = values.dropLast().flatMap { [$0 + log10(2.0), $0 + log10(5.0)] }
+            values = (values + between).sorted()
+        }
+        self.init(interval: widened, step: decades, values: values)
+        isLogarithmic = true
+    }
+
+    /// 10^`exponent` written plainly from 0.0001 to 100000 (`0.02`, `500`), in scientific notation
+    /// beyond.
+    private static func powerOfTenLabel(_ exponent: Double) -> String {
+        let value = pow(10, exponent)
+        let whole = exponent.rounded(.down)
+        guard whole >= -4, whole <= 5 else { return NumberFormat.significant(value, digits: 1) }
+        return NumberFormat.compact(value, decimals: Swift.max(0, Int(-whole)))
     }
 
     /// The round step closest to dividing `interval` into `count` parts, or `nil` when the

@@ -1,8 +1,14 @@
 // Line charts of training curves: loss or accuracy against epoch, one line per named series.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Named series of (x, y) points drawn as lines over round ticks and a grid, with a legend.
-/// Points with a NaN or infinite coordinate are left out, leaving a gap in the line; a point
-/// with no finite neighbour is drawn as a dot.
+/// Points with a NaN or infinite coordinate are left out, leaving a gap in the line (as are
+/// points with y ≤ 0 on a logarithmic y axis); a point with no drawn neighbour is a dot.
 ///
 /// ```swift
 /// let chart = LineChart(title: "Accuracy", xLabel: "epoch", yLabel: "accuracy", yRange: 0...1, series: [
@@ -42,15 +48,26 @@ public struct LineChart: Chart {
     public var yRange: ClosedRange<Double>?
     /// A fixed x range; `nil` fits the data with round ends.
     public var xRange: ClosedRange<Double>?
+    /// Linear, or logarithmic for values spanning decades such as losses.
+    public var yScale: Scale
+
+    /// How values map to positions along the y axis.
+    public enum Scale: Sendable {
+        case linear
+        /// Powers of ten equally spaced; only positive values are drawn.
+        case logarithmic
+    }
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "",
-                xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, series: [Series]) {
+                xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, yScale: Scale = .linear,
+                series: [Series]) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series
         self.xRange = xRange
         self.yRange = yRange
+        self.yScale = yScale
     }
 
     public func draw(in frame: PlotRect) -> [SVGElement] {
@@ -61,7 +78,7 @@ public struct LineChart: Chart {
         for (index, series) in series.enumerated() {
             let color = series.color ?? Palette.color(index)
             let stroke = SVGStyle.stroked(color, width: 2, dash: series.dashed ? [6, 4] : [])
-            for run in Self.finiteRuns(of: series.points) {
+            for run in Self.finiteRuns(of: series.points.map { ($0.x, scaled($0.y)) }) {
                 let points = run.map { SVGPoint(x: layout.x($0.x), y: layout.y($0.y)) }
                 if points.count == 1 {
                     lines.append(.circle(center: points[0], radius: 3, style: .filled(color)))
@@ -85,11 +102,28 @@ extension LineChart {
         return AxisTicks(covering: interval, count: 6, minimumStep: whole ? 1 : 0)
     }
 
-    /// Ticks covering every finite y (of points whose x is finite too), or the fixed range.
+    /// Ticks covering every drawn y (of points whose x is finite too), or the fixed range.
     var yTicks: AxisTicks {
-        if let yRange { return AxisTicks(within: PlotInterval(yRange), count: 5) }
-        let ys = series.flatMap { $0.points.filter { $0.x.isFinite }.map(\.y) }
-        return AxisTicks(covering: PlotInterval(enclosing: ys) ?? PlotInterval(0, 1), count: 5)
+        // A fixed range reaching zero or below has no logarithm: the data decides then.
+        let fixed = yRange.flatMap { range in
+            yScale == .linear || range.lowerBound > 0 ? PlotInterval(scaled(range.lowerBound), scaled(range.upperBound)) : nil
+        }
+        let ys = series.flatMap { $0.points.filter { $0.x.isFinite }.map { scaled($0.y) } }
+        switch yScale {
+        case .linear:
+            if let fixed { return AxisTicks(within: fixed, count: 5) }
+            return AxisTicks(covering: PlotInterval(enclosing: ys) ?? PlotInterval(0, 1), count: 5)
+        case .logarithmic:
+            return AxisTicks(logarithmicCovering: fixed ?? PlotInterval(enclosing: ys) ?? PlotInterval(-1, 0))
+        }
+    }
+
+    /// `y` in the units of the y axis: itself, or its logarithm (NaN for y ≤ 0, so not drawn).
+    func scaled(_ y: Double) -> Double {
+        switch yScale {
+        case .linear: return y
+        case .logarithmic: return y > 0 ? log10(y) : .nan
+        }
     }
 
     var legendEntries: [LegendEntry] {
