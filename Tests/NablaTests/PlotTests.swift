@@ -211,6 +211,19 @@ struct PlotTests {
         #expect(svg.count("svg") == 1)
     }
 
+    @Test("Scores sampled at grid nodes are drawn as the cells around the nodes")
+    func decisionBoundaryNodes() throws {
+        let xs = [0.0, 1, 2, 3], ys = [10.0, 20]
+        let chart = DecisionBoundaryChart(xs: xs, ys: ys, scores: [[-1, -1, 1, 1], [-1, 1, 1, 1]], points: [])
+        #expect(chart.xRange == -0.5...3.5)
+        #expect(chart.yRange == 5...25)
+        #expect(try SVGSummary(chart.svg()).count("rect") == 1 + 8 + 1 + 2)
+        // A single node, or none, still gives a usable region.
+        let single = DecisionBoundaryChart(xs: [10], ys: [.nan], scores: [[0]], points: [])
+        #expect(single.xRange == 9.5...10.5)
+        #expect(single.yRange == DecisionBoundaryChart.region(around: []).y)
+    }
+
     @Test("The region around points is their padded bounding box")
     func region() {
         let region = DecisionBoundaryChart.region(around: [.init(x: 0, y: 0, label: 0), .init(x: 10, y: 5, label: 1)])

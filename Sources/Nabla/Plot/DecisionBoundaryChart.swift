@@ -66,6 +66,18 @@ public struct DecisionBoundaryChart: Chart {
         self.scoreScale = scoreScale
     }
 
+    /// A two-class chart of scores sampled at the nodes of a grid: `scores[r][c]` is the score
+    /// at (`xs[c]`, `ys[r]`), with `xs` and `ys` ascending and evenly spaced (as `linspace` makes
+    /// them). Each node is drawn as the cell around it.
+    public init(title: String = "", xLabel: String = "", yLabel: String = "",
+                xs: [Double], ys: [Double], scores: [[Double]], threshold: Double = 0,
+                points: [Sample], classNames: [String] = []) {
+        let region = Self.region(around: points)
+        self.init(title: title, xLabel: xLabel, yLabel: yLabel,
+                  xRange: Self.cellExtent(of: xs) ?? region.x, yRange: Self.cellExtent(of: ys) ?? region.y,
+                  grid: .scores(scores, threshold: threshold), points: points, classNames: classNames)
+    }
+
     /// A two-class chart whose grid is `score` evaluated at the centre of each cell of a
     /// `resolution` × `resolution` grid over the ranges (by default the points' bounding box
     /// with a margin).
@@ -125,6 +137,16 @@ extension DecisionBoundaryChart {
             return interval.lower...interval.upper
         }
         return (range(points.map(\.x)), range(points.map(\.y)))
+    }
+
+    /// The range covered by cells centred on evenly spaced `nodes`: half a spacing beyond the
+    /// first and last (half a unit for a single node); `nil` without finite nodes.
+    static func cellExtent(of nodes: [Double]) -> ClosedRange<Double>? {
+        let finite = nodes.filter(\.isFinite)
+        guard let lower = finite.min(), let upper = finite.max() else { return nil }
+        let half = finite.count > 1 ? (upper - lower) / Double(finite.count - 1) / 2 : 0.5
+        let extent = PlotInterval(lower - half, upper + half)
+        return extent.lower...extent.upper
     }
 
     /// `model` at the centres of a `resolution` × `resolution` grid of cells over the ranges,
