@@ -8,7 +8,7 @@ struct NablaCommand: ParsableCommand {
         commandName: "nabla",
         abstract: "Automatic differentiation you can watch: values, gradients and the chain rule, step by step.",
         discussion: "With no subcommand, works out the tutorial's graph (b = 5 - 3a, …, g = 3f - o) at a = 2, o = 1.",
-        subcommands: [TutorialCommand.self, GradCommand.self, ExplainCommand.self, GraphCommand.self, CheckCommand.self],
+        subcommands: [TutorialCommand.self, GradCommand.self, ExplainCommand.self, GraphCommand.self, CheckCommand.self, TrainCommand.self],
         defaultSubcommand: TutorialCommand.self
     )
 }
