@@ -4,7 +4,7 @@ import Testing
 /// The training runs of `nabla train`, short enough for CI: micrograd's demo on both engines and
 /// modes, reproducing WORKLOADS.md's W3 trajectory, and the digits models reaching their test
 /// accuracies.
-@Suite("Training runs", .serialized)
+@Suite("Training runs")
 struct TrainingTests {
     /// WORKLOADS.md W3: the loss before the update at these steps (micrograd's values).
     static let microgradLosses: [Int: Double] = [

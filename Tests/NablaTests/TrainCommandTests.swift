@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import Nabla
+
+/// `nabla train` end to end, run as a user runs it (output not a terminal: plain lines).
+@Suite("nabla train")
+struct TrainCommandTests {
+    static func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("nabla-\(UUID().uuidString)-\(name)").path
+    }
+
+    @Test func moonsReproducesMicrogradsDemoAndSavesAndPlots() throws {
+        let weights = Self.temporaryPath("moons.safetensors"), plot = Self.temporaryPath("moons.svg")
+        defer { for path in [weights, plot] { try? FileManager.default.removeItem(atPath: path) } }
+        let run = try CommandLineTests.nabla(["train", "moons", "--save", weights, "--plot", plot])
+        #expect(run.status == 0, "\(run.errors)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "MLP 2-16-16-1 (337 parameters) on float64 tensors, dynamic, 100 moons")
+        #expect(lines.filter { $0.hasPrefix("epoch ") }.count == 100)               // one plain line per step
+        #expect(lines.contains { $0.hasPrefix("epoch   1/100  loss 2.122  accuracy 45.0%") })
+        #expect(lines.contains { $0.hasPrefix("final training accuracy 100.0%, 100 steps in ") })
+        #expect(run.output.hasSuffix("saved the weights to \(weights)\nwrote the plot to \(plot)\n"))
+        // The saved weights reload into the same network and classify every point correctly.
+        let model = MicrogradDemo.tensorModel(from: ScalarMLP(2, [16, 16, 1], seed: 5), as: Double.self)
+        try model.load(from: weights)
+        let data = TwoMoons.dataset(as: Double.self)
+        #expect(Trainer<Sequential<Double>>.classes(of: model(Tensor(data.inputs)).data) == data.labels)
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
+        for text in ["Loss", "Accuracy", "Decision boundary", "inner moon"] { #expect(svg.contains(text), "\(text)") }
+    }
+
+    @Test func theScalarEngineFollowsMicrograd() throws {
+        let run = try CommandLineTests.nabla(["train", "moons", "--engine", "scalar", "--epochs", "3"])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output.contains("on the scalar engine (337 parameters, one graph node per number)"))
+        for line in ["epoch 1/3  loss 2.122  accuracy 45.0%", "epoch 2/3  loss 1.882  accuracy 67.0%", "epoch 3/3  loss 2.533  accuracy 50.0%"] {
+            #expect(run.output.contains(line), "missing: \(line)")
+        }
+    }
+
+    @Test func digitsShowsTestAccuracyAndTheConfusionMatrix() throws {
+        let plot = Self.temporaryPath("digits.svg")
+        defer { try? FileManager.default.removeItem(atPath: plot) }
+        let run = try CommandLineTests.nabla(["train", "digits", "--epochs", "2", "--mode", "static", "--plot", plot])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output.hasPrefix("MLP 64-128-128-10 (26122 parameters), static, digits: 1437 training and 360 test images\n"))
+        #expect(run.output.contains("test accuracy"))
+        #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("Test set"))
+    }
+
+    @Test func badOptionsAreClearErrors() throws {
+        let cases: [([String], String)] = [
+            (["train", "moons", "--lr=-1"], "error: --lr must be a positive number, got -1.0\n"),
+            (["train", "moons", "--epochs", "0"], "error: --epochs must be positive, got 0\n"),
+            (["train", "digits", "--engine", "scalar"], "error: --engine scalar trains the moons demo only (digits needs tensors)\n"),
+            (["train", "moons", "--lr", "1e6"], "error: the loss became"),
+        ]
+        for (arguments, message) in cases {
+            let run = try CommandLineTests.nabla(arguments)
+            #expect(run.status == 1, "\(arguments)")
+            #expect(run.errors.hasPrefix(message), "\(arguments): \(run.errors)")
+        }
+        let unknown = try CommandLineTests.nabla(["train", "mnist"])
+        #expect(unknown.status != 0 && unknown.errors.contains("moons"))
+        let unwritable = try CommandLineTests.nabla(["train", "moons", "--epochs", "1", "--save", "/nonexistent/dir/w.safetensors"])
+        #expect(unwritable.status == 1 && unwritable.errors.hasPrefix("error: "))
+    }
+}
