@@ -90,17 +90,22 @@ final class Tape: ValueOwner {
         return buffer
     }
 
-    /// Forgets the scope's nodes; large buffers are freed, small ones kept for the next scope.
+    /// Forgets the scope's nodes. Small buffers are kept for the next scope; so are large ones
+    /// that this scope used well (at least a quarter), since a training loop records a graph
+    /// of the same size every step and regrowing it each time cost a third of a step in copies
+    /// and page faults. A large buffer that a scope hardly used (the scope after a one-off big
+    /// one) is freed.
     func clearScope() {
+        let usedGradients = scopeGradientCount
         scopeGradientCount = 0
         if !names.isEmpty { names.removeAll() }
-        if storage.capacity > RecordingContext.recycledCapacity {
+        if storage.capacity > RecordingContext.recycledCapacity && storage.count < storage.capacity / 4 {
             storage.deallocate()
             storage = TapeStorage(capacity: 64)
         } else {
             storage.reset()
         }
-        if scopeGradientCapacity > RecordingContext.recycledCapacity {
+        if scopeGradientCapacity > RecordingContext.recycledCapacity && usedGradients < scopeGradientCapacity / 4 {
             scopeGradientBuffer.deallocate()
             scopeGradientBuffer = .allocate(capacity: 64)
             scopeGradientCapacity = 64
