@@ -68,4 +68,26 @@ struct ReadmeExamplesTests {
         let after = (x.matmul(w) + b).crossEntropy(labels: (0..<64).map { $0 % 10 }).scalar
         #expect(after < before)
     }
+
+    @Test func neuralNetworkQuickStart() throws {
+        let model = Sequential<Float>(
+            Linear(64, 128, seed: 1), ReLU(), Dropout(probability: 0.1),
+            Linear(128, 10, seed: 2))
+        #expect(model.parameterCount == 9_610)
+        #expect(model.namedParameters.map(\.name) == ["0.weight", "0.bias", "3.weight", "3.bias"])
+        let (train, test) = try Digits.load().split()
+        let optimizer = Adam(model.parameters, learningRate: 1e-3)
+        var losses: [Float] = []
+        for batch in try BatchLoader(train, batchSize: 32, seed: 0) {
+            let loss = model(Tensor(batch.inputs)).crossEntropy(labels: batch.labels)
+            optimizer.zeroGrad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.scalar)
+        }
+        model.eval()
+        #expect(losses.last! < losses.first!)
+        let predictions = Trainer<Sequential<Float>>.classes(of: model(Tensor(test.inputs)).data)
+        #expect(zip(predictions, test.labels).filter { $0 == $1 }.count > 250)      // one epoch: most of 360
+    }
 }
