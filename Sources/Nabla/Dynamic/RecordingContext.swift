@@ -69,6 +69,12 @@ final class RecordingContext {
     /// Tapes up to this many nodes have their memory recycled rather than freed.
     @usableFromInline static let recycledCapacity = 1 << 14
 
+    /// Larger tapes, up to this many nodes (about 6 MB), are recycled too when their graph used
+    /// at least a quarter of them: a training loop builds a graph of the same size every step
+    /// (micrograd's demo: 66k nodes), and freeing and regrowing it each time costs copies and
+    /// page faults. A large buffer reused for a small graph is freed after it.
+    @usableFromInline static let recycledLargeCapacity = 1 << 18
+
     func takeStorage() -> TapeStorage {
         if let spare = spareStorage {
             spareStorage = nil
@@ -79,7 +85,8 @@ final class RecordingContext {
 
     func recycle(_ storage: TapeStorage) {
         var storage = storage
-        if storage.capacity <= Self.recycledCapacity && spareStorage == nil {
+        let wellUsed = storage.capacity <= Self.recycledLargeCapacity && storage.count >= storage.capacity / 4
+        if (storage.capacity <= Self.recycledCapacity || wellUsed) && spareStorage == nil {
             storage.reset()
             spareStorage = storage
         } else {
@@ -96,9 +103,10 @@ final class RecordingContext {
             buffer.update(repeating: Gradient.unreached)
             return buffer
         }
-        if count <= Self.recycledCapacity {
+        if count <= Self.recycledLargeCapacity {
+            // Grown to the largest graph seen, up to 2 MB of gradients.
             scratch.deallocate()
-            scratch = .allocate(capacity: Self.recycledCapacity)
+            scratch = .allocate(capacity: Swift.max(count, Self.recycledCapacity))
             return gradientBuffer(count: count)
         }
         let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
