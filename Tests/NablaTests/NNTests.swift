@@ -110,6 +110,10 @@ struct NNTests {
         let y = dropout(Tensor<Float>(NDArray.ones([1000])))
         #expect(y.scalars.allSatisfy { $0 == 0 || $0 == 2 })               // inverted dropout
         #expect(Swift.abs(y.data.scalars.reduce(0, +) / 1000 - 1) < 0.1)
+        // A temporary mode, then each module's own again.
+        model.eval()
+        #expect(model.withMode(training: true) { dropout.isTraining })
+        #expect(!dropout.isTraining)
     }
 
     @Test func batchNormUpdatesRunningStatisticsAsPyTorch() {

@@ -112,16 +112,8 @@ public final class CompiledModel<Model: Layer> {
             },
             observe: { statistic, update in observed.append((statistic, update)) })
 
-        let wasTraining = model.contents().modules.compactMap { $0 as? TrainingModeDependent }.map(\.isTraining)
-        key.training ? model.train() : model.eval()
-        defer {
-            // Restore each module's own mode.
-            for (module, training) in zip(model.contents().modules.compactMap { $0 as? TrainingModeDependent }, wasTraining) {
-                module.isTraining = training
-            }
-        }
         let input = graph.input("input", shape: key.input)
-        let output = model.forward(input, context)
+        let output = model.withMode(training: key.training) { model.forward(input, context) }
         let outputs: [TensorSymbol<Scalar>]
         if let targetShape = key.targets {
             let targets = graph.input("targets", shape: targetShape)

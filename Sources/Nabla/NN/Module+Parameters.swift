@@ -30,6 +30,16 @@ extension Module {
         }
     }
 
+    /// Runs `body` with every training-mode-dependent module in training (or evaluation) mode,
+    /// then gives each module back the mode it had.
+    public func withMode<Result>(training: Bool, _ body: () throws -> Result) rethrows -> Result {
+        let modules = contents().modules.compactMap { $0 as? TrainingModeDependent }
+        let before = modules.map(\.isTraining)
+        for module in modules { module.isTraining = training }
+        defer { for (module, mode) in zip(modules, before) { module.isTraining = mode } }
+        return try body()
+    }
+
     func contents() -> ModuleContents<Scalar> {
         var contents = ModuleContents<Scalar>()
         var seen: Set<ObjectIdentifier> = [ObjectIdentifier(self)]

@@ -113,8 +113,10 @@ public final class Trainer<Model: Layer> {
 
     /// The model's outputs on `inputs` in evaluation mode, in batches of `batchSize`.
     public func predict(_ inputs: NDArray<Scalar>, batchSize: Int = 512) throws -> NDArray<Scalar> {
-        model.eval()
-        defer { model.train() }
+        try model.withMode(training: false) { try predictBatches(inputs, batchSize: batchSize) }
+    }
+
+    private func predictBatches(_ inputs: NDArray<Scalar>, batchSize: Int) throws -> NDArray<Scalar> {
         let count = inputs.shape[0]
         var outputs: [NDArray<Scalar>] = []
         var start = 0
