@@ -55,6 +55,8 @@ struct TrainCommandTests {
             (["train", "moons", "--epochs", "0"], "error: --epochs must be positive, got 0\n"),
             (["train", "digits", "--engine", "scalar"], "error: --engine scalar trains the moons demo only (digits needs tensors)\n"),
             (["train", "moons", "--lr", "1e6"], "error: the loss became"),
+            (["train", "moons", "--model", "cnn"], "error: --model cnn is for digits"),
+            (["train", "moons", "--engine", "scalar", "--mode", "static"], "error: --mode static compiles tensor programs"),
         ]
         for (arguments, message) in cases {
             let run = try CommandLineTests.nabla(arguments)

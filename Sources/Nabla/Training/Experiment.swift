@@ -67,6 +67,12 @@ public struct Experiment: Sendable {
         guard epochs > 0 else { throw TrainingError.invalidOption("--epochs must be positive, got \(epochs)") }
         guard batchSize > 0 else { throw TrainingError.invalidOption("--batch-size must be positive, got \(batchSize)") }
         guard learningRate > 0, learningRate.isFinite else { throw TrainingError.invalidOption("--lr must be a positive number, got \(learningRate)") }
+        if task == .moons, architecture == .cnn {
+            throw TrainingError.invalidOption("--model cnn is for digits (moons trains micrograd's 2-16-16-1 MLP)")
+        }
+        if engine == .scalar, mode == .static {
+            throw TrainingError.invalidOption("--mode static compiles tensor programs; the scalar engine records a dynamic graph, as micrograd")
+        }
         let start = monotonicSeconds()
         var outcome: Outcome
         switch (task, engine) {
