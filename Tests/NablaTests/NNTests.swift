@@ -93,6 +93,16 @@ struct NNTests {
         ])
         #expect(model.namedBuffers.map(\.name) == ["2.running_mean", "2.running_var"])
         #expect(model.parameterCount == 42)                 // 8 + 20 + 10 + 2 + 2
+        #expect(model.summary == """
+            Sequential: 42 parameters
+              0: Block
+                norm: LayerNorm  weight [4]  bias [4]
+                layers.0: Linear  weight [4, 4]  bias [4]
+                layers.1: Linear  weight [2, 4]  bias [2]
+                head: Linear  weight [1, 2]
+              1: ReLU
+              2: BatchNorm  weight [1]  bias [1]  running_mean [1] (buffer)  running_var [1] (buffer)
+            """)
         // A shared layer counts once.
         let shared = Linear<Float>(2, 2, seed: 4)
         #expect(Sequential<Float>(shared, shared).parameters.count == 2)
