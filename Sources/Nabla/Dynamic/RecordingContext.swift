@@ -75,6 +75,9 @@ final class RecordingContext {
     /// page faults. A large buffer reused for a small graph is freed after it.
     @usableFromInline static let recycledLargeCapacity = 1 << 18
 
+    /// The largest buffers (in nodes, about 25 MB) a `GradientTape` scope keeps for the next one.
+    @usableFromInline static let recycledScopeCapacity = 1 << 20
+
     func takeStorage() -> TapeStorage {
         if let spare = spareStorage {
             spareStorage = nil

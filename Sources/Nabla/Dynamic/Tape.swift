@@ -90,22 +90,24 @@ final class Tape: ValueOwner {
         return buffer
     }
 
-    /// Forgets the scope's nodes. Small buffers are kept for the next scope; so are large ones
-    /// that this scope used well (at least a quarter), since a training loop records a graph
-    /// of the same size every step and regrowing it each time cost a third of a step in copies
-    /// and page faults. A large buffer that a scope hardly used (the scope after a one-off big
-    /// one) is freed.
+    /// Forgets the scope's nodes. Small buffers are kept for the next scope; so are larger ones,
+    /// up to ``RecordingContext/recycledScopeCapacity`` nodes, that this scope used well (at
+    /// least a quarter), since a training loop records a graph of the same size every step and
+    /// regrowing it each time cost two thirds of micrograd's demo step in copies and page faults.
+    /// A large buffer that a scope hardly used (the scope after a one-off big one) is freed, and
+    /// so is anything larger.
     func clearScope() {
         let usedGradients = scopeGradientCount
         scopeGradientCount = 0
         if !names.isEmpty { names.removeAll() }
-        if storage.capacity > RecordingContext.recycledCapacity && storage.count < storage.capacity / 4 {
+        let limit = RecordingContext.recycledScopeCapacity
+        if storage.capacity > RecordingContext.recycledCapacity && (storage.count < storage.capacity / 4 || storage.capacity > limit) {
             storage.deallocate()
             storage = TapeStorage(capacity: 64)
         } else {
             storage.reset()
         }
-        if scopeGradientCapacity > RecordingContext.recycledCapacity && usedGradients < scopeGradientCapacity / 4 {
+        if scopeGradientCapacity > RecordingContext.recycledCapacity && (usedGradients < scopeGradientCapacity / 4 || scopeGradientCapacity > limit) {
             scopeGradientBuffer.deallocate()
             scopeGradientBuffer = .allocate(capacity: 64)
             scopeGradientCapacity = 64
