@@ -26,14 +26,17 @@ extension NDArray {
         guard let batch = Shape.broadcast(leftBatch, rightBatch) else {
             preconditionFailure("matmul: batch shapes of \(a.shape) and \(b.shape) do not broadcast")
         }
-        let lhs = leftBatch == batch ? left : left.broadcast(to: Shape(batch.dimensions + [lr, lc]))
-        let rhs = rightBatch == batch ? right : right.broadcast(to: Shape(batch.dimensions + [rr, rc]))
+        // Each product's operands are found by the batch index's broadcast offsets: an operand
+        // repeated along a batch axis (a filter bank against a batch of images) is read in place,
+        // never copied once per batch element.
+        let leftOffsets = batchOffsets(leftBatch, in: batch, matrix: lr * lc)
+        let rightOffsets = batchOffsets(rightBatch, in: batch, matrix: rr * rc)
         let (ta, tb) = (transposingA && a.rank > 1, transposingB && b.rank > 1)
         var result = NDArray.build(Shape(batch.dimensions + [m, n])) { out in
-            lhs.scalars.withUnsafeBufferPointer { x in
-                rhs.scalars.withUnsafeBufferPointer { y in
+            left.scalars.withUnsafeBufferPointer { x in
+                right.scalars.withUnsafeBufferPointer { y in
                     for p in 0..<batch.count {
-                        Scalar.gemm(x.baseAddress! + p * m * k, ta, y.baseAddress! + p * k * n, tb,
+                        Scalar.gemm(x.baseAddress! + leftOffsets[p], ta, y.baseAddress! + rightOffsets[p], tb,
                                     out.baseAddress! + p * m * n, m, n, k, threads)
                     }
                 }
@@ -45,6 +48,30 @@ extension NDArray {
         result = result.reshaped(Shape(dimensions))
         return result
     }
+}
+
+/// The offset of each batch element's matrix in an operand whose batch shape `own` broadcasts
+/// to `batch` (matrices of `matrix` elements, row-major batches).
+@inlinable
+func batchOffsets(_ own: Shape, in batch: Shape, matrix: Int) -> [Int] {
+    let strides = own.broadcastStrides(to: batch).map { $0 * matrix }
+    var offsets: [Int] = []
+    offsets.reserveCapacity(batch.count)
+    var index = [Int](repeating: 0, count: batch.rank), offset = 0
+    for _ in 0..<batch.count {
+        offsets.append(offset)
+        // Advance the multi-index like an odometer, keeping the offset in step.
+        var axis = batch.rank - 1
+        while axis >= 0 {
+            index[axis] += 1
+            offset += strides[axis]
+            if index[axis] < batch[axis] { break }
+            offset -= strides[axis] * index[axis]
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+    return offsets
 }
 
 extension NDArray: CustomStringConvertible {

@@ -51,6 +51,20 @@ struct NDArrayTests {
         var expected = 0.0
         for p in 0..<3 { expected += batchA[[1, 0, 1, p]] * batchB[[3, p, 2]] }
         #expect(Swift.abs(product[[1, 3, 1, 2]] - expected) < 1e-12)
+        // Every element, against a naive product over the broadcast indices; and a matrix
+        // against a batch (a filter bank against images), both ways and transposed.
+        for i in 0..<2 { for j in 0..<4 { for r in 0..<2 { for c in 0..<4 {
+            let naive = (0..<3).reduce(0.0) { $0 + batchA[[i, 0, r, $1]] * batchB[[j, $1, c]] }
+            #expect(Swift.abs(product[[i, j, r, c]] - naive) < 1e-12)
+        } } } }
+        let filters = NDArray<Double>.randomNormal([5, 3], seed: 3), images = NDArray<Double>.randomNormal([4, 3, 6], seed: 4)
+        let applied = NDArray.matmul(filters, images)
+        for n in 0..<4 {
+            let single = NDArray.matmul(filters, images.slice([n..<n + 1]).reshaped([3, 6]))
+            #expect(applied.slice([n..<n + 1]).reshaped([5, 6]) == single)
+        }
+        let back = NDArray.matmul(images, filters, transposingA: true, transposingB: true)     // [4, 6, 5]
+        #expect(back == NDArray.matmul(images.permuted([0, 2, 1]), filters.transposed().broadcast(to: [4, 3, 5])))
     }
 
     @Test func transposedOperandsNeedNoCopies() {
