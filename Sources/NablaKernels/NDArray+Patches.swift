@@ -31,6 +31,20 @@ public struct PatchGeometry: Hashable, Sendable {
     }
 }
 
+extension PatchGeometry {
+    /// The output columns xo in `first..<end` whose input column xo·stride − padding + offset
+    /// lies inside an image of `width` columns (the others read padding).
+    @inlinable
+    public func insideColumns(offset: Int, outputs: Int, width: Int) -> (first: Int, end: Int) {
+        let shift = offset - padding.width
+        // xo·s + shift ≥ 0  ⇔  xo ≥ ⌈−shift/s⌉;   xo·s + shift < width  ⇔  xo < ⌈(width − shift)/s⌉.
+        let s = stride.width
+        let first = shift >= 0 ? 0 : (-shift + s - 1) / s
+        let end = width - shift <= 0 ? 0 : (width - shift + s - 1) / s
+        return (Swift.min(first, outputs), Swift.max(Swift.min(end, outputs), Swift.min(first, outputs)))
+    }
+}
+
 extension NDArray {
     /// im2col: for an image batch [N, C, H, W], the patches as [N, C·kh·kw, OH·OW]; row
     /// (c, i, j) holds input pixel (c, y·sh − ph + i, x·sw − pw + j) for each output position
@@ -50,12 +64,19 @@ extension NDArray {
                         for i in 0..<kh {
                             for j in 0..<kw {
                                 let row = ((b * rows) + (ch * kh + i) * kw + j) * positions
+                                // The output columns whose input column is inside the image.
+                                let (first, end) = g.insideColumns(offset: j, outputs: ow, width: w)
                                 for y in 0..<oh {
                                     let iy = y * g.stride.height - g.padding.height + i
-                                    for xo in 0..<ow {
-                                        let ix = xo * g.stride.width - g.padding.width + j
-                                        out[row + y * ow + xo] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[image + iy * w + ix] : padValue
+                                    let target = row + y * ow
+                                    guard iy >= 0 && iy < h else {
+                                        for xo in 0..<ow { out[target + xo] = padValue }
+                                        continue
                                     }
+                                    for xo in 0..<first { out[target + xo] = padValue }
+                                    let source = image + iy * w - g.padding.width + j
+                                    for xo in first..<end { out[target + xo] = x[source + xo * g.stride.width] }
+                                    for xo in end..<ow { out[target + xo] = padValue }
                                 }
                             }
                         }
@@ -84,13 +105,12 @@ extension NDArray {
                         for i in 0..<kh {
                             for j in 0..<kw {
                                 let row = ((b * rows) + (ch * kh + i) * kw + j) * positions
+                                let (first, end) = g.insideColumns(offset: j, outputs: ow, width: w)
                                 for y in 0..<oh {
                                     let iy = y * g.stride.height - g.padding.height + i
                                     guard iy >= 0 && iy < h else { continue }
-                                    for xo in 0..<ow {
-                                        let ix = xo * g.stride.width - g.padding.width + j
-                                        if ix >= 0 && ix < w { out[image + iy * w + ix] += x[row + y * ow + xo] }
-                                    }
+                                    let target = image + iy * w - g.padding.width + j, source = row + y * ow
+                                    for xo in first..<end { out[target + xo * g.stride.width] += x[source + xo] }
                                 }
                             }
                         }

@@ -105,4 +105,27 @@ struct NDArrayTests {
         #expect("\(NDArray<Double>.arange(0, 10))" == "NDArray<float64>[10] [0., 1., 2., …, 7., 8., 9.]")
         #expect("\(NDArray<Double>(2.5))" == "NDArray<float64>[] 2.5")
     }
+
+    @Test func patchesAgainstANaiveReference() {
+        // im2col and col2im on every combination of kernel, stride and padding that exercises
+        // the edges, against loops written directly from the definition.
+        let image = NDArray<Double>.randomNormal([2, 2, 5, 7], seed: 6)
+        for (kernel, stride, padding) in [((3, 3), (1, 1), (1, 1)), ((3, 2), (2, 3), (2, 1)), ((2, 2), (2, 2), (0, 0)),
+                                          ((1, 3), (3, 1), (0, 2)), ((5, 7), (1, 1), (0, 0))] {
+            let g = PatchGeometry(kernel: kernel, stride: stride, padding: padding)
+            let (oh, ow) = g.outputSize(height: 5, width: 7)!
+            let patches = image.unfolded(g, padValue: -9)
+            var folded = [Double](repeating: 0, count: image.count)
+            for b in 0..<2 { for c in 0..<2 { for i in 0..<kernel.0 { for j in 0..<kernel.1 {
+                for y in 0..<oh { for x in 0..<ow {
+                    let (iy, ix) = (y * stride.0 - padding.0 + i, x * stride.1 - padding.1 + j)
+                    let inside = iy >= 0 && iy < 5 && ix >= 0 && ix < 7
+                    let row = (c * kernel.0 + i) * kernel.1 + j
+                    #expect(patches[[b, row, y * ow + x]] == (inside ? image[[b, c, iy, ix]] : -9))
+                    if inside { folded[((b * 2 + c) * 5 + iy) * 7 + ix] += patches[[b, row, y * ow + x]] }
+                } }
+            } } } }
+            #expect(patches.folded(into: image.shape, g).scalars == folded)
+        }
+    }
 }
