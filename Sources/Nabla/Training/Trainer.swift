@@ -83,6 +83,7 @@ public final class Trainer<Model: Layer> {
     public func fit(_ train: Dataset<Scalar>, test: Dataset<Scalar>? = nil, epochs: Int, batchSize: Int, seed: UInt64,
                     onStep: (Step) -> Void = { _ in }, onEpoch: (Epoch) -> Void = { _ in }) throws -> [Epoch] {
         guard epochs > 0 else { throw TrainingError.invalidOption("epochs must be positive, got \(epochs)") }
+        guard train.count > 0 else { throw TrainingError.invalidOption("the training set is empty") }
         let loader: BatchLoader<Scalar>
         do { loader = try BatchLoader(train, batchSize: batchSize, shuffle: true, seed: seed) } catch {
             throw TrainingError.invalidOption(error.description)
