@@ -29,14 +29,15 @@ extension NDArray {
         // Each product's operands are found by the batch index's broadcast offsets: an operand
         // repeated along a batch axis (a filter bank against a batch of images) is read in place,
         // never copied once per batch element.
-        let leftOffsets = batchOffsets(leftBatch, in: batch, matrix: lr * lc)
-        let rightOffsets = batchOffsets(rightBatch, in: batch, matrix: rr * rc)
+        // (Only operands actually broadcast need the table; the rest step by one matrix.)
+        let leftOffsets = leftBatch == batch ? nil : batchOffsets(leftBatch, in: batch, matrix: lr * lc)
+        let rightOffsets = rightBatch == batch ? nil : batchOffsets(rightBatch, in: batch, matrix: rr * rc)
         let (ta, tb) = (transposingA && a.rank > 1, transposingB && b.rank > 1)
         var result = NDArray.build(Shape(batch.dimensions + [m, n])) { out in
             left.scalars.withUnsafeBufferPointer { x in
                 right.scalars.withUnsafeBufferPointer { y in
                     for p in 0..<batch.count {
-                        Scalar.gemm(x.baseAddress! + leftOffsets[p], ta, y.baseAddress! + rightOffsets[p], tb,
+                        Scalar.gemm(x.baseAddress! + (leftOffsets?[p] ?? p * lr * lc), ta, y.baseAddress! + (rightOffsets?[p] ?? p * rr * rc), tb,
                                     out.baseAddress! + p * m * n, m, n, k, threads)
                     }
                 }

@@ -54,6 +54,32 @@ struct TensorGraphTests {
 }
 
 
+/// Fusion of unary elementwise chains on small tensors: the same numbers, bit for bit, and
+/// nothing fused that another step or an output still needs.
+@Suite("Fused elementwise chains")
+struct FusedChainTests {
+    @Test(arguments: [1, 8, 64, 65])
+    func chainsGiveTheDynamicNumbers(_ size: Int) throws {
+        let x0 = NDArray<Double>.randomUniform([size], low: 0.2, high: 0.9, seed: 3)
+        func f<T: DifferentiableTensor>(_ x: T) -> (T, T) {
+            let middle = sigmoid(exp(x * 1.5 + 0.25))                  // a chain …
+            let kept = tanh(middle)                                      // … whose end is an output
+            return (log(kept * 2 + 3).sum() + (middle * middle).sum(), kept)  // middle read twice
+        }
+        let leaf = Tensor(x0, requiresGrad: true)
+        let (loss, kept) = f(leaf)
+        let gradient = loss.gradients(wrt: [leaf])[0]
+        let graph = TensorGraph<Double>()
+        let x = graph.input("x", shape: [size])
+        let (symbolicLoss, symbolicKept) = f(x)
+        let program = try graph.compile([symbolicLoss, symbolicKept] + graph.gradients(of: symbolicLoss, wrt: [x]))
+        let outputs = try program.run(["x": x0])
+        #expect(outputs[0] == loss.data && outputs[1] == kept.data && outputs[2] == gradient)
+        let fused = program.steps.filter(\.isFused).count
+        #expect(size <= TensorProgram<Double>.fusedElementLimit ? fused > 0 : fused == 0)
+    }
+}
+
 @Suite("Tensor functions with open dimensions")
 struct TensorFunctionTests {
     @Test func compiledPerBatchSizeAndCached() throws {

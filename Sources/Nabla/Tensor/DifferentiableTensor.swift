@@ -61,6 +61,41 @@ extension DifferentiableTensor {
     }
 }
 
+// MARK: Unary primitives over buffers
+
+extension Primitive {
+    /// A unary primitive applied to every element of `buffer`, in place: one loop specialised
+    /// for the primitive's rule. (Binary primitives and leaves are not unary: a precondition.)
+    /// Compiled programs run fused chains on small tensors with it (see
+    /// `TensorProgram.fusingElementwiseChains`); arrays use ``NDArray/applyInPlace(_:constant:)``.
+    @inlinable
+    public func applyInPlace<T: TensorScalar>(to buffer: UnsafeMutableBufferPointer<T>, constant c: T) {
+        @inline(__always) func update<R: PrimitiveRule>(_: R.Type) {
+            for i in buffer.indices { buffer[i] = R.evaluate(buffer[i], buffer[i], c) }
+        }
+        switch self {
+        case .negate: update(Rules.Negate.self)
+        case .exp: update(Rules.Exp.self)
+        case .log: update(Rules.Log.self)
+        case .sqrt: update(Rules.Sqrt.self)
+        case .sin: update(Rules.Sin.self)
+        case .cos: update(Rules.Cos.self)
+        case .tanh: update(Rules.Tanh.self)
+        case .erf: update(Rules.Erf.self)
+        case .sigmoid: update(Rules.Sigmoid.self)
+        case .relu: update(Rules.ReLU.self)
+        case .abs: update(Rules.Abs.self)
+        case .sign: update(Rules.Sign.self)
+        case .heaviside: update(Rules.Heaviside.self)
+        case .addConstant: update(Rules.AddConstant.self)
+        case .multiplyConstant: update(Rules.MultiplyConstant.self)
+        case .powerConstant: update(Rules.PowerConstant.self)
+        case .input, .constant, .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked:
+            preconditionFailure("applyInPlace(to:): \(name) is not a unary primitive")
+        }
+    }
+}
+
 // MARK: NDArray as an algebra
 
 extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
