@@ -43,7 +43,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Examples per step. Default: 100 (all) for moons, 32 for digits.")
     var batchSize: Int?
 
-    @Option(help: "The initial learning rate. Default: 1.0 for moons (decaying linearly to a tenth), 1e-2 (MLP) or 5e-3 (CNN) for digits (cosine-annealed to 0).")
+    @Option(help: "The initial learning rate. Default: for moons 1.0 with SGD (decaying linearly to a tenth); for digits 1e-2 (MLP) or 5e-3 (CNN) with Adam, AdamW or RMSprop, 0.3 with SGD, 0.05 with momentum (cosine-annealed to 0).")
     var lr: Double?
 
     @Option(help: "sgd, momentum, adam, adamw or rmsprop. Default: sgd for moons, adam for digits.")
@@ -64,8 +64,8 @@ struct TrainCommand: ParsableCommand {
         experiment.mode = mode
         if let epochs { experiment.epochs = epochs }
         if let batchSize { experiment.batchSize = batchSize }
+        if let optimizer { experiment.use(optimizer) }
         if let lr { experiment.learningRate = lr }
-        if let optimizer { experiment.optimizer = optimizer }
         if let seed { experiment.seed = seed }
         let display = Experiment.Display()
         let outcome: Experiment.Outcome

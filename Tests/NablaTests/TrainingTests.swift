@@ -28,6 +28,13 @@ struct TrainingTests {
         #expect(outcome.grid!.scores.count == 60 && outcome.state!.names == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"])
     }
 
+    @Test("Every optimiser, with its default rate, separates the moons", arguments: Experiment.OptimizerKind.allCases)
+    func everyOptimizerTrains(_ optimizer: Experiment.OptimizerKind) throws {
+        var experiment = Experiment(task: .moons)
+        experiment.use(optimizer)
+        #expect(try experiment.run().finalTrainAccuracy == 1)
+    }
+
     @Test func moonsOnTheScalarEngine() throws {
         var experiment = Experiment(task: .moons)
         experiment.engine = .scalar

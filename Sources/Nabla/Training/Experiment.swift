@@ -27,10 +27,31 @@ public struct Experiment: Sendable {
         self.architecture = architecture
         switch task {
         case .moons:
-            (epochs, batchSize, learningRate, optimizer, seed) = (100, 100, 1.0, .sgd, 1337)
+            (epochs, batchSize, optimizer, seed) = (100, 100, .sgd, 1337)
         case .digits:
-            (epochs, batchSize, learningRate, optimizer, seed) = (15, 32, architecture == .cnn ? 5e-3 : 1e-2, .adam, 0)
+            (epochs, batchSize, optimizer, seed) = (15, 32, .adam, 0)
         }
+        learningRate = Self.defaultLearningRate(task: task, architecture: architecture, optimizer: optimizer)
+    }
+
+    /// A learning rate that trains well with `optimizer` on this task (the defaults use it):
+    /// plain SGD needs a much larger step than Adam.
+    public static func defaultLearningRate(task: Task, architecture: Architecture = .mlp, optimizer: OptimizerKind) -> Double {
+        switch (task, optimizer) {
+        case (.moons, .sgd): 1.0
+        case (.moons, .momentum): 0.1
+        case (.moons, .adam), (.moons, .adamw): 0.05
+        case (.moons, .rmsprop): 0.01
+        case (.digits, .sgd): 0.3
+        case (.digits, .momentum): 0.05
+        case (.digits, .adam), (.digits, .adamw), (.digits, .rmsprop): architecture == .cnn ? 5e-3 : 1e-2
+        }
+    }
+
+    /// Chooses `optimizer` with its default learning rate for this task.
+    public mutating func use(_ optimizer: OptimizerKind) {
+        self.optimizer = optimizer
+        learningRate = Self.defaultLearningRate(task: task, architecture: architecture, optimizer: optimizer)
     }
 
     /// Something that happened during a run.
