@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates the Python virtual environment used by Nabla's peer benchmarks and
-# installs micrograd, numpy, torch and jax (the peers set up here; no tensorflow).
+# installs micrograd, numpy, torch and jax (the peers set up here; no tensorflow), and
+# safetensors (for load_in_torch.py and Tests/NablaTests/References/make_safetensors_reference.py).
 #
 # The venv lives OUTSIDE the repository, at ${NABLA_PEER_VENV:-$HOME/.venvs/nabla-peers},
 # so that nothing it contains is ever tracked or carried with the working tree.
@@ -38,34 +39,23 @@ else
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "micrograd==$MICROGRAD_VERSION"
 fi
 
-# 3. Install numpy (the W5 matmul peer) unless some version is already installed.
-installed="$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("numpy"))' 2>/dev/null || true)"
-if [[ -n "$installed" ]]; then
-    echo "setup-venv: numpy $installed already installed in $VENV" >&2
-else
-    echo "setup-venv: installing numpy into $VENV" >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check numpy
-fi
+# 3. The unpinned peers: each installed unless some version of it already is.
+install_unless_present() {   # package, what it is for
+    local installed
+    installed="$("$VENV/bin/python" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null || true)"
+    if [[ -n "$installed" ]]; then
+        echo "setup-venv: $1 $installed already installed in $VENV" >&2
+    else
+        echo "setup-venv: installing $1 ($2) into $VENV" >&2
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$1"
+    fi
+}
+install_unless_present numpy "the W5 matmul peer"
+install_unless_present torch "the W3 / W4 / W6 / digits-epoch peer; a large download"
+install_unless_present jax "the W3 / W4 / W6 / W7 peer, on the CPU"
+install_unless_present safetensors "for load_in_torch.py and the test reference script"
 
-# 4. Install torch (the W4 / W6 peer) unless some version is already installed.
-installed="$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("torch"))' 2>/dev/null || true)"
-if [[ -n "$installed" ]]; then
-    echo "setup-venv: torch $installed already installed in $VENV" >&2
-else
-    echo "setup-venv: installing torch into $VENV (large download)" >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check torch
-fi
-
-# 5. Install jax (the W4 / W6 / W7 peer, on the CPU) unless some version is already installed.
-installed="$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("jax"))' 2>/dev/null || true)"
-if [[ -n "$installed" ]]; then
-    echo "setup-venv: jax $installed already installed in $VENV" >&2
-else
-    echo "setup-venv: installing jax (CPU) into $VENV" >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check jax
-fi
-
-# 6. Sanity check: the engine, numpy, torch and jax import.
+# 4. Sanity check: the engine, numpy, torch and jax import.
 "$VENV/bin/python" -c 'from micrograd.engine import Value; assert (Value(2.0) * 3).data == 6.0'
 "$VENV/bin/python" -c 'import numpy as np; assert float((np.ones((2, 2), np.float32) @ np.ones((2, 2), np.float32))[0, 0]) == 2.0'
 "$VENV/bin/python" -c 'import torch; assert float((torch.ones(2, 2) @ torch.ones(2, 2))[0, 0]) == 2.0'
