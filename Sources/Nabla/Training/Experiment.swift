@@ -121,18 +121,13 @@ public struct Experiment: Sendable {
         var outcome = Outcome()
         let schedule = moonsSchedule()
         for k in 0..<epochs {
-            let scores = points.map { model($0.map { Value($0) })[0] }
-            let loss = MicrogradDemo.loss(scores: scores, labels: signs, parameters: model.parameters)
-            for p in model.parameters { p.zeroGrad() }
-            loss.backward()
-            let rate = schedule.learningRate(at: k)
-            for p in model.parameters { p.data -= rate * p.grad }
-            guard loss.data.isFinite else { throw TrainingError.nonFiniteLoss(step: k, loss: loss.data) }
-            let accuracy = MicrogradDemo.accuracy(scores: scores.map(\.data), labels: signs)
-            outcome.losses.append(loss.data)
+            let (loss, accuracy) = MicrogradDemo.step(model, points: points, labels: signs, step: k, engine: .value,
+                                                      learningRate: schedule.learningRate(at: k))
+            guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: k, loss: loss) }
+            outcome.losses.append(loss)
             outcome.trainAccuracies.append(accuracy)
-            observe(.step(epoch: k, step: 0, stepsPerEpoch: 1, loss: loss.data, accuracy: accuracy))
-            observe(.epoch(epoch: k, loss: loss.data, trainAccuracy: accuracy, testAccuracy: nil))
+            observe(.step(epoch: k, step: 0, stepsPerEpoch: 1, loss: loss, accuracy: accuracy))
+            observe(.epoch(epoch: k, loss: loss, trainAccuracy: accuracy, testAccuracy: nil))
         }
         let final = points.map { model($0.map { Value($0) })[0].data }
         outcome.finalTrainAccuracy = MicrogradDemo.accuracy(scores: final, labels: signs)

@@ -34,10 +34,11 @@ public enum MicrogradDemo {
     }
 
     /// One training step on the scalar engine: the loss and accuracy before the update, then
-    /// zero the gradients, backward, and p ← p − lr·∂loss/∂p for every parameter.
+    /// zero the gradients, backward, and p ← p − lr·∂loss/∂p for every parameter, with lr the
+    /// demo's ``learningRate(step:)`` unless `learningRate` is given.
     @discardableResult
     public static func step(_ model: ScalarMLP, points: [[Double]], labels: [Double], step k: Int,
-                            engine: ScalarEngine = .value) -> (loss: Double, accuracy: Double) {
+                            engine: ScalarEngine = .value, learningRate rate: Double? = nil) -> (loss: Double, accuracy: Double) {
         let result: (loss: Double, scores: [Double])
         for p in model.parameters { p.zeroGrad() }
         switch engine {
@@ -55,7 +56,7 @@ public enum MicrogradDemo {
                 return (total.data, scores.map(\.data))
             }
         }
-        let rate = learningRate(step: k)
+        let rate = rate ?? learningRate(step: k)
         for p in model.parameters { p.data -= rate * p.grad }
         return (result.loss, accuracy(scores: result.scores, labels: labels))
     }
