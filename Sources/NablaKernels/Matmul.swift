@@ -19,8 +19,8 @@ public enum Matmul {
 
     /// A·B for row-major arrays, as a new array.
     public static func multiply<Scalar: MatmulScalar>(_ a: [Scalar], _ b: [Scalar], m: Int, n: Int, k: Int, threads: Int = 1) -> [Scalar] {
-        precondition(a.count == m * k, "Matmul: A has \(a.count) elements, expected \(m)×\(k)")
-        precondition(b.count == k * n, "Matmul: B has \(b.count) elements, expected \(k)×\(n)")
+        require(a.count == m * k, "Matmul: A has \(a.count) elements, expected \(m)×\(k)")
+        require(b.count == k * n, "Matmul: B has \(b.count) elements, expected \(k)×\(n)")
         return [Scalar](unsafeUninitializedCapacity: m * n) { c, count in
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in

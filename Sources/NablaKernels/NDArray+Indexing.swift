@@ -4,10 +4,10 @@ extension NDArray {
     /// The box `ranges[k]` along each axis k (missing trailing axes are taken whole).
     @inlinable
     public func slice(_ ranges: [Range<Int>]) -> NDArray {
-        precondition(ranges.count <= rank, "slice: \(ranges.count) ranges for shape \(shape)")
+        require(ranges.count <= rank, "slice: \(ranges.count) ranges for shape \(shape)")
         let box = (0..<rank).map { k in k < ranges.count ? ranges[k] : 0..<shape[k] }
         for (k, r) in box.enumerated() {
-            precondition(r.lowerBound >= 0 && r.upperBound <= shape[k], "slice: range \(r) is out of bounds for axis \(k) of shape \(shape)")
+            require(r.lowerBound >= 0 && r.upperBound <= shape[k], "slice: range \(r) is out of bounds for axis \(k) of shape \(shape)")
         }
         let target = Shape(box.map(\.count))
         let own = shape.strides
@@ -18,7 +18,7 @@ extension NDArray {
     /// (the inverse of ``slice(_:)``).
     @inlinable
     public func placed(into shape: Shape, at origin: [Int]) -> NDArray {
-        precondition(origin.count == shape.rank && rank == shape.rank, "place: \(self.shape) at \(origin) in \(shape)")
+        require(origin.count == shape.rank && rank == shape.rank, "place: \(self.shape) at \(origin) in \(shape)")
         var result = [Scalar](repeating: 0, count: shape.count)
         let strides = shape.strides
         let start = zip(origin, strides).reduce(0) { $0 + $1.0 * $1.1 }
@@ -40,7 +40,7 @@ extension NDArray {
     public func gather(_ indices: [Int], axis: Int) -> NDArray {
         let axis = shape.axis(axis)
         let size = shape[axis]
-        for i in indices { precondition(i >= 0 && i < size, "gather: index \(i) is out of range for axis \(axis) of shape \(shape)") }
+        for i in indices { require(i >= 0 && i < size, "gather: index \(i) is out of range for axis \(axis) of shape \(shape)") }
         let outer = shape.dimensions[..<axis].reduce(1, *), inner = shape.dimensions[(axis + 1)...].reduce(1, *)
         var dimensions = shape.dimensions
         dimensions[axis] = indices.count

@@ -13,18 +13,18 @@ extension NDArray {
     /// the added axis removed; batch axes broadcast.
     @inlinable
     public static func matmul(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool, threads: Int = 1) -> NDArray {
-        precondition(a.rank >= 1 && b.rank >= 1, "matmul: operands need at least 1 axis, got \(a.shape) and \(b.shape)")
+        require(a.rank >= 1 && b.rank >= 1, "matmul: operands need at least 1 axis, got \(a.shape) and \(b.shape)")
         let left = a.rank == 1 ? a.reshaped([1, a.count]) : a
         let right = b.rank == 1 ? b.reshaped([b.count, 1]) : b
         let (lr, lc) = (left.shape[left.rank - 2], left.shape[left.rank - 1])
         let (rr, rc) = (right.shape[right.rank - 2], right.shape[right.rank - 1])
         let (m, k) = transposingA && a.rank > 1 ? (lc, lr) : (lr, lc)
         let (k2, n) = transposingB && b.rank > 1 ? (rc, rr) : (rr, rc)
-        precondition(k == k2, "matmul: shapes \(a.shape)\(transposingA ? "ᵀ" : "") and \(b.shape)\(transposingB ? "ᵀ" : "") do not match (\(k) ≠ \(k2))")
+        require(k == k2, "matmul: shapes \(a.shape)\(transposingA ? "ᵀ" : "") and \(b.shape)\(transposingB ? "ᵀ" : "") do not match (\(k) ≠ \(k2))")
         let leftBatch = Shape(Array(left.shape.dimensions.dropLast(2)))
         let rightBatch = Shape(Array(right.shape.dimensions.dropLast(2)))
         guard let batch = Shape.broadcast(leftBatch, rightBatch) else {
-            preconditionFailure("matmul: batch shapes of \(a.shape) and \(b.shape) do not broadcast")
+            requirementFailed("matmul: batch shapes of \(a.shape) and \(b.shape) do not broadcast")
         }
         // Each product's operands are found by the batch index's broadcast offsets: an operand
         // repeated along a batch axis (a filter bank against a batch of images) is read in place,

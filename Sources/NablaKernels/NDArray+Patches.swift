@@ -7,7 +7,7 @@ public struct PatchGeometry: Hashable, Sendable {
     public var padding: (height: Int, width: Int)
 
     public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) {
-        precondition(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
+        require(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
                      "PatchGeometry: kernel \(kernel), stride \(stride), padding \(padding)")
         self.kernel = (kernel.0, kernel.1)
         self.stride = (stride.0, stride.1)
@@ -51,9 +51,9 @@ extension NDArray {
     /// (y, x), or `padValue` outside the image.
     @inlinable
     public func unfolded(_ g: PatchGeometry, padValue: Scalar = 0) -> NDArray {
-        precondition(rank == 4, "unfold: expects [N, C, H, W], got \(shape)")
+        require(rank == 4, "unfold: expects [N, C, H, W], got \(shape)")
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        guard let (oh, ow) = g.outputSize(height: h, width: w) else { preconditionFailure("unfold: a \(g.kernel) window does not fit \(shape) with padding \(g.padding)") }
+        guard let (oh, ow) = g.outputSize(height: h, width: w) else { requirementFailed("unfold: a \(g.kernel) window does not fit \(shape) with padding \(g.padding)") }
         let (kh, kw) = g.kernel
         let rows = c * kh * kw, positions = oh * ow
         return NDArray.build([n, rows, positions]) { out in
@@ -92,10 +92,10 @@ extension NDArray {
     @inlinable
     public func folded(into imageShape: Shape, _ g: PatchGeometry) -> NDArray {
         let (n, c, h, w) = (imageShape[0], imageShape[1], imageShape[2], imageShape[3])
-        guard let (oh, ow) = g.outputSize(height: h, width: w) else { preconditionFailure("fold: window does not fit \(imageShape)") }
+        guard let (oh, ow) = g.outputSize(height: h, width: w) else { requirementFailed("fold: window does not fit \(imageShape)") }
         let (kh, kw) = g.kernel
         let rows = c * kh * kw, positions = oh * ow
-        precondition(shape == [n, rows, positions], "fold: patches of shape \(shape) do not come from \(imageShape)")
+        require(shape == [n, rows, positions], "fold: patches of shape \(shape) do not come from \(imageShape)")
         var result = [Scalar](repeating: 0, count: imageShape.count)
         result.withUnsafeMutableBufferPointer { out in
             scalars.withUnsafeBufferPointer { x in

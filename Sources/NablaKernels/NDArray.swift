@@ -6,11 +6,11 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
     /// The elements in row-major order. Settable (for in-place kernels), but the count must stay
     /// that of the shape.
     public var scalars: [Scalar] {
-        didSet { precondition(scalars.count == shape.count, "NDArray: \(scalars.count) elements for shape \(shape)") }
+        didSet { require(scalars.count == shape.count, "NDArray: \(scalars.count) elements for shape \(shape)") }
     }
 
     public init(shape: Shape, scalars: [Scalar]) {
-        precondition(shape.count == scalars.count, "NDArray: shape \(shape) needs \(shape.count) elements, got \(scalars.count)")
+        require(shape.count == scalars.count, "NDArray: shape \(shape) needs \(shape.count) elements, got \(scalars.count)")
         self.shape = shape
         self.scalars = scalars
     }
@@ -27,7 +27,7 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
 
     /// The only element of an array of one element.
     public var scalar: Scalar {
-        precondition(count == 1, "NDArray.scalar: the array has shape \(shape), not one element")
+        require(count == 1, "NDArray.scalar: the array has shape \(shape), not one element")
         return scalars[0]
     }
 
@@ -38,10 +38,10 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
     }
 
     func offset(of index: [Int]) -> Int {
-        precondition(index.count == rank, "NDArray: index \(index) for shape \(shape)")
+        require(index.count == rank, "NDArray: index \(index) for shape \(shape)")
         var offset = 0
         for (axis, (i, stride)) in Swift.zip(index, shape.strides).enumerated() {
-            precondition(i >= 0 && i < shape[axis], "NDArray: index \(index) is out of range for shape \(shape)")
+            require(i >= 0 && i < shape[axis], "NDArray: index \(index) is out of range for shape \(shape)")
             offset += i * stride
         }
         return offset
@@ -50,7 +50,7 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
     /// The same elements with another shape of the same count.
     @inlinable
     public func reshaped(_ newShape: Shape) -> NDArray {
-        precondition(newShape.count == count, "reshape: cannot reshape \(shape) (\(count) elements) to \(newShape)")
+        require(newShape.count == count, "reshape: cannot reshape \(shape) (\(count) elements) to \(newShape)")
         return NDArray(shape: newShape, scalars: scalars)
     }
 
@@ -84,14 +84,14 @@ extension NDArray {
 
     /// start, start + step, … below end (as NumPy's arange).
     public static func arange(_ start: Scalar, _ end: Scalar, step: Scalar = 1) -> NDArray {
-        precondition(step != 0, "arange: step is 0")
+        require(step != 0, "arange: step is 0")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return NDArray(shape: [n], scalars: (0..<n).map { start + Scalar($0) * step })
     }
 
     /// `count` evenly spaced values from start to end inclusive (as NumPy's linspace).
     public static func linspace(_ start: Scalar, _ end: Scalar, count: Int) -> NDArray {
-        precondition(count >= 0, "linspace: negative count")
+        require(count >= 0, "linspace: negative count")
         if count == 1 { return NDArray(shape: [1], scalars: [start]) }
         let step = (end - start) / Scalar(Swift.max(count - 1, 1))
         return NDArray(shape: [count], scalars: (0..<count).map { $0 == count - 1 ? end : start + Scalar($0) * step })
@@ -178,7 +178,7 @@ extension NDArray {
             }
         }
         guard let shape = Shape.broadcast(a.shape, b.shape) else {
-            preconditionFailure("\(operation): shapes \(a.shape) and \(b.shape) do not broadcast")
+            requirementFailed("\(operation): shapes \(a.shape) and \(b.shape) do not broadcast")
         }
         if b.count == 1 {
             let y = b.scalars[0]
@@ -233,7 +233,7 @@ extension NDArray {
     /// has the same shape or is a row repeated along the leading axes (a bias).
     @inlinable
     public mutating func updateEach(with other: NDArray, _ f: (Scalar, Scalar) -> Scalar) {
-        precondition(other.shape == shape || NDArray.repeatsAsRows(other.shape, in: shape),
+        require(other.shape == shape || NDArray.repeatsAsRows(other.shape, in: shape),
                      "updateEach(with:): \(other.shape) does not fit \(shape)")
         let n = other.count
         other.scalars.withUnsafeBufferPointer { y in
@@ -262,7 +262,7 @@ extension NDArray {
     /// self + other·scale in one pass (same shapes): the update of gradient descent.
     @inlinable
     public func adding(_ other: NDArray, scaledBy scale: Scalar) -> NDArray {
-        precondition(other.shape == shape, "adding(_:scaledBy:): shapes \(shape) and \(other.shape) differ")
+        require(other.shape == shape, "adding(_:scaledBy:): shapes \(shape) and \(other.shape) differ")
         return NDArray.build(shape) { out in
             scalars.withUnsafeBufferPointer { x in
                 other.scalars.withUnsafeBufferPointer { y in
@@ -280,7 +280,7 @@ extension NDArray {
     public func broadcast(to target: Shape) -> NDArray {
         if target == shape { return self }
         guard Shape.broadcast(shape, target) == target else {
-            preconditionFailure("broadcast: shape \(shape) does not broadcast to \(target)")
+            requirementFailed("broadcast: shape \(shape) does not broadcast to \(target)")
         }
         return stridedCopy(target, strides: shape.broadcastStrides(to: target))
     }
@@ -358,7 +358,7 @@ extension NDArray {
     public func unbroadcast(to original: Shape) -> NDArray {
         if original == shape { return self }
         let extra = rank - original.rank
-        precondition(extra >= 0, "unbroadcast: \(shape) cannot come from \(original)")
+        require(extra >= 0, "unbroadcast: \(shape) cannot come from \(original)")
         var axes = Array(0..<extra)
         for (k, dimension) in original.dimensions.enumerated() where dimension == 1 && shape[extra + k] != 1 {
             axes.append(extra + k)
@@ -375,14 +375,14 @@ extension NDArray {
     @_specialize(where Scalar == Double)
     @inlinable
     public func permuted(_ permutation: [Int]) -> NDArray {
-        precondition(permutation.sorted() == Array(0..<rank), "permute: \(permutation) is not a permutation of the axes of \(shape)")
+        require(permutation.sorted() == Array(0..<rank), "permute: \(permutation) is not a permutation of the axes of \(shape)")
         let own = shape.strides
         return stridedCopy(Shape(permutation.map { shape[$0] }), strides: permutation.map { own[$0] })
     }
 
     /// The last two axes swapped (the matrix transpose, batched).
     public func transposed() -> NDArray {
-        precondition(rank >= 2, "transpose: needs at least 2 axes, shape is \(shape)")
+        require(rank >= 2, "transpose: needs at least 2 axes, shape is \(shape)")
         var permutation = Array(0..<rank)
         permutation.swapAt(rank - 1, rank - 2)
         return permuted(permutation)
@@ -398,7 +398,7 @@ extension NDArray {
     /// A matrix from its rows (all of one length).
     public init(_ rows: [[Scalar]]) {
         let columns = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == columns }, "NDArray: rows of different lengths \(rows.map(\.count))")
+        require(rows.allSatisfy { $0.count == columns }, "NDArray: rows of different lengths \(rows.map(\.count))")
         self.init(shape: [rows.count, columns], scalars: rows.flatMap { $0 })
     }
 
@@ -406,13 +406,13 @@ extension NDArray {
     public init(_ planes: [[[Scalar]]]) {
         let inner = planes.first.map { NDArray($0).shape } ?? [0, 0]
         let arrays = planes.map { NDArray($0) }
-        precondition(arrays.allSatisfy { $0.shape == inner }, "NDArray: nested arrays of different shapes")
+        require(arrays.allSatisfy { $0.shape == inner }, "NDArray: nested arrays of different shapes")
         self.init(shape: Shape([planes.count] + inner.dimensions), scalars: arrays.flatMap(\.scalars))
     }
 
     /// The rows of a matrix as nested arrays.
     public var rows: [[Scalar]] {
-        precondition(rank == 2, "rows: the array has shape \(shape), not 2 axes")
+        require(rank == 2, "rows: the array has shape \(shape), not 2 axes")
         return (0..<shape[0]).map { Array(scalars[$0 * shape[1]..<($0 + 1) * shape[1]]) }
     }
 }

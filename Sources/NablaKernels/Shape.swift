@@ -4,7 +4,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
 
     @inlinable
     public init(_ dimensions: [Int]) {
-        precondition(dimensions.allSatisfy { $0 >= 0 }, "Shape: negative dimension in \(dimensions)")
+        require(dimensions.allSatisfy { $0 >= 0 }, "Shape: negative dimension in \(dimensions)")
         self.dimensions = dimensions
     }
 
@@ -62,7 +62,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
     @inlinable
     public func axis(_ axis: Int, function: String = #function) -> Int {
         let normalised = axis < 0 ? axis + rank : axis
-        precondition(normalised >= 0 && normalised < Swift.max(rank, 1), "\(function): axis \(axis) is out of range for shape \(self)")
+        require(normalised >= 0 && normalised < Swift.max(rank, 1), "\(function): axis \(axis) is out of range for shape \(self)")
         return normalised
     }
 }

@@ -59,7 +59,7 @@ extension NDArray {
         let rowCount = shape[0]
         let rowSize = rowCount == 0 ? 0 : count / rowCount
         for index in indices {
-            precondition(index >= 0 && index < rowCount, "Dataset: example index \(index) is out of range 0..<\(rowCount)")
+            require(index >= 0 && index < rowCount, "Dataset: example index \(index) is out of range 0..<\(rowCount)")
         }
         let newShape = Shape([indices.count] + shape.dimensions.dropFirst())
         guard rowSize > 0 else { return NDArray(shape: newShape, scalars: []) }

@@ -17,9 +17,9 @@ public enum Spiral {
     public static func generate(
         classes: Int = 3, pointsPerClass: Int = 100, noise: Double = 0.2, seed: UInt64 = 42
     ) -> (points: [[Double]], labels: [Int]) {
-        precondition(classes >= 1, "Spiral: classes must be at least 1, not \(classes)")
-        precondition(pointsPerClass >= 1, "Spiral: pointsPerClass must be at least 1, not \(pointsPerClass)")
-        precondition(noise >= 0 && noise.isFinite, "Spiral: noise must be finite and not negative, not \(noise)")
+        require(classes >= 1, "Spiral: classes must be at least 1, not \(classes)")
+        require(pointsPerClass >= 1, "Spiral: pointsPerClass must be at least 1, not \(pointsPerClass)")
+        require(noise >= 0 && noise.isFinite, "Spiral: noise must be finite and not negative, not \(noise)")
         let normals = NDArray<Double>.randomNormal([classes * pointsPerClass], seed: seed).scalars
         var points: [[Double]] = []
         var labels: [Int] = []

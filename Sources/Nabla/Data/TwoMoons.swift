@@ -13,8 +13,8 @@ public enum TwoMoons {
     /// `count` points (an even number, at least 4), each [x0, x1], with labels −1 (outer moon)
     /// and +1 (inner moon). Invalid arguments are programming errors and stop the program.
     public static func generate(count: Int = 100, noise: Double = 0.1, seed: UInt64 = 42) -> (points: [[Double]], labels: [Double]) {
-        precondition(count >= 4 && count.isMultiple(of: 2), "TwoMoons: count must be even and at least 4, not \(count)")
-        precondition(noise >= 0 && noise.isFinite, "TwoMoons: noise must be finite and not negative, not \(noise)")
+        require(count >= 4 && count.isMultiple(of: 2), "TwoMoons: count must be even and at least 4, not \(count)")
+        require(noise >= 0 && noise.isFinite, "TwoMoons: noise must be finite and not negative, not \(noise)")
         var generator = SeededGenerator(seed: seed)
         let half = count / 2
         var points: [[Double]] = []

@@ -131,7 +131,7 @@ public struct TapeValue {
 
     @usableFromInline
     func outsideScope(_ operation: String) -> Never {
-        preconditionFailure("Nabla: \(operation) on a TapeValue outside the GradientTape.record scope that made it; use its data, or a Value, to keep it")
+        requirementFailed("Nabla: \(operation) on a TapeValue outside the GradientTape.record scope that made it; use its data, or a Value, to keep it")
     }
 }
 
@@ -159,7 +159,7 @@ extension TapeValue: GraphScalar {
 
     @usableFromInline
     static func mixedScopes(_ primitive: Primitive) -> Never {
-        preconditionFailure("Nabla: \(primitive.name) combines TapeValues of two different GradientTape scopes")
+        requirementFailed("Nabla: \(primitive.name) combines TapeValues of two different GradientTape scopes")
     }
 }
 

@@ -177,7 +177,7 @@ struct TapeStorage {
     /// kernel instead of copied.
     @usableFromInline
     mutating func grow() {
-        precondition(capacity < Int(Int32.max), "Nabla: a tape holds at most \(Int32.max) nodes")
+        require(capacity < Int(Int32.max), "Nabla: a tape holds at most \(Int32.max) nodes")
         let newCapacity = Swift.min(capacity * 2, Int(Int32.max))
         func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
             guard let raw = realloc(old, newCapacity * MemoryLayout<T>.stride) else {

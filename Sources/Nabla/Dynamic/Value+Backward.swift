@@ -111,7 +111,7 @@ extension Value {
             return
         }
         guard let tape else {
-            preconditionFailure("Nabla: backward() from a constant: \(primal) does not depend on any value with requiresGrad: true")
+            requirementFailed("Nabla: backward() from a constant: \(primal) does not depend on any value with requiresGrad: true")
         }
         let grads = tape.gradients(from: index, seed: seed)
         tape.accumulateIntoLeaves(grads)

@@ -76,7 +76,7 @@ public struct Value {
         get { leaf?.data ?? primal }
         nonmutating set {
             guard let leaf else {
-                preconditionFailure("Nabla: only a leaf (Value(_, requiresGrad: true)) can be assigned new data; this value was computed")
+                requirementFailed("Nabla: only a leaf (Value(_, requiresGrad: true)) can be assigned new data; this value was computed")
             }
             leaf.data = newValue
         }
@@ -87,7 +87,7 @@ public struct Value {
     public var grad: Double {
         get { leaf?.grad ?? 0 }
         nonmutating set {
-            guard let leaf else { preconditionFailure("Nabla: only a leaf has a stored gradient; use gradients(wrt:) for computed values") }
+            guard let leaf else { requirementFailed("Nabla: only a leaf has a stored gradient; use gradients(wrt:) for computed values") }
             leaf.grad = newValue
         }
     }
@@ -177,7 +177,7 @@ extension Value: GraphScalar {
 
     @usableFromInline
     static func mixedTapes(_ primitive: Primitive) -> Never {
-        preconditionFailure("""
+        requirementFailed("""
             Nabla: \(primitive.name) combines values from two different graphs (one was ended by \
             backward(), or made on another thread). Use detached() on the older value, as with \
             PyTorch's detach(), or compute both in the same step.

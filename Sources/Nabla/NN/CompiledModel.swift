@@ -95,13 +95,13 @@ public final class CompiledModel<Model: Layer> {
         let context = ForwardContext<TensorSymbol<Scalar>>(
             parameter: { tensor in
                 guard let id = tensor.leafIdentity, let symbol = lifted[id] else {
-                    preconditionFailure("CompiledModel: the forward pass used a parameter that is not a stored property of the model")
+                    requirementFailed("CompiledModel: the forward pass used a parameter that is not a stored property of the model")
                 }
                 return symbol
             },
             buffer: { buffer in
                 guard let symbol = bufferSymbols[ObjectIdentifier(buffer)] else {
-                    preconditionFailure("CompiledModel: the forward pass used a buffer that is not a stored property of the model")
+                    requirementFailed("CompiledModel: the forward pass used a buffer that is not a stored property of the model")
                 }
                 return symbol
             },

@@ -11,7 +11,7 @@ public final class Conv2d<Scalar: TensorScalar>: Layer {
     /// Initialised as PyTorch does: uniform on ±1/√(in·kh·kw) for weights and bias.
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), bias: Bool = true, generator: inout SeededGenerator) {
-        precondition(inChannels > 0 && outChannels > 0 && kernelSize.0 > 0 && kernelSize.1 > 0,
+        require(inChannels > 0 && outChannels > 0 && kernelSize.0 > 0 && kernelSize.1 > 0,
                      "Conv2d: channels and kernel size must be positive")
         let fanIn = inChannels * kernelSize.0 * kernelSize.1
         weight = Tensor(Initialization.kaimingUniform([outChannels, inChannels, kernelSize.0, kernelSize.1], fanIn: fanIn, generator: &generator), requiresGrad: true)

@@ -5,7 +5,7 @@ public final class Dropout<Scalar: TensorScalar>: Layer, TrainingModeDependent {
     public var isTraining = true
 
     public init(probability: Double = 0.5) {
-        precondition(probability >= 0 && probability < 1, "Dropout: probability \(probability) is not in [0, 1)")
+        require(probability >= 0 && probability < 1, "Dropout: probability \(probability) is not in [0, 1)")
         self.probability = probability
     }
 

@@ -66,7 +66,7 @@ public final class DropoutRandomness: Sendable {
 
     /// 1/keep with probability `keep`, else 0, for each of `shape`'s elements.
     public func mask<Scalar: TensorScalar>(_ shape: Shape, keep: Double) -> NDArray<Scalar> {
-        precondition(keep > 0 && keep <= 1, "dropout: keep probability \(keep) is not in (0, 1]")
+        require(keep > 0 && keep <= 1, "dropout: keep probability \(keep) is not in (0, 1]")
         let scale = Scalar(1 / keep)
         return generator.withLock { generator in
             NDArray(shape: shape, scalars: (0..<shape.count).map { _ in generator.nextUnit() < keep ? scale : 0 })

@@ -10,7 +10,7 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     /// A layer initialised as PyTorch does (uniform on ±1/√inputSize, weights then bias), from
     /// `generator`.
     public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, generator: inout SeededGenerator) {
-        precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
+        require(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
         weight = Tensor(Initialization.kaimingUniform([outputSize, inputSize], fanIn: inputSize, generator: &generator), requiresGrad: true)
         self.bias = bias ? Tensor(Initialization.kaimingUniform([outputSize], fanIn: inputSize, generator: &generator), requiresGrad: true) : nil
     }
@@ -23,8 +23,8 @@ public final class Linear<Scalar: TensorScalar>: Layer {
 
     /// A layer with the given weight [out, in] and bias [out].
     public init(weight: NDArray<Scalar>, bias: NDArray<Scalar>?) {
-        precondition(weight.shape.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
-        precondition(bias == nil || bias!.shape == [weight.shape[0]], "Linear: bias of shape \(bias!.shape) for weight \(weight.shape)")
+        require(weight.shape.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
+        require(bias == nil || bias!.shape == [weight.shape[0]], "Linear: bias of shape \(bias!.shape) for weight \(weight.shape)")
         self.weight = Tensor(weight, requiresGrad: true)
         self.bias = bias.map { Tensor($0, requiresGrad: true) }
     }
@@ -33,7 +33,7 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     public var outputSize: Int { weight.shape[0] }
 
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
-        precondition(input.shape.rank >= 1 && input.shape[input.shape.rank - 1] == inputSize,
+        require(input.shape.rank >= 1 && input.shape[input.shape.rank - 1] == inputSize,
                      "Linear(\(inputSize) → \(outputSize)): input of shape \(input.shape) does not end in \(inputSize) features")
         let rows = input.shape.rank == 2 ? input : input.reshaped([input.shape.count / inputSize, inputSize])
         var output = T.matmul(rows, context.parameter(weight), transposingA: false, transposingB: true)

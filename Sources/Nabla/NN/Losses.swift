@@ -7,7 +7,7 @@ extension DifferentiableTensor {
     /// mean over the batch of −Σ_c q_c log softmax(z)_c.
     public func crossEntropy(labels: [Int], labelSmoothing: Double) -> Self {
         guard labelSmoothing != 0 else { return crossEntropy(labels: labels) }
-        precondition(labelSmoothing > 0 && labelSmoothing <= 1, "crossEntropy: label smoothing \(labelSmoothing) is not in [0, 1]")
+        require(labelSmoothing > 0 && labelSmoothing <= 1, "crossEntropy: label smoothing \(labelSmoothing) is not in [0, 1]")
         return crossEntropy(targets: constant(Self.smoothedTargets(labels, classes: shape[1], smoothing: labelSmoothing, shape: shape)))
     }
 
@@ -15,7 +15,7 @@ extension DifferentiableTensor {
     /// mean over the batch of logΣexp(z) − Σ_c q_c z_c, which is −Σ_c q_c log softmax(z)_c.
     /// The targets may be an input of a static graph (so one compiled step serves every batch).
     public func crossEntropy(targets: Self) -> Self {
-        precondition(shape.rank == 2 && targets.shape == shape, "crossEntropy: logits of shape \(shape) and targets of shape \(targets.shape)")
+        require(shape.rank == 2 && targets.shape == shape, "crossEntropy: logits of shape \(shape) and targets of shape \(targets.shape)")
         return (logSumExp(axis: 1) - (self * targets).sum(axes: [1], keepingDimensions: false)).mean()
     }
 
@@ -23,7 +23,7 @@ extension DifferentiableTensor {
     public static func smoothedTargets(_ labels: [Int], classes: Int, smoothing: Double = 0, shape: Shape? = nil) -> NDArray<Scalar> {
         var rows = [Scalar](repeating: Scalar(smoothing / Double(classes)), count: labels.count * classes)
         for (i, label) in labels.enumerated() {
-            precondition(label >= 0 && label < classes, "crossEntropy: label \(label) at \(i) is not a class in 0..<\(classes)")
+            require(label >= 0 && label < classes, "crossEntropy: label \(label) at \(i) is not a class in 0..<\(classes)")
             rows[i * classes + label] += Scalar(1 - smoothing)
         }
         return NDArray(shape: shape ?? [labels.count, classes], scalars: rows)
@@ -32,14 +32,14 @@ extension DifferentiableTensor {
     /// Binary cross-entropy of logits x against targets y in [0, 1], averaged, computed stably
     /// as max(x, 0) − x·y + log(1 + e^−|x|) (PyTorch's `binary_cross_entropy_with_logits`).
     public func binaryCrossEntropy(logitsAgainst targets: Self) -> Self {
-        precondition(targets.shape == shape, "binaryCrossEntropy: logits of shape \(shape) and targets of shape \(targets.shape)")
+        require(targets.shape == shape, "binaryCrossEntropy: logits of shape \(shape) and targets of shape \(targets.shape)")
         return (relu(self) - self * targets + log(exp(-abs(self)) + 1)).mean()
     }
 
     /// The max-margin (hinge) loss of micrograd's demo, for scores against labels ±1:
     /// mean of max(0, 1 − y·score).
     public func hingeLoss(labels: Self) -> Self {
-        precondition(labels.shape == shape, "hingeLoss: scores of shape \(shape) and labels of shape \(labels.shape)")
+        require(labels.shape == shape, "hingeLoss: scores of shape \(shape) and labels of shape \(labels.shape)")
         return relu(1 - self * labels).mean()
     }
 }
@@ -47,7 +47,7 @@ extension DifferentiableTensor {
 /// L2 regularisation: α·Σ p² over every element of every parameter (micrograd's demo uses
 /// α = 1e-4). In a static graph, pass the parameters as the context lifts them.
 public func l2Regularization<T: DifferentiableTensor>(_ parameters: [T], alpha: Double) -> T {
-    precondition(!parameters.isEmpty, "l2Regularization: no parameters")
+    require(!parameters.isEmpty, "l2Regularization: no parameters")
     var total = (parameters[0] * parameters[0]).sum()
     for p in parameters.dropFirst() { total = total + (p * p).sum() }
     return total * alpha

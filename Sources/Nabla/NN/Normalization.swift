@@ -17,7 +17,7 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
 
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         let rank = input.shape.rank, count = normalizedShape.rank
-        precondition(rank >= count && Array(input.shape.dimensions.suffix(count)) == normalizedShape.dimensions,
+        require(rank >= count && Array(input.shape.dimensions.suffix(count)) == normalizedShape.dimensions,
                      "LayerNorm\(normalizedShape): input of shape \(input.shape) does not end in \(normalizedShape)")
         let axes = Array(rank - count..<rank)
         let centred = input - input.mean(axes: axes, keepingDimensions: true)
@@ -54,7 +54,7 @@ public final class BatchNorm<Scalar: TensorScalar>: Layer, TrainingModeDependent
 
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         let rank = input.shape.rank
-        precondition(rank >= 2 && input.shape[1] == features,
+        require(rank >= 2 && input.shape[1] == features,
                      "BatchNorm(\(features)): input of shape \(input.shape) does not have \(features) channels on axis 1")
         // Per-channel vectors broadcast as [1, C, 1, …].
         let channelShape = Shape([1, features] + Array(repeating: 1, count: rank - 2))
@@ -62,7 +62,7 @@ public final class BatchNorm<Scalar: TensorScalar>: Layer, TrainingModeDependent
         let mean: T, variance: T
         if isTraining {
             let count = axes.reduce(1) { $0 * input.shape[$1] }
-            precondition(count > 1, "BatchNorm(\(features)): training needs more than one value per channel, got input \(input.shape)")
+            require(count > 1, "BatchNorm(\(features)): training needs more than one value per channel, got input \(input.shape)")
             mean = input.mean(axes: axes, keepingDimensions: true)
             let centred = input - mean
             variance = (centred * centred).mean(axes: axes, keepingDimensions: true)
@@ -95,7 +95,7 @@ public final class Embedding<Scalar: TensorScalar>: Module {
     public let weight: Tensor<Scalar>
 
     public init(_ count: Int, _ dimension: Int, generator: inout SeededGenerator) {
-        precondition(count > 0 && dimension > 0, "Embedding: sizes must be positive")
+        require(count > 0 && dimension > 0, "Embedding: sizes must be positive")
         weight = Tensor(Initialization.normal([count, dimension], generator: &generator), requiresGrad: true)
     }
 
@@ -109,7 +109,7 @@ public final class Embedding<Scalar: TensorScalar>: Module {
     public func forward<T: DifferentiableTensor>(indices: [Int], _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         let count = weight.shape[0]
         for (position, index) in indices.enumerated() {
-            precondition(index >= 0 && index < count, "Embedding(\(count)): index \(index) at position \(position) is out of range")
+            require(index >= 0 && index < count, "Embedding(\(count)): index \(index) at position \(position) is out of range")
         }
         return context.parameter(weight).gather(indices, axis: 0)
     }

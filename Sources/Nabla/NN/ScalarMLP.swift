@@ -15,7 +15,7 @@ public final class ScalarMLP {
     /// Weights uniform on [−1, 1) (as −1 + 2·u with u from ``SeededGenerator``), biases zero:
     /// with seed 1337 this is WORKLOADS.md's W3 initialisation.
     public init(_ inputSize: Int, _ layerSizes: [Int], seed: UInt64 = 1337) {
-        precondition(inputSize > 0 && !layerSizes.isEmpty && layerSizes.allSatisfy { $0 > 0 }, "ScalarMLP: sizes must be positive")
+        require(inputSize > 0 && !layerSizes.isEmpty && layerSizes.allSatisfy { $0 > 0 }, "ScalarMLP: sizes must be positive")
         sizes = [inputSize] + layerSizes
         var generator = SeededGenerator(seed: seed)
         var parameters: [Value] = []
@@ -31,8 +31,8 @@ public final class ScalarMLP {
     /// The network's outputs for one input `x`, with the parameters given as values of the
     /// algebra `V` (in ``parameters`` order).
     public func forward<V: DifferentiableScalar>(_ x: [V], parameters p: [V]) -> [V] {
-        precondition(x.count == sizes[0], "ScalarMLP: \(x.count) inputs for a network of input size \(sizes[0])")
-        precondition(p.count == parameters.count, "ScalarMLP: \(p.count) parameters given, the network has \(parameters.count)")
+        require(x.count == sizes[0], "ScalarMLP: \(x.count) inputs for a network of input size \(sizes[0])")
+        require(p.count == parameters.count, "ScalarMLP: \(p.count) parameters given, the network has \(parameters.count)")
         var activations = x, offset = 0
         for k in 1..<sizes.count {
             var next: [V] = []
@@ -55,7 +55,7 @@ public final class ScalarMLP {
     /// The weights and biases of layer `k` as a PyTorch-style Linear's weight [out, in] and bias
     /// [out] (for copying the network into tensor layers).
     public func layer(_ k: Int) -> (weight: [[Double]], bias: [Double]) {
-        precondition(k >= 0 && k < sizes.count - 1, "ScalarMLP: no layer \(k)")
+        require(k >= 0 && k < sizes.count - 1, "ScalarMLP: no layer \(k)")
         var offset = 0
         for j in 0..<k { offset += sizes[j + 1] * (sizes[j] + 1) }
         var weight: [[Double]] = [], bias: [Double] = []

@@ -18,7 +18,7 @@ extension Sequential {
     /// (none after the last): `Sequential.mlp([64, 128, 10])` is Linear(64, 128), ReLU,
     /// Linear(128, 10). Weights drawn from one generator seeded with `seed`, layer by layer.
     public static func mlp(_ sizes: [Int], activation: @autoclosure () -> any Layer<Scalar> = ReLU<Scalar>(), seed: UInt64) -> Sequential {
-        precondition(sizes.count >= 2, "mlp: needs at least an input and an output size, got \(sizes)")
+        require(sizes.count >= 2, "mlp: needs at least an input and an output size, got \(sizes)")
         var generator = SeededGenerator(seed: seed)
         var layers: [any Layer<Scalar>] = []
         for k in 0..<sizes.count - 1 {

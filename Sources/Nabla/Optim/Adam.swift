@@ -19,9 +19,9 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
 
     public init(_ parameters: [Tensor<Scalar>], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-8, weightDecay: Double = 0, decoupledWeightDecay: Bool = false) {
-        precondition(parameters.allSatisfy(\.isLeaf), "Adam: every parameter must be a leaf (requiresGrad: true)")
-        precondition(learningRate >= 0 && epsilon >= 0 && weightDecay >= 0, "Adam: learning rate, ε and weight decay must be ≥ 0")
-        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas must be in [0, 1), got \(beta1), \(beta2)")
+        require(parameters.allSatisfy(\.isLeaf), "Adam: every parameter must be a leaf (requiresGrad: true)")
+        require(learningRate >= 0 && epsilon >= 0 && weightDecay >= 0, "Adam: learning rate, ε and weight decay must be ≥ 0")
+        require((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas must be in [0, 1), got \(beta1), \(beta2)")
         self.parameters = parameters
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -91,8 +91,8 @@ public final class RMSprop<Scalar: TensorScalar>: Optimizer {
 
     public init(_ parameters: [Tensor<Scalar>], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
                 weightDecay: Double = 0) {
-        precondition(parameters.allSatisfy(\.isLeaf), "RMSprop: every parameter must be a leaf (requiresGrad: true)")
-        precondition(learningRate >= 0 && (0...1).contains(alpha) && epsilon >= 0 && weightDecay >= 0,
+        require(parameters.allSatisfy(\.isLeaf), "RMSprop: every parameter must be a leaf (requiresGrad: true)")
+        require(learningRate >= 0 && (0...1).contains(alpha) && epsilon >= 0 && weightDecay >= 0,
                      "RMSprop: learning rate, ε, weight decay must be ≥ 0 and α in [0, 1]")
         self.parameters = parameters
         self.learningRate = learningRate

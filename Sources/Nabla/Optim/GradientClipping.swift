@@ -7,7 +7,7 @@
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 public func clipGradientNorm<Scalar: TensorScalar>(_ gradients: inout [NDArray<Scalar>?], maxNorm: Double) -> Double {
-    precondition(maxNorm > 0, "clipGradientNorm: maxNorm must be positive, got \(maxNorm)")
+    require(maxNorm > 0, "clipGradientNorm: maxNorm must be positive, got \(maxNorm)")
     var sum = 0.0
     for gradient in gradients {
         guard let gradient else { continue }

@@ -8,7 +8,7 @@ public protocol LearningRateSchedule: Sendable {
 public struct StepDecay: LearningRateSchedule {
     public let initial: Double, stepSize: Int, gamma: Double
     public init(initial: Double, stepSize: Int, gamma: Double = 0.1) {
-        precondition(stepSize > 0, "StepDecay: step size must be positive, got \(stepSize)")
+        require(stepSize > 0, "StepDecay: step size must be positive, got \(stepSize)")
         (self.initial, self.stepSize, self.gamma) = (initial, stepSize, gamma)
     }
     public func learningRate(at step: Int) -> Double { initial * Double.pow(gamma, Double(step / stepSize)) }
@@ -19,7 +19,7 @@ public struct StepDecay: LearningRateSchedule {
 public struct CosineAnnealing: LearningRateSchedule {
     public let initial: Double, minimum: Double, period: Int
     public init(initial: Double, period: Int, minimum: Double = 0) {
-        precondition(period > 0, "CosineAnnealing: period must be positive, got \(period)")
+        require(period > 0, "CosineAnnealing: period must be positive, got \(period)")
         (self.initial, self.period, self.minimum) = (initial, period, minimum)
     }
     public func learningRate(at step: Int) -> Double {
@@ -33,7 +33,7 @@ public struct CosineAnnealing: LearningRateSchedule {
 public struct LinearDecay: LearningRateSchedule {
     public let initial: Double, fraction: Double, steps: Int
     public init(initial: Double, by fraction: Double, over steps: Int) {
-        precondition(steps > 0, "LinearDecay: steps must be positive")
+        require(steps > 0, "LinearDecay: steps must be positive")
         (self.initial, self.fraction, self.steps) = (initial, fraction, steps)
     }
     public func learningRate(at step: Int) -> Double { initial - initial * fraction * Double(step) / Double(steps) }
@@ -44,7 +44,7 @@ public struct LinearDecay: LearningRateSchedule {
 public struct LinearWarmup<Schedule: LearningRateSchedule>: LearningRateSchedule {
     public let warmupSteps: Int, schedule: Schedule
     public init(warmupSteps: Int, then schedule: Schedule) {
-        precondition(warmupSteps >= 0, "LinearWarmup: warm-up steps must be ≥ 0")
+        require(warmupSteps >= 0, "LinearWarmup: warm-up steps must be ≥ 0")
         (self.warmupSteps, self.schedule) = (warmupSteps, schedule)
     }
     public func learningRate(at step: Int) -> Double {

@@ -28,10 +28,10 @@ extension Optimizer {
     public func zeroGrad() { for parameter in parameters { parameter.zeroGrad() } }
 
     func checkGradients(_ gradients: [NDArray<Scalar>?], _ name: String) {
-        precondition(gradients.count == parameters.count, "\(name): \(gradients.count) gradients for \(parameters.count) parameters")
+        require(gradients.count == parameters.count, "\(name): \(gradients.count) gradients for \(parameters.count) parameters")
         for (k, (gradient, parameter)) in zip(gradients, parameters).enumerated() {
             if let gradient {
-                precondition(gradient.shape == parameter.shape, "\(name): gradient \(k) has shape \(gradient.shape), its parameter \(parameter.shape)")
+                require(gradient.shape == parameter.shape, "\(name): gradient \(k) has shape \(gradient.shape), its parameter \(parameter.shape)")
             }
         }
     }

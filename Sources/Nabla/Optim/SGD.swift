@@ -16,9 +16,9 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
 
     public init(_ parameters: [Tensor<Scalar>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
                 nesterov: Bool = false, weightDecay: Double = 0) {
-        precondition(parameters.allSatisfy(\.isLeaf), "SGD: every parameter must be a leaf (requiresGrad: true)")
-        precondition(learningRate >= 0 && momentum >= 0 && weightDecay >= 0, "SGD: learning rate, momentum and weight decay must be ≥ 0")
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and no dampening")
+        require(parameters.allSatisfy(\.isLeaf), "SGD: every parameter must be a leaf (requiresGrad: true)")
+        require(learningRate >= 0 && momentum >= 0 && weightDecay >= 0, "SGD: learning rate, momentum and weight decay must be ≥ 0")
+        require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and no dampening")
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum

@@ -186,7 +186,7 @@ enum Operand<T: GraphScalar> {
         case .sigmoid: .sigmoid
         case .relu: .relu
         case .abs: .abs
-        case .pow, .min, .max: preconditionFailure("binary function")
+        case .pow, .min, .max: requirementFailed("binary function")
         }
     }
 }

@@ -66,7 +66,7 @@ extension ScriptEvaluation {
 enum JSON {
     /// A double in the shortest form that reads back as the same double: `47`, `-0.5`, `1e-300`.
     static func number(_ x: Double) -> String {
-        precondition(x.isFinite, "JSON has no \(x)")
+        require(x.isFinite, "JSON has no \(x)")
         if x == x.rounded(), Swift.abs(x) < 1e15 { return x == 0 ? (x.sign == .minus ? "-0" : "0") : String(Int64(x)) }
         return "\(x)"
     }

@@ -41,7 +41,7 @@ extension SafeTensors {
         public static func of<Scalar: TensorScalar>(_: Scalar.Type) -> DType {
             if Scalar.self == Float.self { return .float32 }
             if Scalar.self == Double.self { return .float64 }
-            preconditionFailure("SafeTensors: no dtype for \(Scalar.self)")
+            requirementFailed("SafeTensors: no dtype for \(Scalar.self)")
         }
 
         /// Where the reference writer puts this dtype: higher comes first in the data.

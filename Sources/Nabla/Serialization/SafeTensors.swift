@@ -42,7 +42,7 @@ public struct SafeTensors: Sendable {
     public subscript(name: String) -> StoredTensor? {
         get { positions[name].map { tensors[$0].tensor } }
         set {
-            precondition(name != Self.metadataKey, "SafeTensors: '\(Self.metadataKey)' is reserved for the metadata, not a tensor name")
+            require(name != Self.metadataKey, "SafeTensors: '\(Self.metadataKey)' is reserved for the metadata, not a tensor name")
             switch (positions[name], newValue) {
             case let (position?, tensor?):
                 tensors[position].tensor = tensor

@@ -9,7 +9,7 @@ public struct StoredTensor: Equatable, Sendable {
 
     /// A tensor from its bytes, which must be `shape.count × dtype.byteCount` long.
     public init(dtype: SafeTensors.DType, shape: Shape, bytes: [UInt8]) {
-        precondition(bytes.count == shape.count * dtype.byteCount,
+        require(bytes.count == shape.count * dtype.byteCount,
                      "StoredTensor: \(dtype) of shape \(shape) needs \(shape.count * dtype.byteCount) bytes, got \(bytes.count)")
         self.dtype = dtype
         self.shape = shape

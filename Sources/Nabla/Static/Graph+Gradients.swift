@@ -6,7 +6,7 @@ extension Graph {
     /// Adds nodes computing d(output)/d(x) for each `x` in `wrt`, and returns them. A node the
     /// output does not depend on gets the constant 0.
     public func gradients(of output: Symbol, wrt nodes: [Symbol]) -> [Symbol] {
-        precondition(output.graph === self && nodes.allSatisfy { $0.graph === self },
+        require(output.graph === self && nodes.allSatisfy { $0.graph === self },
                      "Nabla: gradients(of:wrt:) was given symbols from another graph")
         let adjoints = adjoints(of: output.id)
         return nodes.map { node in

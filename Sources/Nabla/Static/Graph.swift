@@ -120,7 +120,7 @@ public struct Symbol: Hashable {
 
 extension Symbol: GraphScalar {
     public static func apply(_ primitive: Primitive, _ x: Symbol, _ y: Symbol, constant c: Double) -> Symbol {
-        precondition(primitive.arity < 2 || x.graph === y.graph,
+        require(primitive.arity < 2 || x.graph === y.graph,
                      "Nabla: \(primitive.name) combines symbols from two different graphs")
         return Symbol(graph: x.graph, id: x.graph.append(primitive, x.id, y.id, c))
     }

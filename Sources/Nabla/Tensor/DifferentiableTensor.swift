@@ -94,7 +94,7 @@ extension Primitive {
         case .multiplyConstant: update(Rules.MultiplyConstant.self)
         case .powerConstant: update(Rules.PowerConstant.self)
         case .input, .constant, .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked:
-            preconditionFailure("applyInPlace(to:): \(name) is not a unary primitive")
+            requirementFailed("applyInPlace(to:): \(name) is not a unary primitive")
         }
     }
 }

@@ -68,7 +68,7 @@ extension Tensor {
             leaf.grad = leaf.grad.map { $0 + seed } ?? seed
             return
         }
-        guard let tape else { preconditionFailure("Tensor.backward(): this tensor does not depend on any tensor with requiresGrad: true") }
+        guard let tape else { requirementFailed("Tensor.backward(): this tensor does not depend on any tensor with requiresGrad: true") }
         let grads = tape.gradients(from: index, seed: seed)
         for (index, leaf) in tape.leaves where Int(index) < grads.count {
             if let g = grads[Int(index)] { leaf.grad = leaf.grad.map { $0 + g } ?? g }
@@ -101,10 +101,10 @@ extension Tensor {
 
     private func checkedSeed(_ seed: NDArray<Scalar>?, _ function: String) -> NDArray<Scalar> {
         if let seed {
-            precondition(seed.shape == shape, "Tensor.\(function): seed of shape \(seed.shape) for a tensor of shape \(shape)")
+            require(seed.shape == shape, "Tensor.\(function): seed of shape \(seed.shape) for a tensor of shape \(shape)")
             return seed
         }
-        precondition(shape.count == 1, "Tensor.\(function): the tensor has shape \(shape); give a seed (∂L/∂tensor) of that shape, as PyTorch's backward(gradient:) needs")
+        require(shape.count == 1, "Tensor.\(function): the tensor has shape \(shape); give a seed (∂L/∂tensor) of that shape, as PyTorch's backward(gradient:) needs")
         return NDArray.ones(shape)
     }
 }

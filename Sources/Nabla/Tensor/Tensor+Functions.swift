@@ -14,7 +14,7 @@ extension DifferentiableTensor {
     /// row (on the left) or a column (on the right) and the added axis removed afterwards; batch
     /// axes broadcast.
     public func matmul(_ other: Self) -> Self {
-        precondition(shape.rank >= 1 && other.shape.rank >= 1, "matmul: operands need at least 1 axis, got \(shape) and \(other.shape)")
+        require(shape.rank >= 1 && other.shape.rank >= 1, "matmul: operands need at least 1 axis, got \(shape) and \(other.shape)")
         let left = shape.rank == 1 ? reshaped([1, shape[0]]) : self
         let right = other.shape.rank == 1 ? other.reshaped([other.shape[0], 1]) : other
         let product = Self.matmul(left, right, transposingA: false, transposingB: false)
@@ -50,11 +50,11 @@ extension DifferentiableTensor {
     /// Cross-entropy of logits [N, C] against integer class labels (N of them), averaged over
     /// the batch: mean(logΣexp(z_i) − z_i[y_i]).
     public func crossEntropy(labels: [Int]) -> Self {
-        precondition(shape.rank == 2 && shape[0] == labels.count, "crossEntropy: logits of shape \(shape) for \(labels.count) labels")
+        require(shape.rank == 2 && shape[0] == labels.count, "crossEntropy: logits of shape \(shape) for \(labels.count) labels")
         let classes = shape[1]
         var oneHot = [Scalar](repeating: 0, count: shape.count)
         for (i, label) in labels.enumerated() {
-            precondition(label >= 0 && label < classes, "crossEntropy: label \(label) at \(i) is not a class in 0..<\(classes)")
+            require(label >= 0 && label < classes, "crossEntropy: label \(label) at \(i) is not a class in 0..<\(classes)")
             oneHot[i * classes + label] = 1
         }
         let picked = (self * constant(NDArray(shape: shape, scalars: oneHot))).sum(axes: [1], keepingDimensions: false)
@@ -115,7 +115,7 @@ extension DifferentiableTensor {
     public func squeezed(axis: Int? = nil) -> Self {
         if let axis {
             let a = shape.axis(axis)
-            precondition(shape[a] == 1, "squeeze: axis \(axis) of shape \(shape) has size \(shape[a]), not 1")
+            require(shape[a] == 1, "squeeze: axis \(axis) of shape \(shape) has size \(shape[a]), not 1")
             var dimensions = shape.dimensions
             dimensions.remove(at: a)
             return reshaped(Shape(dimensions))
@@ -126,7 +126,7 @@ extension DifferentiableTensor {
     /// With a new size-1 axis at `axis` (negative counts from the end of the result).
     public func unsqueezed(axis: Int) -> Self {
         let a = axis < 0 ? axis + shape.rank + 1 : axis
-        precondition(a >= 0 && a <= shape.rank, "unsqueeze: axis \(axis) for shape \(shape)")
+        require(a >= 0 && a <= shape.rank, "unsqueeze: axis \(axis) for shape \(shape)")
         var dimensions = shape.dimensions
         dimensions.insert(1, at: a)
         return reshaped(Shape(dimensions))
@@ -135,7 +135,7 @@ extension DifferentiableTensor {
     /// Pieces of `sizes` along `axis`.
     public func split(_ sizes: [Int], axis: Int) -> [Self] {
         let a = shape.axis(axis)
-        precondition(sizes.reduce(0, +) == shape[a], "split: sizes \(sizes) do not add up to \(shape[a]) along axis \(axis) of \(shape)")
+        require(sizes.reduce(0, +) == shape[a], "split: sizes \(sizes) do not add up to \(shape[a]) along axis \(axis) of \(shape)")
         var start = 0
         return sizes.map { size in
             defer { start += size }
@@ -147,7 +147,7 @@ extension DifferentiableTensor {
 
     /// The tensors joined along `axis` (their other axes equal).
     public static func concatenate(_ tensors: [Self], axis: Int) -> Self {
-        precondition(!tensors.isEmpty, "concatenate: no tensors")
+        require(!tensors.isEmpty, "concatenate: no tensors")
         let first = tensors[0].shape
         let a = first.axis(axis)
         var dimensions = first.dimensions
@@ -157,7 +157,7 @@ extension DifferentiableTensor {
         for t in tensors {
             var expected = first.dimensions
             expected[a] = t.shape[a]
-            precondition(t.shape.dimensions == expected, "concatenate: shape \(t.shape) does not fit \(first) along axis \(axis)")
+            require(t.shape.dimensions == expected, "concatenate: shape \(t.shape) does not fit \(first) along axis \(axis)")
             var origin = [Int](repeating: 0, count: first.rank)
             origin[a] = offset
             offset += t.shape[a]
@@ -180,11 +180,11 @@ extension DifferentiableTensor {
     /// with filters [O, C, kh, kw], stride and zero padding: [N, O, OH, OW]. Computed as the
     /// filters, flattened to [O, C·kh·kw], times the image's patches (im2col).
     public func conv2d(_ filters: Self, bias: Self? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) -> Self {
-        precondition(shape.rank == 4 && filters.shape.rank == 4 && filters.shape[1] == shape[1],
+        require(shape.rank == 4 && filters.shape.rank == 4 && filters.shape[1] == shape[1],
                      "conv2d: input \(shape) and filters \(filters.shape) (expected [N, C, H, W] and [O, C, kh, kw])")
         let geometry = PatchGeometry(kernel: (filters.shape[2], filters.shape[3]), stride: stride, padding: padding)
         guard let (oh, ow) = geometry.outputSize(height: shape[2], width: shape[3]) else {
-            preconditionFailure("conv2d: a \(filters.shape[2])×\(filters.shape[3]) filter does not fit \(shape) with padding \(padding)")
+            requirementFailed("conv2d: a \(filters.shape[2])×\(filters.shape[3]) filter does not fit \(shape) with padding \(padding)")
         }
         let (n, o) = (shape[0], filters.shape[0])
         let flat = filters.reshaped([o, filters.shape[1] * filters.shape[2] * filters.shape[3]])
@@ -205,10 +205,10 @@ extension DifferentiableTensor {
     }
 
     private func pool(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), padValue: Double, _ reduce: (Self) -> Self) -> Self {
-        precondition(shape.rank == 4, "pool2d: expects [N, C, H, W], got \(shape)")
+        require(shape.rank == 4, "pool2d: expects [N, C, H, W], got \(shape)")
         let geometry = PatchGeometry(kernel: kernel, stride: stride, padding: padding)
         guard let (oh, ow) = geometry.outputSize(height: shape[2], width: shape[3]) else {
-            preconditionFailure("pool2d: a \(kernel) window does not fit \(shape)")
+            requirementFailed("pool2d: a \(kernel) window does not fit \(shape)")
         }
         let (n, c) = (shape[0], shape[1])
         let windows = patches(geometry, padValue: padValue).reshaped([n, c, kernel.0 * kernel.1, oh * ow])

@@ -64,8 +64,8 @@ public struct Tensor<Scalar: TensorScalar> {
     public var data: NDArray<Scalar> {
         get { leaf?.data ?? primal }
         nonmutating set {
-            guard let leaf else { preconditionFailure("Tensor: only a leaf (requiresGrad: true) can be assigned new data") }
-            precondition(newValue.shape == leaf.data.shape, "Tensor: new data of shape \(newValue.shape) for a leaf of shape \(leaf.data.shape)")
+            guard let leaf else { requirementFailed("Tensor: only a leaf (requiresGrad: true) can be assigned new data") }
+            require(newValue.shape == leaf.data.shape, "Tensor: new data of shape \(newValue.shape) for a leaf of shape \(leaf.data.shape)")
             leaf.data = newValue
         }
     }
@@ -73,10 +73,10 @@ public struct Tensor<Scalar: TensorScalar> {
     /// Changes a leaf's values in place, copying first only if their storage is shared
     /// (optimisers update parameters so). The shape must stay the same.
     public func updateData(_ body: (inout NDArray<Scalar>) -> Void) {
-        guard let leaf else { preconditionFailure("Tensor: only a leaf (requiresGrad: true) can be updated") }
+        guard let leaf else { requirementFailed("Tensor: only a leaf (requiresGrad: true) can be updated") }
         let shape = leaf.data.shape
         body(&leaf.data)
-        precondition(leaf.data.shape == shape, "Tensor: an update changed a leaf's shape from \(shape) to \(leaf.data.shape)")
+        require(leaf.data.shape == shape, "Tensor: an update changed a leaf's shape from \(shape) to \(leaf.data.shape)")
     }
 
     public var shape: Shape { data.shape }
@@ -127,7 +127,7 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         if let t = x.tape {
             tape = t
             if binary, let u = y.tape, u !== t {
-                preconditionFailure("Tensor: \(operation.name) combines tensors from two different graphs (one ended by backward()); use detached() on the older one")
+                requirementFailed("Tensor: \(operation.name) combines tensors from two different graphs (one ended by backward()); use detached() on the older one")
             }
         } else if binary, let u = y.tape {
             tape = u
@@ -171,7 +171,7 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     public func permuted(_ permutation: [Int]) -> Tensor { Tensor.record(.permute(permutation), self, self) }
 
     public static func matmul(_ a: Tensor, _ b: Tensor, transposingA: Bool, transposingB: Bool) -> Tensor {
-        precondition(a.rank >= 2 && b.rank >= 2, "matmul(transposing…): operands need at least 2 axes, got \(a.shape) and \(b.shape)")
+        require(a.rank >= 2 && b.rank >= 2, "matmul(transposing…): operands need at least 2 axes, got \(a.shape) and \(b.shape)")
         return record(.matmul(transposingA: transposingA, transposingB: transposingB), a, b)
     }
 

@@ -200,7 +200,7 @@ public struct TensorSymbol<Scalar: TensorScalar> {
     public var shape: Shape { graph.nodes[Int(id)].shape }
 
     static func record(_ operation: TensorOperation, _ x: TensorSymbol, _ y: TensorSymbol) -> TensorSymbol {
-        precondition(x.graph === y.graph, "TensorSymbol: \(operation.name) combines symbols of two graphs")
+        require(x.graph === y.graph, "TensorSymbol: \(operation.name) combines symbols of two graphs")
         return TensorSymbol(graph: x.graph, id: x.graph.append(operation, x.id, y.id))
     }
 }

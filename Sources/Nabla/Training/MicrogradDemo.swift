@@ -9,7 +9,7 @@ public enum MicrogradDemo {
 
     /// The demo's loss: (Σᵢ relu(1 − yᵢ·scoreᵢ))·(1/n) + α·Σ p², summed left to right.
     public static func loss<V: DifferentiableScalar>(scores: [V], labels: [Double], parameters: [V]) -> V {
-        precondition(!scores.isEmpty && scores.count == labels.count, "MicrogradDemo: \(scores.count) scores for \(labels.count) labels")
+        require(!scores.isEmpty && scores.count == labels.count, "MicrogradDemo: \(scores.count) scores for \(labels.count) labels")
         var margins = relu(scores[0] * -labels[0] + 1)
         for i in 1..<scores.count { margins = margins + relu(scores[i] * -labels[i] + 1) }
         var squares = parameters[0] * parameters[0]

@@ -24,7 +24,7 @@ public final class Trainer<Model: Layer> {
     public private(set) var stepsTaken = 0
 
     public init(model: Model, loss: Loss, optimizer: any Optimizer<Scalar>, mode: ExecutionMode = .dynamic, classes: Int) {
-        precondition(classes >= 1, "Trainer: classes must be ≥ 1")
+        require(classes >= 1, "Trainer: classes must be ≥ 1")
         self.model = model
         self.loss = loss
         self.optimizer = optimizer

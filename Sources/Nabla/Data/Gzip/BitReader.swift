@@ -68,7 +68,7 @@ struct BitReader {
 
     /// Appends the next `count` whole bytes to `output`. The reader must be at a byte boundary.
     mutating func copyBytes(_ count: Int, to output: inout [UInt8], in part: GzipError.Part) throws(GzipError) {
-        precondition(bitCount % 8 == 0, "BitReader.copyBytes: not at a byte boundary")
+        require(bitCount % 8 == 0, "BitReader.copyBytes: not at a byte boundary")
         // Return the buffered whole bytes to the input, then copy straight from it.
         position -= bitCount / 8
         buffer = 0

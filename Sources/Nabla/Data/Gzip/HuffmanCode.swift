@@ -73,7 +73,7 @@ struct HuffmanCode: Sendable {
         let lengths = [UInt8](repeating: 8, count: 144) + [UInt8](repeating: 9, count: 112)
             + [UInt8](repeating: 7, count: 24) + [UInt8](repeating: 8, count: 8)
         guard let code = HuffmanCode(lengths: lengths, reservedFrom: 286) else {
-            preconditionFailure("RFC 1951's fixed code is complete")
+            requirementFailed("RFC 1951's fixed code is complete")
         }
         return code
     }()
@@ -81,7 +81,7 @@ struct HuffmanCode: Sendable {
     /// The fixed distance code of block type 1: 32 codes of 5 bits (30 and 31 never occur).
     static let fixedDistance: HuffmanCode = {
         guard let code = HuffmanCode(lengths: [UInt8](repeating: 5, count: 32), reservedFrom: 30) else {
-            preconditionFailure("RFC 1951's fixed code is complete")
+            requirementFailed("RFC 1951's fixed code is complete")
         }
         return code
     }()

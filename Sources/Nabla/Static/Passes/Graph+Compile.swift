@@ -10,7 +10,7 @@ extension Graph {
     /// reuse x's register: exact in IEEE arithmetic), and common-subexpression elimination (an op
     /// already computed on the same registers reuses that register).
     public func compile(_ outputs: [Symbol]) -> Program {
-        precondition(outputs.allSatisfy { $0.graph === self }, "Nabla: compile() was given symbols from another graph")
+        require(outputs.allSatisfy { $0.graph === self }, "Nabla: compile() was given symbols from another graph")
         let live = liveNodes(for: outputs.map(\.id))
 
         var registerOf = [Int32](repeating: -1, count: ops.count)
