@@ -31,7 +31,7 @@ extension NDArray {
                 }
             }
         }
-        return NDArray(shape: shape, scalars: result)
+        return NDArray(shape: shape, checkedScalars: result)
     }
 
     /// The entries at `indices` along `axis` (NumPy's take): the result has `indices.count`
@@ -76,6 +76,6 @@ extension NDArray {
                 }
             }
         }
-        return NDArray(shape: shape, scalars: result)
+        return NDArray(shape: shape, checkedScalars: result)
     }
 }

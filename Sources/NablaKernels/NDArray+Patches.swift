@@ -118,6 +118,6 @@ extension NDArray {
                 }
             }
         }
-        return NDArray(shape: imageShape, scalars: result)
+        return NDArray(shape: imageShape, checkedScalars: result)
     }
 }

@@ -9,18 +9,31 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
         didSet { require(scalars.count == shape.count, "NDArray: \(scalars.count) elements for shape \(shape)") }
     }
 
-    public init(shape: Shape, scalars: [Scalar]) {
+    /// An array of `shape` holding `scalars` in row-major order. Their count must be the
+    /// shape's: data from outside is checked here, and a mismatch is thrown, not a stop.
+    public init(shape: Shape, scalars: [Scalar]) throws(TensorShapeError) {
+        guard shape.count == scalars.count else {
+            throw TensorShapeError(operation: "NDArray(shape:scalars:)", shapes: [shape],
+                                   reason: "needs \(shape.count) elements, got \(scalars.count)")
+        }
+        self.init(shape: shape, checkedScalars: scalars)
+    }
+
+    /// For elements whose count the caller has made that of `shape` (a mismatch is a bug in
+    /// Nabla, and stops).
+    @usableFromInline
+    package init(shape: Shape, checkedScalars scalars: [Scalar]) {
         require(shape.count == scalars.count, "NDArray: shape \(shape) needs \(shape.count) elements, got \(scalars.count)")
         self.shape = shape
         self.scalars = scalars
     }
 
     public init(repeating value: Scalar, shape: Shape) {
-        self.init(shape: shape, scalars: [Scalar](repeating: value, count: shape.count))
+        self.init(shape: shape, checkedScalars: [Scalar](repeating: value, count: shape.count))
     }
 
     /// A rank-0 array.
-    public init(_ value: Scalar) { self.init(shape: [], scalars: [value]) }
+    public init(_ value: Scalar) { self.init(shape: [], checkedScalars: [value]) }
 
     public var rank: Int { shape.rank }
     public var count: Int { scalars.count }
@@ -51,7 +64,7 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
     @inlinable
     public func reshaped(_ newShape: Shape) -> NDArray {
         require(newShape.count == count, "reshape: cannot reshape \(shape) (\(count) elements) to \(newShape)")
-        return NDArray(shape: newShape, scalars: scalars)
+        return NDArray(shape: newShape, checkedScalars: scalars)
     }
 
     /// Runs `body` with the elements' storage.
@@ -67,7 +80,7 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
             fill(buffer)
             count = shape.count
         }
-        return NDArray(shape: shape, scalars: scalars)
+        return NDArray(shape: shape, checkedScalars: scalars)
     }
 }
 
@@ -86,15 +99,15 @@ extension NDArray {
     public static func arange(_ start: Scalar, _ end: Scalar, step: Scalar = 1) -> NDArray {
         require(step != 0, "arange: step is 0")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
-        return NDArray(shape: [n], scalars: (0..<n).map { start + Scalar($0) * step })
+        return NDArray(shape: [n], checkedScalars: (0..<n).map { start + Scalar($0) * step })
     }
 
     /// `count` evenly spaced values from start to end inclusive (as NumPy's linspace).
     public static func linspace(_ start: Scalar, _ end: Scalar, count: Int) -> NDArray {
         require(count >= 0, "linspace: negative count")
-        if count == 1 { return NDArray(shape: [1], scalars: [start]) }
+        if count == 1 { return NDArray(shape: [1], checkedScalars: [start]) }
         let step = (end - start) / Scalar(Swift.max(count - 1, 1))
-        return NDArray(shape: [count], scalars: (0..<count).map { $0 == count - 1 ? end : start + Scalar($0) * step })
+        return NDArray(shape: [count], checkedScalars: (0..<count).map { $0 == count - 1 ? end : start + Scalar($0) * step })
     }
 
     /// The n×n identity matrix.
@@ -116,13 +129,13 @@ extension NDArray {
             values.append(mean + standardDeviation * Scalar(z0))
             if values.count < shape.count { values.append(mean + standardDeviation * Scalar(z1)) }
         }
-        return NDArray(shape: shape, scalars: values)
+        return NDArray(shape: shape, checkedScalars: values)
     }
 
     /// Uniformly distributed values in [low, high) from a seeded generator.
     public static func randomUniform(_ shape: Shape, low: Scalar = 0, high: Scalar = 1, seed: UInt64) -> NDArray {
         var generator = SeededGenerator(seed: seed)
-        return NDArray(shape: shape, scalars: (0..<shape.count).map { _ in low + (high - low) * Scalar(generator.nextUnit()) })
+        return NDArray(shape: shape, checkedScalars: (0..<shape.count).map { _ in low + (high - low) * Scalar(generator.nextUnit()) })
     }
 }
 
@@ -182,7 +195,7 @@ extension NDArray {
         }
         if b.count == 1 {
             let y = b.scalars[0]
-            return NDArray(shape: shape, scalars: a.broadcast(to: shape).scalars.map { f($0, y) })
+            return NDArray(shape: shape, checkedScalars: a.broadcast(to: shape).scalars.map { f($0, y) })
         }
         // The commonest broadcast (a bias row added to every row): one operand has the full
         // shape and the other is its trailing axes. Row by row, contiguous, vectorisable.
@@ -203,7 +216,7 @@ extension NDArray {
         }
         if a.count == 1 {
             let x = a.scalars[0]
-            return NDArray(shape: shape, scalars: b.broadcast(to: shape).scalars.map { f(x, $0) })
+            return NDArray(shape: shape, checkedScalars: b.broadcast(to: shape).scalars.map { f(x, $0) })
         }
         let strides = [a.shape.broadcastStrides(to: shape), b.shape.broadcastStrides(to: shape), shape.strides]
         return NDArray.build(shape) { out in
@@ -327,7 +340,7 @@ extension NDArray {
                     }
                 }
             }
-            return NDArray(shape: resultShape, scalars: out)
+            return NDArray(shape: resultShape, checkedScalars: out)
         }
         let outStrides = kept.strides.enumerated().map { reduced.contains($0.offset) ? 0 : $0.element }
         var out = [Scalar](repeating: initial, count: kept.count)
@@ -340,7 +353,7 @@ extension NDArray {
                 }
             }
         }
-        return NDArray(shape: resultShape, scalars: out)
+        return NDArray(shape: resultShape, checkedScalars: out)
     }
 
     @_specialize(where Scalar == Float)
@@ -393,13 +406,13 @@ extension NDArray {
 
 extension NDArray {
     /// A vector.
-    public init(_ values: [Scalar]) { self.init(shape: [values.count], scalars: values) }
+    public init(_ values: [Scalar]) { self.init(shape: [values.count], checkedScalars: values) }
 
     /// A matrix from its rows (all of one length).
     public init(_ rows: [[Scalar]]) {
         let columns = rows.first?.count ?? 0
         require(rows.allSatisfy { $0.count == columns }, "NDArray: rows of different lengths \(rows.map(\.count))")
-        self.init(shape: [rows.count, columns], scalars: rows.flatMap { $0 })
+        self.init(shape: [rows.count, columns], checkedScalars: rows.flatMap { $0 })
     }
 
     /// A rank-3 array from nested arrays (all of one shape).
@@ -407,7 +420,7 @@ extension NDArray {
         let inner = planes.first.map { NDArray($0).shape } ?? [0, 0]
         let arrays = planes.map { NDArray($0) }
         require(arrays.allSatisfy { $0.shape == inner }, "NDArray: nested arrays of different shapes")
-        self.init(shape: Shape([planes.count] + inner.dimensions), scalars: arrays.flatMap(\.scalars))
+        self.init(shape: Shape([planes.count] + inner.dimensions), checkedScalars: arrays.flatMap(\.scalars))
     }
 
     /// The rows of a matrix as nested arrays.

@@ -59,12 +59,12 @@ enum TensorWorkloads {
         init() {
             var rng = SeededGenerator(seed: 7)
             func uniform(_ lo: Double, _ hi: Double) -> Float { Float(lo + (hi - lo) * rng.nextUnit()) }
-            x = NDArray(shape: [64, 784], scalars: (0..<64 * 784).map { _ in uniform(-1, 1) })
+            x = NDArray(shape: [64, 784], checkedScalars: (0..<64 * 784).map { _ in uniform(-1, 1) })
             labels = (0..<64).map { $0 % 10 }
             rng = SeededGenerator(seed: 8)
             weights = [(784, 256), (256, 128), (128, 10)].map { fanIn, fanOut in
                 let bound = 1.0 / Double(fanIn).squareRoot()
-                return NDArray(shape: [fanIn, fanOut], scalars: (0..<fanIn * fanOut).map { _ in uniform(-bound, bound) })
+                return NDArray(shape: [fanIn, fanOut], checkedScalars: (0..<fanIn * fanOut).map { _ in uniform(-bound, bound) })
             }
         }
     }

@@ -69,7 +69,7 @@ enum TrainingWorkloads {
             }))
         }
         // The same network and loss as float64 tensors, batched: dynamic, then compiled.
-        let x = NDArray(points), targets = NDArray<Double>(shape: [labels.count, 1], scalars: labels)
+        let x = NDArray(points), targets = NDArray<Double>(shape: [labels.count, 1], checkedScalars: labels)
         for engine in ["nabla-tensor-dynamic", "nabla-tensor-static"] {
             var model = MicrogradDemo.tensorModel(from: ScalarMLP(2, [16, 16, 1]))
             var compiled = CompiledModel(model, loss: .hinge(l2: MicrogradDemo.alpha))

@@ -85,7 +85,7 @@ struct DataTests {
 
     // MARK: Synthetic data
 
-    @Test func twoMoonsReproduceTheCheckValuesBitForBit() {
+    @Test func twoMoonsReproduceTheCheckValuesBitForBit() throws {
         let (points, labels) = TwoMoons.generate(count: 100, noise: 0.1, seed: 42)
         #expect(points.count == 100 && labels.count == 100)
         #expect(points[0] == [1.0136460653287815, -0.05490731421044975])
@@ -99,7 +99,7 @@ struct DataTests {
         let dataset = TwoMoons.dataset(as: Float.self)
         #expect(dataset.inputs.shape == [100, 2] && dataset.inputs.scalars[0] == Float(points[0][0]))
         #expect(dataset.labels == [Int](repeating: 0, count: 50) + [Int](repeating: 1, count: 50))
-        #expect(dataset.targets == NDArray(shape: [100, 1], scalars: labels.map(Float.init)))
+        #expect(try dataset.targets == NDArray(shape: [100, 1], scalars: labels.map(Float.init)))
     }
 
     @Test func spiralFollowsItsFormulaAndIsDeterministic() {
@@ -127,12 +127,12 @@ struct DataTests {
     // MARK: Dataset
 
     @Test func datasetsCheckTheirCountsAndGatherRows() throws {
-        let inputs = NDArray<Double>(shape: [4, 2, 1], scalars: [0, 1, 2, 3, 4, 5, 6, 7])
-        let targets = NDArray<Double>(shape: [4], scalars: [10, 11, 12, 13])
+        let inputs = try NDArray<Double>(shape: [4, 2, 1], scalars: [0, 1, 2, 3, 4, 5, 6, 7])
+        let targets = try NDArray<Double>(shape: [4], scalars: [10, 11, 12, 13])
         let dataset = try Dataset(inputs: inputs, labels: [0, 1, 0, 1], targets: targets)
         let picked = dataset[[3, 0, 3]]
-        #expect(picked.inputs == NDArray(shape: [3, 2, 1], scalars: [6, 7, 0, 1, 6, 7]))
-        #expect(picked.labels == [1, 0, 1] && picked.targets == NDArray(shape: [3], scalars: [13, 10, 13]))
+        #expect(try picked.inputs == NDArray(shape: [3, 2, 1], scalars: [6, 7, 0, 1, 6, 7]))
+        #expect(try picked.labels == [1, 0, 1] && picked.targets == NDArray(shape: [3], scalars: [13, 10, 13]))
         #expect(dataset[[]].inputs.shape == [0, 2, 1])
         #expect(try Dataset(inputs: inputs).labels.isEmpty)
 
@@ -140,7 +140,7 @@ struct DataTests {
             try Dataset(inputs: inputs, labels: [0, 1, 0])
         }
         #expect(throws: DataError.countMismatch(what: "targets", count: 2, examples: 4)) {
-            try Dataset(inputs: inputs, targets: NDArray(shape: [2, 2], scalars: [1, 2, 3, 4]))
+            try Dataset(inputs: inputs, targets: try NDArray(shape: [2, 2], scalars: [1, 2, 3, 4]))
         }
         #expect(throws: DataError.inputsHaveNoExampleAxis) { try Dataset(inputs: NDArray<Float>(1)) }
         #expect(DataError.countMismatch(what: "labels", count: 3, examples: 4).description == "a dataset has 3 labels for 4 examples")
@@ -150,7 +150,7 @@ struct DataTests {
 
     /// 10 examples whose input row k is [k, −k] and label k.
     static let ten = try! Dataset(
-        inputs: NDArray<Float>(shape: [10, 2], scalars: (0..<10).flatMap { [Float($0), -Float($0)] }),
+        inputs: try NDArray<Float>(shape: [10, 2], scalars: (0..<10).flatMap { [Float($0), -Float($0)] }),
         labels: Array(0..<10)
     )
 

@@ -17,7 +17,7 @@ struct NNTests {
             let context = ForwardContext<Tensor<Double>>(
                 parameter: { tensors[1 + index[$0.leafIdentity!]!] },
                 buffer: { Tensor($0.value) },
-                dropoutMask: { s, _ in Tensor(NDArray(shape: s, scalars: Array(mask.prefix(s.count)))) },
+                dropoutMask: { s, _ in Tensor(NDArray(Array(mask.prefix(s.count))).reshaped(s)) },
                 observe: { _, _ in })
             return layer.forward(tensors[0], context)
         }, at: inputs, order: order, tolerance: tolerance)

@@ -64,7 +64,7 @@ struct ScaleAndMemoryTests {
                 loss = loss + error * error
             }
             loss = loss / Double(data.count)
-            weak var tape = loss.tape
+            weak let tape = loss.tape
             tapes.append { tape }
             w.zeroGrad(); b.zeroGrad()
             loss.backward()

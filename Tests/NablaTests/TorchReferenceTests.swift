@@ -41,7 +41,7 @@ struct TorchReferenceTests {
             // The inputs and weights, drawn as the script draws them.
             var generator = SeededGenerator(seed: reference.seed)
             func uniform(_ low: Double, _ high: Double, _ shape: [Int]) -> NDArray<Double> {
-                NDArray(shape: Shape(shape), scalars: (0..<Shape(shape).count).map { _ in low + (high - low) * generator.nextUnit() })
+                NDArray((0..<Shape(shape).count).map { _ in low + (high - low) * generator.nextUnit() }).reshaped(Shape(shape))
             }
             let inputs = reference.shapes.map { uniform(-1, 1, $0) }.map { Tensor($0, requiresGrad: true) }
             let output = f(inputs)

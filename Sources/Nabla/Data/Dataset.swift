@@ -62,7 +62,7 @@ extension NDArray {
             require(index >= 0 && index < rowCount, "Dataset: example index \(index) is out of range 0..<\(rowCount)")
         }
         let newShape = Shape([indices.count] + shape.dimensions.dropFirst())
-        guard rowSize > 0 else { return NDArray(shape: newShape, scalars: []) }
+        guard rowSize > 0 else { return NDArray(shape: newShape, checkedScalars: []) }
         return NDArray.build(newShape) { output in
             withUnsafeBufferPointer { input in
                 for (row, index) in indices.enumerated() {

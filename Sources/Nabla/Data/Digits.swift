@@ -47,7 +47,7 @@ public struct Digits: Sendable {
             }
             labels.append(label)
         }
-        self.images = NDArray(shape: [labels.count, Digits.pixelCount], scalars: pixels)
+        self.images = NDArray(shape: [labels.count, Digits.pixelCount], checkedScalars: pixels)
         self.labels = labels
     }
 

@@ -43,7 +43,7 @@ public enum Spiral {
     ) -> Dataset<Scalar> {
         let (points, labels) = generate(classes: classes, pointsPerClass: pointsPerClass, noise: noise, seed: seed)
         return Dataset(
-            checkedInputs: NDArray(shape: [labels.count, 2], scalars: points.flatMap { $0.map { Scalar($0) } }),
+            checkedInputs: NDArray(shape: [labels.count, 2], checkedScalars: points.flatMap { $0.map { Scalar($0) } }),
             labels: labels,
             targets: nil
         )

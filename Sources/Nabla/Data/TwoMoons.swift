@@ -39,9 +39,9 @@ public enum TwoMoons {
     ) -> Dataset<Scalar> {
         let (points, signs) = generate(count: count, noise: noise, seed: seed)
         return Dataset(
-            checkedInputs: NDArray(shape: [count, 2], scalars: points.flatMap { $0.map { Scalar($0) } }),
+            checkedInputs: NDArray(shape: [count, 2], checkedScalars: points.flatMap { $0.map { Scalar($0) } }),
             labels: signs.map { $0 > 0 ? 1 : 0 },
-            targets: NDArray(shape: [count, 1], scalars: signs.map { Scalar($0) })
+            targets: NDArray(shape: [count, 1], checkedScalars: signs.map { Scalar($0) })
         )
     }
 }

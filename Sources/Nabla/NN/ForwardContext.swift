@@ -69,7 +69,7 @@ public final class DropoutRandomness: Sendable {
         require(keep > 0 && keep <= 1, "dropout: keep probability \(keep) is not in (0, 1]")
         let scale = Scalar(1 / keep)
         return generator.withLock { generator in
-            NDArray(shape: shape, scalars: (0..<shape.count).map { _ in generator.nextUnit() < keep ? scale : 0 })
+            NDArray(shape: shape, checkedScalars: (0..<shape.count).map { _ in generator.nextUnit() < keep ? scale : 0 })
         }
     }
 }

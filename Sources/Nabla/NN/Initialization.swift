@@ -11,7 +11,7 @@ public enum Initialization {
 
     /// Uniform on [−bound, bound], drawn row-major.
     public static func uniform<Scalar: TensorScalar>(_ shape: Shape, bound: Double, generator: inout SeededGenerator) -> NDArray<Scalar> {
-        NDArray(shape: shape, scalars: (0..<shape.count).map { _ in Scalar(-bound + 2 * bound * generator.nextUnit()) })
+        NDArray(shape: shape, checkedScalars: (0..<shape.count).map { _ in Scalar(-bound + 2 * bound * generator.nextUnit()) })
     }
 
     /// Standard normal (Box–Muller), as PyTorch initialises `Embedding`.
@@ -23,6 +23,6 @@ public enum Initialization {
             values.append(Scalar(z0))
             if values.count < shape.count { values.append(Scalar(z1)) }
         }
-        return NDArray(shape: shape, scalars: values)
+        return NDArray(shape: shape, checkedScalars: values)
     }
 }

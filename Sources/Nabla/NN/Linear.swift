@@ -33,8 +33,10 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     public var outputSize: Int { weight.shape[0] }
 
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
-        require(input.shape.rank >= 1 && input.shape[input.shape.rank - 1] == inputSize,
-                     "Linear(\(inputSize) → \(outputSize)): input of shape \(input.shape) does not end in \(inputSize) features")
+        guard input.shapesHold(input.shape.rank >= 1 && input.shape[input.shape.rank - 1] == inputSize,
+                               TensorShapeError(operation: "Linear(\(inputSize) → \(outputSize))", shapes: [input.shape],
+                                                reason: "the input does not end in \(inputSize) features"))
+        else { return input }
         let rows = input.shape.rank == 2 ? input : input.reshaped([input.shape.count / inputSize, inputSize])
         var output = T.matmul(rows, context.parameter(weight), transposingA: false, transposingB: true)
         if let bias { output = output + context.parameter(bias) }

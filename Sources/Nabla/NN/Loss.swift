@@ -28,8 +28,8 @@ public enum Loss: Sendable, Equatable {
     public func targets<Scalar: TensorScalar>(labels: [Int], classes: Int) -> NDArray<Scalar> {
         switch self {
         case .crossEntropy(let smoothing): return Tensor<Scalar>.smoothedTargets(labels, classes: classes, smoothing: smoothing)
-        case .hinge: return NDArray(shape: [labels.count, 1], scalars: labels.map { $0 > 0 ? 1 : -1 })
-        case .meanSquaredError, .binaryCrossEntropy: return NDArray(shape: [labels.count, 1], scalars: labels.map { Scalar($0) })
+        case .hinge: return NDArray(shape: [labels.count, 1], checkedScalars: labels.map { $0 > 0 ? 1 : -1 })
+        case .meanSquaredError, .binaryCrossEntropy: return NDArray(shape: [labels.count, 1], checkedScalars: labels.map { Scalar($0) })
         }
     }
 }

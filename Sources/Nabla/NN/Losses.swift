@@ -26,7 +26,7 @@ extension DifferentiableTensor {
             require(label >= 0 && label < classes, "crossEntropy: label \(label) at \(i) is not a class in 0..<\(classes)")
             rows[i * classes + label] += Scalar(1 - smoothing)
         }
-        return NDArray(shape: shape ?? [labels.count, classes], scalars: rows)
+        return NDArray(shape: shape ?? [labels.count, classes], checkedScalars: rows)
     }
 
     /// Binary cross-entropy of logits x against targets y in [0, 1], averaged, computed stably

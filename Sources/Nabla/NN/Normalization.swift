@@ -17,8 +17,10 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
 
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         let rank = input.shape.rank, count = normalizedShape.rank
-        require(rank >= count && Array(input.shape.dimensions.suffix(count)) == normalizedShape.dimensions,
-                     "LayerNorm\(normalizedShape): input of shape \(input.shape) does not end in \(normalizedShape)")
+        guard input.shapesHold(rank >= count && Array(input.shape.dimensions.suffix(count)) == normalizedShape.dimensions,
+                               TensorShapeError(operation: "LayerNorm\(normalizedShape)", shapes: [input.shape],
+                                                reason: "the input does not end in \(normalizedShape)"))
+        else { return input }
         let axes = Array(rank - count..<rank)
         let centred = input - input.mean(axes: axes, keepingDimensions: true)
         let variance = (centred * centred).mean(axes: axes, keepingDimensions: true)
@@ -54,15 +56,19 @@ public final class BatchNorm<Scalar: TensorScalar>: Layer, TrainingModeDependent
 
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         let rank = input.shape.rank
-        require(rank >= 2 && input.shape[1] == features,
-                     "BatchNorm(\(features)): input of shape \(input.shape) does not have \(features) channels on axis 1")
+        guard input.shapesHold(rank >= 2 && input.shape[1] == features,
+                               TensorShapeError(operation: "BatchNorm(\(features))", shapes: [input.shape],
+                                                reason: "the input does not have \(features) channels on axis 1"))
+        else { return input }
         // Per-channel vectors broadcast as [1, C, 1, …].
         let channelShape = Shape([1, features] + Array(repeating: 1, count: rank - 2))
         let axes = [0] + Array(2..<rank)
         let mean: T, variance: T
         if isTraining {
             let count = axes.reduce(1) { $0 * input.shape[$1] }
-            require(count > 1, "BatchNorm(\(features)): training needs more than one value per channel, got input \(input.shape)")
+            guard input.shapesHold(count > 1, TensorShapeError(operation: "BatchNorm(\(features))", shapes: [input.shape],
+                                                               reason: "training needs more than one value per channel"))
+            else { return input }
             mean = input.mean(axes: axes, keepingDimensions: true)
             let centred = input - mean
             variance = (centred * centred).mean(axes: axes, keepingDimensions: true)

@@ -12,7 +12,7 @@ extension StoredTensor {
                 bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
                 initialized = shape.count
             }
-            return NDArray(shape: shape, scalars: scalars)
+            return NDArray(shape: shape, checkedScalars: scalars)
         }
         #endif
         let scalars: [Scalar]
@@ -33,7 +33,7 @@ extension StoredTensor {
         case .float8E5M2, .float8E4M3, .float8E8M0, .complex64:
             throw .unsupportedConversion(tensor: name, dtype: dtype, scalarType: "\(Scalar.self)")
         }
-        return NDArray(shape: shape, scalars: scalars)
+        return NDArray(shape: shape, checkedScalars: scalars)
     }
 
     /// Doubles rounded to the nearest `Scalar`; a finite value beyond its range is an error

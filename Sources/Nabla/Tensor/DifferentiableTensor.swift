@@ -36,6 +36,22 @@ public protocol DifferentiableTensor: GraphScalar {
     func patches(_ geometry: PatchGeometry, padValue: Double) -> Self
     /// col2im: patches added back into an image of `shape`.
     func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> Self
+    /// Checks a shape condition of a composite function or a layer; returns whether it holds.
+    ///
+    /// Numbers (`NDArray`) and dynamic ``Tensor``s stop with `error`'s message when it does not
+    /// (a programmer error, as a bad index is for `Array`). A ``TensorSymbol`` records the error
+    /// in its graph instead, which throws it from `check()` and `compile`, so tracing a model on
+    /// symbols validates an input shape without stopping (``Layer/outputShape(forInput:)``).
+    /// Callers that get `false` return any tensor of theirs and let the graph report.
+    func shapesHold(_ condition: Bool, _ error: @autoclosure () -> TensorShapeError) -> Bool
+}
+
+extension DifferentiableTensor {
+    @inlinable
+    public func shapesHold(_ condition: Bool, _ error: @autoclosure () -> TensorShapeError) -> Bool {
+        if _slowPath(!condition) { requirementFailed(error().description) }
+        return true
+    }
 }
 
 extension DifferentiableTensor {

@@ -38,8 +38,8 @@ public enum GradientChecker {
             var up = inputs, down = inputs
             var u = up[k].scalars, d = down[k].scalars
             u[e] += h; d[e] -= h
-            up[k] = NDArray(shape: inputs[k].shape, scalars: u)
-            down[k] = NDArray(shape: inputs[k].shape, scalars: d)
+            up[k] = NDArray(shape: inputs[k].shape, checkedScalars: u)
+            down[k] = NDArray(shape: inputs[k].shape, checkedScalars: d)
             return (function(up) - function(down)) / (u[e] - d[e])
         }
 

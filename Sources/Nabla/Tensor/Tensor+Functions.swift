@@ -14,7 +14,9 @@ extension DifferentiableTensor {
     /// row (on the left) or a column (on the right) and the added axis removed afterwards; batch
     /// axes broadcast.
     public func matmul(_ other: Self) -> Self {
-        require(shape.rank >= 1 && other.shape.rank >= 1, "matmul: operands need at least 1 axis, got \(shape) and \(other.shape)")
+        guard shapesHold(shape.rank >= 1 && other.shape.rank >= 1,
+                         TensorShapeError(operation: "matmul", shapes: [shape, other.shape], reason: "operands need at least 1 axis"))
+        else { return self }
         let left = shape.rank == 1 ? reshaped([1, shape[0]]) : self
         let right = other.shape.rank == 1 ? other.reshaped([other.shape[0], 1]) : other
         let product = Self.matmul(left, right, transposingA: false, transposingB: false)
@@ -57,7 +59,7 @@ extension DifferentiableTensor {
             require(label >= 0 && label < classes, "crossEntropy: label \(label) at \(i) is not a class in 0..<\(classes)")
             oneHot[i * classes + label] = 1
         }
-        let picked = (self * constant(NDArray(shape: shape, scalars: oneHot))).sum(axes: [1], keepingDimensions: false)
+        let picked = (self * constant(NDArray(shape: shape, checkedScalars: oneHot))).sum(axes: [1], keepingDimensions: false)
         return (logSumExp(axis: 1) - picked).mean()
     }
 }
@@ -115,7 +117,7 @@ extension DifferentiableTensor {
     public func squeezed(axis: Int? = nil) -> Self {
         if let axis {
             let a = shape.axis(axis)
-            require(shape[a] == 1, "squeeze: axis \(axis) of shape \(shape) has size \(shape[a]), not 1")
+            guard shapesHold(shape[a] == 1, TensorShapeError(operation: "squeeze", shapes: [shape], reason: "axis \(axis) has size \(shape[a]), not 1")) else { return self }
             var dimensions = shape.dimensions
             dimensions.remove(at: a)
             return reshaped(Shape(dimensions))
@@ -126,7 +128,7 @@ extension DifferentiableTensor {
     /// With a new size-1 axis at `axis` (negative counts from the end of the result).
     public func unsqueezed(axis: Int) -> Self {
         let a = axis < 0 ? axis + shape.rank + 1 : axis
-        require(a >= 0 && a <= shape.rank, "unsqueeze: axis \(axis) for shape \(shape)")
+        guard shapesHold(a >= 0 && a <= shape.rank, TensorShapeError(operation: "unsqueeze", shapes: [shape], reason: "axis \(axis) is out of range -\(shape.rank + 1)...\(shape.rank)")) else { return self }
         var dimensions = shape.dimensions
         dimensions.insert(1, at: a)
         return reshaped(Shape(dimensions))
@@ -135,7 +137,9 @@ extension DifferentiableTensor {
     /// Pieces of `sizes` along `axis`.
     public func split(_ sizes: [Int], axis: Int) -> [Self] {
         let a = shape.axis(axis)
-        require(sizes.reduce(0, +) == shape[a], "split: sizes \(sizes) do not add up to \(shape[a]) along axis \(axis) of \(shape)")
+        guard shapesHold(sizes.allSatisfy { $0 >= 0 } && sizes.reduce(0, +) == shape[a],
+                         TensorShapeError(operation: "split", shapes: [shape], reason: "sizes \(sizes) do not add up to \(shape[a]) along axis \(axis)"))
+        else { return sizes.map { _ in self } }
         var start = 0
         return sizes.map { size in
             defer { start += size }
@@ -147,8 +151,8 @@ extension DifferentiableTensor {
 
     /// The tensors joined along `axis` (their other axes equal).
     public static func concatenate(_ tensors: [Self], axis: Int) -> Self {
-        require(!tensors.isEmpty, "concatenate: no tensors")
-        let first = tensors[0].shape
+        guard let firstTensor = tensors.first else { requirementFailed("concatenate: no tensors to join (axis \(axis))") }
+        let first = firstTensor.shape
         let a = first.axis(axis)
         var dimensions = first.dimensions
         dimensions[a] = tensors.reduce(0) { $0 + $1.shape[a] }
@@ -157,7 +161,9 @@ extension DifferentiableTensor {
         for t in tensors {
             var expected = first.dimensions
             expected[a] = t.shape[a]
-            require(t.shape.dimensions == expected, "concatenate: shape \(t.shape) does not fit \(first) along axis \(axis)")
+            guard firstTensor.shapesHold(t.shape.dimensions == expected,
+                                         TensorShapeError(operation: "concatenate", shapes: [first, t.shape], reason: "do not fit together along axis \(axis)"))
+            else { return firstTensor }
             var origin = [Int](repeating: 0, count: first.rank)
             origin[a] = offset
             offset += t.shape[a]
@@ -180,11 +186,15 @@ extension DifferentiableTensor {
     /// with filters [O, C, kh, kw], stride and zero padding: [N, O, OH, OW]. Computed as the
     /// filters, flattened to [O, C·kh·kw], times the image's patches (im2col).
     public func conv2d(_ filters: Self, bias: Self? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) -> Self {
-        require(shape.rank == 4 && filters.shape.rank == 4 && filters.shape[1] == shape[1],
-                     "conv2d: input \(shape) and filters \(filters.shape) (expected [N, C, H, W] and [O, C, kh, kw])")
+        guard shapesHold(shape.rank == 4 && filters.shape.rank == 4 && filters.shape[1] == shape[1],
+                         TensorShapeError(operation: "conv2d", shapes: [shape, filters.shape],
+                                          reason: "expected an input [N, C, H, W] and filters [O, C, kh, kw] with the same C"))
+        else { return self }
         let geometry = PatchGeometry(kernel: (filters.shape[2], filters.shape[3]), stride: stride, padding: padding)
         guard let (oh, ow) = geometry.outputSize(height: shape[2], width: shape[3]) else {
-            requirementFailed("conv2d: a \(filters.shape[2])×\(filters.shape[3]) filter does not fit \(shape) with padding \(padding)")
+            _ = shapesHold(false, TensorShapeError(operation: "conv2d", shapes: [shape, filters.shape],
+                                                   reason: "a \(filters.shape[2])×\(filters.shape[3]) filter does not fit the input with padding \(padding)"))
+            return self
         }
         let (n, o) = (shape[0], filters.shape[0])
         let flat = filters.reshaped([o, filters.shape[1] * filters.shape[2] * filters.shape[3]])
@@ -205,10 +215,12 @@ extension DifferentiableTensor {
     }
 
     private func pool(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), padValue: Double, _ reduce: (Self) -> Self) -> Self {
-        require(shape.rank == 4, "pool2d: expects [N, C, H, W], got \(shape)")
+        guard shapesHold(shape.rank == 4, TensorShapeError(operation: "pool2d", shapes: [shape], reason: "expected an input [N, C, H, W]")) else { return self }
         let geometry = PatchGeometry(kernel: kernel, stride: stride, padding: padding)
         guard let (oh, ow) = geometry.outputSize(height: shape[2], width: shape[3]) else {
-            requirementFailed("pool2d: a \(kernel) window does not fit \(shape)")
+            _ = shapesHold(false, TensorShapeError(operation: "pool2d", shapes: [shape],
+                                                   reason: "a \(kernel.0)×\(kernel.1) window does not fit the input with padding \(padding)"))
+            return self
         }
         let (n, c) = (shape[0], shape[1])
         let windows = patches(geometry, padValue: padValue).reshaped([n, c, kernel.0 * kernel.1, oh * ow])

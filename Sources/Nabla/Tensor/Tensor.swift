@@ -3,7 +3,7 @@
 ///
 /// ```swift
 /// let w = Tensor<Float>(NDArray.randomNormal([3, 2], seed: 1), requiresGrad: true)
-/// let x = Tensor<Float>(shape: [4, 3], scalars: Array(repeating: 0.5, count: 12))
+/// let x = try Tensor<Float>(shape: [4, 3], scalars: Array(repeating: 0.5, count: 12))
 /// let loss = (x.matmul(w) + 1).relu().mean()
 /// loss.backward()
 /// print(w.grad!)            // ∂loss/∂w, shape [3, 2]
@@ -36,8 +36,14 @@ public struct Tensor<Scalar: TensorScalar> {
         }
     }
 
-    public init(shape: Shape, scalars: [Scalar], requiresGrad: Bool = false) {
-        self.init(NDArray(shape: shape, scalars: scalars), requiresGrad: requiresGrad)
+    /// A tensor of `shape` holding `scalars` in row-major order; a count that does not match the
+    /// shape is thrown (data from outside enters here), naming both.
+    public init(shape: Shape, scalars: [Scalar], requiresGrad: Bool = false) throws(TensorShapeError) {
+        guard shape.count == scalars.count else {
+            throw TensorShapeError(operation: "Tensor(shape:scalars:)", shapes: [shape],
+                                   reason: "needs \(shape.count) elements, got \(scalars.count)")
+        }
+        self.init(NDArray(shape: shape, checkedScalars: scalars), requiresGrad: requiresGrad)
     }
 
     /// A vector.

@@ -49,6 +49,11 @@ public final class TensorGraph<Scalar: TensorScalar> {
         return TensorSymbol(graph: self, id: Int32(nodes.count - 1))
     }
 
+    /// Keeps `error` unless an earlier mismatch was met (the first one is reported).
+    func record(_ error: TensorShapeError) {
+        if self.error == nil { self.error = error }
+    }
+
     /// Throws the first shape mismatch met while building, if any.
     public func check() throws(TensorShapeError) {
         if let error { throw error }
@@ -212,6 +217,11 @@ extension TensorSymbol: DifferentiableTensor {
     public func constant(_ c: Double) -> TensorSymbol { graph.constant(NDArray(Scalar(c))) }
     public func constant(_ array: NDArray<Scalar>) -> TensorSymbol { graph.constant(array) }
     public func stoppingGradient() -> TensorSymbol { .record(.stopGradient, self, self) }
+    /// Records the error in the graph (thrown by `check()` and `compile`) instead of stopping.
+    public func shapesHold(_ condition: Bool, _ error: @autoclosure () -> TensorShapeError) -> Bool {
+        if !condition { graph.record(error()) }
+        return condition
+    }
     public func patches(_ geometry: PatchGeometry, padValue: Double) -> TensorSymbol { .record(.unfold(geometry, padValue: padValue), self, self) }
     public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> TensorSymbol { .record(.fold(shape, geometry), self, self) }
     public func sum(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.sum(axes: axes, keepingDimensions: keepingDimensions), self, self) }

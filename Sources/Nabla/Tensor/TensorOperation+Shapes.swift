@@ -1,12 +1,3 @@
-/// A shape mismatch found when a tensor operation is built: which op, which shapes, and why.
-public struct TensorShapeError: Error, Equatable, CustomStringConvertible, Sendable {
-    public var operation: String
-    public var shapes: [Shape]
-    public var reason: String
-    public var description: String {
-        "\(operation): " + shapes.map(\.description).joined(separator: " and ") + " — \(reason)"
-    }
-}
 
 extension TensorOperation {
     /// The shape rule: the output's shape for operands of these shapes, or the reason they do

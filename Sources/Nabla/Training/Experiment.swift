@@ -156,7 +156,7 @@ public struct Experiment: Sendable {
         outcome.labels = data.labels
         let gridSide = 60
         let grid = Self.grid(around: outcome.points!, side: gridSide) { _ in 0 }
-        let inputs = NDArray<Double>(shape: [gridSide * gridSide, 2], scalars: grid.ys.flatMap { y in grid.xs.flatMap { [$0, y] } })
+        let inputs = NDArray<Double>(shape: [gridSide * gridSide, 2], checkedScalars: grid.ys.flatMap { y in grid.xs.flatMap { [$0, y] } })
         let scores = try trainer.predict(inputs).scalars
         outcome.grid = (grid.xs, grid.ys, (0..<gridSide).map { r in Array(scores[r * gridSide..<(r + 1) * gridSide]) })
         outcome.state = model.stateDict()

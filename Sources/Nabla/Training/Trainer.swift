@@ -22,6 +22,7 @@ public final class Trainer<Model: Layer> {
     public var maxGradientNorm: Double?
     private lazy var compiled = CompiledModel(model, loss: loss)
     public private(set) var stepsTaken = 0
+    private var validatedInputShapes: Set<Shape> = []
 
     public init(model: Model, loss: Loss, optimizer: any Optimizer<Scalar>, mode: ExecutionMode = .dynamic, classes: Int) {
         require(classes >= 1, "Trainer: classes must be ≥ 1")
@@ -52,7 +53,13 @@ public final class Trainer<Model: Layer> {
 
     /// One training step on a batch: returns the loss, the number classified correctly, and
     /// applies the update.
+    ///
+    /// Data from outside is checked first, and a mismatch is thrown before anything changes: a
+    /// label outside `0..<classes` (or `0...1` for one score), a label count that is not the
+    /// batch's, an input shape the model cannot take (``Layer/outputShape(forInput:)``, checked
+    /// once per shape).
     public func step(inputs: NDArray<Scalar>, labels: [Int]) throws -> (loss: Double, correct: Int) {
+        try validate(inputs: inputs, labels: labels)
         let rate = schedule?.learningRate(at: stepsTaken)
         if let rate { optimizer.learningRate = rate }
         let targets: NDArray<Scalar> = loss.targets(labels: labels, classes: classes)
@@ -76,6 +83,20 @@ public final class Trainer<Model: Layer> {
         optimizer.step(gradients: gradients)
         stepsTaken += 1
         return (value, Self.correct(output, labels))
+    }
+
+    private func validate(inputs: NDArray<Scalar>, labels: [Int]) throws {
+        let labelCount = Swift.max(classes, 2)
+        if let position = labels.firstIndex(where: { $0 < 0 || $0 >= labelCount }) {
+            throw TrainingError.labelOutOfRange(label: labels[position], position: position, classes: labelCount)
+        }
+        guard inputs.rank >= 1, inputs.shape[0] == labels.count else {
+            throw TrainingError.invalidOption("a batch of inputs \(inputs.shape) has \(labels.count) labels")
+        }
+        if !validatedInputShapes.contains(inputs.shape) {
+            _ = try model.outputShape(forInput: inputs.shape)
+            validatedInputShapes.insert(inputs.shape)
+        }
     }
 
     /// Trains for `epochs` epochs; `onStep` and `onEpoch` are called as they end.
@@ -160,9 +181,13 @@ public final class Trainer<Model: Layer> {
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(step: Int, loss: Double)
     case invalidOption(String)
+    /// A label at `position` in a batch is not a class in `0..<classes`.
+    case labelOutOfRange(label: Int, position: Int, classes: Int)
 
     public var description: String {
         switch self {
+        case .labelOutOfRange(let label, let position, let classes):
+            "label \(label) at position \(position) of the batch is not a class in 0..<\(classes)"
         case .nonFiniteLoss(let step, let loss):
             "the loss became \(loss) at step \(step): the learning rate may be too high (try a smaller --lr)"
         case .invalidOption(let message): message
