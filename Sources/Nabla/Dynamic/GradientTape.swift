@@ -145,12 +145,15 @@ extension TapeValue: GraphScalar {
             let binary = primitive.arity == 2
             if binary && (y.tape !== tape || y.generation != x.generation) { y.checkScope(primitive); mixedScopes(primitive) }
             let result = primitive.evaluate(x.data, y.data, c)
-            if tape.noGradDepth.pointee > 0 || (x.index < 0 && (!binary || y.index < 0)) {
+            let mode = tape.recordingMode.pointee
+            if (mode != 0 && tape.context.noGradDepth > 0) || (x.index < 0 && (!binary || y.index < 0)) {
                 return TapeValue(data: result, index: -1, tape: tape)
             }
             let i = x.index >= 0 ? x.index : tape.storage.append(.constant, -1, -1, x.data, x.data)
             let j = !binary ? i : y.index >= 0 ? y.index : tape.storage.append(.constant, -1, -1, y.data, y.data)
-            return TapeValue(data: result, index: tape.storage.append(primitive, i, j, c, result), tape: tape)
+            let index = tape.storage.append(primitive, i, j, c, result)
+            if _slowPath(mode != 0) { tape.noteRecordedInSpecialMode(index) }
+            return TapeValue(data: result, index: index, tape: tape)
         }
     }
 

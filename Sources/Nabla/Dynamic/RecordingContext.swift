@@ -18,17 +18,28 @@ final class RecordingContext {
     // Exclusivity is not checked at run time: the context belongs to one thread.
     @exclusivity(unchecked) @usableFromInline unowned(unsafe) var current: Tape?
     @exclusivity(unchecked) @usableFromInline var hasCurrent = false
-    /// Greater than zero inside ``withoutRecording(_:)``. Kept behind a pointer that tapes copy,
-    /// so the hot paths read it without touching (and reference-counting) the context. Never
-    /// freed: tapes used by scopes outlive their thread's context.
-    @usableFromInline let noGradDepthPointer: UnsafeMutablePointer<Int> = {
+    /// What recording does now, in one word: the no-grad depth (greater than zero inside
+    /// ``withoutRecording(_:)``) in the low bits, and ``anomalyDetectionBit``. Zero is plain
+    /// recording, so the hot paths test one word and take a slow path for anything else. Kept
+    /// behind a pointer that tapes copy, so they read it without touching (and
+    /// reference-counting) the context; freed with the context, which every tape holds.
+    @usableFromInline let modePointer: UnsafeMutablePointer<Int> = {
         let pointer = UnsafeMutablePointer<Int>.allocate(capacity: 1)
         pointer.initialize(to: 0)
         return pointer
     }()
+    /// Set in ``modePointer`` inside ``withAnomalyDetection(_:)``.
+    @usableFromInline static let anomalyDetectionBit = 1 << 40
     @inlinable var noGradDepth: Int {
-        get { noGradDepthPointer.pointee }
-        set { noGradDepthPointer.pointee = newValue }
+        get { modePointer.pointee & (Self.anomalyDetectionBit - 1) }
+        set { modePointer.pointee = (modePointer.pointee & Self.anomalyDetectionBit) | newValue }
+    }
+    /// The detector of the innermost ``withAnomalyDetection(_:)`` scope, if any.
+    @exclusivity(unchecked) var anomalyDetector: AnomalyDetector? {
+        didSet {
+            modePointer.pointee = anomalyDetector == nil ? modePointer.pointee & ~Self.anomalyDetectionBit
+                                                         : modePointer.pointee | Self.anomalyDetectionBit
+        }
     }
     /// The node arrays of the last small tape freed, kept for the next tape.
     @exclusivity(unchecked) var spareStorage: TapeStorage?

@@ -38,14 +38,17 @@ final class Tape: ValueOwner {
     @exclusivity(unchecked) @usableFromInline var generation: UInt32 = 0
     /// The per-thread context this tape was created in.
     @usableFromInline let context: RecordingContext
-    /// The context's no-grad depth, read without touching the context.
-    @usableFromInline let noGradDepth: UnsafeMutablePointer<Int>
+    /// The context's recording mode (``RecordingContext/modePointer``), read without touching
+    /// the context: zero for plain recording.
+    @usableFromInline let recordingMode: UnsafeMutablePointer<Int>
+    /// The call stacks of nodes recorded with anomaly detection on (see ``withAnomalyDetection(_:)``).
+    @exclusivity(unchecked) var origins: [Int32: AnomalyDetector.CallStack] = [:]
     /// Names given with ``Value/named(_:)``.
     @exclusivity(unchecked) @usableFromInline var names: [Int32: String] = [:]
 
     init(context: RecordingContext, serial: UInt64) {
         self.context = context
-        self.noGradDepth = context.noGradDepthPointer
+        self.recordingMode = context.modePointer
         self.serial = serial
         storage = context.takeStorage()
     }
@@ -54,10 +57,26 @@ final class Tape: ValueOwner {
     /// tape, a leaf or a constant.
     @inlinable
     func record(_ primitive: Primitive, _ x: Int32, _ y: Value, _ c: Double, _ result: Double) -> Value {
-        if noGradDepth.pointee > 0 { return Value(constant: result) }
+        if _slowPath(recordingMode.pointee != 0) { return recordInSpecialMode(primitive, x, y, c, result) }
         let j: Int32 = primitive.arity == 2 ? y.index(on: self) : x
         let index = storage.append(primitive, x, j, c, result)
         return Value(primal: result, on: self, index: index)
+    }
+
+    /// ``record(_:_:_:_:_:)`` without recording (no-grad) or with anomaly detection.
+    @usableFromInline
+    func recordInSpecialMode(_ primitive: Primitive, _ x: Int32, _ y: Value, _ c: Double, _ result: Double) -> Value {
+        if context.noGradDepth > 0 { return Value(constant: result) }
+        let j: Int32 = primitive.arity == 2 ? y.index(on: self) : x
+        let index = storage.append(primitive, x, j, c, result)
+        context.anomalyDetector?.recorded(on: self, index)
+        return Value(primal: result, on: self, index: index)
+    }
+
+    /// Tells the thread's anomaly detector, if any, that node `index` was recorded.
+    @usableFromInline
+    func noteRecordedInSpecialMode(_ index: Int32) {
+        context.anomalyDetector?.recorded(on: self, index)
     }
 
     deinit {
@@ -100,6 +119,7 @@ final class Tape: ValueOwner {
         let usedGradients = scopeGradientCount
         scopeGradientCount = 0
         if !names.isEmpty { names.removeAll() }
+        if !origins.isEmpty { origins.removeAll() }
         let limit = RecordingContext.recycledScopeCapacity
         if storage.capacity > RecordingContext.recycledCapacity && (storage.count < storage.capacity / 4 || storage.capacity > limit) {
             storage.deallocate()

@@ -40,6 +40,9 @@ extension Tape {
     /// `Gradient.unreached`.
     @inlinable
     func backpropagate(from root: Int32, seed: Double, into grads: UnsafeMutableBufferPointer<Double>) {
+        if _slowPath(recordingMode.pointee & RecordingContext.anomalyDetectionBit != 0) {
+            return backpropagateDetectingAnomalies(from: root, seed: seed, into: grads)
+        }
         grads[Int(root)] = seed
         // Raw pointers, read once: no copies of the storage, no exclusivity checks in the loop.
         let ops = storage.ops, lhs = storage.lhs, rhs = storage.rhs
@@ -57,6 +60,23 @@ extension Tape {
                 if let gb { Gradient.accumulate(gb, into: &grads[b]) }
             }
             i -= 1
+        }
+    }
+
+    /// ``backpropagate(from:seed:into:)`` inside ``withAnomalyDetection(_:)``: the same loop,
+    /// with every derivative rule's result checked (kept apart so the plain loop stays as tight).
+    @usableFromInline
+    func backpropagateDetectingAnomalies(from root: Int32, seed: Double, into grads: UnsafeMutableBufferPointer<Double>) {
+        let detector = context.anomalyDetector
+        grads[Int(root)] = seed
+        for i in stride(from: Int(root), through: 0, by: -1) {
+            let g = grads[i], op = storage.ops[i]
+            guard g.bitPattern != Gradient.unreachedBits && op.arity > 0 else { continue }
+            let a = Int(storage.lhs[i]), b = Int(storage.rhs[i])
+            let (ga, gb) = op.pullback(storage.values[a], storage.values[b], output: storage.values[i], constant: storage.constants[i], seed: g)
+            detector?.checkBackward(on: self, i, seed: g, (ga, gb))
+            if let ga { Gradient.accumulate(ga, into: &grads[a]) }
+            if let gb { Gradient.accumulate(gb, into: &grads[b]) }
         }
     }
 

@@ -157,10 +157,11 @@ extension Value: GraphScalar {
         } else {
             return Value(constant: result)
         }
-        if tape.noGradDepth.pointee > 0 { return Value(constant: result) }
+        if tape.context.noGradDepth > 0 { return Value(constant: result) }
         let i = x.index(on: tape)
         let j = binary ? y.index(on: tape) : i
         let index = tape.storage.append(primitive, i, j, c, result)
+        tape.context.anomalyDetector?.recorded(on: tape, index)
         return Value(primal: result, on: tape, index: index)
     }
 

@@ -10,6 +10,7 @@ extension TensorTape {
     func gradients(from root: Int32, seed: NDArray<Scalar>, keeping: Set<Int32> = []) -> [NDArray<Scalar>?] {
         var grads = [NDArray<Scalar>?](repeating: nil, count: Int(root) + 1)
         grads[Int(root)] = seed
+        let detector = context.anomalyDetector
         for i in stride(from: Int(root), through: 0, by: -1) {
             guard let g = grads[i] else { continue }
             let node = nodes[i]
@@ -18,6 +19,7 @@ extension TensorTape {
             let x = nodes[Int(node.x)].value, y = nodes[Int(node.y)].value
             let needs = (nodes[Int(node.x)].requiresGrad, nodes[Int(node.y)].requiresGrad)
             let (gx, gy) = node.operation.pullback(x, y, output: node.value, seed: g, needs: needs)
+            if let detector { detector.checkBackward(on: self, i, (gx, gy)) }
             if needs.0, let gx { Self.accumulateInPlace(gx.summed(toShape: x.shape), into: &grads[Int(node.x)]) }
             if node.operation.arity == 2, needs.1, let gy { Self.accumulateInPlace(gy.summed(toShape: y.shape), into: &grads[Int(node.y)]) }
         }

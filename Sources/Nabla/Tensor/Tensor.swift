@@ -147,7 +147,9 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         if tape.context.noGradDepth > 0 { return Tensor(value) }
         let i = x.index(on: tape)
         let j = binary ? y.index(on: tape) : i
-        return Tensor(primal: value, owner: tape, index: tape.append(operation, i, j, value))
+        let index = tape.append(operation, i, j, value)
+        if let detector = tape.context.anomalyDetector { detector.recorded(on: tape, index) }
+        return Tensor(primal: value, owner: tape, index: index)
     }
 
     func index(on tape: TensorTape<Scalar>) -> Int32 {

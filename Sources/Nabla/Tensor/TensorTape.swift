@@ -15,6 +15,8 @@ final class TensorTape<Scalar: TensorScalar>: TensorOwner<Scalar> {
     }
     @exclusivity(unchecked) @usableFromInline var nodes: [Node] = []
     @exclusivity(unchecked) var leaves: [(index: Int32, leaf: TensorLeaf<Scalar>)] = []
+    /// The call stacks of nodes recorded with anomaly detection on (see ``withAnomalyDetection(_:)``).
+    @exclusivity(unchecked) var origins: [Int32: AnomalyDetector.CallStack] = [:]
     let serial = RecordingContext.takeSerial()
     let context: RecordingContext
 
