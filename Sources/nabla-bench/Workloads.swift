@@ -14,6 +14,7 @@ enum Workloads {
         case "mlp-step": TensorWorkloads.mlpStep(harness)
         case "micrograd-demo-step": TrainingWorkloads.microgradDemoStep(harness)
         case "digits-epoch": TrainingWorkloads.digitsEpoch(harness)
+        case "anomaly-overhead": AnomalyWorkload.run(harness)
         // One engine alone on one thread (for profiling).
         case "mlp-step-dynamic": TensorWorkloads.mlpStep(harness, threads: [1], static: false)
         case "mlp-step-static": TensorWorkloads.mlpStepStatic(harness, TensorWorkloads.MLPData(), threads: [1])

@@ -49,9 +49,9 @@ final class RecordingContext {
     /// The current tensor tape for each element type (see `currentTensorTape`).
     @exclusivity(unchecked) var tensorTapes: [ObjectIdentifier: Unmanaged<AnyObject>] = [:]
 
-    /// Tapes kept for ``GradientTape`` scopes, one per nesting depth. They are never freed (a
-    /// few per thread), so a ``TapeValue`` that escapes its scope points at valid memory and is
-    /// recognised by its generation.
+    /// Tapes kept for ``GradientTape`` scopes, one per nesting depth. They live as long as their
+    /// thread (a few per thread), so a ``TapeValue`` that escapes its scope points at valid
+    /// memory and is recognised by its generation; they are freed when the thread ends.
     @exclusivity(unchecked) var scopeTapes: [Unmanaged<Tape>] = []
     @exclusivity(unchecked) var scopeDepth = 0
 
@@ -172,13 +172,43 @@ final class RecordingContext {
         var key = pthread_key_t()
         pthread_key_create(&key) { pointer in
             #if canImport(Darwin)
-            Unmanaged<RecordingContext>.fromOpaque(pointer).release()
+            let context = Unmanaged<RecordingContext>.fromOpaque(pointer)
             #else
-            if let pointer { Unmanaged<RecordingContext>.fromOpaque(pointer).release() }
+            guard let pointer else { return }
+            let context = Unmanaged<RecordingContext>.fromOpaque(pointer)
             #endif
+            context.takeUnretainedValue().threadDidEnd()
+            context.release()
         }
         return key
     }()
+
+    /// Frees what the context keeps for its thread's next graph, when the thread ends: the scope
+    /// tapes, the spare node arrays and the gradient scratch buffer (a few MB for a thread that
+    /// built a large graph). Tapes still held by values that outlive the thread keep the context
+    /// alive; what they return to it is freed with it (`deinit`).
+    func threadDidEnd() {
+        let tapes = scopeTapes
+        scopeTapes = []
+        scopeDepth = 0
+        for tape in tapes {
+            tape._withUnsafeGuaranteedRef { $0.generation &+= 1 }
+            tape.release()
+        }
+        freeSpareBuffers()
+    }
+
+    private func freeSpareBuffers() {
+        spareStorage?.deallocate()
+        spareStorage = nil
+        scratch.deallocate()
+        scratch = UnsafeMutableBufferPointer(start: nil, count: 0)
+    }
+
+    deinit {
+        freeSpareBuffers()
+        modePointer.deallocate()
+    }
 
     /// This thread's context.
     @usableFromInline

@@ -1,0 +1,54 @@
+import Nabla
+
+/// The cost of ``withAnomalyDetection(_:)``: the same units of work with detection off and on,
+/// in the same run (W4's dynamic MLP step on one thread; W1 on `Value` and on a `GradientTape`).
+/// Inside the scope every recorded op captures its call stack and every result is scanned.
+enum AnomalyWorkload {
+    static func run(_ harness: Harness) -> [Record] {
+        Kernels.threads = 1
+        var records: [Record] = []
+        let data = TensorWorkloads.MLPData()
+        let parameters = data.weights.map { Tensor($0, requiresGrad: true) }
+            + [256, 128, 10].map { Tensor(NDArray<Float>.zeros([$0]), requiresGrad: true) }
+        let x = Tensor(data.x)
+        func step() -> Float {
+            let (w1, w2, w3, b1, b2, b3) = (parameters[0], parameters[1], parameters[2], parameters[3], parameters[4], parameters[5])
+            let h1 = relu(x.matmul(w1) + b1)
+            let h2 = relu(h1.matmul(w2) + b2)
+            let loss = (h2.matmul(w3) + b3).crossEntropy(labels: data.labels)
+            for p in parameters { p.zeroGrad() }
+            loss.backward()
+            return loss.scalar
+        }
+        func tutorialValue() -> Double {
+            let a = Value(2, requiresGrad: true), o = Value(1, requiresGrad: true)
+            let g = Tutorial.graph(a: a, o: o).g
+            g.backward()
+            return a.grad
+        }
+        func tutorialTape() -> Double {
+            GradientTape.record { tape in
+                let a = tape.variable(2), o = tape.variable(1)
+                tape.backward(Tutorial.graph(a: a, o: o).g)
+                return a.grad
+            }
+        }
+        let units: [(String, String, () -> Void)] = [
+            ("mlp-step", "nabla-dynamic", { blackHole(step()) }),
+            ("tutorial-dynamic", "nabla-dynamic", { blackHole(tutorialValue()) }),
+            ("tutorial-dynamic", "nabla-gradient-tape", { blackHole(tutorialTape()) }),
+        ]
+        for (unit, engine, body) in units {
+            let off = harness.measure(body)
+            var on = off
+            do {
+                try withAnomalyDetection { on = harness.measure(body) }
+            } catch {
+                fatalError("anomaly-overhead: \(unit) reported \(error)")
+            }
+            records.append(Record(workload: "anomaly-overhead", engine: engine, metric: "slowdown", value: on.median / off.median,
+                                  unit: "x", extra: [("unit", unit), ("off_us", number(off.median * 1e6)), ("on_us", number(on.median * 1e6))]))
+        }
+        return records
+    }
+}
