@@ -7,6 +7,20 @@ enum NablaBench {
         var arguments = Array(CommandLine.arguments.dropFirst())
         let json = arguments.contains("--json")
         arguments.removeAll { $0 == "--json" }
+        if arguments.first == "stop" {
+            // `nabla-bench stop CASE`: one programmer error (see ProgrammerErrors); `stop --list`
+            // prints each case and the text its message must contain.
+            if arguments.count == 2 && arguments[1] == "--list" {
+                for entry in ProgrammerErrors.cases { print("\(entry.name)\t\(entry.expected)") }
+                return
+            }
+            guard arguments.count == 2, ProgrammerErrors.commit(arguments[1]) else {
+                print("usage: nabla-bench stop CASE|--list (cases: \(ProgrammerErrors.cases.map(\.name).joined(separator: ", ")))")
+                exit(2)
+            }
+            print("nabla-bench: \(arguments[1]) did not stop")
+            exit(1)
+        }
         if arguments.contains("--help") || arguments.contains("-h") {
             print("usage: nabla-bench [--json] [workload…]\nworkloads: \(Workloads.all.joined(separator: ", ")), chain-N")
             return
