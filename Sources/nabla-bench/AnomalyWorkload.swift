@@ -47,7 +47,7 @@ enum AnomalyWorkload {
                 fatalError("anomaly-overhead: \(unit) reported \(error)")
             }
             records.append(Record(workload: "anomaly-overhead", engine: engine, metric: "slowdown", value: on.median / off.median,
-                                  unit: "x", extra: [("unit", unit), ("off_us", number(off.median * 1e6)), ("on_us", number(on.median * 1e6))]))
+                                  unit: "x", extra: [("measured", "\"\(unit)\""), ("off_us", number(off.median * 1e6)), ("on_us", number(on.median * 1e6))]))
         }
         return records
     }
