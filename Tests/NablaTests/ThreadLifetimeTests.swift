@@ -5,8 +5,9 @@ import Glibc
 import CNablaKernels
 
 /// What a thread keeps for its next graph (spare node arrays, a gradient scratch buffer, the
-/// tapes of GradientTape scopes) is freed when the thread ends.
-@Suite("Thread lifetime")
+/// tapes of GradientTape scopes) is freed when the thread ends; a graph forced across threads
+/// stops with a message rather than racing.
+@Suite("Threads")
 struct ThreadLifetimeTests {
     /// Builds and differentiates a 100,000-node graph of `Value`s and one in a GradientTape scope.
     static func recordLargeGraphs() {
@@ -31,6 +32,27 @@ struct ThreadLifetimeTests {
         }, nil)
         precondition(created == 0, "pthread_create failed")
         pthread_join(thread, nil)
+    }
+
+    /// A loss recorded on one thread, to be (wrongly) differentiated on another.
+    nonisolated(unsafe) static var sharedLoss: Tensor<Double>?
+
+    static func runOnAThread(_ body: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer?) {
+        var thread = pthread_t()
+        precondition(pthread_create(&thread, nil, body, nil) == 0, "pthread_create failed")
+        pthread_join(thread, nil)
+    }
+
+    @Test func aGraphDifferentiatedOnAnotherThreadStopsWithAMessage() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            ThreadLifetimeTests.sharedLoss = (Tensor<Double>.ones([2], requiresGrad: true) * 2).sum()
+            ThreadLifetimeTests.runOnAThread { _ in
+                ThreadLifetimeTests.sharedLoss!.backward()
+                return nil
+            }
+        }
+        let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(text.contains("Tensor: backward() on a graph recorded by another thread"), "\(text)")
     }
 
     /// Bytes of heap in use (malloc's arenas and its mmapped blocks).

@@ -133,6 +133,8 @@ extension Value {
         guard let tape else {
             requirementFailed("Nabla: backward() from a constant: \(primal) does not depend on any value with requiresGrad: true")
         }
+        require(tape.context === RecordingContext.forThisThread,
+                "Nabla: backward() on a graph recorded by another thread; a graph belongs to the thread that records it")
         let grads = tape.gradients(from: index, seed: seed)
         tape.accumulateIntoLeaves(grads)
         tape.context.releaseBuffer(grads)

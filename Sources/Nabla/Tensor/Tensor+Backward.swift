@@ -71,6 +71,7 @@ extension Tensor {
             return
         }
         guard let tape else { requirementFailed("Tensor.backward(): this tensor does not depend on any tensor with requiresGrad: true") }
+        tape.requireThisThread("backward()")
         let grads = tape.gradients(from: index, seed: seed)
         for (index, leaf) in tape.leaves where Int(index) < grads.count {
             if let g = grads[Int(index)] { leaf.grad = leaf.grad.map { $0 + g } ?? g }

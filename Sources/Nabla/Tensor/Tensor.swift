@@ -145,6 +145,7 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
             return Tensor(value)
         }
         if tape.context.noGradDepth > 0 { return Tensor(value) }
+        tape.requireThisThread(operation.name)
         let i = x.index(on: tape)
         let j = binary ? y.index(on: tape) : i
         let index = tape.append(operation, i, j, value)

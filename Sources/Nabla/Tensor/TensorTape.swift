@@ -29,6 +29,14 @@ final class TensorTape<Scalar: TensorScalar>: TensorOwner<Scalar> {
         context.tensorTapeWasFreed(self)
     }
 
+    /// Stops with a message when the calling thread is not the one recording this tape: a graph
+    /// belongs to its thread (``Tensor`` is not `Sendable`; code that forces one across threads
+    /// would otherwise race on the tape and crash without a word).
+    func requireThisThread(_ operation: String) {
+        require(context === RecordingContext.forThisThread,
+                "Tensor: \(operation) on a graph recorded by another thread; a graph belongs to the thread that records it (use detached() to pass values between threads)")
+    }
+
     /// Appends a node; returns its index.
     @usableFromInline
     func append(_ operation: TensorOperation, _ x: Int32, _ y: Int32, _ value: NDArray<Scalar>, requiresGrad: Bool? = nil) -> Int32 {
