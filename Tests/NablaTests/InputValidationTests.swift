@@ -69,6 +69,14 @@ struct InputValidationTests {
         }
     }
 
+    @Test func anEmbeddingThrowsForAnIndexOutOfRange() throws {
+        let embedding = Embedding<Float>(10, 4, seed: 1)
+        #expect(throws: TensorShapeError(operation: "Embedding(10)", shapes: [[10, 4]], reason: "index 12 at position 1 is out of range 0..<10")) {
+            try embedding(checking: [3, 12])
+        }
+        #expect(try embedding(checking: [3, 9]).data == embedding([3, 9]).data)
+    }
+
     @Test func aCompiledModelThrowsForAnInputItCannotTake() {
         let compiled = CompiledModel(Sequential<Float>.mlp([4, 3], seed: 1), loss: .crossEntropy())
         #expect(throws: TensorShapeError.self) { try compiled.predict(NDArray<Float>.zeros([2, 5])) }

@@ -122,4 +122,15 @@ public final class Embedding<Scalar: TensorScalar>: Module {
 
     /// The rows at `indices`, recorded dynamically.
     public func callAsFunction(_ indices: [Int]) -> Tensor<Scalar> { forward(indices: indices, .dynamic()) }
+
+    /// The rows at `indices` after checking each is in `0..<count`: an index from outside (a
+    /// request's token ids) that is out of range is thrown, not a stop.
+    public func callAsFunction(checking indices: [Int]) throws(TensorShapeError) -> Tensor<Scalar> {
+        let count = weight.shape[0]
+        if let position = indices.firstIndex(where: { $0 < 0 || $0 >= count }) {
+            throw TensorShapeError(operation: "Embedding(\(count))", shapes: [weight.shape],
+                                   reason: "index \(indices[position]) at position \(position) is out of range 0..<\(count)")
+        }
+        return self(indices)
+    }
 }
