@@ -2,7 +2,7 @@ import Nabla
 
 /// The workloads of issue 2, as shared/benchmarks/WORKLOADS.md defines them (W1 and W2).
 enum Workloads {
-    static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul", "perop", "mlp-step", "micrograd-demo-step", "digits-epoch"]
+    static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul", "perop", "mlp-step", "micrograd-demo-step", "digits-epoch", "reduction"]
 
     static func run(_ name: String, harness: Harness) -> [Record] {
         switch name {
@@ -15,6 +15,7 @@ enum Workloads {
         case "micrograd-demo-step": TrainingWorkloads.microgradDemoStep(harness)
         case "digits-epoch": TrainingWorkloads.digitsEpoch(harness)
         case "anomaly-overhead": AnomalyWorkload.run(harness)
+        case "reduction": ReductionWorkload.run(harness)
         // One engine alone on one thread (for profiling).
         case "mlp-step-dynamic": TensorWorkloads.mlpStep(harness, threads: [1], static: false)
         case "mlp-step-static": TensorWorkloads.mlpStepStatic(harness, TensorWorkloads.MLPData(), threads: [1])
