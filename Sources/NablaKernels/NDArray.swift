@@ -356,11 +356,53 @@ extension NDArray {
         return NDArray(shape: resultShape, checkedScalars: out)
     }
 
+    /// The sum over `axes` (all axes when nil): Σᵢ xᵢ over the reduced axes, 0 over none.
+    ///
+    /// Added pairwise, as NumPy adds along an axis (see ``SummationScalar``), over inner and
+    /// outer axes alike: the rounding error grows as log₂ n for n terms, not as n (in Float, a
+    /// running sum of 2×10⁷ ones stops at 2²⁴ = 16,777,216; this gives 2×10⁷). The order of
+    /// additions depends only on the shape and the axes, so the same sum gives the same bits on
+    /// every machine.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @inlinable
     public func sum(axes: [Int]? = nil, keepingDimensions: Bool = false) -> NDArray {
-        reduce(axes: axes, keepingDimensions: keepingDimensions, initial: 0, +)
+        let reduced = Set((axes ?? Array(0..<rank)).map { shape.axis($0, function: "sum") })
+        let resultShape = Shape(shape.dimensions.enumerated().compactMap { axis, size in
+            reduced.contains(axis) ? (keepingDimensions ? 1 : nil) : size
+        })
+        if count == 0 { return .zeros(resultShape) }
+        // Neighbouring axes that are all reduced or all kept act as one; size-1 axes change
+        // nothing. What is left alternates: kept, reduced, kept, …
+        var groups: [(size: Int, reduced: Bool)] = []
+        for (axis, size) in shape.dimensions.enumerated() where size != 1 {
+            let isReduced = reduced.contains(axis)
+            if let last = groups.last, last.reduced == isReduced {
+                groups[groups.count - 1].size *= size
+            } else {
+                groups.append((size, isReduced))
+            }
+        }
+        // One reduced group at a time, the innermost first: each is the middle axis of an
+        // [outer, reduced, inner] array.
+        var values = scalars
+        while let p = groups.lastIndex(where: \.reduced) {
+            let outer = groups[..<p].reduce(1) { $0 * $1.size }
+            let inner = groups[(p + 1)...].reduce(1) { $0 * $1.size }
+            let length = groups[p].size
+            values = [Scalar](unsafeUninitializedCapacity: outer * inner) { out, initialized in
+                values.withUnsafeBufferPointer { x in
+                    Scalar.pairwiseSum(x.baseAddress!, outer: outer, reduced: length, inner: inner, into: out.baseAddress!)
+                }
+                initialized = outer * inner
+            }
+            groups.remove(at: p)
+            if p > 0, p < groups.count {   // the kept groups on either side now touch
+                groups[p - 1].size *= groups[p].size
+                groups.remove(at: p)
+            }
+        }
+        return NDArray(shape: resultShape, checkedScalars: values)
     }
 
     /// Sums over the axes along which `self` was broadcast from `original`: the inverse of

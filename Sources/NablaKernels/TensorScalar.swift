@@ -6,7 +6,7 @@ import Darwin
 
 /// The element types of tensors: `Float` and `Double`. The elementary functions are the C
 /// library's (`expf`/`exp`, …), so results match C, NumPy and PyTorch on the same machine.
-public protocol TensorScalar: BinaryFloatingPoint, Sendable, MatmulScalar where Self.RawSignificand: FixedWidthInteger {
+public protocol TensorScalar: BinaryFloatingPoint, Sendable, MatmulScalar, SummationScalar where Self.RawSignificand: FixedWidthInteger {
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func sin(_ x: Self) -> Self

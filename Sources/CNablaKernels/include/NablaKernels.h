@@ -1,6 +1,8 @@
 #ifndef NABLA_KERNELS_H
 #define NABLA_KERNELS_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -33,6 +35,14 @@ const char *nabla_sgemm_kernel(void);
 /// Forces the portable kernel on the calling thread (for tests of the fallback): 1 forces it, 0
 /// restores the choice.
 void nabla_kernels_force_portable(int force);
+
+/// out[k·inner + i] = Σ_r x[(k·reduced + r)·inner + i] for k < outer, i < inner: the sum over the
+/// middle axis of a row-major array of shape [outer, reduced, inner] (inner = 1: sums of
+/// contiguous runs; outer = 1: sums of rows). Pairwise summation, as NumPy's: the rounding
+/// error grows as log₂(reduced), not as reduced. The order of additions depends only on the
+/// shape. An empty sum is 0.
+void nabla_ssum(const float *x, ptrdiff_t outer, ptrdiff_t reduced, ptrdiff_t inner, float *out);
+void nabla_dsum(const double *x, ptrdiff_t outer, ptrdiff_t reduced, ptrdiff_t inner, double *out);
 
 #ifdef __cplusplus
 }
