@@ -12,11 +12,13 @@ extension DifferentiableTensor {
     }
 
     /// Cross-entropy of logits [N, C] against target distributions [N, C] (each row sums to 1):
-    /// mean over the batch of logΣexp(z) − Σ_c q_c z_c, which is −Σ_c q_c log softmax(z)_c.
+    /// mean over the batch of −Σ_c q_c log softmax(z)_c, which is logΣexp(z) − Σ_c q_c z_c.
+    /// Computed from the max-shifted log softmax (see ``logSoftmax(axis:)``), so large logits
+    /// keep their digits; a class with q_c = 0 adds exactly 0, even where its logit is −∞.
     /// The targets may be an input of a static graph (so one compiled step serves every batch).
     public func crossEntropy(targets: Self) -> Self {
         require(shape.rank == 2 && targets.shape == shape, "crossEntropy: logits of shape \(shape) and targets of shape \(targets.shape)")
-        return (logSumExp(axis: 1) - (self * targets).sum(axes: [1], keepingDimensions: false)).mean()
+        return -masked(targets, logSoftmax(axis: 1) * targets).sum(axes: [1], keepingDimensions: false).mean()
     }
 
     /// The one-hot (or smoothed) target rows for `labels`.

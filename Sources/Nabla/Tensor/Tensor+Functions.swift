@@ -35,22 +35,46 @@ extension DifferentiableTensor {
 }
 
 extension DifferentiableTensor {
-    /// log Σ exp(x) along `axis`, computed stably as m + log Σ exp(x − m) with m the maximum
-    /// (its gradient stopped: the result does not depend on it).
-    public func logSumExp(axis: Int, keepingDimensions: Bool = false) -> Self {
+    /// x − m along `axis`, and m: the largest entry along the axis (a constant: its gradient is
+    /// stopped, as the functions below do not depend on it), replaced by 0 where it is ±∞ or
+    /// NaN, as PyTorch does (so a row of −∞ gives log Σ exp = −∞, not NaN). The entries of x − m
+    /// are ≤ 0 and one is 0, so exp of them neither overflows nor underflows the sum; and x − m
+    /// is exact for entries near m, which keeps the digits that x − log Σ exp(x) would round
+    /// away when |x| is large (in Float, softmax([10⁴, 10⁴]) would come out 0.49989).
+    func shiftedByMaximum(axis: Int) -> (shifted: Self, maximum: Self) {
         let maximum = max(axes: [axis], keepingDimensions: true).stoppingGradient()
-        let result = log(exp(self - maximum).sum(axes: [axis], keepingDimensions: true)) + maximum
+        let finite = heaviside(maximum.constant(Double(Scalar.greatestFiniteMagnitude)) - abs(maximum), atZero: 1)
+        let shift = masked(finite, maximum)
+        return (self - shift, shift)
+    }
+
+    /// log Σ exp(x) along `axis`, computed stably as m + log Σ exp(x − m) with m the maximum
+    /// (see ``shiftedByMaximum(axis:)``).
+    public func logSumExp(axis: Int, keepingDimensions: Bool = false) -> Self {
+        let (shifted, maximum) = shiftedByMaximum(axis: axis)
+        let result = log(exp(shifted).sum(axes: [axis], keepingDimensions: true)) + maximum
         return keepingDimensions ? result : result.reshaped(Shape(shape.dimensions.enumerated().filter { $0.offset != shape.axis(axis) }.map(\.element)))
     }
 
-    /// log softmax along `axis`: x − logΣexp(x).
-    public func logSoftmax(axis: Int = -1) -> Self { self - logSumExp(axis: axis, keepingDimensions: true) }
+    /// log softmax along `axis`: (x − m) − log Σ exp(x − m), m the maximum along the axis
+    /// (mathematically x − log Σ exp(x), whose derivative is 1 − softmax(x); written with m,
+    /// the digits of x − m are kept where |x| is large).
+    public func logSoftmax(axis: Int = -1) -> Self {
+        let shifted = shiftedByMaximum(axis: axis).shifted
+        return shifted - log(exp(shifted).sum(axes: [axis], keepingDimensions: true))
+    }
 
-    /// softmax along `axis`: exp(x − logΣexp(x)).
-    public func softmax(axis: Int = -1) -> Self { exp(logSoftmax(axis: axis)) }
+    /// softmax along `axis`: exp(x − m) / Σ exp(x − m), m the maximum along the axis
+    /// (mathematically exp(x) / Σ exp(x)).
+    public func softmax(axis: Int = -1) -> Self {
+        let e = exp(shiftedByMaximum(axis: axis).shifted)
+        return e / e.sum(axes: [axis], keepingDimensions: true)
+    }
 
     /// Cross-entropy of logits [N, C] against integer class labels (N of them), averaged over
-    /// the batch: mean(logΣexp(z_i) − z_i[y_i]).
+    /// the batch: mean of −log softmax(z_i)[y_i] = logΣexp(z_i) − z_i[y_i]. The label's entry is
+    /// picked with `masked`, so a logit of −∞ elsewhere in the row leaves the loss and its
+    /// gradient finite (as PyTorch: 0.3133 for [−∞, 0, 1] with label 2).
     public func crossEntropy(labels: [Int]) -> Self {
         require(shape.rank == 2 && shape[0] == labels.count, "crossEntropy: logits of shape \(shape) for \(labels.count) labels")
         let classes = shape[1]
@@ -59,8 +83,8 @@ extension DifferentiableTensor {
             require(label >= 0 && label < classes, "crossEntropy: label \(label) at \(i) is not a class in 0..<\(classes)")
             oneHot[i * classes + label] = 1
         }
-        let picked = (self * constant(NDArray(shape: shape, checkedScalars: oneHot))).sum(axes: [1], keepingDimensions: false)
-        return (logSumExp(axis: 1) - picked).mean()
+        let picked = masked(constant(NDArray(shape: shape, checkedScalars: oneHot)), logSoftmax(axis: 1)).sum(axes: [1], keepingDimensions: false)
+        return -picked.mean()
     }
 }
 
