@@ -4,7 +4,8 @@ extension DifferentiableTensor {
     /// The sum of every element, or over `axes`.
     public func sum() -> Self { sum(axes: nil, keepingDimensions: false) }
 
-    /// The mean over `axes` (all when nil).
+    /// The mean over `axes` (all when nil): the sum (added pairwise, see `NDArray.sum`) over the
+    /// number of entries; NaN for no entries, as in PyTorch (0 · 1/0).
     public func mean(axes: [Int]? = nil, keepingDimensions: Bool = false) -> Self {
         let count = (axes ?? Array(0..<shape.rank)).reduce(1) { $0 * shape[shape.axis($1)] }
         return sum(axes: axes, keepingDimensions: keepingDimensions) * (1 / Double(count))
@@ -120,12 +121,13 @@ extension DifferentiableTensor {
         return self * inside + below * range.lowerBound + above * range.upperBound
     }
 
-    /// The variance over `axes` with Bessel's correction (divided by n − correction; PyTorch's
-    /// default correction is 1).
+    /// The variance over `axes` with Bessel's correction: Σ (x − mean)² / max(n − correction, 0)
+    /// for n entries (PyTorch's default correction is 1). As in PyTorch, n ≤ correction divides
+    /// by 0: the variance of nothing, or of one entry with the default correction, is 0/0 = NaN.
     public func variance(axes: [Int]? = nil, keepingDimensions: Bool = false, correction: Int = 1) -> Self {
         let count = (axes ?? Array(0..<shape.rank)).reduce(1) { $0 * shape[shape.axis($1)] }
         let centered = self - mean(axes: axes, keepingDimensions: true)
-        return (centered * centered).sum(axes: axes, keepingDimensions: keepingDimensions) * (1 / Double(count - correction))
+        return (centered * centered).sum(axes: axes, keepingDimensions: keepingDimensions) * (1 / Double(Swift.max(count - correction, 0)))
     }
 
     /// The largest entry (over all axes).

@@ -17,7 +17,12 @@ extension TensorOperation {
         case .elementwise(let p, _):
             guard p.arity == 2 else { return .success(x) }
             return Shape.broadcast(x, y).map { .success($0) } ?? fail("do not broadcast", [x, y])
-        case .sum(let axes, let keep), .reduceMaximum(let axes, let keep), .reduceMinimum(let axes, let keep), .reduceProduct(let axes, let keep):
+        case .reduceMaximum(let axes, let keep), .reduceMinimum(let axes, let keep):
+            if x.rank > 0, (axes ?? Array(0..<x.rank)).contains(where: { $0 >= -x.rank && $0 < x.rank && x[($0 + x.rank) % x.rank] == 0 }) {
+                return fail("takes the \(name) of no elements (an axis of size 0)", [x])
+            }
+            return reduced(axes, keep)
+        case .sum(let axes, let keep), .reduceProduct(let axes, let keep):
             return reduced(axes, keep)
         case .broadcast(let target):
             return Shape.broadcast(x, target) == target ? .success(target) : fail("does not broadcast to \(target)", [x])

@@ -23,8 +23,9 @@ public enum TensorOperation: Sendable, Equatable {
     /// batch axes broadcast. For C = A·B: ∂/∂A = seed·Bᵀ, ∂/∂B = Aᵀ·seed; the transposed forms
     /// follow by transposing these (see `pullback`), all computed without transposed copies.
     case matmul(transposingA: Bool, transposingB: Bool)
-    /// The largest (or smallest) entries over `axes`.  ∂/∂x: the seed, shared equally among the
-    /// entries equal to the result (as PyTorch's amax/amin).
+    /// The largest (or smallest) entries over `axes`, NaN where any entry is NaN; over an empty
+    /// axis a programmer error (as PyTorch).  ∂/∂x: the seed, shared equally among the entries
+    /// equal to the result (as PyTorch's amax/amin).
     case reduceMaximum(axes: [Int]?, keepingDimensions: Bool)
     case reduceMinimum(axes: [Int]?, keepingDimensions: Bool)
     /// The product over `axes`.  ∂/∂x_i = seed · (product of the other entries), exact with
@@ -88,8 +89,13 @@ public enum TensorOperation: Sendable, Equatable {
         case .reshape(let shape): return x.reshaped(shape)
         case .permute(let p): return x.permuted(p)
         case .matmul(let ta, let tb): return NDArray.matmul(x, y, transposingA: ta, transposingB: tb, threads: Kernels.threads)
-        case .reduceMaximum(let axes, let keep): return x.reduce(axes: axes, keepingDimensions: keep, initial: -.infinity) { Swift.max($0, $1) }
-        case .reduceMinimum(let axes, let keep): return x.reduce(axes: axes, keepingDimensions: keep, initial: .infinity) { Swift.min($0, $1) }
+        case .reduceMaximum(let axes, let keep):
+            requireElements(x.shape, axes)
+            // NaN wins (a NaN result stays, a NaN entry is taken), as PyTorch's amax.
+            return x.reduce(axes: axes, keepingDimensions: keep, initial: -.infinity) { $0 > $1 || $0.isNaN ? $0 : $1 }
+        case .reduceMinimum(let axes, let keep):
+            requireElements(x.shape, axes)
+            return x.reduce(axes: axes, keepingDimensions: keep, initial: .infinity) { $0 < $1 || $0.isNaN ? $0 : $1 }
         case .reduceProduct(let axes, let keep): return x.reduce(axes: axes, keepingDimensions: keep, initial: 1, *)
         case .slice(let ranges): return x.slice(ranges)
         case .place(let shape, let origin): return x.placed(into: shape, at: origin)
@@ -99,6 +105,14 @@ public enum TensorOperation: Sendable, Equatable {
         case .unfold(let g, let padValue): return x.unfolded(g, padValue: S(padValue))
         case .fold(let shape, let g): return x.folded(into: shape, g)
         }
+    }
+
+    /// Stops unless every reduced axis has elements: the largest or smallest of no numbers is
+    /// undefined (PyTorch raises; a sum of none is 0 and a product 1, so those reduce anything).
+    @inlinable
+    func requireElements(_ shape: Shape, _ axes: [Int]?) {
+        let empty = (axes ?? Array(0..<shape.rank)).contains { shape.rank > 0 && shape[shape.axis($0, function: name)] == 0 }
+        require(!empty, "\(name): reducing \(shape) over axes \(axes.map { "\($0)" } ?? "all") takes the \(name) of no elements (an axis of size 0)")
     }
 
     /// The vector-Jacobian product, before broadcasting is undone: (∂L/∂x, ∂L/∂y), nil for zero.

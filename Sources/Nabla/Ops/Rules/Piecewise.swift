@@ -5,13 +5,16 @@ extension Rules {
     // derivatives are zero, so second derivatives come out right (zero) away from the kinks. At a
     // kink Nabla picks the value PyTorch picks.
 
-    /// max(x, 0).  d/dx = 1 for x > 0, else 0 (0 at x = 0, as in PyTorch and micrograd). The
-    /// vector-Jacobian product is the seed where x > 0 and exactly 0 elsewhere (`masked`): one pass
-    /// over a tensor, and like PyTorch's threshold_backward it gives 0, not NaN, where x ≤ 0.
+    /// max(x, 0), and NaN for NaN (as PyTorch's relu).  d/dx = 1 for x > 0, else 0 (0 at x = 0,
+    /// as in PyTorch and micrograd). The vector-Jacobian product is the seed where x > 0 and
+    /// exactly 0 elsewhere (`masked`): one pass over a tensor, and like PyTorch's
+    /// threshold_backward it gives 0, not NaN, where x ≤ 0 or x is NaN.
     public enum ReLU: PrimitiveRule {
         public static let name = "relu"
         public static let notation = Notation.function("relu")
-        @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T { x > 0 ? x : 0 }
+        @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
+            T.select(x <= 0, 0, x)   // NaN ≤ 0 is false: NaN passes through
+        }
         @inlinable public static func pullback<T: DifferentiableScalar>(_ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T) -> (T?, T?) {
             (T.apply(.masked, x, seed, constant: 0), nil)
         }
