@@ -9,11 +9,15 @@ struct AccurateSummationTests {
     /// Float's unit roundoff, 2⁻²⁴.
     static let epsilon = Double(Float.ulpOfOne) / 2
 
-    /// Elements in (0, 1) with full mantissas, cheap to make in a debug build: a multiplicative
-    /// hash of the index modulo a prime.
+    /// Pseudo-random elements in [0, 1) (24 random bits each), cheap to make in a debug build:
+    /// the top bits of a 64-bit linear congruential generator.
     static func values(_ shape: Shape) -> NDArray<Float> {
         NDArray.build(shape) { out in
-            for i in 0..<out.count { out[i] = Float(Double((i &* 2_654_435_761) % 1_000_003 + 1) / 1_000_004) }
+            var state: UInt64 = 1
+            for i in 0..<out.count {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                out[i] = Float(state >> 40) * 0x1p-24
+            }
         }
     }
 
