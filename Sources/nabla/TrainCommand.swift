@@ -67,6 +67,10 @@ struct TrainCommand: ParsableCommand {
         if let optimizer { experiment.use(optimizer) }
         if let lr { experiment.learningRate = lr }
         if let seed { experiment.seed = seed }
+        // A path that cannot be written is an error now, not after the training.
+        for path in [save, plot].compactMap({ $0 }) {
+            do { try AtomicFileWriter.checkWritable(path) } catch { fail("\(error)") }
+        }
         let display = Experiment.Display()
         let outcome: Experiment.Outcome
         do {

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import Testing
 @testable import Nabla
@@ -66,6 +71,28 @@ struct TrainCommandTests {
         let unknown = try CommandLineTests.nabla(["train", "mnist"])
         #expect(unknown.status != 0 && unknown.errors.contains("moons"))
         let unwritable = try CommandLineTests.nabla(["train", "moons", "--epochs", "1", "--save", "/nonexistent/dir/w.safetensors"])
-        #expect(unwritable.status == 1 && unwritable.errors.hasPrefix("error: "))
+        #expect(unwritable.status == 1 && unwritable.errors == "error: cannot write '/nonexistent/dir/w.safetensors': No such file or directory\n")
+        #expect(unwritable.output.isEmpty, "the path is checked before training")
+    }
+
+    @Test func onlyRegularFilesAreWritten() throws {
+        // /dev/null is refused before anything is written (and before training); it stays the
+        // character device it was.
+        let null = try CommandLineTests.nabla(["train", "moons", "--epochs", "1", "--save", "/dev/null"])
+        #expect(null.status == 1 && null.output.isEmpty)
+        #expect(null.errors.hasPrefix("error: cannot write '/dev/null': it is a character device, not a regular file"))
+        var status = stat()
+        #expect(stat("/dev/null", &status) == 0 && status.st_mode & S_IFMT == S_IFCHR)
+        // A FIFO of our own, for --save and for --plot.
+        let directory = try SafeTensorsTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fifo = directory + "/pipe"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for option in ["--save", "--plot"] {
+            let run = try CommandLineTests.nabla(["train", "moons", "--epochs", "1", option, fifo])
+            #expect(run.status == 1 && run.errors.hasPrefix("error: cannot write '\(fifo)': it is a FIFO (named pipe)"), "\(option)")
+            #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "\(option) replaced the FIFO")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["pipe"])
     }
 }

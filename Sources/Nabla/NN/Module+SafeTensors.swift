@@ -11,8 +11,10 @@ extension Module {
         return file
     }
 
-    /// Writes ``stateDict(metadata:)`` to `path` (atomically: a failed write leaves no file).
-    public func save(to path: String, metadata: [String: String] = ["format": "pt"]) throws(SafeTensorsError) {
+    /// Writes ``stateDict(metadata:)`` to `path` with an ``AtomicFileWriter``: only a regular
+    /// file or a new path is written, atomically, and a failed write leaves `path` as it was
+    /// and no temporary file (see ``SafeTensors/write(to:)``).
+    public func save(to path: String, metadata: [String: String] = ["format": "pt"]) throws(FileWriteError) {
         try stateDict(metadata: metadata).write(to: path)
     }
 

@@ -10,18 +10,21 @@ extension SafeTensors {
         try self.init(decoding: try FileBytes.contents(of: path))
     }
 
-    /// Writes the ``encoded()`` bytes to `path`, replacing any file there, atomically: they go
-    /// to a temporary file in the same directory, which is flushed to disk and then renamed
-    /// over `path`. A failed write removes the temporary file and leaves `path` as it was.
-    /// The new file gets the permissions of a newly created file; a symbolic link at `path` is
-    /// replaced, not followed.
-    public func write(to path: String) throws(SafeTensorsError) {
-        try FileBytes.replace(path, with: encoded())
+    /// Writes the ``encoded()`` bytes to `path` with an ``AtomicFileWriter``: only a regular
+    /// file or a new path is written (a device, FIFO, directory or socket is an error and is
+    /// left alone; a symbolic link's target is replaced), the bytes go to a hidden temporary
+    /// file beside it that is flushed to disk and renamed over `path`, and a failed write or a
+    /// SIGINT/SIGTERM leaves `path` as it was and no temporary file.
+    public func write(to path: String) throws(FileWriteError) {
+        let (prefix, tensors) = layout()
+        var writer = try AtomicFileWriter(path: path)
+        try writer.write(prefix)
+        for tensor in tensors { try writer.write(tensor.bytes) }
+        try writer.commit()
     }
 }
 
-/// Whole-file reads and atomic replacements with POSIX calls, errors naming the path and the
-/// system's reason.
+/// Whole-file reads with POSIX calls, errors naming the path and the system's reason.
 enum FileBytes {
     static func contents(of path: String) throws(SafeTensorsError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -47,44 +50,6 @@ enum FileBytes {
             bytes.removeLast(chunk - count)
             if count == 0 { return bytes }
         }
-    }
-
-    static func replace(_ path: String, with bytes: [UInt8]) throws(SafeTensorsError) {
-        let temporary = temporaryPath(beside: path)
-        // 0o666 less the umask: the permissions a new file would get.
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else { throw .cannotWrite(path: path, reason: systemReason()) }
-        func fail() -> SafeTensorsError {
-            let reason = systemReason()
-            unlink(temporary)
-            return .cannotWrite(path: path, reason: reason)
-        }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                let error = fail()
-                close(descriptor)
-                throw error
-            }
-            written += count
-        }
-        guard fsync(descriptor) == 0 else {
-            let error = fail()
-            close(descriptor)
-            throw error
-        }
-        guard close(descriptor) == 0, rename(temporary, path) == 0 else { throw fail() }
-    }
-
-    /// A fresh hidden name in the directory of `path`: `dir/.name.tmp-1f2e3d4c5b6a7988`.
-    private static func temporaryPath(beside path: String) -> String {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let suffix = String(UInt64.random(in: .min ... .max), radix: 16)
-        return directory + "." + name + ".tmp-" + suffix
     }
 
     private static func systemReason() -> String { String(cString: strerror(errno)) }

@@ -1,5 +1,5 @@
 /// Why safetensors bytes could not be read, a tensor could not be read as the array asked for,
-/// or a file could not be read or written. Each case says where: the tensor, the byte offset,
+/// or a file could not be read. Each case says where: the tensor, the byte offset,
 /// the path; and what was expected against what was found.
 ///
 /// Offsets called `data_offsets` or "data bytes" count from the start of the data section
@@ -63,11 +63,9 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
 
     // Files.
 
-    /// The file could not be read; `reason` is the system's.
+    /// The file could not be read; `reason` is the system's (or says that the file changed
+    /// while it was read). Writing throws ``FileWriteError``.
     case cannotRead(path: String, reason: String)
-    /// The file could not be written (the old file, if any, is untouched); `reason` is the
-    /// system's.
-    case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -116,8 +114,6 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
                 + (dtype == .float64 ? "is beyond the range of \(scalarType)" : "is not exactly representable as \(scalarType)")
         case .cannotRead(let path, let reason):
             "cannot read \(quoted(path)): \(reason)"
-        case .cannotWrite(let path, let reason):
-            "cannot write \(quoted(path)): \(reason)"
         }
     }
 }
