@@ -12,6 +12,9 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
     case fileTooShort(byteCount: Int)
     /// The header length (the first 8 bytes) runs past the end of the file.
     case headerBeyondFile(headerByteCount: UInt64, fileByteCount: Int)
+    /// The header length is more than ``SafeTensors/maximumHeaderByteCount`` (the reference
+    /// reader's limit); checked before the header is read.
+    case headerTooLarge(headerByteCount: UInt64, limit: Int)
     /// The header is not JSON (or not UTF-8) at a byte of the file.
     case invalidJSON(byteOffset: Int, reason: String)
     /// The header is JSON but not an object.
@@ -73,6 +76,8 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
             "the file is \(byteCount) bytes long; a safetensors file starts with an 8-byte header length"
         case .headerBeyondFile(let headerByteCount, let fileByteCount):
             "the header length (the first 8 bytes) is \(headerByteCount) bytes, but only \(fileByteCount - 8) bytes follow it"
+        case .headerTooLarge(let headerByteCount, let limit):
+            "the header length (the first 8 bytes) is \(headerByteCount) bytes, more than the \(limit) a safetensors header may have"
         case .invalidJSON(let byteOffset, let reason):
             "the header is not valid JSON at byte \(byteOffset): \(reason)"
         case .headerNotObject(let found):
