@@ -8,9 +8,9 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a model and watch it learn: micrograd's moons demo, or the 8×8 digits.",
         discussion: """
             moons: micrograd's demo, a 2-16-16-1 MLP on 100 two-moons points, max-margin loss \
-            plus 1e-4·L2, 100 steps of full-batch SGD with the rate decaying from 1.0 to 0.1 \
-            (--engine scalar: one graph node per number, exactly as micrograd; --engine tensor: \
-            float64 tensors). digits: scikit-learn's 1,797 8×8 digits (1,437 to train, 360 to \
+            plus 1e-4·L2, 100 steps of full-batch SGD with the rate decaying linearly over the \
+            run from 1.0 to 0.1 (--engine scalar: one graph node per number, exactly as \
+            micrograd; --engine tensor: float64 tensors). digits: scikit-learn's 1,797 8×8 digits (1,437 to train, 360 to \
             test), an MLP 64-128-128-10 or (--model cnn) a small CNN, 15 epochs of Adam in batches \
             of 32, the rate cosine-annealed to 0.
 

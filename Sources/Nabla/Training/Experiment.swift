@@ -108,7 +108,17 @@ public struct Experiment: Sendable {
 
     // MARK: Moons
 
-    private func moonsSchedule() -> LinearDecay { LinearDecay(initial: learningRate, by: 0.9, over: 100) }
+    /// The learning-rate schedule of this run, whose epochs have `stepsPerEpoch` steps; it spans
+    /// the run's real length, epochs × steps per epoch. Moons with SGD: micrograd's linear
+    /// decay from the rate to a tenth of it (over the default 100 steps, 1.0 − 0.9·k/100);
+    /// digits: cosine annealing from the rate to 0; moons with another optimiser: none.
+    func learningRateSchedule(stepsPerEpoch: Int) -> (any LearningRateSchedule)? {
+        let steps = epochs * stepsPerEpoch
+        switch task {
+        case .moons: return optimizer == .sgd ? LinearDecay(initial: learningRate, by: 0.9, over: steps) : nil
+        case .digits: return CosineAnnealing(initial: learningRate, period: steps)
+        }
+    }
 
     private func runMoonsScalar(_ observe: (Event) -> Void) throws -> Outcome {
         guard optimizer == .sgd, batchSize == 100 else {
@@ -119,7 +129,7 @@ public struct Experiment: Sendable {
         observe(.start(description: "micrograd's MLP 2-16-16-1 on the scalar engine (\(model.parameters.count) parameters, one graph node per number), 100 moons",
                        epochs: epochs, stepsPerEpoch: 1))
         var outcome = Outcome()
-        let schedule = moonsSchedule()
+        let schedule = learningRateSchedule(stepsPerEpoch: 1)!
         for k in 0..<epochs {
             let (loss, accuracy) = MicrogradDemo.step(model, points: points, labels: signs, step: k, engine: .value,
                                                       learningRate: schedule.learningRate(at: k))
@@ -150,7 +160,7 @@ public struct Experiment: Sendable {
         let model = MicrogradDemo.tensorModel(from: ScalarMLP(2, [16, 16, 1], seed: seed), as: Double.self)
         let trainer = Trainer(model: model, loss: .hinge(l2: MicrogradDemo.alpha), optimizer: makeOptimizer(model.parameters),
                               mode: mode, classes: 1)
-        if optimizer == .sgd { trainer.schedule = moonsSchedule() }
+        trainer.schedule = learningRateSchedule(stepsPerEpoch: 1)
         var outcome = try fit(trainer, data, test: nil, description: "MLP 2-16-16-1 (\(model.parameterCount) parameters) on float64 tensors, \(mode), 100 moons", observe)
         outcome.points = (0..<data.count).map { i in [data.inputs.scalars[2 * i], data.inputs.scalars[2 * i + 1]] }
         outcome.labels = data.labels
@@ -171,8 +181,7 @@ public struct Experiment: Sendable {
         let (train, test) = digits.split(asImages: architecture == .cnn)
         let model = Self.digitsModel(architecture, seed: seed)
         let trainer = Trainer(model: model, loss: .crossEntropy(), optimizer: makeOptimizer(model.parameters), mode: mode, classes: 10)
-        // Cosine annealing from the rate to zero over the run.
-        trainer.schedule = CosineAnnealing(initial: learningRate, period: epochs * ((train.count + batchSize - 1) / batchSize))
+        trainer.schedule = learningRateSchedule(stepsPerEpoch: (train.count + batchSize - 1) / batchSize)
         let name = architecture == .cnn ? "CNN conv(1→16)-pool-conv(16→32)-pool-linear(128→10)" : "MLP 64-128-128-10"
         var outcome = try fit(trainer, train, test: test,
                               description: "\(name) (\(model.parameterCount) parameters), \(mode), digits: \(train.count) training and \(test.count) test images",
