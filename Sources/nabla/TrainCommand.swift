@@ -37,10 +37,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "dynamic (a graph recorded per step, as PyTorch) or static (compiled once, as jax.jit).")
     var mode: ExecutionMode = .dynamic
 
-    @Option(help: "Epochs (moons: full-batch steps). Default: 100 for moons, 15 for digits.")
+    @Option(help: "Epochs (moons: full-batch steps), 1 to 1000000. Default: 100 for moons, 15 for digits.")
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Examples per step. Default: 100 (all) for moons, 32 for digits.")
+    @Option(name: .customLong("batch-size"), help: "Examples per step, 1 to 1000000 (more than the data set: all of it). Default: 100 (all) for moons, 32 for digits.")
     var batchSize: Int?
 
     @Option(help: "The initial learning rate. Default: for moons 1.0 with SGD (decaying linearly to a tenth); for digits 1e-2 (MLP) or 5e-3 (CNN) with Adam, AdamW or RMSprop, 0.3 with SGD, 0.05 with momentum (cosine-annealed to 0).")

@@ -61,7 +61,12 @@ struct TrainCommandTests {
     @Test func badOptionsAreClearErrors() throws {
         let cases: [([String], String)] = [
             (["train", "moons", "--lr=-1"], "error: --lr must be a positive number, got -1.0\n"),
-            (["train", "moons", "--epochs", "0"], "error: --epochs must be positive, got 0\n"),
+            (["train", "moons", "--epochs", "0"], "error: --epochs must be between 1 and 1000000, got 0\n"),
+            // Huge values are refused before any arithmetic on them could overflow.
+            (["train", "digits", "--epochs", "9223372036854775807"], "error: --epochs must be between 1 and 1000000, got 9223372036854775807\n"),
+            (["train", "digits", "--batch-size", "9223372036854775807"],
+             "error: --batch-size must be between 1 and 1000000, got 9223372036854775807\n"),
+            (["train", "moons", "--batch-size=-3"], "error: --batch-size must be between 1 and 1000000, got -3\n"),
             (["train", "digits", "--engine", "scalar"], "error: --engine scalar trains the moons demo only (digits needs tensors)\n"),
             (["train", "moons", "--lr", "1e6"], "error: the loss became"),
             (["train", "moons", "--model", "cnn"], "error: --model cnn is for digits"),

@@ -91,12 +91,41 @@ struct TrainingTests {
     @Test func badOptionsAreErrors() {
         var experiment = Experiment(task: .moons)
         experiment.learningRate = -1
-        #expect(throws: TrainingError.invalidOption("--lr must be a positive number, got -1.0")) { try experiment.run() }
+        #expect(throws: TrainingError.optionOutOfRange(option: "--lr", value: "-1.0", allowed: "a positive number")) { try experiment.run() }
+        #expect(TrainingError.optionOutOfRange(option: "--lr", value: "-1.0", allowed: "a positive number").description
+            == "--lr must be a positive number, got -1.0")
         experiment = Experiment(task: .digits)
         experiment.engine = .scalar
         #expect(throws: TrainingError.self) { try experiment.run() }
         experiment = Experiment(task: .moons)
         experiment.learningRate = 1e6
         #expect(throws: TrainingError.self) { try experiment.run() }    // diverges: a clear error, not nan
+    }
+
+    @Test func numericOptionsAreRangeChecked() {
+        let cases: [(epochs: Int, batchSize: Int, option: String, value: Int)] = [
+            (.max, 32, "--epochs", .max), (0, 32, "--epochs", 0), (1_000_001, 32, "--epochs", 1_000_001),
+            (15, .max, "--batch-size", .max), (15, 0, "--batch-size", 0), (15, .min, "--batch-size", .min),
+        ]
+        for (epochs, batchSize, option, value) in cases {
+            var experiment = Experiment(task: .digits)
+            (experiment.epochs, experiment.batchSize) = (epochs, batchSize)
+            #expect(throws: TrainingError.optionOutOfRange(option: option, value: "\(value)", allowed: "between 1 and 1000000")) {
+                try experiment.run()
+            }
+        }
+    }
+
+    @Test func aBatchLargerThanTheDataIsAllOfIt() throws {
+        // The trainer and the loader count batches without overflow for any batch size.
+        let data = TwoMoons.dataset(count: 20, as: Double.self)
+        #expect(try BatchLoader(data, batchSize: .max).numberOfBatches == 1)
+        #expect(try BatchLoader(data, batchSize: .max, dropLast: true).numberOfBatches == 0)
+        #expect(try BatchLoader(data, batchSize: 7).numberOfBatches == 3)
+        let model = Sequential<Double>.mlp([2, 4, 1], seed: 0)
+        let trainer = Trainer(model: model, loss: .hinge(), optimizer: SGD(model.parameters, learningRate: 0.1), classes: 1)
+        try trainer.fit(data, epochs: 2, batchSize: .max, seed: 0)
+        #expect(trainer.stepsTaken == 2)
+        #expect(Experiment.stepsPerEpoch(1437, batchSize: .max) == 1 && Experiment.stepsPerEpoch(1437, batchSize: 32) == 45)
     }
 }

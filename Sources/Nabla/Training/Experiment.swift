@@ -48,6 +48,12 @@ public struct Experiment: Sendable {
         }
     }
 
+    /// The epochs a run may have: at most a million (for moons, a million full-batch steps),
+    /// so that every count in a run (epochs × steps per epoch, the schedule's length) fits.
+    public static let epochRange = 1...1_000_000
+    /// The batch sizes a run may have; a batch larger than the training set takes all of it.
+    public static let batchSizeRange = 1...1_000_000
+
     /// Chooses `optimizer` with its default learning rate for this task.
     public mutating func use(_ optimizer: OptimizerKind) {
         self.optimizer = optimizer
@@ -84,10 +90,19 @@ public struct Experiment: Sendable {
     }
 
     /// Runs the experiment, reporting events as they happen.
+    ///
+    /// Every option is checked first (``TrainingError``): ``epochs`` in ``epochRange``,
+    /// ``batchSize`` in ``batchSizeRange``, ``learningRate`` positive and finite.
     public func run(_ observe: (Event) -> Void = { _ in }) throws -> Outcome {
-        guard epochs > 0 else { throw TrainingError.invalidOption("--epochs must be positive, got \(epochs)") }
-        guard batchSize > 0 else { throw TrainingError.invalidOption("--batch-size must be positive, got \(batchSize)") }
-        guard learningRate > 0, learningRate.isFinite else { throw TrainingError.invalidOption("--lr must be a positive number, got \(learningRate)") }
+        guard Self.epochRange.contains(epochs) else {
+            throw TrainingError.optionOutOfRange(option: "--epochs", value: "\(epochs)", allowed: Self.describe(Self.epochRange))
+        }
+        guard Self.batchSizeRange.contains(batchSize) else {
+            throw TrainingError.optionOutOfRange(option: "--batch-size", value: "\(batchSize)", allowed: Self.describe(Self.batchSizeRange))
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw TrainingError.optionOutOfRange(option: "--lr", value: "\(learningRate)", allowed: "a positive number")
+        }
         if task == .moons, architecture == .cnn {
             throw TrainingError.invalidOption("--model cnn is for digits (moons trains micrograd's 2-16-16-1 MLP)")
         }
@@ -106,6 +121,10 @@ public struct Experiment: Sendable {
         return outcome
     }
 
+    private static func describe(_ range: ClosedRange<Int>) -> String {
+        "between \(range.lowerBound) and \(range.upperBound)"
+    }
+
     // MARK: Moons
 
     /// The learning-rate schedule of this run, whose epochs have `stepsPerEpoch` steps; it spans
@@ -113,7 +132,7 @@ public struct Experiment: Sendable {
     /// decay from the rate to a tenth of it (over the default 100 steps, 1.0 − 0.9·k/100);
     /// digits: cosine annealing from the rate to 0; moons with another optimiser: none.
     func learningRateSchedule(stepsPerEpoch: Int) -> (any LearningRateSchedule)? {
-        let steps = epochs * stepsPerEpoch
+        let steps = epochs * stepsPerEpoch  // at most 10⁶ epochs × 1,437 steps (run() checks the epochs)
         switch task {
         case .moons: return optimizer == .sgd ? LinearDecay(initial: learningRate, by: 0.9, over: steps) : nil
         case .digits: return CosineAnnealing(initial: learningRate, period: steps)
@@ -181,7 +200,7 @@ public struct Experiment: Sendable {
         let (train, test) = digits.split(asImages: architecture == .cnn)
         let model = Self.digitsModel(architecture, seed: seed)
         let trainer = Trainer(model: model, loss: .crossEntropy(), optimizer: makeOptimizer(model.parameters), mode: mode, classes: 10)
-        trainer.schedule = learningRateSchedule(stepsPerEpoch: (train.count + batchSize - 1) / batchSize)
+        trainer.schedule = learningRateSchedule(stepsPerEpoch: Self.stepsPerEpoch(train.count, batchSize: batchSize))
         let name = architecture == .cnn ? "CNN conv(1→16)-pool-conv(16→32)-pool-linear(128→10)" : "MLP 64-128-128-10"
         var outcome = try fit(trainer, train, test: test,
                               description: "\(name) (\(model.parameterCount) parameters), \(mode), digits: \(train.count) training and \(test.count) test images",
@@ -220,9 +239,14 @@ public struct Experiment: Sendable {
         }
     }
 
+    /// ⌈count / batchSize⌉, without overflow for any batch size.
+    static func stepsPerEpoch(_ count: Int, batchSize: Int) -> Int {
+        count / batchSize + (count % batchSize == 0 ? 0 : 1)
+    }
+
     private func fit<Model: Layer>(_ trainer: Trainer<Model>, _ train: Dataset<Model.Scalar>, test: Dataset<Model.Scalar>?,
                                    description: String, _ observe: (Event) -> Void) throws -> Outcome {
-        let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
+        let stepsPerEpoch = Self.stepsPerEpoch(train.count, batchSize: batchSize)
         observe(.start(description: description, epochs: epochs, stepsPerEpoch: stepsPerEpoch))
         var outcome = Outcome()
         let history = try trainer.fit(train, test: test, epochs: epochs, batchSize: batchSize, seed: seed, onStep: { step in

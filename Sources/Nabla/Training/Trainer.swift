@@ -159,12 +159,17 @@ public final class Trainer<Model: Layer> {
 /// What stops training.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(step: Int, loss: Double)
+    /// A numeric option outside the values a run accepts: the option, the value given, and
+    /// the values allowed ("between 1 and 1000000").
+    case optionOutOfRange(option: String, value: String, allowed: String)
     case invalidOption(String)
 
     public var description: String {
         switch self {
         case .nonFiniteLoss(let step, let loss):
             "the loss became \(loss) at step \(step): the learning rate may be too high (try a smaller --lr)"
+        case .optionOutOfRange(let option, let value, let allowed):
+            "\(option) must be \(allowed), got \(value)"
         case .invalidOption(let message): message
         }
     }
