@@ -10,12 +10,14 @@ struct TrainCommand: ParsableCommand {
             moons: micrograd's demo, a 2-16-16-1 MLP on 100 two-moons points, max-margin loss \
             plus 1e-4·L2, 100 steps of full-batch SGD with the rate decaying linearly over the \
             run from 1.0 to 0.1 (--engine scalar: one graph node per number, exactly as \
-            micrograd; --engine tensor: float64 tensors). digits: scikit-learn's 1,797 8×8 digits (1,437 to train, 360 to \
-            test), an MLP 64-128-128-10 or (--model cnn) a small CNN, 15 epochs of Adam in batches \
-            of 32, the rate cosine-annealed to 0.
+            micrograd; --engine tensor: float64 tensors). digits: scikit-learn's 1,797 8×8 \
+            digits (1,437 to train, 360 to test), an MLP 64-128-128-10 or (--model cnn) a small \
+            CNN, 15 epochs of Adam in batches of 32, the rate cosine-annealed to 0.
 
             A progress bar on a terminal, one line per epoch otherwise, and a summary. The same \
-            seed gives the same numbers.
+            seed gives the same numbers. Ctrl-C stops at the end of the current step, writes \
+            --save and --plot from the model so far, prints the summary and exits with status \
+            130; a second Ctrl-C quits at once.
 
             Examples:
               nabla train moons
@@ -73,8 +75,9 @@ struct TrainCommand: ParsableCommand {
         }
         let display = Experiment.Display()
         let outcome: Experiment.Outcome
+        Interrupt.install()
         do {
-            outcome = try experiment.run { display.show($0) }
+            outcome = try experiment.run({ display.show($0) }, stopRequested: { Interrupt.requested })
         } catch let error as TrainingError {
             display.finish()
             fail("\(error)")
@@ -88,6 +91,7 @@ struct TrainCommand: ParsableCommand {
             do { try experiment.plot(outcome).write(to: plot) } catch { fail("\(error)") }
             print("wrote the plot to \(plot)")
         }
+        if outcome.stopped { throw ExitCode(130) }
     }
 
     private func fail(_ message: String) -> Never {

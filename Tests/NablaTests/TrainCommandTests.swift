@@ -104,4 +104,86 @@ struct TrainCommandTests {
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["pipe"])
     }
+
+    // MARK: Ctrl-C
+
+    /// Starts the built `nabla`, waits for its first progress line, sends SIGINT, and (for
+    /// `twice`) a second SIGINT once the first has been acknowledged; then reads everything.
+    static func interrupted(_ arguments: [String], twice: Bool = false) throws -> (process: Process, run: CommandLineTests.Run) {
+        var executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("nabla")
+        while !FileManager.default.isExecutableFile(atPath: executable.path), executable.pathComponents.count > 2 {
+            executable = executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("nabla")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        /// Reads `pipe` until its text so far contains `marker` (or it ends).
+        func read(_ pipe: Pipe, until marker: String) -> Data {
+            var data = Data()
+            while !String(decoding: data, as: UTF8.self).contains(marker) {
+                let chunk = pipe.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                data.append(chunk)
+            }
+            return data
+        }
+        // A watchdog, so that a tool that ignores SIGINT fails the test instead of hanging it.
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if process.isRunning { kill(pid, SIGKILL) } }
+        var output = read(out, until: "\nepoch ")
+        kill(process.processIdentifier, SIGINT)
+        var errors = Data()
+        if twice {
+            errors = read(err, until: "Ctrl-C again")
+            kill(process.processIdentifier, SIGINT)
+        }
+        output.append(out.fileHandleForReading.readDataToEndOfFile())
+        errors.append(err.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        return (process, CommandLineTests.Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+                                              errors: String(decoding: errors, as: UTF8.self)))
+    }
+
+    @Test func ctrlCStopsAtTheEndOfAStepSavesAndExits130() throws {
+        let directory = try SafeTensorsTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let weights = directory + "/moons.safetensors", plot = directory + "/moons.svg"
+        // A run far too long to finish by itself.
+        let (process, run) = try Self.interrupted(["train", "moons", "--epochs", "1000000", "--save", weights, "--plot", plot])
+        #expect(process.terminationReason == .exit && run.status == 130, "\(run.errors)")
+        #expect(run.errors == "\ninterrupted: stopping at the end of this step (Ctrl-C again to quit at once)\n")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        let steps = lines.filter { $0.hasPrefix("epoch ") }.count
+        #expect(steps >= 1 && steps < 1_000_000)
+        // The summary so far, then the files, said.
+        #expect(lines.contains { $0.hasPrefix("trained \(steps) epoch") })
+        #expect(lines.contains("interrupted: stopped at the end of step \(steps) of 1000000"))
+        #expect(lines.contains { $0.hasPrefix("final training accuracy ") && $0.contains(", \(steps) steps in ") })
+        #expect(run.output.hasSuffix("saved the weights to \(weights)\nwrote the plot to \(plot)\n"))
+        // The weights load back into the network.
+        let model = MicrogradDemo.tensorModel(from: ScalarMLP(2, [16, 16, 1], seed: 5), as: Double.self)
+        let before = model.parameters.map(\.data)
+        try model.load(from: weights)
+        #expect(model.parameters.map(\.data) != before)
+        #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("Decision boundary"))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory)) == ["moons.safetensors", "moons.svg"])
+    }
+
+    @Test func aSecondCtrlCQuitsAtOnceLeavingNoTemporaryFile() throws {
+        let directory = try SafeTensorsTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let weights = directory + "/digits.safetensors"
+        let (process, run) = try Self.interrupted(["train", "digits", "--epochs", "1000", "--save", weights], twice: true)
+        #expect(process.terminationReason == .exit && run.status == 130, "\(run.errors)")
+        // Whether the second Ctrl-C came during the step, the summary or the save, no hidden
+        // temporary file is left: at most the complete weights.
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(left.isEmpty || left == ["digits.safetensors"], "\(left)")
+        if !left.isEmpty { try Experiment.digitsModel(.mlp, seed: 3).load(from: weights) }
+    }
 }

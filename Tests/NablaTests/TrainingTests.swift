@@ -128,4 +128,23 @@ struct TrainingTests {
         #expect(trainer.stepsTaken == 2)
         #expect(Experiment.stepsPerEpoch(1437, batchSize: .max) == 1 && Experiment.stepsPerEpoch(1437, batchSize: 32) == 45)
     }
+
+    @Test func aStopRequestEndsTheRunAfterTheCurrentStep() throws {
+        // Digits: 45 steps an epoch. Asked to stop from step 50: one whole epoch in the history,
+        // and the model, accuracies and weights after step 50.
+        var experiment = Experiment(task: .digits)
+        experiment.epochs = 3
+        var steps = 0
+        let outcome = try experiment.run({ if case .step = $0 { steps += 1 } }, stopRequested: { steps >= 50 })
+        #expect(outcome.stopped && outcome.steps == 50 && steps == 50)
+        #expect(outcome.losses.count == 1 && outcome.testAccuracies.count == 1)
+        #expect(outcome.finalTestAccuracy != nil && outcome.confusion != nil && outcome.state != nil)
+        // The scalar engine stops the same way; a run that ends by itself is not "stopped".
+        var scalar = Experiment(task: .moons)
+        (scalar.engine, scalar.epochs) = (.scalar, 5)
+        let first = try scalar.run(stopRequested: { true })
+        #expect(first.stopped && first.steps == 1 && first.losses.count == 1 && first.state != nil)
+        scalar.epochs = 1
+        #expect(try !scalar.run(stopRequested: { true }).stopped)
+    }
 }
