@@ -8,14 +8,16 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a model and watch it learn: micrograd's moons demo, or the 8×8 digits.",
         discussion: """
             moons: micrograd's demo, a 2-16-16-1 MLP on 100 two-moons points, max-margin loss \
-            plus 1e-4·L2, 100 steps of full-batch SGD with the rate decaying from 1.0 to 0.1 \
-            (--engine scalar: one graph node per number, exactly as micrograd; --engine tensor: \
-            float64 tensors). digits: scikit-learn's 1,797 8×8 digits (1,437 to train, 360 to \
-            test), an MLP 64-128-128-10 or (--model cnn) a small CNN, 15 epochs of Adam in batches \
-            of 32, the rate cosine-annealed to 0.
+            plus 1e-4·L2, 100 steps of full-batch SGD with the rate decaying linearly over the \
+            run from 1.0 to 0.1 (--engine scalar: one graph node per number, exactly as \
+            micrograd; --engine tensor: float64 tensors). digits: scikit-learn's 1,797 8×8 \
+            digits (1,437 to train, 360 to test), an MLP 64-128-128-10 or (--model cnn) a small \
+            CNN, 15 epochs of Adam in batches of 32, the rate cosine-annealed to 0.
 
             A progress bar on a terminal, one line per epoch otherwise, and a summary. The same \
-            seed gives the same numbers.
+            seed gives the same numbers. Ctrl-C stops at the end of the current step, writes \
+            --save and --plot from the model so far, prints the summary and exits with status \
+            130; a second Ctrl-C quits at once.
 
             Examples:
               nabla train moons
@@ -37,10 +39,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "dynamic (a graph recorded per step, as PyTorch) or static (compiled once, as jax.jit).")
     var mode: ExecutionMode = .dynamic
 
-    @Option(help: "Epochs (moons: full-batch steps). Default: 100 for moons, 15 for digits.")
+    @Option(help: "Epochs (moons: full-batch steps), 1 to 1000000. Default: 100 for moons, 15 for digits.")
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Examples per step. Default: 100 (all) for moons, 32 for digits.")
+    @Option(name: .customLong("batch-size"), help: "Examples per step, 1 to 1000000 (more than the data set: all of it). Default: 100 (all) for moons, 32 for digits.")
     var batchSize: Int?
 
     @Option(help: "The initial learning rate. Default: for moons 1.0 with SGD (decaying linearly to a tenth); for digits 1e-2 (MLP) or 5e-3 (CNN) with Adam, AdamW or RMSprop, 0.3 with SGD, 0.05 with momentum (cosine-annealed to 0).")
@@ -67,10 +69,15 @@ struct TrainCommand: ParsableCommand {
         if let optimizer { experiment.use(optimizer) }
         if let lr { experiment.learningRate = lr }
         if let seed { experiment.seed = seed }
+        // A path that cannot be written is an error now, not after the training.
+        for path in [save, plot].compactMap({ $0 }) {
+            do { try AtomicFileWriter.checkWritable(path) } catch { fail("\(error)") }
+        }
         let display = Experiment.Display()
         let outcome: Experiment.Outcome
+        Interrupt.install()
         do {
-            outcome = try experiment.run { display.show($0) }
+            outcome = try experiment.run({ display.show($0) }, stopRequested: { Interrupt.requested })
         } catch let error as TrainingError {
             display.finish()
             fail("\(error)")
@@ -84,6 +91,7 @@ struct TrainCommand: ParsableCommand {
             do { try experiment.plot(outcome).write(to: plot) } catch { fail("\(error)") }
             print("wrote the plot to \(plot)")
         }
+        if outcome.stopped { throw ExitCode(130) }
     }
 
     private func fail(_ message: String) -> Never {

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import Testing
 @testable import Nabla
@@ -66,6 +71,85 @@ struct ModelSerializationTests {
         rejects(extra.encoded()) { $0 == .unexpected(["head.weight"]) }
         #expect(ModelLoadError.wrongShape("0.weight", expected: [4, 3], found: [5, 3]).description
             == "'0.weight' has shape [5, 3] in the file, the model's is [4, 3] (nothing was loaded)")
+    }
+
+    /// The largest resident set the process has had, in bytes.
+    static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        #if canImport(Darwin)
+        getrusage(RUSAGE_SELF, &usage)
+        return Int(usage.ru_maxrss)
+        #else
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Int(usage.ru_maxrss) * 1024
+        #endif
+    }
+
+    @Test func aHugeFileIsCheckedBeforeAnythingLargeIsRead() throws {
+        // A sparse 40 GB file (ftruncate: it takes no disk), more than this machine's memory;
+        // reading it whole would abort the process. Each case rewrites its header.
+        let directory = try SafeTensorsTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/huge.safetensors"
+        let size = 40 << 30
+        let descriptor = open(path, O_RDWR | O_CREAT, 0o600)
+        defer { close(descriptor) }
+        #expect(descriptor >= 0 && ftruncate(descriptor, off_t(size)) == 0)
+        func start(_ bytes: [UInt8]) { #expect(pwrite(descriptor, bytes, bytes.count, 0) == bytes.count) }
+        /// A header of exactly 128 bytes (padded with spaces), so the data section is known.
+        func header(_ json: String) -> [UInt8] {
+            SafeTensorsTests.file(json + String(repeating: " ", count: 128 - json.utf8.count))
+        }
+        let dataByteCount = size - 8 - 128
+        let model = Self.model(seed: 1)
+        let before = model.parameters.map(\.data)
+        let peak = Self.peakResidentBytes()
+
+        // A valid file whose one tensor fills the 40 GB: its shape is checked against the
+        // model's before a byte of it is read.
+        start(header(#"{"0.weight":{"dtype":"U8","shape":[\#(dataByteCount)],"data_offsets":[0,\#(dataByteCount)]}}"#))
+        #expect(throws: ModelLoadError.wrongShape("0.weight", expected: [4, 3], found: [dataByteCount])) { try model.load(from: path) }
+
+        // A header claiming more bytes than the file holds: an error before any allocation,
+        // for a model and for SafeTensors alike.
+        let claimed = 2 * dataByteCount
+        start(header(#"{"0.weight":{"dtype":"U8","shape":[\#(claimed)],"data_offsets":[0,\#(claimed)]}}"#))
+        let beyond = SafeTensorsError.offsetsOutOfBounds(tensor: "0.weight", offsets: 0..<claimed, dataByteCount: dataByteCount)
+        #expect(throws: ModelLoadError.file(beyond)) { try model.load(from: path) }
+        #expect(throws: beyond) { try SafeTensors(contentsOf: path) }
+
+        // A header length of 39 GB: more than a header may be, refused before it is read.
+        start(withUnsafeBytes(of: UInt64(39 << 30).littleEndian, Array.init))
+        let tooLarge = SafeTensorsError.headerTooLarge(headerByteCount: 39 << 30, limit: 100_000_000)
+        #expect(throws: ModelLoadError.file(tooLarge)) { try model.load(from: path) }
+        #expect(tooLarge.description == "the header length (the first 8 bytes) is 41875931136 bytes, more than the 100000000 a safetensors header may have")
+
+        #expect(model.parameters.map(\.data) == before)
+        // Nothing near the file's size was ever resident (other tests share the process, so
+        // the bound is loose: 4 GB against 40).
+        #expect(Self.peakResidentBytes() - peak < 4 << 30)
+    }
+
+    @Test func loadingReadsStraightIntoTheParameters() throws {
+        // Float weights into a Float model are read into the new arrays directly; into a
+        // Double model they are converted; both equal what was saved, bit for bit.
+        let saved = Sequential<Float>(Linear<Float>(300, 200, seed: 4), ReLU<Float>(), Linear<Float>(200, 10, seed: 5))
+        let path = Self.temporaryPath("straight.safetensors")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try saved.save(to: path)
+        let loaded = Sequential<Float>(Linear<Float>(300, 200, seed: 9), ReLU<Float>(), Linear<Float>(200, 10, seed: 9))
+        try loaded.load(from: path)
+        #expect(loaded.parameters.map(\.data) == saved.parameters.map(\.data))
+        let double = Sequential<Double>(Linear<Double>(300, 200, seed: 9), ReLU<Double>(), Linear<Double>(200, 10, seed: 9))
+        try double.load(from: path)
+        #expect(double.parameters.map(\.data.scalars) == saved.parameters.map { $0.data.scalars.map(Double.init) })
+        #expect(try SafeTensors(contentsOf: path) == saved.stateDict())
+        // A file cut short after its header was written is an error, and changes nothing.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 4).write(to: URL(fileURLWithPath: path))
+        let before = loaded.parameters.map(\.data)
+        #expect(throws: ModelLoadError.self) { try loaded.load(from: path) }
+        #expect(loaded.parameters.map(\.data) == before)
     }
 
     @Test func pytorchsStateDictLoadsUnderItsNames() throws {

@@ -82,6 +82,37 @@ struct OptimizerTests {
         #expect((0..<6).map { warm.learningRate(at: $0) } == [0.05, 0.1, 0.15000000000000002, 0.2, 0.2, 0.2])
     }
 
+    @Test func schedulesHoldTheirFinalRateAfterTheirEnd() {
+        // micrograd's decay over 100 steps went negative after step 111 and diverged; past its
+        // end a schedule keeps its last rate.
+        let linear = LinearDecay(initial: 1, by: 0.9, over: 100)
+        #expect(linear.learningRate(at: 100) == 0.09999999999999998)
+        #expect([101, 112, 400, Int.max].allSatisfy { linear.learningRate(at: $0) == linear.learningRate(at: 100) })
+        #expect(MicrogradDemo.learningRate(step: 543) == linear.learningRate(at: 100))
+        let cosine = CosineAnnealing(initial: 0.5, period: 10)
+        #expect(cosine.learningRate(at: 11) == 0 && cosine.learningRate(at: .max) == 0)
+        #expect(StepDecay(initial: 1, stepSize: 3, gamma: 0.5).learningRate(at: .max) >= 0)
+        // Before step 0 (never asked by a trainer): the initial rate.
+        #expect(linear.learningRate(at: -5) == 1 && cosine.learningRate(at: -5) == 0.5)
+    }
+
+    @Test func anExperimentsScheduleSpansItsRealLength() throws {
+        for epochs in [3, 100, 400, 1_000_000] {
+            var moons = Experiment(task: .moons)
+            moons.epochs = epochs
+            let schedule = try #require(moons.learningRateSchedule(stepsPerEpoch: 1))
+            let rates = [0, epochs / 2, epochs - 1].map(schedule.learningRate(at:))
+            #expect(rates[0] == 1 && rates[0] > rates[1] && rates[1] > rates[2] && rates[2] > 0.1, "\(epochs): \(rates)")
+        }
+        var digits = Experiment(task: .digits)
+        digits.epochs = 20
+        let cosine = try #require(digits.learningRateSchedule(stepsPerEpoch: 45) as? CosineAnnealing)
+        #expect(cosine.period == 20 * 45 && cosine.initial == digits.learningRate)
+        var adam = Experiment(task: .moons)
+        adam.use(.adam)
+        #expect(adam.learningRateSchedule(stepsPerEpoch: 1) == nil)
+    }
+
     @Test func clippingByGlobalNorm() {
         var gradients: [NDArray<Double>?] = [NDArray([3, 0]), nil, NDArray([4])]
         let norm = clipGradientNorm(&gradients, maxNorm: 1)

@@ -58,7 +58,7 @@ struct PlotTests {
         let document = SVGDocument(width: 10, height: 10)
         try document.write(to: path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == document.markup)
-        #expect(throws: SVGWriteError.self) { try document.write(to: "/nonexistent-directory/x.svg") }
+        #expect(throws: FileWriteError.self) { try document.write(to: "/nonexistent-directory/x.svg") }
     }
 
     // MARK: Ticks

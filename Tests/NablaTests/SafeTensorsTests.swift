@@ -147,14 +147,15 @@ struct SafeTensorsTests {
                     "cannot read '\(directory)': not a regular file")
 
         let nowhere = directory + "/no/such/dir.safetensors"
-        Self.expect({ try file.write(to: nowhere) }, .cannotWrite(path: nowhere, reason: "No such file or directory"),
-                    "cannot write '\(nowhere)': No such file or directory")
-        // A failed rename (over a directory) leaves no temporary file and the directory as it was.
+        #expect(throws: FileWriteError.cannotWrite(path: nowhere, reason: "No such file or directory")) { try file.write(to: nowhere) }
+        #expect(FileWriteError.cannotWrite(path: nowhere, reason: "No such file or directory").description
+            == "cannot write '\(nowhere)': No such file or directory")
+        // A directory is refused before anything is written, and left as it was.
         let occupied = directory + "/occupied"
         try FileManager.default.createDirectory(atPath: occupied, withIntermediateDirectories: false)
-        Self.expect({ try file.write(to: occupied) }, .cannotWrite(path: occupied, reason: "Is a directory"),
-                    "cannot write '\(occupied)': Is a directory")
+        #expect(throws: FileWriteError.notRegularFile(path: occupied, kind: .directory)) { try file.write(to: occupied) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["occupied"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: occupied).isEmpty)
     }
 
     // MARK: Conversions

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import Testing
 @testable import Nabla
@@ -31,12 +36,16 @@ struct TrainCommandTests {
     }
 
     @Test func theScalarEngineFollowsMicrograd() throws {
+        // micrograd's first two steps; the rate then decays over these 3 steps (1.0, 0.7, 0.4),
+        // not micrograd's 100, so the third loss is the tensor engine's for the same run.
         let run = try CommandLineTests.nabla(["train", "moons", "--engine", "scalar", "--epochs", "3"])
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.output.contains("on the scalar engine (337 parameters, one graph node per number)"))
-        for line in ["epoch 1/3  loss 2.122  accuracy 45.0%", "epoch 2/3  loss 1.882  accuracy 67.0%", "epoch 3/3  loss 2.533  accuracy 50.0%"] {
+        for line in ["epoch 1/3  loss 2.122  accuracy 45.0%", "epoch 2/3  loss 1.882  accuracy 67.0%", "epoch 3/3  loss 1.686  accuracy 50.0%"] {
             #expect(run.output.contains(line), "missing: \(line)")
         }
+        let tensor = try CommandLineTests.nabla(["train", "moons", "--epochs", "3"])
+        #expect(tensor.output.contains("epoch 3/3  loss 1.686  accuracy 50.0%"))
     }
 
     @Test func digitsShowsTestAccuracyAndTheConfusionMatrix() throws {
@@ -52,7 +61,12 @@ struct TrainCommandTests {
     @Test func badOptionsAreClearErrors() throws {
         let cases: [([String], String)] = [
             (["train", "moons", "--lr=-1"], "error: --lr must be a positive number, got -1.0\n"),
-            (["train", "moons", "--epochs", "0"], "error: --epochs must be positive, got 0\n"),
+            (["train", "moons", "--epochs", "0"], "error: --epochs must be between 1 and 1000000, got 0\n"),
+            // Huge values are refused before any arithmetic on them could overflow.
+            (["train", "digits", "--epochs", "9223372036854775807"], "error: --epochs must be between 1 and 1000000, got 9223372036854775807\n"),
+            (["train", "digits", "--batch-size", "9223372036854775807"],
+             "error: --batch-size must be between 1 and 1000000, got 9223372036854775807\n"),
+            (["train", "moons", "--batch-size=-3"], "error: --batch-size must be between 1 and 1000000, got -3\n"),
             (["train", "digits", "--engine", "scalar"], "error: --engine scalar trains the moons demo only (digits needs tensors)\n"),
             (["train", "moons", "--lr", "1e6"], "error: the loss became"),
             (["train", "moons", "--model", "cnn"], "error: --model cnn is for digits"),
@@ -66,6 +80,110 @@ struct TrainCommandTests {
         let unknown = try CommandLineTests.nabla(["train", "mnist"])
         #expect(unknown.status != 0 && unknown.errors.contains("moons"))
         let unwritable = try CommandLineTests.nabla(["train", "moons", "--epochs", "1", "--save", "/nonexistent/dir/w.safetensors"])
-        #expect(unwritable.status == 1 && unwritable.errors.hasPrefix("error: "))
+        #expect(unwritable.status == 1 && unwritable.errors == "error: cannot write '/nonexistent/dir/w.safetensors': No such file or directory\n")
+        #expect(unwritable.output.isEmpty, "the path is checked before training")
+    }
+
+    @Test func onlyRegularFilesAreWritten() throws {
+        // /dev/null is refused before anything is written (and before training); it stays the
+        // character device it was.
+        let null = try CommandLineTests.nabla(["train", "moons", "--epochs", "1", "--save", "/dev/null"])
+        #expect(null.status == 1 && null.output.isEmpty)
+        #expect(null.errors.hasPrefix("error: cannot write '/dev/null': it is a character device, not a regular file"))
+        var status = stat()
+        #expect(stat("/dev/null", &status) == 0 && status.st_mode & S_IFMT == S_IFCHR)
+        // A FIFO of our own, for --save and for --plot.
+        let directory = try SafeTensorsTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fifo = directory + "/pipe"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for option in ["--save", "--plot"] {
+            let run = try CommandLineTests.nabla(["train", "moons", "--epochs", "1", option, fifo])
+            #expect(run.status == 1 && run.errors.hasPrefix("error: cannot write '\(fifo)': it is a FIFO (named pipe)"), "\(option)")
+            #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "\(option) replaced the FIFO")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["pipe"])
+    }
+
+    // MARK: Ctrl-C
+
+    /// Starts the built `nabla`, waits for its first progress line, sends SIGINT, and (for
+    /// `twice`) a second SIGINT once the first has been acknowledged; then reads everything.
+    static func interrupted(_ arguments: [String], twice: Bool = false) throws -> (process: Process, run: CommandLineTests.Run) {
+        var executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("nabla")
+        while !FileManager.default.isExecutableFile(atPath: executable.path), executable.pathComponents.count > 2 {
+            executable = executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("nabla")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        /// Reads `pipe` until its text so far contains `marker` (or it ends).
+        func read(_ pipe: Pipe, until marker: String) -> Data {
+            var data = Data()
+            while !String(decoding: data, as: UTF8.self).contains(marker) {
+                let chunk = pipe.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                data.append(chunk)
+            }
+            return data
+        }
+        // A watchdog, so that a tool that ignores SIGINT fails the test instead of hanging it.
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if process.isRunning { kill(pid, SIGKILL) } }
+        var output = read(out, until: "\nepoch ")
+        kill(process.processIdentifier, SIGINT)
+        var errors = Data()
+        if twice {
+            errors = read(err, until: "Ctrl-C again")
+            kill(process.processIdentifier, SIGINT)
+        }
+        output.append(out.fileHandleForReading.readDataToEndOfFile())
+        errors.append(err.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        return (process, CommandLineTests.Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+                                              errors: String(decoding: errors, as: UTF8.self)))
+    }
+
+    @Test func ctrlCStopsAtTheEndOfAStepSavesAndExits130() throws {
+        let directory = try SafeTensorsTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let weights = directory + "/moons.safetensors", plot = directory + "/moons.svg"
+        // A run far too long to finish by itself.
+        let (process, run) = try Self.interrupted(["train", "moons", "--epochs", "1000000", "--save", weights, "--plot", plot])
+        #expect(process.terminationReason == .exit && run.status == 130, "\(run.errors)")
+        #expect(run.errors == "\ninterrupted: stopping at the end of this step (Ctrl-C again to quit at once)\n")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        let steps = lines.filter { $0.hasPrefix("epoch ") }.count
+        #expect(steps >= 1 && steps < 1_000_000)
+        // The summary so far, then the files, said.
+        #expect(lines.contains { $0.hasPrefix("trained \(steps) epoch") })
+        #expect(lines.contains("interrupted: stopped at the end of step \(steps) of 1000000"))
+        #expect(lines.contains { $0.hasPrefix("final training accuracy ") && $0.contains(", \(steps) steps in ") })
+        #expect(run.output.hasSuffix("saved the weights to \(weights)\nwrote the plot to \(plot)\n"))
+        // The weights load back into the network.
+        let model = MicrogradDemo.tensorModel(from: ScalarMLP(2, [16, 16, 1], seed: 5), as: Double.self)
+        let before = model.parameters.map(\.data)
+        try model.load(from: weights)
+        #expect(model.parameters.map(\.data) != before)
+        #expect(try String(contentsOfFile: plot, encoding: .utf8).contains("Decision boundary"))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory)) == ["moons.safetensors", "moons.svg"])
+    }
+
+    @Test func aSecondCtrlCQuitsAtOnceLeavingNoTemporaryFile() throws {
+        let directory = try SafeTensorsTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let weights = directory + "/digits.safetensors"
+        let (process, run) = try Self.interrupted(["train", "digits", "--epochs", "1000", "--save", weights], twice: true)
+        #expect(process.terminationReason == .exit && run.status == 130, "\(run.errors)")
+        // Whether the second Ctrl-C came during the step, the summary or the save, no hidden
+        // temporary file is left: at most the complete weights.
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(left.isEmpty || left == ["digits.safetensors"], "\(left)")
+        if !left.isEmpty { try Experiment.digitsModel(.mlp, seed: 3).load(from: weights) }
     }
 }

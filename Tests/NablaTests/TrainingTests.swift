@@ -36,12 +36,18 @@ struct TrainingTests {
     }
 
     @Test func moonsOnTheScalarEngine() throws {
+        // The whole 100 steps run in the benchmark; here 11. The rate decays over the run's own
+        // 11 steps, so after micrograd's first two steps (rate 1.0) the losses are the tensor
+        // engine's for the same run, not micrograd's.
         var experiment = Experiment(task: .moons)
         experiment.engine = .scalar
-        experiment.epochs = 11                // the whole 100 steps run in the benchmark; here the first 11
+        experiment.epochs = 11
         let outcome = try experiment.run()
-        Self.checkTrajectory(outcome.losses)
+        Self.checkTrajectory(Array(outcome.losses.prefix(2)))
         #expect(outcome.trainAccuracies[0] == 0.45)
+        experiment.engine = .tensor
+        let tensor = try experiment.run()
+        #expect(zip(outcome.losses, tensor.losses).allSatisfy { Swift.abs($0 - $1) / $1 < 1e-12 }, "\(outcome.losses) \(tensor.losses)")
     }
 
     @Test func theScalarDemoStepMatchesTheTapeStep() {
@@ -85,12 +91,60 @@ struct TrainingTests {
     @Test func badOptionsAreErrors() {
         var experiment = Experiment(task: .moons)
         experiment.learningRate = -1
-        #expect(throws: TrainingError.invalidOption("--lr must be a positive number, got -1.0")) { try experiment.run() }
+        #expect(throws: TrainingError.optionOutOfRange(option: "--lr", value: "-1.0", allowed: "a positive number")) { try experiment.run() }
+        #expect(TrainingError.optionOutOfRange(option: "--lr", value: "-1.0", allowed: "a positive number").description
+            == "--lr must be a positive number, got -1.0")
         experiment = Experiment(task: .digits)
         experiment.engine = .scalar
         #expect(throws: TrainingError.self) { try experiment.run() }
         experiment = Experiment(task: .moons)
         experiment.learningRate = 1e6
         #expect(throws: TrainingError.self) { try experiment.run() }    // diverges: a clear error, not nan
+    }
+
+    @Test func numericOptionsAreRangeChecked() {
+        let cases: [(epochs: Int, batchSize: Int, option: String, value: Int)] = [
+            (.max, 32, "--epochs", .max), (0, 32, "--epochs", 0), (1_000_001, 32, "--epochs", 1_000_001),
+            (15, .max, "--batch-size", .max), (15, 0, "--batch-size", 0), (15, .min, "--batch-size", .min),
+        ]
+        for (epochs, batchSize, option, value) in cases {
+            var experiment = Experiment(task: .digits)
+            (experiment.epochs, experiment.batchSize) = (epochs, batchSize)
+            #expect(throws: TrainingError.optionOutOfRange(option: option, value: "\(value)", allowed: "between 1 and 1000000")) {
+                try experiment.run()
+            }
+        }
+    }
+
+    @Test func aBatchLargerThanTheDataIsAllOfIt() throws {
+        // The trainer and the loader count batches without overflow for any batch size.
+        let data = TwoMoons.dataset(count: 20, as: Double.self)
+        #expect(try BatchLoader(data, batchSize: .max).numberOfBatches == 1)
+        #expect(try BatchLoader(data, batchSize: .max, dropLast: true).numberOfBatches == 0)
+        #expect(try BatchLoader(data, batchSize: 7).numberOfBatches == 3)
+        let model = Sequential<Double>.mlp([2, 4, 1], seed: 0)
+        let trainer = Trainer(model: model, loss: .hinge(), optimizer: SGD(model.parameters, learningRate: 0.1), classes: 1)
+        try trainer.fit(data, epochs: 2, batchSize: .max, seed: 0)
+        #expect(trainer.stepsTaken == 2)
+        #expect(Experiment.stepsPerEpoch(1437, batchSize: .max) == 1 && Experiment.stepsPerEpoch(1437, batchSize: 32) == 45)
+    }
+
+    @Test func aStopRequestEndsTheRunAfterTheCurrentStep() throws {
+        // Digits: 45 steps an epoch. Asked to stop from step 50: one whole epoch in the history,
+        // and the model, accuracies and weights after step 50.
+        var experiment = Experiment(task: .digits)
+        experiment.epochs = 3
+        var steps = 0
+        let outcome = try experiment.run({ if case .step = $0 { steps += 1 } }, stopRequested: { steps >= 50 })
+        #expect(outcome.stopped && outcome.steps == 50 && steps == 50)
+        #expect(outcome.losses.count == 1 && outcome.testAccuracies.count == 1)
+        #expect(outcome.finalTestAccuracy != nil && outcome.confusion != nil && outcome.state != nil)
+        // The scalar engine stops the same way; a run that ends by itself is not "stopped".
+        var scalar = Experiment(task: .moons)
+        (scalar.engine, scalar.epochs) = (.scalar, 5)
+        let first = try scalar.run(stopRequested: { true })
+        #expect(first.stopped && first.steps == 1 && first.losses.count == 1 && first.state != nil)
+        scalar.epochs = 1
+        #expect(try !scalar.run(stopRequested: { true }).stopped)
     }
 }

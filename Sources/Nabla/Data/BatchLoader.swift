@@ -45,7 +45,8 @@ public struct BatchLoader<Scalar: TensorScalar>: Sequence, Sendable {
 
     /// Batches per epoch: ⌈count / batchSize⌉, or ⌊count / batchSize⌋ with `dropLast`.
     public var numberOfBatches: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        // ⌈count / batchSize⌉ without count + batchSize − 1, which overflows for a huge batch size.
+        dataset.count / batchSize + (dropLast || dataset.count % batchSize == 0 ? 0 : 1)
     }
 
     /// The order in which `epoch` visits the examples: a permutation of 0..<count.

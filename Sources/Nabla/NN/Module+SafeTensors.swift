@@ -11,8 +11,10 @@ extension Module {
         return file
     }
 
-    /// Writes ``stateDict(metadata:)`` to `path` (atomically: a failed write leaves no file).
-    public func save(to path: String, metadata: [String: String] = ["format": "pt"]) throws(SafeTensorsError) {
+    /// Writes ``stateDict(metadata:)`` to `path` with an ``AtomicFileWriter``: only a regular
+    /// file or a new path is written, atomically, and a failed write leaves `path` as it was
+    /// and no temporary file (see ``SafeTensors/write(to:)``).
+    public func save(to path: String, metadata: [String: String] = ["format": "pt"]) throws(FileWriteError) {
         try stateDict(metadata: metadata).write(to: path)
     }
 
@@ -22,33 +24,59 @@ extension Module {
     /// Entries the module does not have are an error, as PyTorch's strict loading, except
     /// batch norm's `num_batches_tracked`, which Nabla does not keep.
     public func load(_ file: SafeTensors) throws(ModelLoadError) {
-        var parameters: [(Tensor<Scalar>, NDArray<Scalar>)] = []
-        var buffers: [(Buffer<Scalar>, NDArray<Scalar>)] = []
-        var missing: [String] = []
-        func value(_ name: String, shape: Shape) throws(ModelLoadError) -> NDArray<Scalar>? {
-            guard let stored = file[name] else { missing.append(name); return nil }
-            guard stored.shape == shape else { throw .wrongShape(name, expected: shape, found: stored.shape) }
-            do { return try file.array(name, as: Scalar.self) } catch { throw .file(error) }
+        try load(names: file.names, shape: { file[$0]?.shape }) { name throws(SafeTensorsError) in
+            try file.array(name, as: Scalar.self)
         }
+    }
+
+    /// Loads the file at `path` (as ``load(_:)``), reading no more than it needs: the header
+    /// length and the header are checked against the file's size, then every name and shape
+    /// against the model, all before any tensor is read (a damaged or mismatched file, however
+    /// large, is an error at once); then each tensor is read straight into the new parameter's
+    /// storage. Peak memory is the model's own plus one copy of its parameters (the new values,
+    /// all read before any is set), whatever the file's size.
+    public func load(from path: String) throws(ModelLoadError) {
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(path: path) } catch { throw .file(error) }
+        var entries: [String: SafeTensors.Entry] = [:]
+        for entry in file.entries { entries[entry.name] = entry }
+        try load(names: file.entries.map(\.name), shape: { entries[$0]?.shape }) { name throws(SafeTensorsError) in
+            try file.array(entries[name]!, as: Scalar.self)
+        }
+    }
+
+    /// Checks every name and shape, then reads every array, then sets them all.
+    private func load(names: [String], shape: (String) -> Shape?,
+                      array: (String) throws(SafeTensorsError) -> NDArray<Scalar>) throws(ModelLoadError) {
+        var missing: [String] = []
+        func check(_ name: String, _ expected: Shape) throws(ModelLoadError) -> Bool {
+            guard let found = shape(name) else { missing.append(name); return false }
+            guard found == expected else { throw .wrongShape(name, expected: expected, found: found) }
+            return true
+        }
+        var parameterNames: [(String, Tensor<Scalar>)] = []
+        var bufferNames: [(String, Buffer<Scalar>)] = []
         for (name, tensor) in namedParameters {
-            if let array = try value(name, shape: tensor.shape) { parameters.append((tensor, array)) }
+            if try check(name, tensor.shape) { parameterNames.append((name, tensor)) }
         }
         for (name, buffer) in namedBuffers {
-            if let array = try value(name, shape: buffer.value.shape) { buffers.append((buffer, array)) }
+            if try check(name, buffer.value.shape) { bufferNames.append((name, buffer)) }
         }
         guard missing.isEmpty else { throw .missing(missing) }
         let known = Set(namedParameters.map(\.name) + namedBuffers.map(\.name))
-        let unexpected = file.names.filter { !known.contains($0) && !$0.hasSuffix("num_batches_tracked") }
+        let unexpected = names.filter { !known.contains($0) && !$0.hasSuffix("num_batches_tracked") }
         guard unexpected.isEmpty else { throw .unexpected(unexpected) }
+
+        var parameters: [(Tensor<Scalar>, NDArray<Scalar>)] = []
+        var buffers: [(Buffer<Scalar>, NDArray<Scalar>)] = []
+        do {
+            for (name, tensor) in parameterNames { parameters.append((tensor, try array(name))) }
+            for (name, buffer) in bufferNames { buffers.append((buffer, try array(name))) }
+        } catch {
+            throw .file(error)
+        }
         for (tensor, array) in parameters { tensor.data = array }
         for (buffer, array) in buffers { buffer.value = array }
-    }
-
-    /// Loads the file at `path` (see ``load(_:)``).
-    public func load(from path: String) throws(ModelLoadError) {
-        let file: SafeTensors
-        do { file = try SafeTensors(contentsOf: path) } catch { throw .file(error) }
-        try load(file)
     }
 }
 

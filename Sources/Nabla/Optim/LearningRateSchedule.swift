@@ -1,21 +1,29 @@
 /// A learning rate as a function of the step (or epoch) number, from 0. Set it on the
 /// optimiser before each step: `optimizer.learningRate = schedule.learningRate(at: step)`.
+///
+/// Schedules with an end (``CosineAnnealing``'s period, ``LinearDecay``'s steps) hold their
+/// final rate for any later step, so a run longer than its schedule keeps training at the last
+/// rate; none of them gives a negative rate from a non-negative one. Build a schedule from the
+/// run's real length (``Experiment`` does: its schedules span its epochs × steps per epoch).
 public protocol LearningRateSchedule: Sendable {
     func learningRate(at step: Int) -> Double
 }
 
-/// The rate multiplied by γ every `stepSize` steps (PyTorch's `StepLR`): η·γ^⌊t/stepSize⌋.
+/// The rate multiplied by γ every `stepSize` steps (PyTorch's `StepLR`): η·γ^⌊t/stepSize⌋
+/// (η for a negative t). It has no end; γ is at least 0, so the rate keeps η's sign.
 public struct StepDecay: LearningRateSchedule {
     public let initial: Double, stepSize: Int, gamma: Double
     public init(initial: Double, stepSize: Int, gamma: Double = 0.1) {
         require(stepSize > 0, "StepDecay: step size must be positive, got \(stepSize)")
+        require(gamma >= 0, "StepDecay: gamma must be ≥ 0, got \(gamma)")
         (self.initial, self.stepSize, self.gamma) = (initial, stepSize, gamma)
     }
-    public func learningRate(at step: Int) -> Double { initial * Double.pow(gamma, Double(step / stepSize)) }
+    public func learningRate(at step: Int) -> Double { initial * Double.pow(gamma, Double(Swift.max(0, step) / stepSize)) }
 }
 
 /// Cosine annealing from η to η_min over `period` steps (PyTorch's `CosineAnnealingLR`, without
-/// restarts; it stays at η_min afterwards): η_min + (η − η_min)(1 + cos(πt/T))/2.
+/// restarts): η_min + (η − η_min)(1 + cos(πt/T))/2 for t in 0...T, η_min for every later step
+/// (and η before 0).
 public struct CosineAnnealing: LearningRateSchedule {
     public let initial: Double, minimum: Double, period: Int
     public init(initial: Double, period: Int, minimum: Double = 0) {
@@ -23,20 +31,24 @@ public struct CosineAnnealing: LearningRateSchedule {
         (self.initial, self.period, self.minimum) = (initial, period, minimum)
     }
     public func learningRate(at step: Int) -> Double {
-        let t = Double(Swift.min(step, period)) / Double(period)
+        let t = Double(Swift.min(Swift.max(0, step), period)) / Double(period)
         return minimum + (initial - minimum) * (1 + Double.cos(Double.pi * t)) / 2
     }
 }
 
-/// A linear decay from η to η·(1 − fraction) over `steps` steps: micrograd's demo uses
-/// 1.0 − 0.9·t/100.
+/// A linear decay from η to η·(1 − fraction) over `steps` steps: η − η·fraction·t/steps for t
+/// in 0...steps, and the final rate η·(1 − fraction) for every later step (η before 0), so the
+/// rate never crosses zero. micrograd's demo uses 1.0 − 0.9·t/100 over its 100 steps.
 public struct LinearDecay: LearningRateSchedule {
     public let initial: Double, fraction: Double, steps: Int
     public init(initial: Double, by fraction: Double, over steps: Int) {
-        require(steps > 0, "LinearDecay: steps must be positive")
+        require(steps > 0, "LinearDecay: steps must be positive, got \(steps)")
+        require((0...1).contains(fraction), "LinearDecay: the fraction decayed must be in 0...1, got \(fraction)")
         (self.initial, self.fraction, self.steps) = (initial, fraction, steps)
     }
-    public func learningRate(at step: Int) -> Double { initial - initial * fraction * Double(step) / Double(steps) }
+    public func learningRate(at step: Int) -> Double {
+        initial - initial * fraction * Double(Swift.min(Swift.max(0, step), steps)) / Double(steps)
+    }
 }
 
 /// A linear warm-up from 0 over `warmupSteps` steps (step t gets η·(t + 1)/warmupSteps), then

@@ -1,11 +1,5 @@
 // A whole SVG picture: its size, a white background, a readable font, and the elements on it.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// An SVG document built from ``SVGElement``s: a picture of a fixed size in user units (the
 /// view box matches the size, so one unit is one pixel at 100%).
 ///
@@ -47,25 +41,12 @@ public struct SVGDocument: Hashable, Sendable {
     }
 }
 
-/// Why an SVG file could not be written.
-public struct SVGWriteError: Error, CustomStringConvertible, Sendable {
-    public var path: String
-    /// The C library's error number.
-    public var code: Int32
-
-    public var description: String {
-        "cannot write \(path): \(String(cString: strerror(code)))"
-    }
-}
-
 extension SVGDocument {
-    /// Writes the document's markup to a file, replacing it if it exists.
-    public func write(to path: String) throws(SVGWriteError) {
-        guard let file = fopen(path, "w") else { throw SVGWriteError(path: path, code: errno) }
-        let bytes = Array(markup.utf8)
-        let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-        let failed = written != bytes.count
-        let code = errno
-        if fclose(file) != 0 || failed { throw SVGWriteError(path: path, code: failed ? code : errno) }
+    /// Writes the document's markup to `path` with an ``AtomicFileWriter``: only a regular
+    /// file or a new path is written (a device, FIFO, directory or socket is an error and is
+    /// left alone), atomically, and a failed write leaves `path` as it was and no temporary
+    /// file.
+    public func write(to path: String) throws(FileWriteError) {
+        try AtomicFileWriter.write(Array(markup.utf8), to: path)
     }
 }

@@ -15,6 +15,17 @@ extension SafeTensors {
     /// Any order is valid for readers; this one lets a reader map the file and use each tensor
     /// in place.
     public func encoded() -> [UInt8] {
+        let (prefix, ordered) = layout()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ordered.reduce(prefix.count) { $0 + $1.bytes.count })
+        bytes.append(contentsOf: prefix)
+        for tensor in ordered { bytes.append(contentsOf: tensor.bytes) }
+        return bytes
+    }
+
+    /// The file as ``encoded()`` lays it out, in pieces: the header length and the header, then
+    /// the tensors whose bytes follow, in order (so that a writer need not join them).
+    func layout() -> (prefix: [UInt8], tensors: [StoredTensor]) {
         let ordered = tensors.sorted { a, b in
             let (rankA, rankB) = (a.tensor.dtype.layoutRank, b.tensor.dtype.layoutRank)
             if rankA != rankB { return rankA > rankB }
@@ -36,11 +47,10 @@ extension SafeTensors {
         var header = Array(("{" + members.joined(separator: ",") + "}").utf8)
         header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
 
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(8 + header.count + offset)
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: header)
-        for (_, tensor) in ordered { bytes.append(contentsOf: tensor.bytes) }
-        return bytes
+        var prefix: [UInt8] = []
+        prefix.reserveCapacity(8 + header.count)
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { prefix.append(contentsOf: $0) }
+        prefix.append(contentsOf: header)
+        return (prefix, ordered.map(\.tensor))
     }
 }

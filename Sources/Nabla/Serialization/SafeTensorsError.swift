@@ -1,5 +1,5 @@
 /// Why safetensors bytes could not be read, a tensor could not be read as the array asked for,
-/// or a file could not be read or written. Each case says where: the tensor, the byte offset,
+/// or a file could not be read. Each case says where: the tensor, the byte offset,
 /// the path; and what was expected against what was found.
 ///
 /// Offsets called `data_offsets` or "data bytes" count from the start of the data section
@@ -12,6 +12,9 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
     case fileTooShort(byteCount: Int)
     /// The header length (the first 8 bytes) runs past the end of the file.
     case headerBeyondFile(headerByteCount: UInt64, fileByteCount: Int)
+    /// The header length is more than ``SafeTensors/maximumHeaderByteCount`` (the reference
+    /// reader's limit); checked before the header is read.
+    case headerTooLarge(headerByteCount: UInt64, limit: Int)
     /// The header is not JSON (or not UTF-8) at a byte of the file.
     case invalidJSON(byteOffset: Int, reason: String)
     /// The header is JSON but not an object.
@@ -63,11 +66,9 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
 
     // Files.
 
-    /// The file could not be read; `reason` is the system's.
+    /// The file could not be read; `reason` is the system's (or says that the file changed
+    /// while it was read). Writing throws ``FileWriteError``.
     case cannotRead(path: String, reason: String)
-    /// The file could not be written (the old file, if any, is untouched); `reason` is the
-    /// system's.
-    case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -75,6 +76,8 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
             "the file is \(byteCount) bytes long; a safetensors file starts with an 8-byte header length"
         case .headerBeyondFile(let headerByteCount, let fileByteCount):
             "the header length (the first 8 bytes) is \(headerByteCount) bytes, but only \(fileByteCount - 8) bytes follow it"
+        case .headerTooLarge(let headerByteCount, let limit):
+            "the header length (the first 8 bytes) is \(headerByteCount) bytes, more than the \(limit) a safetensors header may have"
         case .invalidJSON(let byteOffset, let reason):
             "the header is not valid JSON at byte \(byteOffset): \(reason)"
         case .headerNotObject(let found):
@@ -116,8 +119,6 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
                 + (dtype == .float64 ? "is beyond the range of \(scalarType)" : "is not exactly representable as \(scalarType)")
         case .cannotRead(let path, let reason):
             "cannot read \(quoted(path)): \(reason)"
-        case .cannotWrite(let path, let reason):
-            "cannot write \(quoted(path)): \(reason)"
         }
     }
 }

@@ -8,6 +8,7 @@ extension Experiment {
         private let mode: ProgressReporter.Mode?
         private let output: (String) -> Void
         private var lastLoss: Double?, lastAccuracy: Double?
+        private var totalSteps = 0
 
         /// `mode` nil picks the terminal bar when standard output is a terminal.
         public init(mode: ProgressReporter.Mode? = nil, output: @escaping (String) -> Void = ProgressReporter.writeToStandardOutput) {
@@ -19,6 +20,7 @@ extension Experiment {
             switch event {
             case .start(let description, let epochs, let stepsPerEpoch):
                 output(description + "\n")
+                totalSteps = epochs * stepsPerEpoch
                 reporter = ProgressReporter(epochs: epochs, stepsPerEpoch: stepsPerEpoch, mode: mode, output: output)
             case .step(let epoch, let step, _, let loss, let accuracy):
                 reporter?.update(epoch: epoch + 1, step: step + 1, loss: loss, accuracy: accuracy)
@@ -28,12 +30,14 @@ extension Experiment {
             }
         }
 
-        /// Ends the progress display (the summary line) and prints the final accuracies.
+        /// Ends the progress display (the summary line) and prints the final accuracies; for a
+        /// run that stopped early, first a line saying where it stopped.
         public func finish(_ outcome: Outcome? = nil) {
             guard let reporter else { return }
             _ = reporter.finish()
             self.reporter = nil
             guard let outcome else { return }
+            if outcome.stopped { output("interrupted: stopped at the end of step \(outcome.steps) of \(totalSteps)\n") }
             var line = "final training accuracy \(ProgressFormat.percent(outcome.finalTrainAccuracy))"
             if let test = outcome.finalTestAccuracy { line += ", test accuracy \(ProgressFormat.percent(test))" }
             line += ", \(outcome.steps) steps in \(ProgressFormat.duration(outcome.seconds))"

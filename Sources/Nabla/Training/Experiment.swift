@@ -48,6 +48,12 @@ public struct Experiment: Sendable {
         }
     }
 
+    /// The epochs a run may have: at most a million (for moons, a million full-batch steps),
+    /// so that every count in a run (epochs × steps per epoch, the schedule's length) fits.
+    public static let epochRange = 1...1_000_000
+    /// The batch sizes a run may have; a batch larger than the training set takes all of it.
+    public static let batchSizeRange = 1...1_000_000
+
     /// Chooses `optimizer` with its default learning rate for this task.
     public mutating func use(_ optimizer: OptimizerKind) {
         self.optimizer = optimizer
@@ -75,6 +81,10 @@ public struct Experiment: Sendable {
         public var steps = 0
         /// Digits: the confusion matrix on the test set (rows true, columns predicted).
         public var confusion: [[Int]]?
+        /// Whether the run stopped early, at a request (see ``run(_:stopRequested:)``), rather
+        /// than after all its epochs. The history then holds the epochs finished; the model,
+        /// the accuracies and ``state`` are those after the last step taken.
+        public var stopped = false
         /// Moons: the data, and the model's score on a grid over it.
         public var points: [[Double]]?
         public var labels: [Int]?
@@ -84,10 +94,25 @@ public struct Experiment: Sendable {
     }
 
     /// Runs the experiment, reporting events as they happen.
-    public func run(_ observe: (Event) -> Void = { _ in }) throws -> Outcome {
-        guard epochs > 0 else { throw TrainingError.invalidOption("--epochs must be positive, got \(epochs)") }
-        guard batchSize > 0 else { throw TrainingError.invalidOption("--batch-size must be positive, got \(batchSize)") }
-        guard learningRate > 0, learningRate.isFinite else { throw TrainingError.invalidOption("--lr must be a positive number, got \(learningRate)") }
+    ///
+    /// `stopRequested` is asked after every step but the last; once it answers true the run
+    /// stops there, at the end of that step, and returns what it has so far
+    /// (``Outcome/stopped`` set): the finished epochs' history, the accuracies and weights
+    /// after the last step. A program sets it from its SIGINT handler, so that Ctrl-C keeps
+    /// the work done.
+    ///
+    /// Every option is checked first (``TrainingError``): ``epochs`` in ``epochRange``,
+    /// ``batchSize`` in ``batchSizeRange``, ``learningRate`` positive and finite.
+    public func run(_ observe: (Event) -> Void = { _ in }, stopRequested: () -> Bool = { false }) throws -> Outcome {
+        guard Self.epochRange.contains(epochs) else {
+            throw TrainingError.optionOutOfRange(option: "--epochs", value: "\(epochs)", allowed: Self.describe(Self.epochRange))
+        }
+        guard Self.batchSizeRange.contains(batchSize) else {
+            throw TrainingError.optionOutOfRange(option: "--batch-size", value: "\(batchSize)", allowed: Self.describe(Self.batchSizeRange))
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw TrainingError.optionOutOfRange(option: "--lr", value: "\(learningRate)", allowed: "a positive number")
+        }
         if task == .moons, architecture == .cnn {
             throw TrainingError.invalidOption("--model cnn is for digits (moons trains micrograd's 2-16-16-1 MLP)")
         }
@@ -97,20 +122,34 @@ public struct Experiment: Sendable {
         let start = monotonicSeconds()
         var outcome: Outcome
         switch (task, engine) {
-        case (.moons, .scalar): outcome = try runMoonsScalar(observe)
-        case (.moons, .tensor): outcome = try runMoonsTensor(observe)
+        case (.moons, .scalar): outcome = try runMoonsScalar(stopRequested, observe)
+        case (.moons, .tensor): outcome = try runMoonsTensor(stopRequested, observe)
         case (.digits, .scalar): throw TrainingError.invalidOption("--engine scalar trains the moons demo only (digits needs tensors)")
-        case (.digits, .tensor): outcome = try runDigits(observe)
+        case (.digits, .tensor): outcome = try runDigits(stopRequested, observe)
         }
         outcome.seconds = monotonicSeconds() - start
         return outcome
     }
 
+    private static func describe(_ range: ClosedRange<Int>) -> String {
+        "between \(range.lowerBound) and \(range.upperBound)"
+    }
+
     // MARK: Moons
 
-    private func moonsSchedule() -> LinearDecay { LinearDecay(initial: learningRate, by: 0.9, over: 100) }
+    /// The learning-rate schedule of this run, whose epochs have `stepsPerEpoch` steps; it spans
+    /// the run's real length, epochs × steps per epoch. Moons with SGD: micrograd's linear
+    /// decay from the rate to a tenth of it (over the default 100 steps, 1.0 − 0.9·k/100);
+    /// digits: cosine annealing from the rate to 0; moons with another optimiser: none.
+    func learningRateSchedule(stepsPerEpoch: Int) -> (any LearningRateSchedule)? {
+        let steps = epochs * stepsPerEpoch  // at most 10⁶ epochs × 1,437 steps (run() checks the epochs)
+        switch task {
+        case .moons: return optimizer == .sgd ? LinearDecay(initial: learningRate, by: 0.9, over: steps) : nil
+        case .digits: return CosineAnnealing(initial: learningRate, period: steps)
+        }
+    }
 
-    private func runMoonsScalar(_ observe: (Event) -> Void) throws -> Outcome {
+    private func runMoonsScalar(_ stopRequested: () -> Bool, _ observe: (Event) -> Void) throws -> Outcome {
         guard optimizer == .sgd, batchSize == 100 else {
             throw TrainingError.invalidOption("--engine scalar runs micrograd's demo as micrograd does: full-batch SGD (no --optimizer or --batch-size)")
         }
@@ -119,7 +158,7 @@ public struct Experiment: Sendable {
         observe(.start(description: "micrograd's MLP 2-16-16-1 on the scalar engine (\(model.parameters.count) parameters, one graph node per number), 100 moons",
                        epochs: epochs, stepsPerEpoch: 1))
         var outcome = Outcome()
-        let schedule = moonsSchedule()
+        let schedule = learningRateSchedule(stepsPerEpoch: 1)!
         for k in 0..<epochs {
             let (loss, accuracy) = MicrogradDemo.step(model, points: points, labels: signs, step: k, engine: .value,
                                                       learningRate: schedule.learningRate(at: k))
@@ -128,10 +167,14 @@ public struct Experiment: Sendable {
             outcome.trainAccuracies.append(accuracy)
             observe(.step(epoch: k, step: 0, stepsPerEpoch: 1, loss: loss, accuracy: accuracy))
             observe(.epoch(epoch: k, loss: loss, trainAccuracy: accuracy, testAccuracy: nil))
+            outcome.steps = k + 1
+            if k + 1 < epochs, stopRequested() {
+                outcome.stopped = true
+                break
+            }
         }
         let final = points.map { model($0.map { Value($0) })[0].data }
         outcome.finalTrainAccuracy = MicrogradDemo.accuracy(scores: final, labels: signs)
-        outcome.steps = epochs
         outcome.points = points
         outcome.labels = signs.map { $0 > 0 ? 1 : 0 }
         outcome.grid = Self.grid(around: points) { xy in model(xy.map { Value($0) })[0].data }
@@ -145,13 +188,14 @@ public struct Experiment: Sendable {
         return outcome
     }
 
-    private func runMoonsTensor(_ observe: (Event) -> Void) throws -> Outcome {
+    private func runMoonsTensor(_ stopRequested: () -> Bool, _ observe: (Event) -> Void) throws -> Outcome {
         let data = TwoMoons.dataset(count: 100, noise: 0.1, seed: 42, as: Double.self)
         let model = MicrogradDemo.tensorModel(from: ScalarMLP(2, [16, 16, 1], seed: seed), as: Double.self)
         let trainer = Trainer(model: model, loss: .hinge(l2: MicrogradDemo.alpha), optimizer: makeOptimizer(model.parameters),
                               mode: mode, classes: 1)
-        if optimizer == .sgd { trainer.schedule = moonsSchedule() }
-        var outcome = try fit(trainer, data, test: nil, description: "MLP 2-16-16-1 (\(model.parameterCount) parameters) on float64 tensors, \(mode), 100 moons", observe)
+        trainer.schedule = learningRateSchedule(stepsPerEpoch: 1)
+        var outcome = try fit(trainer, data, test: nil, description: "MLP 2-16-16-1 (\(model.parameterCount) parameters) on float64 tensors, \(mode), 100 moons",
+                              stopRequested, observe)
         outcome.points = (0..<data.count).map { i in [data.inputs.scalars[2 * i], data.inputs.scalars[2 * i + 1]] }
         outcome.labels = data.labels
         let gridSide = 60
@@ -165,18 +209,17 @@ public struct Experiment: Sendable {
 
     // MARK: Digits
 
-    private func runDigits(_ observe: (Event) -> Void) throws -> Outcome {
+    private func runDigits(_ stopRequested: () -> Bool, _ observe: (Event) -> Void) throws -> Outcome {
         let digits: Digits
         do { digits = try Digits.load() } catch { throw TrainingError.invalidOption("cannot load the digits data: \(error)") }
         let (train, test) = digits.split(asImages: architecture == .cnn)
         let model = Self.digitsModel(architecture, seed: seed)
         let trainer = Trainer(model: model, loss: .crossEntropy(), optimizer: makeOptimizer(model.parameters), mode: mode, classes: 10)
-        // Cosine annealing from the rate to zero over the run.
-        trainer.schedule = CosineAnnealing(initial: learningRate, period: epochs * ((train.count + batchSize - 1) / batchSize))
+        trainer.schedule = learningRateSchedule(stepsPerEpoch: Self.stepsPerEpoch(train.count, batchSize: batchSize))
         let name = architecture == .cnn ? "CNN conv(1→16)-pool-conv(16→32)-pool-linear(128→10)" : "MLP 64-128-128-10"
         var outcome = try fit(trainer, train, test: test,
                               description: "\(name) (\(model.parameterCount) parameters), \(mode), digits: \(train.count) training and \(test.count) test images",
-                              observe)
+                              stopRequested, observe)
         let predictions = try trainer.evaluate(test).predictions
         var confusion = Array(repeating: Array(repeating: 0, count: 10), count: 10)
         for (truth, guess) in zip(test.labels, predictions) { confusion[truth][guess] += 1 }
@@ -211,9 +254,14 @@ public struct Experiment: Sendable {
         }
     }
 
+    /// ⌈count / batchSize⌉, without overflow for any batch size.
+    static func stepsPerEpoch(_ count: Int, batchSize: Int) -> Int {
+        count / batchSize + (count % batchSize == 0 ? 0 : 1)
+    }
+
     private func fit<Model: Layer>(_ trainer: Trainer<Model>, _ train: Dataset<Model.Scalar>, test: Dataset<Model.Scalar>?,
-                                   description: String, _ observe: (Event) -> Void) throws -> Outcome {
-        let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
+                                   description: String, _ stopRequested: () -> Bool, _ observe: (Event) -> Void) throws -> Outcome {
+        let stepsPerEpoch = Self.stepsPerEpoch(train.count, batchSize: batchSize)
         observe(.start(description: description, epochs: epochs, stepsPerEpoch: stepsPerEpoch))
         var outcome = Outcome()
         let history = try trainer.fit(train, test: test, epochs: epochs, batchSize: batchSize, seed: seed, onStep: { step in
@@ -221,7 +269,8 @@ public struct Experiment: Sendable {
                           accuracy: Double(step.correct) / Double(step.count)))
         }, onEpoch: { epoch in
             observe(.epoch(epoch: epoch.epoch, loss: epoch.loss, trainAccuracy: epoch.trainAccuracy, testAccuracy: epoch.testAccuracy))
-        })
+        }, stopRequested: stopRequested)
+        outcome.stopped = trainer.stepsTaken < epochs * stepsPerEpoch
         outcome.losses = history.map(\.loss)
         outcome.trainAccuracies = history.map(\.trainAccuracy)
         outcome.testAccuracies = history.compactMap(\.testAccuracy)

@@ -22,8 +22,9 @@ public enum MicrogradDemo {
         Double(zip(scores, labels).filter { ($1 > 0) == ($0 > 0) }.count) / Double(labels.count)
     }
 
-    /// micrograd's schedule: 1.0 − 0.9·k/100 at step k.
-    public static func learningRate(step: Int) -> Double { 1.0 - 0.9 * Double(step) / 100 }
+    /// micrograd's schedule: 1.0 − 0.9·k/100 at step k of its 100 steps, holding 0.1 after
+    /// them (``LinearDecay`` over 100 steps; a run of another length builds its own).
+    public static func learningRate(step: Int) -> Double { LinearDecay(initial: 1, by: 0.9, over: 100).learningRate(at: step) }
 
     /// Which scalar engine runs a step.
     public enum ScalarEngine: String, Sendable, CaseIterable {

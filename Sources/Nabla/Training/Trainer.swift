@@ -100,9 +100,15 @@ public final class Trainer<Model: Layer> {
     }
 
     /// Trains for `epochs` epochs; `onStep` and `onEpoch` are called as they end.
+    ///
+    /// `stopRequested` is asked after every step but the run's last: when it answers true,
+    /// training stops there, at the end of that step, and `fit` returns the epochs finished
+    /// (an epoch cut short is not in the history; its steps are in ``stepsTaken`` and in the
+    /// model). Set it from a SIGINT handler to make Ctrl-C stop cleanly.
     @discardableResult
     public func fit(_ train: Dataset<Scalar>, test: Dataset<Scalar>? = nil, epochs: Int, batchSize: Int, seed: UInt64,
-                    onStep: (Step) -> Void = { _ in }, onEpoch: (Epoch) -> Void = { _ in }) throws -> [Epoch] {
+                    onStep: (Step) -> Void = { _ in }, onEpoch: (Epoch) -> Void = { _ in },
+                    stopRequested: () -> Bool = { false }) throws -> [Epoch] {
         guard epochs > 0 else { throw TrainingError.invalidOption("epochs must be positive, got \(epochs)") }
         guard train.count > 0 else { throw TrainingError.invalidOption("the training set is empty") }
         let loader: BatchLoader<Scalar>
@@ -123,12 +129,14 @@ public final class Trainer<Model: Layer> {
                 seen += batch.count
                 onStep(Step(epoch: epoch, step: k, stepsInEpoch: batches.count, loss: result.loss, correct: result.correct,
                             count: batch.count, learningRate: rate))
+                if k + 1 < batches.count, stopRequested() { return history }
             }
             let testAccuracy = try test.map { try evaluate($0).accuracy }
             let summary = Epoch(epoch: epoch, loss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                                 testAccuracy: testAccuracy, seconds: monotonicSeconds() - start)
             history.append(summary)
             onEpoch(summary)
+            if epoch + 1 < epochs, stopRequested() { return history }
         }
         return history
     }
@@ -180,6 +188,9 @@ public final class Trainer<Model: Layer> {
 /// What stops training.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(step: Int, loss: Double)
+    /// A numeric option outside the values a run accepts: the option, the value given, and
+    /// the values allowed ("between 1 and 1000000").
+    case optionOutOfRange(option: String, value: String, allowed: String)
     case invalidOption(String)
     /// A label at `position` in a batch is not a class in `0..<classes`.
     case labelOutOfRange(label: Int, position: Int, classes: Int)
@@ -190,6 +201,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             "label \(label) at position \(position) of the batch is not a class in 0..<\(classes)"
         case .nonFiniteLoss(let step, let loss):
             "the loss became \(loss) at step \(step): the learning rate may be too high (try a smaller --lr)"
+        case .optionOutOfRange(let option, let value, let allowed):
+            "\(option) must be \(allowed), got \(value)"
         case .invalidOption(let message): message
         }
     }
