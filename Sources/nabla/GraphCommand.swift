@@ -33,17 +33,15 @@ struct GraphCommand: ParsableCommand {
         try reportingErrors {
             let script = try options.script()
             let feeds = try options.feeds()
+            let outputIndex = try script.index(ofName: options.output ?? script.output)
             var evaluationFeeds: [String: Double]?
             if !feeds.isEmpty {
                 let evaluation = try script.evaluate(at: feeds, output: options.output)
                 warn(evaluation.warnings)
-                evaluationFeeds = feeds.filter { script.inputs.contains($0.key) }
-            } else if let output = options.output, !(script.inputs + script.statements.map(\.name)).contains(output) {
-                throw ScriptError("'\(output)' is not a name in the program")
+                evaluationFeeds = script.inputValues(in: feeds)
             }
             let graph = Graph()
-            let nodes = script.buildStatic(in: graph)
-            let output = nodes[(script.inputs + script.statements.map(\.name)).firstIndex(of: options.output ?? script.output)!]
+            let output = script.buildStatic(in: graph)[outputIndex]
             let export = try graph.export(output, at: evaluationFeeds)
             guard let outputFile else {
                 print(format == .dot ? export.dot : export.json)
