@@ -211,6 +211,17 @@ struct CommandLineTests {
         #expect(run.output.isEmpty)
     }
 
+    @Test func bothModesReportANonFiniteDerivativeAlikeAndJSONNeverTraps() throws {
+        let expected = "error: a derivative is not finite: div(1, …) is inf: div(1 = 1, mul_const(y, 2) = 0) is not finite\n"
+        for mode in ["static", "dynamic"] {
+            for json in [[], ["--json"]] {
+                let run = try Self.nabla(["grad", "y = sqrt(x)", "--at", "x=0", "--mode", mode] + json)
+                #expect(run.status == 1 && run.output.isEmpty, "\(mode) \(json)")
+                #expect(run.errors == expected, "\(mode) \(json)")
+            }
+        }
+    }
+
     @Test func standardInputAndFilesAreBounded() throws {
         let fromInput = try Self.nabla(["grad", "-"], inputFile: "/dev/zero")
         #expect(fromInput.status == 1 && fromInput.output.isEmpty)

@@ -166,6 +166,27 @@ struct ScriptTests {
         }
     }
 
+    @Test func bothModesReportANonFiniteDerivativeAlike() throws {
+        for (program, feeds, order) in [("y = sqrt(x)", ["x": 0.0], 1), ("y = 0 * sqrt(x) + x", ["x": 0.0], 2),
+                                        ("y = abs(x)^0.5", ["x": 0.0], 1)] {
+            let script = try Script(parsing: program)
+            var messages: [String] = []
+            for mode in ScriptMode.allCases {
+                do { _ = try script.evaluate(at: feeds, order: order, mode: mode); Issue.record("no error in \(mode) mode for \(program)") } catch {
+                    messages.append(error.description)
+                }
+            }
+            #expect(messages.count == 2 && messages[0] == messages[1], "\(messages)")
+            #expect(messages.first?.hasPrefix("a derivative is not finite: ") == true)
+        }
+    }
+
+    @Test func jsonWritesNonFiniteNumbersAsNull() {
+        let evaluation = ScriptEvaluation(output: "y", value: .infinity, values: [("x", .nan), ("y", -.infinity)],
+                                          gradient: [("x", .infinity)], statementGradients: [], hessian: [("x", [("x", .nan)])], warnings: [])
+        #expect(evaluation.json == "{\"output\":\"y\",\"value\":null,\"values\":{\"x\":null,\"y\":null},\"gradient\":{\"x\":null},\"hessian\":{\"x\":{\"x\":null}}}")
+    }
+
     @Test func domainErrorsNameTheStatement() throws {
         let script = try Script(parsing: "b = x - 3\nc = log(b)\nd = c * 2")
         #expect(throws: ScriptError.self) { try script.evaluate(at: ["x": 1]) }

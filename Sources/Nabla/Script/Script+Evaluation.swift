@@ -53,7 +53,17 @@ extension Script {
         let computed: Computed
         switch mode {
         case .static: computed = try computeStatic(feeds, outputName, everyName, wrtNames, order)
-        case .dynamic: computed = computeDynamic(feeds, outputName, everyName, wrtNames, order)
+        case .dynamic:
+            computed = computeDynamic(feeds, outputName, everyName, wrtNames, order)
+            // The values are finite (checked above); a derivative that is not is reported as the
+            // static mode reports it, by the compiled program's diagnosis, so both modes give the
+            // same error.
+            let derivatives = computed.gradients + (computed.hessian ?? []).flatMap { $0 }
+            if let bad = derivatives.firstIndex(where: { !$0.isFinite }) {
+                _ = try computeStatic(feeds, outputName, everyName, wrtNames, order)
+                let name = bad < computed.gradients.count ? "d\(quoted: outputName)/d\(quoted: everyName[bad])" : "a second derivative"
+                throw ScriptError("a derivative is not finite: \(name) is \(NumberFormat.shortest(derivatives[bad]))")
+            }
         }
         let gradientOf = Dictionary(uniqueKeysWithValues: zip(everyName, computed.gradients))
         let valueOf = Dictionary(uniqueKeysWithValues: zip(everyName, computed.values))
