@@ -31,6 +31,7 @@ struct GraphCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if let outputFile { try options.refuseOverwritingTheProgram(with: outputFile, option: "--output") }
             let script = try options.script()
             let feeds = try options.feeds()
             let outputIndex = try script.index(ofName: options.output ?? script.output)

@@ -36,6 +36,13 @@ struct ProgramOptions: ParsableArguments {
     /// The parsed program.
     func script() throws(ScriptError) -> Script { try Script(parsing: text()) }
 
+    /// Refuses an output file (given with `option`) that is the program's file.
+    func refuseOverwritingTheProgram(with path: String, option: String) throws(CommandError) {
+        if let file, ProgramSource.isSameFile(file, path) {
+            throw CommandError("\(option) '\(path)' is the program's file ('\(file)'): writing it would destroy the program; choose another file")
+        }
+    }
+
     /// The input values from every --at.
     func feeds() throws(ScriptError) -> [String: Double] { try Script.inputValues(at) }
 }

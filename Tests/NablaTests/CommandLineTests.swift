@@ -262,6 +262,20 @@ struct CommandLineTests {
         #expect(run.output.utf8.count < 40 * program.utf8.count, "\(run.output.utf8.count) bytes")
     }
 
+    @Test func theOutputIsNeverTheProgramsFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let program = directory.appendingPathComponent("p.svg")
+        try "y = x^2\n".write(to: program, atomically: true, encoding: .utf8)
+        for output in [program.path, directory.path + "/./p.svg", directory.path + "/../" + directory.lastPathComponent + "/p.svg"] {
+            let run = try Self.nabla(["graph", "-f", program.path, "--output", output])
+            #expect(run.status == 1 && run.output.isEmpty)
+            #expect(run.errors == "error: --output '\(output)' is the program's file ('\(program.path)'): writing it would destroy the program; choose another file\n")
+            #expect(try String(contentsOf: program, encoding: .utf8) == "y = x^2\n")
+        }
+    }
+
     @Test func anUnusedInputIsAWarning() throws {
         let run = try Self.nabla(["grad", "y = 2x", "--at", "x=1,q=3", "--json"])
         #expect(run.status == 0)

@@ -53,4 +53,18 @@ struct ProgramSourceTests {
         }
         #expect(throws: ScriptError("cannot read the file '/': Is a directory")) { try ProgramSource.readFile("/") }
     }
+
+    @Test func theSameFileHoweverWritten() throws {
+        let path = try temporaryFile(Array("y = x".utf8))
+        let directory = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+        let link = path + ".link", hardLink = path + ".hard", other = try temporaryFile(Array("y = x".utf8))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        try FileManager.default.linkItem(atPath: path, toPath: hardLink)
+        defer { for p in [path, link, hardLink, other] { try? FileManager.default.removeItem(atPath: p) } }
+        for alias in [path, "\(directory)/./\(name)", "\(directory)/../\((directory as NSString).lastPathComponent)/\(name)", link, hardLink] {
+            #expect(ProgramSource.isSameFile(path, alias), "\(alias)")
+        }
+        #expect(!ProgramSource.isSameFile(path, other))
+        #expect(!ProgramSource.isSameFile(path, path + ".missing"))
+    }
 }

@@ -94,5 +94,14 @@ public enum ProgramSource {
                            sourceLine: String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self))
     }
 
+    /// Whether `path` and `other` name the same existing file, however written: through
+    /// symbolic links, `./` or `..`, or as two hard links (the same device and inode). Used to
+    /// refuse an output file that is the program's own file.
+    public static func isSameFile(_ path: String, _ other: String) -> Bool {
+        var (a, b) = (stat(), stat())
+        guard stat(path, &a) == 0, stat(other, &b) == 0 else { return false }
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
+    }
+
     private static func systemReason() -> String { String(cString: strerror(errno)) }
 }
