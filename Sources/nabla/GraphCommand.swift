@@ -69,14 +69,18 @@ struct GraphCommand: ParsableCommand {
         let errors = Pipe()
         process.standardInput = input
         process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(dot.utf8))
-        input.fileHandleForWriting.closeFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw CommandError("dot failed: \(message)")
+        let message: String
+        do {
+            try process.run()
+            try input.fileHandleForWriting.write(contentsOf: Data(dot.utf8))
+            try input.fileHandleForWriting.close()
+            // Read to the end before waiting, so that dot never blocks on a full pipe.
+            message = String(decoding: try errors.fileHandleForReading.readToEnd() ?? Data(), as: UTF8.self)
+            process.waitUntilExit()
+        } catch {
+            throw CommandError("could not run Graphviz's dot (\(executable)): \(error.localizedDescription)")
         }
+        guard process.terminationStatus == 0 else { throw CommandError("dot failed: \(message)") }
         print("wrote \(path)")
     }
 }

@@ -35,8 +35,17 @@ struct CommandLineTests {
         if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
         if let inputBytes { inp.fileHandleForWriting.write(Data(inputBytes)) }
         inp.fileHandleForWriting.closeFile()
+        // Standard error is read on its own thread, so that a long error cannot fill its pipe
+        // while standard output is read.
+        nonisolated(unsafe) var errorData = Data()
+        let errorsRead = DispatchSemaphore(value: 0)
+        Thread {
+            errorData = err.fileHandleForReading.readDataToEndOfFile()
+            errorsRead.signal()
+        }.start()
         let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        errorsRead.wait()
+        let errors = String(decoding: errorData, as: UTF8.self)
         process.waitUntilExit()
         return Run(status: process.terminationStatus, output: output, errors: errors)
     }
