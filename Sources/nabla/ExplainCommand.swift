@@ -27,8 +27,8 @@ struct ExplainCommand: ParsableCommand {
             warn(evaluation.warnings)
             let graph = Graph()
             let nodes = script.buildStatic(in: graph)
-            let output = nodes[(script.inputs + script.statements.map(\.name)).firstIndex(of: evaluation.output)!]
-            print(try graph.derivation(of: output, at: feeds.filter { script.inputs.contains($0.key) }))
+            let output = nodes[try script.index(ofName: evaluation.output)]
+            print(try graph.derivation(of: output, at: script.inputValues(in: feeds)))
         }
     }
 }

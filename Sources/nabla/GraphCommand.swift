@@ -31,19 +31,18 @@ struct GraphCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if let outputFile { try options.refuseOverwritingTheProgram(with: outputFile, option: "--output") }
             let script = try options.script()
             let feeds = try options.feeds()
+            let outputIndex = try script.index(ofName: options.output ?? script.output)
             var evaluationFeeds: [String: Double]?
             if !feeds.isEmpty {
                 let evaluation = try script.evaluate(at: feeds, output: options.output)
                 warn(evaluation.warnings)
-                evaluationFeeds = feeds.filter { script.inputs.contains($0.key) }
-            } else if let output = options.output, !(script.inputs + script.statements.map(\.name)).contains(output) {
-                throw ScriptError("'\(output)' is not a name in the program")
+                evaluationFeeds = script.inputValues(in: feeds)
             }
             let graph = Graph()
-            let nodes = script.buildStatic(in: graph)
-            let output = nodes[(script.inputs + script.statements.map(\.name)).firstIndex(of: options.output ?? script.output)!]
+            let output = script.buildStatic(in: graph)[outputIndex]
             let export = try graph.export(output, at: evaluationFeeds)
             guard let outputFile else {
                 print(format == .dot ? export.dot : export.json)
@@ -70,14 +69,18 @@ struct GraphCommand: ParsableCommand {
         let errors = Pipe()
         process.standardInput = input
         process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(dot.utf8))
-        input.fileHandleForWriting.closeFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw CommandError("dot failed: \(message)")
+        let message: String
+        do {
+            try process.run()
+            try input.fileHandleForWriting.write(contentsOf: Data(dot.utf8))
+            try input.fileHandleForWriting.close()
+            // Read to the end before waiting, so that dot never blocks on a full pipe.
+            message = String(decoding: try errors.fileHandleForReading.readToEnd() ?? Data(), as: UTF8.self)
+            process.waitUntilExit()
+        } catch {
+            throw CommandError("could not run Graphviz's dot (\(executable)): \(error.localizedDescription)")
         }
+        guard process.terminationStatus == 0 else { throw CommandError("dot failed: \(message)") }
         print("wrote \(path)")
     }
 }

@@ -14,7 +14,7 @@ struct ProgramOptions: ParsableArguments {
     var file: String?
 
     @Option(name: .customLong("at"), parsing: .singleValue,
-            help: ArgumentHelp("Input values: --at a=2 --at o=1, or --at a=2,o=1.", valueName: "name=value"))
+            help: ArgumentHelp("Input values: --at a=2 --at o=1, or --at a=2,o=1 (decimal numbers).", valueName: "name=value"))
     var at: [String] = []
 
     @Option(name: .customLong("of"), help: ArgumentHelp("The output (default: the last statement).", valueName: "name"))
@@ -23,44 +23,28 @@ struct ProgramOptions: ParsableArguments {
     func validate() throws {
         if program != nil && file != nil { throw ValidationError("give the program either as an argument or with --file, not both") }
         if program == nil && file == nil { throw ValidationError("missing the program: give it as an argument, with --file FILE, or '-' for standard input") }
-        _ = try feeds()
+        do { _ = try Script.inputValues(at) } catch { throw ValidationError(error.message) }
     }
 
-    /// The program text.
-    func text() throws -> String {
-        if let file {
-            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-                throw CommandError("cannot read the file '\(file)'")
-            }
-            return text
-        }
-        if program == "-" {
-            return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        }
+    /// The program text (at most 64 MiB of UTF-8, from any source).
+    func text() throws(ScriptError) -> String {
+        if let file { return try ProgramSource.readFile(file) }
+        if program == "-" { return try ProgramSource.readStandardInput() }
         return program ?? ""
     }
 
     /// The parsed program.
-    func script() throws -> Script { try Script(parsing: text()) }
+    func script() throws(ScriptError) -> Script { try Script(parsing: text()) }
+
+    /// Refuses an output file (given with `option`) that is the program's file.
+    func refuseOverwritingTheProgram(with path: String, option: String) throws(CommandError) {
+        if let file, ProgramSource.isSameFile(file, path) {
+            throw CommandError("\(option) '\(path)' is the program's file ('\(file)'): writing it would destroy the program; choose another file")
+        }
+    }
 
     /// The input values from every --at.
-    func feeds() throws -> [String: Double] {
-        var feeds: [String: Double] = [:]
-        for argument in at {
-            for pair in argument.split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
-                guard parts.count == 2, !parts[0].isEmpty else {
-                    throw ValidationError("--at expects name=value, got '\(pair)'")
-                }
-                guard let value = Double(parts[1]), value.isFinite else {
-                    throw ValidationError("--at \(parts[0])=\(parts[1]): '\(parts[1])' is not a finite number")
-                }
-                if feeds[parts[0]] != nil { throw ValidationError("--at gives '\(parts[0])' twice") }
-                feeds[parts[0]] = value
-            }
-        }
-        return feeds
-    }
+    func feeds() throws(ScriptError) -> [String: Double] { try Script.inputValues(at) }
 }
 
 /// An error of the command line itself (not of the program): printed as `error: …`.

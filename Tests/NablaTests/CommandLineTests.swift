@@ -13,7 +13,8 @@ struct CommandLineTests {
     }
 
     /// Runs the `nabla` built beside the tests.
-    static func nabla(_ arguments: [String], input: String? = nil, environment: [String: String]? = nil) throws -> Run {
+    static func nabla(_ arguments: [String], input: String? = nil, inputBytes: [UInt8]? = nil, inputFile: String? = nil,
+                      environment: [String: String]? = nil) throws -> Run {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         var executable = directory.appendingPathComponent("nabla")
         // swift test runs the tests from an .xctest bundle inside the build folder on some platforms.
@@ -27,12 +28,24 @@ struct CommandLineTests {
         let (out, err, inp) = (Pipe(), Pipe(), Pipe())
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = inp
+        // Standard input: a file (`/dev/zero`), or a pipe the program reads to its end before it
+        // writes anything.
+        process.standardInput = try inputFile.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? inp
         try process.run()
         if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
+        if let inputBytes { inp.fileHandleForWriting.write(Data(inputBytes)) }
         inp.fileHandleForWriting.closeFile()
+        // Standard error is read on its own thread, so that a long error cannot fill its pipe
+        // while standard output is read.
+        nonisolated(unsafe) var errorData = Data()
+        let errorsRead = DispatchSemaphore(value: 0)
+        Thread {
+            errorData = err.fileHandleForReading.readDataToEndOfFile()
+            errorsRead.signal()
+        }.start()
         let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        errorsRead.wait()
+        let errors = String(decoding: errorData, as: UTF8.self)
         process.waitUntilExit()
         return Run(status: process.terminationStatus, output: output, errors: errors)
     }
@@ -190,14 +203,86 @@ struct CommandLineTests {
         (["grad", "y = 1/x", "--at", "x=0"], "error: line 1, column 1: 1 / 0 overflows to inf in 'y = 1/x'\n"),
         (["grad", "y = sqrt(x)", "--at", "x=0"], "error: a derivative is not finite"),
         (["grad", "y = x", "--at", "x"], "--at expects name=value, got 'x'"),
-        (["grad", "y = x", "--at", "x=abc"], "'abc' is not a finite number"),
-        (["grad", "-f", "/nonexistent/program.txt", "--at", "x=1"], "error: cannot read the file '/nonexistent/program.txt'\n"),
+        (["grad", "y = x", "--at", "x=abc"], "--at x=abc: 'abc' is not a decimal number (write values as 2, -0.5 or 1e-3)"),
+        (["grad", "y = x", "--at", "x=0x10"], "--at x=0x10: '0x10' is not a decimal number"),
+        (["grad", "y = x", "--at", "x=inf"], "--at x=inf: input values must be finite numbers"),
+        (["grad", "y = x", "--at", "x=nan"], "--at x=nan: input values must be finite numbers"),
+        (["grad", "y = x", "--at", "x=1e309"], "--at x=1e309: '1e309' is too large: it would be inf"),
+        (["grad", "y = 1e309 * x", "--at", "x=1"], "error: line 1, column 5: the number '1e309' is too large: it would be inf (the largest double is about 1.8e308)\n  y = 1e309 * x\n      ^^^^^\n"),
+        (["grad", "y = inf * x", "--at", "x=1,inf=2"], "error: line 1, column 5: 'inf' is reserved"),
+        (["grad", "-f", "/nonexistent/program.txt", "--at", "x=1"], "error: cannot read the file '/nonexistent/program.txt': No such file or directory\n"),
+        (["grad", "-f", "/", "--at", "x=1"], "error: cannot read the file '/': Is a directory\n"),
     ] as [([String], String)])
     func badInput(_ arguments: [String], _ message: String) throws {
         let run = try Self.nabla(arguments)
         #expect(run.status != 0, "\(arguments)")
         #expect(run.errors.contains(message), "stderr was: \(run.errors)")
         #expect(run.output.isEmpty)
+    }
+
+    @Test func bothModesReportANonFiniteDerivativeAlikeAndJSONNeverTraps() throws {
+        let expected = "error: a derivative is not finite: div(1, …) is inf: div(1 = 1, mul_const(y, 2) = 0) is not finite\n"
+        for mode in ["static", "dynamic"] {
+            for json in [[], ["--json"]] {
+                let run = try Self.nabla(["grad", "y = sqrt(x)", "--at", "x=0", "--mode", mode] + json)
+                #expect(run.status == 1 && run.output.isEmpty, "\(mode) \(json)")
+                #expect(run.errors == expected, "\(mode) \(json)")
+            }
+        }
+    }
+
+    @Test func standardInputAndFilesAreBounded() throws {
+        let fromInput = try Self.nabla(["grad", "-"], inputFile: "/dev/zero")
+        #expect(fromInput.status == 1 && fromInput.output.isEmpty)
+        #expect(fromInput.errors == "error: standard input is longer than 64 MiB, the largest program accepted\n")
+        let fromFile = try Self.nabla(["grad", "-f", "/dev/zero"])
+        #expect(fromFile.status == 1)
+        #expect(fromFile.errors == "error: the file '/dev/zero' is longer than 64 MiB, the largest program accepted\n")
+    }
+
+    @Test func invalidUTF8IsPlacedFromFilesAndStandardInput() throws {
+        let bytes = Array("y = 2x\nz = y".utf8) + [0xFF] + Array(" + 1\n".utf8)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("p-\(UUID().uuidString.prefix(8)).txt")
+        try Data(bytes).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let fromFile = try Self.nabla(["grad", "-f", file.path, "--at", "x=1"])
+        let fromInput = try Self.nabla(["grad", "-", "--at", "x=1"], inputBytes: bytes)
+        for (run, source) in [(fromFile, "the file '\(file.path)'"), (fromInput, "standard input")] {
+            #expect(run.status == 1 && run.output.isEmpty)
+            #expect(run.errors == "error: line 2, column 6: invalid UTF-8 in \(source) at byte offset 12 (0xFF); save the program as UTF-8\n  z = y\u{FFFD} + 1\n       ^\n")
+        }
+    }
+
+    @Test func errorsInAHugeLineQuoteAnExcerpt() throws {
+        let program = "y = x" + String(repeating: " + x", count: 100_000) + " $"
+        let run = try Self.nabla(["grad", "-", "--at", "x=1"], input: program)
+        #expect(run.status == 1)
+        #expect(run.errors.utf8.count < 300, "\(run.errors.utf8.count) bytes")
+        #expect(run.errors.hasPrefix("error: line 1, column 400007: unexpected character '$'\n  …"))
+    }
+
+    @Test func explainingSinNested30000DeepFinishesInLinearText() throws {
+        let depth = 30_000
+        let program = "y = " + String(repeating: "sin(", count: depth) + "x" + String(repeating: ")", count: depth)
+        let run = try Self.nabla(["explain", "-", "--at", "x=1"], input: program)
+        #expect(run.status == 0 && run.errors.isEmpty)
+        #expect(run.output.contains("\n  dy/dx = dy/dt₁·∂t₁/∂x = "))
+        // Each named part of 16 sines takes a few hundred bytes; quadratic text would be gigabytes.
+        #expect(run.output.utf8.count < 40 * program.utf8.count, "\(run.output.utf8.count) bytes")
+    }
+
+    @Test func theOutputIsNeverTheProgramsFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let program = directory.appendingPathComponent("p.svg")
+        try "y = x^2\n".write(to: program, atomically: true, encoding: .utf8)
+        for output in [program.path, directory.path + "/./p.svg", directory.path + "/../" + directory.lastPathComponent + "/p.svg"] {
+            let run = try Self.nabla(["graph", "-f", program.path, "--output", output])
+            #expect(run.status == 1 && run.output.isEmpty)
+            #expect(run.errors == "error: --output '\(output)' is the program's file ('\(program.path)'): writing it would destroy the program; choose another file\n")
+            #expect(try String(contentsOf: program, encoding: .utf8) == "y = x^2\n")
+        }
     }
 
     @Test func anUnusedInputIsAWarning() throws {

@@ -84,6 +84,12 @@ struct ScriptTests {
         ("y = 1.2.3", "line 1, column 5: malformed number '1.2.3'\n  y = 1.2.3\n      ^^^^^"),
         ("y = a b", "line 1, column 7: expected an operator before 'b'\n  y = a b\n        ^"),
         ("", "the program has no statements (write them as name = expression)"),
+        ("y = 1e309 * x", "line 1, column 5: the number '1e309' is too large: it would be inf (the largest double is about 1.8e308)\n  y = 1e309 * x\n      ^^^^^"),
+        ("y = x + 1e-400", "line 1, column 9: the number '1e-400' is too small: it would be 0 (the smallest positive double is about 4.9e-324)\n  y = x + 1e-400\n          ^^^^^^"),
+        ("y = inf * x", "line 1, column 5: 'inf' is reserved: values are finite numbers, and nan, inf and infinity (in any case) are not names\n  y = inf * x\n      ^^^"),
+        ("y = 2 * NaN", "line 1, column 9: 'NaN' is reserved: values are finite numbers, and nan, inf and infinity (in any case) are not names\n  y = 2 * NaN\n          ^^^"),
+        ("Infinity = 2", "line 1, column 1: 'Infinity' is reserved: values are finite numbers, and nan, inf and infinity (in any case) are not names\n  Infinity = 2\n  ^^^^^^^^"),
+        ("y = x\u{1B}[2J", "line 1, column 6: unexpected character U+001B\n  y = x�[2J\n       ^"),
     ])
     func errors(_ text: String, _ message: String) {
         #expect(throws: ScriptError.self) { try Script(parsing: text) }
@@ -92,6 +98,93 @@ struct ScriptTests {
         } catch {
             #expect(error.description == message)
         }
+    }
+
+    @Test func numbersADoubleHoldsAreAccepted() throws {
+        #expect(try value("y = 1.7976931348623157e308") == .greatestFiniteMagnitude)
+        #expect(try value("y = 5e-324") == .leastNonzeroMagnitude)
+        #expect(try value("y = 0e-400 + 0.000") == 0)
+        #expect(try value("y = 2x + infinite", ["x": 1, "infinite": 3]) == 5)   // only the whole words are reserved
+        #expect(throws: ScriptError.self) { try Script(parsing: "y = " + String(repeating: "9", count: 400)) }
+    }
+
+    @Test func windowsLineEndings() throws {
+        let script = try Script(parsing: "b = 5 - 3a\r\nc = 2b\r\n")
+        #expect(script.statements.map(\.text) == ["b = 5 - 3a", "c = 2b"])
+        #expect(try script.evaluate(at: ["a": 2]).value == -2)
+    }
+
+    @Test("Input values are decimal numbers a double holds", arguments: [
+        (["a=2", "b = -0.5 , c=.5", "d=1e-3", "e=+4", "f=5."], nil),
+        (["x=0x10"], "--at x=0x10: '0x10' is not a decimal number (write values as 2, -0.5 or 1e-3)"),
+        (["x=inf"], "--at x=inf: input values must be finite numbers"),
+        (["x=-Infinity"], "--at x=-Infinity: input values must be finite numbers"),
+        (["x=nan"], "--at x=nan: input values must be finite numbers"),
+        (["x=1e309"], "--at x=1e309: '1e309' is too large: it would be inf (the largest double is about 1.8e308)"),
+        (["x=-1e-400"], "--at x=-1e-400: '-1e-400' is too small: it would be 0 (the smallest positive double is about 4.9e-324)"),
+        (["x=1_000"], "--at x=1_000: '1_000' is not a decimal number (write values as 2, -0.5 or 1e-3)"),
+        (["x=2", "x=3"], "--at gives 'x' twice"),
+        (["x"], "--at expects name=value, got 'x'"),
+        (["=2"], "--at expects name=value, got '=2'"),
+    ] as [([String], String?)])
+    func inputValues(_ arguments: [String], _ message: String?) throws {
+        guard let message else {
+            #expect(try Script.inputValues(arguments) == ["a": 2, "b": -0.5, "c": 0.5, "d": 0.001, "e": 4, "f": 5])
+            return
+        }
+        #expect(throws: ScriptError(message)) { try Script.inputValues(arguments) }
+    }
+
+    @Test func errorsQuoteShortExcerptsOfLongInput() throws {
+        // A 200 kB line: the error shows 80 characters around the offending one, and the caret under it.
+        let line = "y = x" + String(repeating: " + x", count: 50_000) + " $ x" + String(repeating: " + x", count: 1000)
+        do { _ = try Script(parsing: line); Issue.record("no error") } catch {
+            let text = error.description
+            #expect(text.utf8.count < 300, "\(text.utf8.count) bytes")
+            #expect(error.column == 200_007)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines[0] == "line 1, column 200007: unexpected character '$'")
+            #expect(lines[1].hasPrefix("  …") && lines[1].hasSuffix("…"))
+            let caret = lines[2].firstIndex(of: "^").map { lines[2].distance(from: lines[2].startIndex, to: $0) }
+            #expect(caret.map { Array(lines[1])[$0] } == "$")
+        }
+        // Long names and statements are quoted shortened, lists of names cut.
+        let name = String(repeating: "a", count: 100_000)
+        let cases: [(String, [String: Double], String?)] = [
+            ("y = \(name)(x)", ["x": 1], nil),
+            ("y = \(name) x", [:], nil),
+            ("y = log(x - 2)" + String(repeating: " + x", count: 10_000), ["x": 1], nil),
+            ((0..<1000).map { "v\($0) = x" }.joined(separator: "\n"), ["x": 1], "nothing"),
+        ]
+        for (program, feeds, output) in cases {
+            do {
+                _ = try Script(parsing: program).evaluate(at: feeds, output: output)
+                Issue.record("no error")
+            } catch {
+                #expect(error.description.utf8.count < 400, "\(error.description.prefix(400))")
+            }
+        }
+    }
+
+    @Test func bothModesReportANonFiniteDerivativeAlike() throws {
+        for (program, feeds, order) in [("y = sqrt(x)", ["x": 0.0], 1), ("y = 0 * sqrt(x) + x", ["x": 0.0], 2),
+                                        ("y = abs(x)^0.5", ["x": 0.0], 1)] {
+            let script = try Script(parsing: program)
+            var messages: [String] = []
+            for mode in ScriptMode.allCases {
+                do { _ = try script.evaluate(at: feeds, order: order, mode: mode); Issue.record("no error in \(mode) mode for \(program)") } catch {
+                    messages.append(error.description)
+                }
+            }
+            #expect(messages.count == 2 && messages[0] == messages[1], "\(messages)")
+            #expect(messages.first?.hasPrefix("a derivative is not finite: ") == true)
+        }
+    }
+
+    @Test func jsonWritesNonFiniteNumbersAsNull() {
+        let evaluation = ScriptEvaluation(output: "y", value: .infinity, values: [("x", .nan), ("y", -.infinity)],
+                                          gradient: [("x", .infinity)], statementGradients: [], hessian: [("x", [("x", .nan)])], warnings: [])
+        #expect(evaluation.json == "{\"output\":\"y\",\"value\":null,\"values\":{\"x\":null,\"y\":null},\"gradient\":{\"x\":null},\"hessian\":{\"x\":{\"x\":null}}}")
     }
 
     @Test func domainErrorsNameTheStatement() throws {

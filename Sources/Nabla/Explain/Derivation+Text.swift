@@ -3,7 +3,7 @@
 extension Formula {
     /// Renders `5 - 3a` rather than `-3a + 5` for a constant plus a negative multiple.
     var statementText: String {
-        if case .apply(.addConstant, .apply(.multiplyConstant, let x, _, let k), _, let c) = self, k < 0 {
+        if case .apply(.addConstant, let sum, _, let c) = kind, case .apply(.multiplyConstant, let x, _, let k) = sum.kind, k < 0 {
             return "\(NumberFormat.shortest(c)) - \(Formula.apply(.multiplyConstant, x, x, constant: -k))"
         }
         return description
@@ -22,6 +22,11 @@ extension Derivation: CustomStringConvertible {
         for s in statements {
             let expression = s.expression.statementText
             lines.append("\(indent)\(s.name) = \(expression)" + (expression == n(s.value) ? "" : " = \(n(s.value))"))
+        }
+        let intermediates = statements.filter(\.isIntermediate).map(\.name)
+        if let first = intermediates.first, let last = intermediates.last {
+            let named = intermediates.count == 1 ? first : intermediates.count == 2 ? "\(first) and \(last)" : "\(first) … \(last)"
+            lines.append("\(indent)(\(named): parts of long statements, named so that no formula has more than \(Derivation.formulaOperationLimit) operations)")
         }
         lines.append("")
         lines.append("Local partial derivatives (from the op declarations):")

@@ -6,13 +6,25 @@
 /// folded into the statement that uses them, so `e = 7c + d^2` is one statement with local
 /// partials ∂e/∂c = 7 and ∂e/∂d = 2d. Every formula is the op catalogue's own derivative rule,
 /// evaluated in ``Formula``.
+///
+/// No formula is written with more than ``formulaOperationLimit`` operations: where a statement
+/// would be longer (a sum of 50,000 terms, `sin` nested 30,000 deep), parts of it become
+/// statements of their own, named `t₁`, `t₂`, … (names the notation cannot write, so they never
+/// clash with the program's), as one would by hand. So the derivation's text grows linearly
+/// with the graph, never quadratically, and is built without recursion.
 public struct Derivation: Sendable {
     /// One named node and how it is computed from other named nodes.
     public struct Statement: Sendable {
         public var name: String
         public var expression: Formula
         public var value: Double
+        /// Whether the derivation named this part of a long statement (`t₁`, …); the program
+        /// did not.
+        public var isIntermediate: Bool
     }
+
+    /// The most operations a formula of a derivation is written with (see the type's summary).
+    public static let formulaOperationLimit = 16
     /// ∂`of`/∂`wrt` for one edge between statements.
     public struct LocalPartial: Sendable {
         public var of: String
@@ -70,7 +82,9 @@ extension Graph {
         // Statements: named nodes and the output. Their operands are found by a walk that stops
         // at other statements and inputs.
         let outputName = names[output.id] ?? "y"
-        func label(_ i: Int) -> String? { i == root ? outputName : names[Int32(i)] }
+        let intermediates = intermediateNames(upTo: root, live: live, taken: Set(names.values).union([outputName]),
+                                              isNamed: { $0 == root || self.names[Int32($0)] != nil })
+        func label(_ i: Int) -> String? { i == root ? outputName : names[Int32(i)] ?? intermediates[i] }
         let isBoundary = { (i: Int) in self.ops[i] == .input || label(i) != nil }
 
         var derivation = Derivation(output: outputName, inputs: [], statements: [], partials: [], totals: [])
@@ -90,7 +104,8 @@ extension Graph {
                 let op = ops[j]
                 formulas[j] = Formula.apply(op, formula(Int(lhs[j])), formula(Int(op.arity == 2 ? rhs[j] : lhs[j])), constant: constants[j])
             }
-            derivation.statements.append(.init(name: label(i)!, expression: formulas[i]!, value: values[i]))
+            derivation.statements.append(.init(name: label(i)!, expression: formulas[i]!, value: values[i],
+                                               isIntermediate: intermediates[i] != nil))
 
             // Reverse sweep inside the statement, once with formulas and once with numbers.
             var symbolic: [Int: Formula] = [i: .constant(1)]
@@ -134,6 +149,37 @@ extension Graph {
         return derivation
     }
 
+    /// The unnamed nodes that get a name (`t₁`, `t₂`, … in forward order, skipping names in
+    /// `taken`) so that no statement's formula has more than ``Derivation/formulaOperationLimit``
+    /// operations. One forward pass: a node's size is its operations written out down to named
+    /// nodes; when a node would pass the limit, its largest operands are named until it fits.
+    private func intermediateNames(upTo root: Int, live: [Bool], taken: Set<String>, isNamed: (Int) -> Bool) -> [Int: String] {
+        let limit = Derivation.formulaOperationLimit
+        var size = [Int](repeating: 0, count: root + 1)
+        var chosen = [Bool](repeating: false, count: root + 1)
+        func weight(_ k: Int) -> Int { chosen[k] || isNamed(k) ? 0 : size[k] }
+        for i in 0...root where live[i] && ops[i] != .input && ops[i] != .constant {
+            let operands = [Int(lhs[i]), Int(rhs[i])].prefix(ops[i].arity)
+            var total = 1 + operands.map(weight).reduce(0, +)
+            while total > limit, let largest = operands.max(by: { weight($0) < weight($1) }), weight(largest) > 0 {
+                chosen[largest] = true
+                total = 1 + operands.map(weight).reduce(0, +)
+            }
+            size[i] = total
+        }
+        var result: [Int: String] = [:]
+        var counter = 0
+        for i in 0...root where chosen[i] {
+            var name: String
+            repeat {
+                counter += 1
+                name = "t" + String(String(counter).map { subscriptDigits[Int(String($0))!] })
+            } while taken.contains(name)
+            result[i] = name
+        }
+        return result
+    }
+
     /// The unnamed nodes that statement `i` is computed from, and `i` itself, in increasing
     /// order. An explicit stack, not recursion.
     private func statementBody(_ i: Int, isBoundary: (Int) -> Bool) -> [Int] {
@@ -149,3 +195,5 @@ extension Graph {
         return body.sorted()
     }
 }
+
+private let subscriptDigits: [Character] = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"]

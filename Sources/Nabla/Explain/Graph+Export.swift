@@ -87,7 +87,8 @@ extension GraphExport {
     }
 
     /// The graph as one JSON object: `{"output":ID,"nodes":[{"id":…,"name":…,"op":…,"constant":…,
-    /// "value":…,"gradient":…}],"edges":[{"from":…,"to":…}]}`; absent fields are left out.
+    /// "value":…,"gradient":…}],"edges":[{"from":…,"to":…}]}`; absent fields are left out, and
+    /// ±∞ and NaN (which JSON cannot write) are written `null`.
     public var json: String {
         let nodeObjects = nodes.map { node in
             var fields = ["\"id\":\(node.id)"]

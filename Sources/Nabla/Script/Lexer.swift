@@ -15,77 +15,172 @@ struct Token: Equatable {
     /// Whether whitespace came right before this token (a number multiplies a name or a
     /// parenthesis only when written right before it: `3a`, `3(a + 1)`).
     var spaced: Bool
+    /// Where the token starts in its line (an index of `Lexer.lines[line - 1]`).
+    var start: String.Index
 }
 
-/// Splits program text into tokens. One pass, no recursion; `#` starts a comment.
+/// Splits program text into tokens. One pass, no recursion; `#` starts a comment. Lines end at
+/// `\n` or `\r\n`.
 struct Lexer {
     let lines: [Substring]
 
     init(_ text: String) {
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
     }
 
     func tokens() throws(ScriptError) -> [Token] {
         var tokens: [Token] = []
         for (lineIndex, rawLine) in lines.enumerated() {
-            let line = Array(rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine)
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             let lineNumber = lineIndex + 1
-            var i = 0
+            // The line is walked by index, counting columns (characters), without a copy.
+            var i = line.startIndex
+            var column = 0
             var spaced = true
-            func add(_ kind: Token.Kind, _ start: Int, _ length: Int) {
-                tokens.append(Token(kind: kind, line: lineNumber, column: start + 1, length: length, spaced: spaced))
+            func peek(_ k: String.Index) -> Character? { k < line.endIndex ? line[k] : nil }
+            func advance() {
+                i = line.index(after: i)
+                column += 1
+            }
+            func add(_ kind: Token.Kind, _ start: String.Index, _ startColumn: Int) {
+                tokens.append(Token(kind: kind, line: lineNumber, column: startColumn + 1, length: column - startColumn,
+                                    spaced: spaced, start: start))
                 spaced = false
             }
-            while i < line.count {
+            while i < line.endIndex {
                 let c = line[i]
                 if c == "#" { break }
-                if c == " " || c == "\t" { spaced = true; i += 1; continue }
-                let start = i
-                if c.isASCII && (c.isNumber || (c == "." && i + 1 < line.count && line[i + 1].isNumber)) {
-                    while i < line.count && (line[i].isASCII && line[i].isNumber || line[i] == ".") { i += 1 }
+                if c == " " || c == "\t" { spaced = true; advance(); continue }
+                let (start, startColumn) = (i, column)
+                if c.isASCIIDigit || (c == "." && peek(line.index(after: i))?.isASCIIDigit == true) {
+                    while let d = peek(i), d.isASCIIDigit || d == "." { advance() }
                     // An exponent only when digits follow: `2e3` is 2000, but `2e` is 2·e.
-                    if i < line.count, line[i] == "e" || line[i] == "E" {
-                        var j = i + 1
-                        if j < line.count, line[j] == "+" || line[j] == "-" { j += 1 }
-                        if j < line.count, line[j].isASCII && line[j].isNumber {
-                            i = j
-                            while i < line.count && line[i].isASCII && line[i].isNumber { i += 1 }
+                    if let e = peek(i), e == "e" || e == "E" {
+                        var (j, jColumn) = (line.index(after: i), column + 1)
+                        if let sign = peek(j), sign == "+" || sign == "-" { (j, jColumn) = (line.index(after: j), jColumn + 1) }
+                        if peek(j)?.isASCIIDigit == true {
+                            (i, column) = (j, jColumn)
+                            while peek(i)?.isASCIIDigit == true { advance() }
                         }
                     }
-                    let text = String(line[start..<i])
-                    guard let value = Double(text), text.filter({ $0 == "." }).count <= 1 else {
-                        throw error("malformed number '\(text)'", lineNumber, start, i - start)
+                    let text = line[start..<i]
+                    switch DecimalNumber.value(of: text) {
+                    case .success(let value): add(.number(value), start, startColumn)
+                    case .failure(let problem):
+                        throw error(problem.describing("the number '\(quoted: text)'", malformed: "malformed number '\(quoted: text)'"),
+                                    lineNumber, startColumn, column - startColumn)
                     }
-                    add(.number(value), start, i - start)
                     continue
                 }
-                if c == "_" || (c.isLetter) {
-                    while i < line.count && (line[i] == "_" || line[i].isLetter || (line[i].isASCII && line[i].isNumber)) { i += 1 }
-                    add(.name(String(line[start..<i])), start, i - start)
+                if c == "_" || c.isLetter {
+                    while let d = peek(i), d == "_" || d.isLetter || d.isASCIIDigit { advance() }
+                    let name = String(line[start..<i])
+                    if DecimalNumber.reservedWords.contains(name.lowercased()) {
+                        throw error("'\(quoted: name)' is reserved: values are finite numbers, and nan, inf and infinity (in any case) are not names",
+                                    lineNumber, startColumn, column - startColumn)
+                    }
+                    add(.name(name), start, startColumn)
                     continue
                 }
-                i += 1
+                advance()
                 switch c {
-                case "+": add(.plus, start, 1)
-                case "-": add(.minus, start, 1)
+                case "+": add(.plus, start, startColumn)
+                case "-": add(.minus, start, startColumn)
                 case "*":
-                    if i < line.count && line[i] == "*" { i += 1; add(.power, start, 2) } else { add(.times, start, 1) }
-                case "/": add(.divide, start, 1)
-                case "^": add(.power, start, 1)
-                case "(": add(.leftParenthesis, start, 1)
-                case ")": add(.rightParenthesis, start, 1)
-                case ",": add(.comma, start, 1)
-                case "=": add(.equals, start, 1)
-                case ";": add(.end, start, 1)
-                default: throw error("unexpected character '\(c)'", lineNumber, start, 1)
+                    if peek(i) == "*" { advance(); add(.power, start, startColumn) } else { add(.times, start, startColumn) }
+                case "/": add(.divide, start, startColumn)
+                case "^": add(.power, start, startColumn)
+                case "(": add(.leftParenthesis, start, startColumn)
+                case ")": add(.rightParenthesis, start, startColumn)
+                case ",": add(.comma, start, startColumn)
+                case "=": add(.equals, start, startColumn)
+                case ";": add(.end, start, startColumn)
+                default: throw error("unexpected character \(Self.describe(c))", lineNumber, startColumn, 1)
                 }
             }
-            add(.newline, line.count, 1)
+            tokens.append(Token(kind: .newline, line: lineNumber, column: column + 1, length: 1, spaced: spaced, start: line.endIndex))
         }
         return tokens
     }
 
-    func error(_ message: String, _ line: Int, _ start: Int, _ length: Int) -> ScriptError {
-        ScriptError(message, line: line, column: start + 1, length: length, sourceLine: String(lines[line - 1]))
+    /// `'$'`, or `U+0007` for a character that does not print.
+    static func describe(_ c: Character) -> String {
+        let printable = c.unicodeScalars.allSatisfy { scalar in
+            ![.control, .format, .unassigned, .privateUse, .surrogate, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
+        }
+        if printable { return "'\(c)'" }
+        return c.unicodeScalars.map { scalar in
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            return "U+" + String(repeating: "0", count: Swift.max(0, 4 - hex.count)) + hex
+        }.joined(separator: " ")
     }
+
+    func error(_ message: String, _ line: Int, _ start: Int, _ length: Int) -> ScriptError {
+        let source = lines[line - 1]
+        return ScriptError(message, line: line, column: start + 1, length: length,
+                           sourceLine: String(source.hasSuffix("\r") ? source.dropLast() : source))
+    }
+}
+
+/// Decimal numbers, as program literals and input values are written: digits with at most one
+/// point and an optional exponent (`2`, `-0.5`, `.5`, `1e-3`), and nothing else: no hexadecimal,
+/// no `inf` or `nan`, no digit separators.
+enum DecimalNumber {
+    /// Words that would read as a non-finite number; the notation reserves them (in any case).
+    static let reservedWords: Set<String> = ["nan", "inf", "infinity"]
+
+    enum Problem: Error {
+        /// Not a decimal number.
+        case malformed
+        /// Beyond the largest finite double: it would be ±∞.
+        case tooLarge
+        /// Not zero, but closer to zero than the smallest double: it would be 0.
+        case tooSmall
+
+        /// The problem in words, about `subject` (`the number '1e309'`).
+        func describing(_ subject: String, malformed: String) -> String {
+            switch self {
+            case .malformed: malformed
+            case .tooLarge: "\(subject) is too large: it would be inf (the largest double is about 1.8e308)"
+            case .tooSmall: "\(subject) is too small: it would be 0 (the smallest positive double is about 4.9e-324)"
+            }
+        }
+    }
+
+    /// The value of `text`, which must be a whole decimal number (with an optional sign) that a
+    /// double holds: finite, and not rounded to zero from a non-zero number.
+    static func value(of text: some StringProtocol) -> Result<Double, Problem> {
+        let bytes = Array(text.utf8)
+        var i = 0
+        func digits() -> (count: Int, nonZero: Bool) {
+            let start = i
+            var nonZero = false
+            while i < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) {
+                nonZero = nonZero || bytes[i] != UInt8(ascii: "0")
+                i += 1
+            }
+            return (i - start, nonZero)
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+        let whole = digits()
+        var fraction = (count: 0, nonZero: false)
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            fraction = digits()
+        }
+        guard whole.count + fraction.count > 0 else { return .failure(.malformed) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits().count > 0 else { return .failure(.malformed) }
+        }
+        guard i == bytes.count, let value = Double(String(text)) else { return .failure(.malformed) }
+        if !value.isFinite { return .failure(.tooLarge) }
+        if value == 0 && (whole.nonZero || fraction.nonZero) { return .failure(.tooSmall) }
+        return .success(value)
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -29,20 +29,20 @@ extension Script {
                          order: Int = 1, mode: ScriptMode = .static) throws(ScriptError) -> ScriptEvaluation {
         let outputName = output ?? self.output
         let knownNames = inputs + statements.map(\.name)
-        guard knownNames.contains(outputName) else {
-            throw ScriptError("'\(outputName)' is not a name in the program (its names are \(knownNames.joined(separator: ", ")))")
-        }
-        for name in wrt ?? [] where !knownNames.contains(name) {
-            throw ScriptError("cannot differentiate with respect to '\(name)': it is not a name in the program")
+        let known = Set(knownNames)
+        guard known.contains(outputName) else { throw unknownName(outputName) }
+        for name in wrt ?? [] where !known.contains(name) {
+            throw ScriptError("cannot differentiate with respect to '\(quoted: name)': it is not a name in the program")
         }
         guard order == 1 || order == 2 else { throw ScriptError("order must be 1 or 2, not \(order)") }
         for input in inputs where feeds[input] == nil {
-            throw ScriptError("missing a value for the input '\(input)'")
+            throw ScriptError("missing a value for the input '\(quoted: input)'")
         }
-        let warnings = feeds.keys.sorted().filter { !knownNames.contains($0) }
-            .map { "'\($0)' is given a value but the program does not use it" }
-        for name in feeds.keys.sorted() where statements.contains(where: { $0.name == name }) {
-            throw ScriptError("'\(name)' is computed by the program; only inputs (\(inputs.joined(separator: ", "))) take values")
+        let warnings = feeds.keys.sorted().filter { !known.contains($0) }
+            .map { "'\(quoted: $0)' is given a value but the program does not use it" }
+        let inputSet = Set(inputs)
+        for name in feeds.keys.sorted() where known.contains(name) && !inputSet.contains(name) {
+            throw ScriptError("'\(quoted: name)' is computed by the program; only inputs (\(ScriptError.list(inputs))) take values")
         }
         if let problem = firstNonFiniteValue(at: feeds) { throw problem }
 
@@ -53,7 +53,17 @@ extension Script {
         let computed: Computed
         switch mode {
         case .static: computed = try computeStatic(feeds, outputName, everyName, wrtNames, order)
-        case .dynamic: computed = computeDynamic(feeds, outputName, everyName, wrtNames, order)
+        case .dynamic:
+            computed = computeDynamic(feeds, outputName, everyName, wrtNames, order)
+            // The values are finite (checked above); a derivative that is not is reported as the
+            // static mode reports it, by the compiled program's diagnosis, so both modes give the
+            // same error.
+            let derivatives = computed.gradients + (computed.hessian ?? []).flatMap { $0 }
+            if let bad = derivatives.firstIndex(where: { !$0.isFinite }) {
+                _ = try computeStatic(feeds, outputName, everyName, wrtNames, order)
+                let name = bad < computed.gradients.count ? "d\(quoted: outputName)/d\(quoted: everyName[bad])" : "a second derivative"
+                throw ScriptError("a derivative is not finite: \(name) is \(NumberFormat.shortest(derivatives[bad]))")
+            }
         }
         let gradientOf = Dictionary(uniqueKeysWithValues: zip(everyName, computed.gradients))
         let valueOf = Dictionary(uniqueKeysWithValues: zip(everyName, computed.values))
@@ -64,6 +74,24 @@ extension Script {
             statementGradients: usedStatements.map { ($0, gradientOf[$0]!) },
             hessian: computed.hessian.map { rows in zip(wrtNames, rows).map { ($0, Array(zip(wrtNames, $1)).map { ($0, $1) }) } },
             warnings: warnings)
+    }
+
+    /// The position of `name` among the inputs then the statements (the order of
+    /// ``buildStatic(in:)``'s nodes); an error listing the names if the program has no `name`.
+    public func index(ofName name: String) throws(ScriptError) -> Int {
+        if let k = inputs.firstIndex(of: name) { return k }
+        if let k = statements.firstIndex(where: { $0.name == name }) { return inputs.count + k }
+        throw unknownName(name)
+    }
+
+    /// The values in `feeds` for the script's inputs (dropping names the program does not use).
+    public func inputValues(in feeds: [String: Double]) -> [String: Double] {
+        let inputSet = Set(inputs)
+        return feeds.filter { inputSet.contains($0.key) }
+    }
+
+    private func unknownName(_ name: String) -> ScriptError {
+        ScriptError("'\(quoted: name)' is not a name in the program (its names are \(ScriptError.list(inputs + statements.map(\.name))))")
     }
 
     private struct Computed {
@@ -81,12 +109,13 @@ extension Script {
         var requested = nodes + graph.gradients(of: y, wrt: nodes)
         if order == 2 { requested += graph.hessian(of: y, wrt: wrtNodes).flatMap { $0 } }
         do {
-            let outputs = try graph.compile(requested).run(feeds.filter { graph.inputNames.contains($0.key) })
+            let outputs = try graph.compile(requested).run(inputValues(in: feeds))
             let n = nodes.count
             return Computed(values: Array(outputs[0..<n]), gradients: Array(outputs[n..<2 * n]),
                             hessian: order != 2 ? nil : wrt.isEmpty ? [] : stride(from: 2 * n, to: outputs.count, by: wrt.count).map { Array(outputs[$0..<$0 + wrt.count]) })
         } catch {
-            throw ScriptError("a derivative is not finite: \(error)")
+            guard case .nonFinite(let node, let value, let operation) = error else { throw ScriptError("\(error)") }
+            throw ScriptError("a derivative is not finite: \(quoted: node) is \(NumberFormat.shortest(value)): \(quoted: operation, limit: 160) is not finite")
         }
     }
 
@@ -128,8 +157,9 @@ extension Script {
     /// Runs the script on numbers and reports the first operation whose result is not finite,
     /// naming its statement.
     func firstNonFiniteValue(at feeds: [String: Double]) -> ScriptError? {
-        for (name, value) in feeds where !value.isFinite && inputs.contains(name) {
-            return ScriptError("the input '\(name)' is \(NumberFormat.shortest(value))")
+        let inputSet = Set(inputs)
+        for (name, value) in feeds.sorted(by: { $0.key < $1.key }) where !value.isFinite && inputSet.contains(name) {
+            return ScriptError("the input '\(quoted: name)' is \(NumberFormat.shortest(value))")
         }
         var assigned = feeds
         for statement in statements {
@@ -156,7 +186,7 @@ extension Script {
                 }
                 if !result.isFinite && operands.allSatisfy(\.isFinite) {
                     let reason = result.isNaN ? "is undefined (nan)" : "overflows to \(NumberFormat.shortest(result))"
-                    return ScriptError("\(operation) \(reason) in '\(statement.text)'", line: statement.line,
+                    return ScriptError("\(operation) \(reason) in '\(quoted: statement.text, limit: 60)'", line: statement.line,
                                        column: statement.column, length: statement.text.count, sourceLine: nil)
                 }
                 stack.append(result)

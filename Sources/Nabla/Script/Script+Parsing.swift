@@ -12,10 +12,17 @@
 // "implicit" is a number written right before a name or "(": 3a, 2b, 3(a + 1).
 
 extension Script {
+    /// The largest program accepted: 64 MiB of UTF-8.
+    public static let maximumProgramBytes = 64 << 20
+
     /// Parses a program. Throws a ``ScriptError`` with the line, the column and the offending
     /// text for a syntax error, an unknown function, a name assigned twice or used before it is
-    /// assigned.
+    /// assigned, a number a double cannot hold (`1e309`, `1e-400`) or a reserved word (`nan`,
+    /// `inf`, `infinity`), and for a program longer than ``maximumProgramBytes``.
     public init(parsing text: String) throws(ScriptError) {
+        guard text.utf8.count <= Self.maximumProgramBytes else {
+            throw ScriptError("the program is longer than \(Self.maximumProgramBytes >> 20) MiB, the largest accepted")
+        }
         let lexer = Lexer(text)
         let tokens = try lexer.tokens()
         var parser = ScriptParser(tokens: tokens, lexer: lexer)
@@ -26,7 +33,7 @@ extension Script {
         var assignedAt: [String: Int] = [:]
         for (k, s) in statements.enumerated() {
             if let earlier = assignedAt[s.statement.name] {
-                throw lexer.error("'\(s.statement.name)' is assigned twice (first on line \(statements[earlier].statement.line))",
+                throw lexer.error("'\(quoted: s.statement.name)' is assigned twice (first on line \(statements[earlier].statement.line))",
                                   s.statement.line, s.statement.column - 1, s.statement.name.count)
             }
             assignedAt[s.statement.name] = k
@@ -38,7 +45,7 @@ extension Script {
                 if let assigned = assignedAt[name] {
                     if assigned >= k {
                         let when = assigned == k ? "in its own statement" : "before it is assigned on line \(statements[assigned].statement.line)"
-                        throw lexer.error("'\(name)' is used \(when)", place.line, place.column - 1, name.count)
+                        throw lexer.error("'\(quoted: name)' is used \(when)", place.line, place.column - 1, name.count)
                     }
                 } else if seenInputs.insert(name).inserted {
                     inputs.append(name)
@@ -79,13 +86,14 @@ struct ScriptParser {
             }
             position += 1
             guard position < tokens.count, tokens[position].kind == .equals else {
-                throw error("expected '=' after '\(name)' (statements are name = expression)", at: tokens[min(position, tokens.count - 1)])
+                throw error("expected '=' after '\(quoted: name)' (statements are name = expression)", at: tokens[min(position, tokens.count - 1)])
             }
             let equals = tokens[position]
             position += 1
-            let (steps, uses) = try expression(after: equals)
+            let (steps, uses, end) = try expression(after: equals)
+            // The statement as written: to its ';' or to the end of its first line.
             let sourceLine = lexer.lines[token.line - 1]
-            let text = String(sourceLine.dropFirst(token.column - 1)).split(separator: ";", maxSplits: 1).first.map(String.init) ?? name
+            let text = sourceLine[token.start..<(end.line == token.line ? end.start : sourceLine.endIndex)]
             result.append(Parsed(statement: .init(name: name, line: token.line, column: token.column,
                                                   text: text.trimmingWhitespace, steps: steps), uses: uses))
         }
@@ -114,8 +122,9 @@ struct ScriptParser {
         }
     }
 
-    /// One expression, up to the end of its statement, as postfix steps.
-    private mutating func expression(after start: Token) throws(ScriptError) -> ([Script.Step], [(String, (line: Int, column: Int))]) {
+    /// One expression, up to the end of its statement, as postfix steps; with the names it reads
+    /// and the token that ends it.
+    private mutating func expression(after start: Token) throws(ScriptError) -> ([Script.Step], [(String, (line: Int, column: Int))], Token) {
         var output: [Script.Step] = []
         var uses: [(String, (line: Int, column: Int))] = []
         var pending: [Pending] = []
@@ -142,7 +151,8 @@ struct ScriptParser {
         }
 
         while true {
-            let token = position < tokens.count ? tokens[position] : Token(kind: .end, line: previous.line, column: previous.column + previous.length, length: 1, spaced: true)
+            let token = position < tokens.count ? tokens[position] : Token(kind: .end, line: previous.line, column: previous.column + previous.length, length: 1, spaced: true,
+                                                                                   start: lexer.lines[previous.line - 1].endIndex)
             if token.kind == .newline && depth > 0 { position += 1; continue }   // continue inside ( )
             switch token.kind {
             case .number(let x):
@@ -159,7 +169,7 @@ struct ScriptParser {
                     }
                 }
             case .name(let name):
-                guard expectOperand else { throw error("expected an operator before '\(name)'", at: token) }
+                guard expectOperand else { throw error("expected an operator before '\(quoted: name)'", at: token) }
                 if let function = ScriptFunction(rawValue: name) {
                     guard position + 1 < tokens.count, tokens[position + 1].kind == .leftParenthesis else {
                         throw error("'\(name)' is a function: write \(name)(…)", at: token)
@@ -172,7 +182,7 @@ struct ScriptParser {
                     continue   // still expecting an operand (the first argument)
                 }
                 if position + 1 < tokens.count, tokens[position + 1].kind == .leftParenthesis {
-                    throw error("unknown function '\(name)' (known: \(ScriptFunction.allCases.map(\.rawValue).joined(separator: ", ")))", at: token)
+                    throw error("unknown function '\(quoted: name)' (known: \(ScriptFunction.allCases.map(\.rawValue).joined(separator: ", ")))", at: token)
                 }
                 output.append(.name(name))
                 uses.append((name, (token.line, token.column)))
@@ -225,7 +235,7 @@ struct ScriptParser {
                     emit(top)
                 }
                 if position < tokens.count { position += 1 }
-                return (output, uses)
+                return (output, uses, token)
             }
             previous = token
             position += 1
@@ -235,7 +245,7 @@ struct ScriptParser {
     private func symbol(_ token: Token) -> String {
         switch token.kind {
         case .number(let x): NumberFormat.shortest(x)
-        case .name(let n): n
+        case .name(let n): "\(quoted: n)"
         case .plus: "+"
         case .minus: "-"
         case .times: "*"

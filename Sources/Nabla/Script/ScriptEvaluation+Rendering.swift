@@ -43,8 +43,10 @@ extension ScriptEvaluation {
     ///     {"output":"g","value":47,"values":{"a":2,…},"gradient":{"a":-432,"o":-1},
     ///      "hessian":{"a":{"a":2700,"o":0},"o":{"a":0,"o":0}}}
     ///
-    /// `hessian` is present only when the Hessian was asked for. Non-finite numbers cannot be
-    /// written in JSON; an evaluation never holds them (it throws instead).
+    /// `hessian` is present only when the Hessian was asked for. JSON has no ±∞ or NaN; an
+    /// evaluation from ``Script/evaluate(at:output:wrt:order:mode:)`` never holds them (it throws
+    /// instead, in both modes), and one built by hand that does has them written `null`, as
+    /// JavaScript's `JSON.stringify` and Rust's serde_json write them.
     public var json: String {
         func object(_ pairs: [(name: String, value: Double)]) -> String {
             "{" + pairs.map { "\(JSON.string($0.name)):\(JSON.number($0.value))" }.joined(separator: ",") + "}"
@@ -64,9 +66,10 @@ extension ScriptEvaluation {
 
 /// Writing JSON by hand: Nabla's outputs are small and their layout is part of the interface.
 enum JSON {
-    /// A double in the shortest form that reads back as the same double: `47`, `-0.5`, `1e-300`.
+    /// A double in the shortest form that reads back as the same double: `47`, `-0.5`, `1e-300`;
+    /// `null` for ±∞ and NaN, which JSON cannot write.
     static func number(_ x: Double) -> String {
-        require(x.isFinite, "JSON has no \(x)")
+        guard x.isFinite else { return "null" }
         if x == x.rounded(), Swift.abs(x) < 1e15 { return x == 0 ? (x.sign == .minus ? "-0" : "0") : String(Int64(x)) }
         return "\(x)"
     }
