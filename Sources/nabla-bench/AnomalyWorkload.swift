@@ -49,6 +49,21 @@ enum AnomalyWorkload {
             records.append(Record(workload: "anomaly-overhead", engine: engine, metric: "slowdown", value: on.median / off.median,
                                   unit: "x", extra: [("measured", "\"\(unit)\""), ("off_us", number(off.median * 1e6)), ("on_us", number(on.median * 1e6))]))
         }
+        records.append(releaseReport())
         return records
+    }
+
+    /// One anomaly caught in this (release) build, to show that its report names the line.
+    static func releaseReport() -> Record {
+        let x = Tensor<Double>(NDArray([4.0, 0, 1]), requiresGrad: true)
+        let line = #line + 3
+        var report = "none"
+        do {
+            try withAnomalyDetection { sqrt(x).sum().backward() }
+        } catch let anomaly as Anomaly {
+            report = anomaly.origin.map { "\($0.file):\($0.line)" } ?? "no origin"
+        } catch {}
+        return Record(workload: "anomaly-overhead", engine: "nabla-dynamic", metric: "origin_named", value: report.hasSuffix(":\(line)") ? 1 : 0,
+                      unit: "bool", extra: [("origin", "\"\(report)\""), ("expected_line", "\(line)")])
     }
 }

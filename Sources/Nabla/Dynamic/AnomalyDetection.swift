@@ -81,7 +81,7 @@ final class AnomalyDetector {
     private let images = ImageMap.capture()
 
     func captureCallStack() -> CallStack? {
-        try? Backtrace.capture(algorithm: .fast, limit: 32, images: images)
+        try? Backtrace.capture(algorithm: .fast, limit: 16, top: 0, images: images)
     }
 
     /// The first frame of the call stack in the user's code: outside Nabla's own sources and
@@ -90,7 +90,7 @@ final class AnomalyDetector {
         guard let frames = stack?.symbolicated(with: images)?.frames else { return nil }
         for frame in frames {
             guard let symbol = frame.symbol, let location = symbol.sourceLocation,
-                  location.line > 0, !location.path.hasPrefix(Self.librarySources), !location.path.hasPrefix("<"),
+                  location.line > 0, !Self.isLibrarySource(location.path), !location.path.hasPrefix("<"),
                   !location.path.contains("/@__swiftmacro_")   // a macro's expansion: its caller names the line
             else { continue }
             return Anomaly.Origin(file: location.path, line: location.line, function: symbol.name)
@@ -103,13 +103,12 @@ final class AnomalyDetector {
     private func origin(of stack: CallStack?) -> Anomaly.Origin? { nil }
     #endif
 
-    /// The folder holding Nabla's and NablaKernels' sources (`…/Sources/Nabla`), whose frames
-    /// are the library's, not the user's.
-    private static let librarySources: String = {
-        let path = "\(#filePath)"
-        guard let range = path.range(of: "/Sources/Nabla/", options: .backwards) else { return path }
-        return String(path[..<range.lowerBound]) + "/Sources/Nabla"
-    }()
+    /// Whether a source path is one of Nabla's own files (`…/Sources/Nabla/…` or
+    /// `…/Sources/NablaKernels/…`, absolute as in debug builds or relative to the package as in
+    /// release builds), whose frames are the library's, not the user's.
+    private static func isLibrarySource(_ path: String) -> Bool {
+        ["Sources/Nabla/", "Sources/NablaKernels/"].contains { folder in path.hasPrefix(folder) || path.contains("/" + folder) }
+    }
 
     private func report(_ anomaly: @autoclosure () -> Anomaly) {
         if first == nil { first = anomaly() }
@@ -180,6 +179,9 @@ final class AnomalyDetector {
 
     /// "1 of 6 entries is nan", "2 of 6 entries are inf, 1 is -inf"; nil when all are finite.
     static func nonFiniteSummary<Scalar: TensorScalar>(_ array: NDArray<Scalar>) -> String? {
+        // x·0 is 0 for finite x and NaN for ±∞ and NaN: one vectorised pass finds whether to count.
+        let probe = array.withUnsafeBufferPointer { buffer in buffer.reduce(Scalar(0)) { $0 + $1 * 0 } }
+        guard !probe.isFinite else { return nil }
         var nan = 0, positive = 0, negative = 0
         array.withUnsafeBufferPointer { buffer in
             for x in buffer where !x.isFinite {
