@@ -7,19 +7,7 @@ enum AnomalyWorkload {
     static func run(_ harness: Harness) -> [Record] {
         Kernels.threads = 1
         var records: [Record] = []
-        let data = TensorWorkloads.MLPData()
-        let parameters = data.weights.map { Tensor($0, requiresGrad: true) }
-            + [256, 128, 10].map { Tensor(NDArray<Float>.zeros([$0]), requiresGrad: true) }
-        let x = Tensor(data.x)
-        func step() -> Float {
-            let (w1, w2, w3, b1, b2, b3) = (parameters[0], parameters[1], parameters[2], parameters[3], parameters[4], parameters[5])
-            let h1 = relu(x.matmul(w1) + b1)
-            let h2 = relu(h1.matmul(w2) + b2)
-            let loss = (h2.matmul(w3) + b3).crossEntropy(labels: data.labels)
-            for p in parameters { p.zeroGrad() }
-            loss.backward()
-            return loss.scalar
-        }
+        let step = TensorWorkloads.MLPData().dynamicStep(updating: false)
         func tutorialValue() -> Double {
             let a = Value(2, requiresGrad: true), o = Value(1, requiresGrad: true)
             let g = Tutorial.graph(a: a, o: o).g

@@ -52,6 +52,28 @@ enum TensorWorkloads {
     /// W4's data: X[64][784] from LCG(7), W1, W2, W3 from one LCG(8), all drawn in Double and
     /// rounded to Float; labels i mod 10; zero biases.
     struct MLPData {
+        /// W4's step on dynamic tensors, with fresh parameters: forward, cross-entropy, backward
+        /// and, when `updating`, plain SGD at 0.01. Returns the loss.
+        func dynamicStep(updating: Bool) -> () -> Float {
+            let parameters = weights.map { Tensor($0, requiresGrad: true) }
+                + [256, 128, 10].map { Tensor(NDArray<Float>.zeros([$0]), requiresGrad: true) }
+            let x = Tensor(self.x), labels = self.labels
+            return {
+                let (w1, w2, w3, b1, b2, b3) = (parameters[0], parameters[1], parameters[2], parameters[3], parameters[4], parameters[5])
+                let h1 = relu(x.matmul(w1) + b1)
+                let h2 = relu(h1.matmul(w2) + b2)
+                let loss = (h2.matmul(w3) + b3).crossEntropy(labels: labels)
+                for p in parameters { p.zeroGrad() }
+                loss.backward()
+                if updating {
+                    withoutRecording {
+                        for p in parameters { p.data = p.data.adding(p.grad!, scaledBy: -0.01) }
+                    }
+                }
+                return loss.scalar
+            }
+        }
+
         var x: NDArray<Float>
         var labels: [Int]
         var weights: [NDArray<Float>]
@@ -75,22 +97,7 @@ enum TensorWorkloads {
         var records: [Record] = []
         for threads in threadCounts {
             Kernels.threads = threads
-            let parameters = data.weights.map { Tensor($0, requiresGrad: true) }
-                + [256, 128, 10].map { Tensor(NDArray<Float>.zeros([$0]), requiresGrad: true) }
-            let x = Tensor(data.x)
-            func step() -> Float {
-                let (w1, w2, w3, b1, b2, b3) = (parameters[0], parameters[1], parameters[2], parameters[3], parameters[4], parameters[5])
-                let h1 = relu(x.matmul(w1) + b1)
-                let h2 = relu(h1.matmul(w2) + b2)
-                let loss = (h2.matmul(w3) + b3).crossEntropy(labels: data.labels)
-                for p in parameters { p.zeroGrad() }
-                loss.backward()
-                withoutRecording {
-                    for p in parameters { p.data = p.data.adding(p.grad!, scaledBy: -0.01) }
-                }
-                return loss.scalar
-            }
-            records.append(measureSteps(harness, engine: "nabla-dynamic", threads: threads, step))
+            records.append(measureSteps(harness, engine: "nabla-dynamic", threads: threads, data.dynamicStep(updating: true)))
         }
         if includeStatic { records += mlpStepStatic(harness, data, threads: threadCounts) }
         Kernels.threads = 1
