@@ -20,8 +20,8 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
     /// The number of elements (1 for a scalar).
     @inlinable
     public var count: Int { dimensions.reduce(1, *) }
-    /// The size of axis `axis`, counted from 0 (not normalised: use ``axis(_:function:)`` for an axis
-    /// given from the end). Out of range traps, as `Array`'s subscript does.
+    /// The size of axis `axis`, counted from 0 (not normalised: use ``axis(_:function:)`` for an
+    /// axis given from the end). Out of range traps, as `Array`'s subscript does.
     @inlinable
     public subscript(axis: Int) -> Int { dimensions[axis] }
 

@@ -2,7 +2,8 @@
 /// outside (an array built from data, a static graph, a model's input); see the README's
 /// "Reliability" section.
 public struct TensorShapeError: Error, Equatable, CustomStringConvertible, Sendable {
-    /// The operation that found the mismatch, as its caller wrote it (`"NDArray(shape:scalars:)"`, …).
+    /// The operation that found the mismatch, as its caller wrote it
+    /// (`"NDArray(shape:scalars:)"`, …).
     public var operation: String
     /// The shapes involved, in the order the operation took them.
     public var shapes: [Shape]

@@ -2,15 +2,15 @@
 // to the NDArray constructor of the same name.
 
 extension Tensor {
-    /// A tensor of `shape` filled with 0 (PyTorch's `torch.zeros`); a leaf with `requiresGrad`.
+    /// A tensor of `shape` filled with 0 (`torch.zeros`); a leaf with `requiresGrad`.
     public static func zeros(_ shape: Shape, requiresGrad: Bool = false) -> Tensor {
         Tensor(NDArray.zeros(shape), requiresGrad: requiresGrad)
     }
-    /// A tensor of `shape` filled with 1 (PyTorch's `torch.ones`); a leaf with `requiresGrad`.
+    /// A tensor of `shape` filled with 1 (`torch.ones`); a leaf with `requiresGrad`.
     public static func ones(_ shape: Shape, requiresGrad: Bool = false) -> Tensor {
         Tensor(NDArray.ones(shape), requiresGrad: requiresGrad)
     }
-    /// A tensor of `shape` filled with `value` (PyTorch's `torch.full`); a leaf with `requiresGrad`.
+    /// A tensor of `shape` filled with `value` (`torch.full`); a leaf with `requiresGrad`.
     public static func full(_ shape: Shape, _ value: Scalar, requiresGrad: Bool = false) -> Tensor {
         Tensor(NDArray.full(shape, value), requiresGrad: requiresGrad)
     }

@@ -175,7 +175,8 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         record(.elementwise(primitive, constant: c), x, y)
     }
 
-    /// A rank-0 constant holding `c`: it broadcasts against anything, and no gradient flows into it.
+    /// A rank-0 constant holding `c`: it broadcasts against anything, and no gradient flows into
+    /// it.
     public func constant(_ c: Double) -> Tensor { Tensor(NDArray(Scalar(c))) }
 
     /// The sum over `axes` (all when nil; −1 is the last), added pairwise as
@@ -186,8 +187,8 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     }
 
     /// Repeated along new or size-1 axes to `shape` (PyTorch's `expand`, materialised); `self` when
-    /// the shape is already `shape`.  ∂/∂x: the seed summed back to x's shape. A shape this one does
-    /// not broadcast to stops.
+    /// the shape is already `shape`.  ∂/∂x: the seed summed back to x's shape. A shape this one
+    /// does not broadcast to stops.
     public func broadcast(to shape: Shape) -> Tensor {
         shape == self.shape ? self : Tensor.record(.broadcast(shape), self, self)
     }
@@ -202,8 +203,8 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     /// ∂/∂x: the seed permuted by the inverse permutation. Not a permutation of the axes: stops.
     public func permuted(_ permutation: [Int]) -> Tensor { Tensor.record(.permute(permutation), self, self) }
 
-    /// op(a)·op(b) for operands of rank ≥ 2 (fewer axes stop), op transposing the last two axes when
-    /// asked, without a transposed copy; batch axes broadcast, on `Kernels.threads` threads.
+    /// op(a)·op(b) for operands of rank ≥ 2 (fewer axes stop), op transposing the last two axes
+    /// when asked, without a transposed copy; batch axes broadcast, on `Kernels.threads` threads.
     /// For C = A·B: ∂/∂A = seed·Bᵀ, ∂/∂B = Aᵀ·seed (the transposed forms likewise).
     public static func matmul(_ a: Tensor, _ b: Tensor, transposingA: Bool, transposingB: Bool) -> Tensor {
         require(a.rank >= 2 && b.rank >= 2, "matmul(transposing…): operands need at least 2 axes, got \(a.shape) and \(b.shape)")
@@ -213,13 +214,15 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     /// The matrix product with NumPy's semantics (1-d operands promoted, batch axes broadcast).
     public static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { a.matmul(b) }
 
-    /// The largest entries over `axes` (all when nil), NaN where any entry is NaN (PyTorch's `amax`).
-    /// ∂/∂x: the seed shared equally among the entries equal to the result. An empty axis stops.
+    /// The largest entries over `axes` (all when nil), NaN where any entry is NaN (PyTorch's
+    /// `amax`). ∂/∂x: the seed shared equally among the entries equal to the result. An empty axis
+    /// stops.
     public func max(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
         Tensor.record(.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions), self, self)
     }
-    /// The smallest entries over `axes` (all when nil), NaN where any entry is NaN (PyTorch's `amin`).
-    /// ∂/∂x: the seed shared equally among the entries equal to the result. An empty axis stops.
+    /// The smallest entries over `axes` (all when nil), NaN where any entry is NaN (PyTorch's
+    /// `amin`). ∂/∂x: the seed shared equally among the entries equal to the result. An empty axis
+    /// stops.
     public func min(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
         Tensor.record(.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions), self, self)
     }

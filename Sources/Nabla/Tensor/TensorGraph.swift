@@ -218,7 +218,8 @@ public struct TensorSymbol<Scalar: TensorScalar> {
 
 extension TensorSymbol: DifferentiableTensor {
     /// Records `primitive` elementwise, NumPy broadcasting for binary ones; shapes that do not
-    /// broadcast are kept in the graph and thrown by ``TensorGraph/check()``. Symbols of two graphs stop.
+    /// broadcast are kept in the graph and thrown by ``TensorGraph/check()``. Symbols of two graphs
+    /// stop.
     public static func apply(_ primitive: Primitive, _ x: TensorSymbol, _ y: TensorSymbol, constant c: Double) -> TensorSymbol {
         record(.elementwise(primitive, constant: c), x, y)
     }
@@ -233,7 +234,8 @@ extension TensorSymbol: DifferentiableTensor {
         if !condition { graph.record(error()) }
         return condition
     }
-    /// Records im2col: [N, C, H, W] to patches [N, C·kh·kw, OH·OW], as ``Tensor/patches(_:padValue:)``.
+    /// Records im2col: [N, C, H, W] to patches [N, C·kh·kw, OH·OW], as
+    /// ``Tensor/patches(_:padValue:)``.
     public func patches(_ geometry: PatchGeometry, padValue: Double) -> TensorSymbol { .record(.unfold(geometry, padValue: padValue), self, self) }
     /// Records col2im into an image of `shape`, as ``Tensor/fromPatches(into:_:)``.
     public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> TensorSymbol { .record(.fold(shape, geometry), self, self) }
@@ -249,11 +251,14 @@ extension TensorSymbol: DifferentiableTensor {
     public static func matmul(_ a: TensorSymbol, _ b: TensorSymbol, transposingA: Bool, transposingB: Bool) -> TensorSymbol {
         record(.matmul(transposingA: transposingA, transposingB: transposingB), a, b)
     }
-    /// Records the largest entries over `axes` (all when nil), as ``Tensor/max(axes:keepingDimensions:)``.
+    /// Records the largest entries over `axes` (all when nil), as
+    /// ``Tensor/max(axes:keepingDimensions:)``.
     public func max(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
-    /// Records the smallest entries over `axes` (all when nil), as ``Tensor/min(axes:keepingDimensions:)``.
+    /// Records the smallest entries over `axes` (all when nil), as
+    /// ``Tensor/min(axes:keepingDimensions:)``.
     public func min(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
-    /// Records the product over `axes` (all when nil), as ``Tensor/product(axes:keepingDimensions:)``.
+    /// Records the product over `axes` (all when nil), as
+    /// ``Tensor/product(axes:keepingDimensions:)``.
     public func product(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceProduct(axes: axes, keepingDimensions: keepingDimensions), self, self) }
     /// Records the box `ranges[k]` along each leading axis k, later axes whole.
     public func slice(_ ranges: [Range<Int>]) -> TensorSymbol { .record(.slice(ranges), self, self) }
@@ -366,8 +371,8 @@ public enum TensorProgramError: Error, Equatable, CustomStringConvertible {
     /// for an open dimension of a ``TensorFunction``.
     case wrongShape(String, expected: Shape, got: Shape)
 
-    /// One line naming the input: `missing input 'x'`, `unknown input 'x'`, or its shape against the
-    /// expected one, open dimensions shown as `?`.
+    /// One line naming the input: `missing input 'x'`, `unknown input 'x'`, or its shape against
+    /// the expected one, open dimensions shown as `?`.
     public var description: String {
         switch self {
         case .missingInput(let name): "missing input '\(name)'"
