@@ -201,7 +201,7 @@ struct ReadmeExamplesTests {
         // The rest of the message, as the README gives it, with this file and the line of sqrt(x).
         let message = try #require(printed.lines.last?.text)
         let sqrtLine = try #require(try Self.testedBlocks()[10]).first.offset + 5    // 1-based: the block's 4th line
-        #expect(message.hasSuffix(": its gradient has 1 of 3 entries is inf, created at \(#filePath):\(sqrtLine) in closure #1 in ReadmeExamplesTests.findingWhereANaNCameFrom()"),
+        #expect(message.hasSuffix(": in its gradient, 1 of 3 entries is inf, created at \(#filePath):\(sqrtLine) in closure #1 in ReadmeExamplesTests.findingWhereANaNCameFrom()"),
                 "\(message)")
     }
 

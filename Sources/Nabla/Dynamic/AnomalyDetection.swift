@@ -178,7 +178,7 @@ final class AnomalyDetector {
         let operands = node.operation.arity == 2 ? [node.x, node.y] : [node.x]
         report(Anomaly(operation: node.operation.name, pass: .backward,
                        inputShapes: operands.map { tape.nodes[Int($0)].value.shape },
-                       detail: "its gradient has " + summary, origin: origin(of: tape.origins[Int32(index)])))
+                       detail: "in its gradient, " + summary, origin: origin(of: tape.origins[Int32(index)])))
     }
 
     // MARK: Formatting
