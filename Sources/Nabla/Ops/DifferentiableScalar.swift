@@ -95,7 +95,7 @@ extension DifferentiableScalar {
 @inlinable @inline(__always) public func sign<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.sign, x) }
 /// The step function: 1 for x > 0, 0 for x < 0, and `atZero` at 0; its derivative is zero.
 @inlinable @inline(__always) public func heaviside<T: DifferentiableScalar>(_ x: T, atZero: Double) -> T { T.apply(.heaviside, x, constant: atZero) }
-/// `y` where `condition` > 0, else exactly 0 (see ``Masked``).
+/// `y` where `condition` > 0, else exactly 0 (see ``Rules/Masked``).
 @inlinable @inline(__always) public func masked<T: DifferentiableScalar>(_ condition: T, _ y: T) -> T { T.apply(.masked, condition, y, constant: 0) }
 
 /// The smaller of two values; at a tie each receives half the gradient, as in PyTorch.

@@ -13,7 +13,10 @@ public struct Figure: Chart {
     public var columns: Int
     public var panels: [any Chart]
 
-    /// - Parameter columns: panels per row; `nil` puts all panels in one row.
+    /// - Parameters:
+    ///   - title: written above the panels; empty for none.
+    ///   - columns: panels per row; `nil` puts all panels in one row.
+    ///   - panels: the charts, filled into the grid row by row.
     public init(title: String = "", columns: Int? = nil, panels: [any Chart]) {
         self.title = title
         self.columns = Swift.max(1, columns ?? panels.count)
