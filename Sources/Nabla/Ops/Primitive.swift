@@ -137,6 +137,9 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     }
 }
 
+/// The op catalogue: one ``PrimitiveRule`` per primitive (`Rules.Tanh`, `Rules.Multiply`, …).
+public enum Rules {}
+
 /// The declaration of one primitive: everything Nabla knows about it, in one place.
 ///
 /// To add a primitive: add its case to ``Primitive`` and to the three dispatch switches there,
@@ -144,9 +147,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
 /// derivative rule with the operators of ``DifferentiableScalar`` (never with `Double` maths), so
 /// that it can be differentiated again, and state the formula in its doc comment. Then add the
 /// primitive to the gradient-check table in the tests (first and second order).
-/// The op catalogue: one ``PrimitiveRule`` per primitive (`Rules.Tanh`, `Rules.Multiply`, …).
-public enum Rules {}
-
+/// <doc:AddingAPrimitive> walks through every step, the tensor engine's switches included.
 public protocol PrimitiveRule {
     /// A short lower-case name (`"mul"`, `"tanh"`), used in exports and error messages.
     static var name: String { get }
