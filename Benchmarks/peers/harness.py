@@ -1,5 +1,5 @@
 """Shared pieces of Nabla's peer benchmark scripts (micrograd_workloads.py, numpy_workloads.py,
-torch_workloads.py, jax_workloads.py), following shared/benchmarks/WORKLOADS.md:
+torch_workloads.py, jax_workloads.py), following Benchmarks/WORKLOADS.md:
 
   - timing: warm-up, then ROUNDS rounds of K back-to-back repetitions, K chosen so that a round
     takes about ROUND_TARGET_S; the median round is the value, the fastest the best;

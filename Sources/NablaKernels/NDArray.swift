@@ -151,7 +151,7 @@ extension NDArray {
     }
 }
 
-/// The 64-bit LCG of shared/benchmarks/WORKLOADS.md: the same seed gives the same sequence on
+/// The 64-bit LCG of Benchmarks/WORKLOADS.md: the same seed gives the same sequence on
 /// every machine and in every language.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// The current state: the seed before the first ``next()``, then the last value returned.

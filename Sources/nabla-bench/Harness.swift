@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Timing as shared/benchmarks/WORKLOADS.md defines it: warm up, then R rounds of K back-to-back
+/// Timing as Benchmarks/WORKLOADS.md defines it: warm up, then R rounds of K back-to-back
 /// repetitions with K chosen so a round takes about 0.25 s; report the median round (and the
 /// fastest) as time per repetition.
 struct Harness {

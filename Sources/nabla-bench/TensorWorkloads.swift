@@ -1,6 +1,6 @@
 import Nabla
 
-/// W6 and W4 of shared/benchmarks/WORKLOADS.md on the dynamic tensor engine.
+/// W6 and W4 of Benchmarks/WORKLOADS.md on the dynamic tensor engine.
 enum TensorWorkloads {
     /// W6: y = x; 1,000 times y = y·1.0001 or y + 0.0001 alternately; L = Σy; L and dL/dx.
     /// The tensor is created inside the timed unit.

@@ -1,6 +1,6 @@
 import Nabla
 
-/// The workloads of issue 2, as shared/benchmarks/WORKLOADS.md defines them (W1 and W2).
+/// The workloads of issue 2, as Benchmarks/WORKLOADS.md defines them (W1 and W2).
 enum Workloads {
     static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul", "perop", "mlp-step", "micrograd-demo-step", "digits-epoch", "reduction"]
 

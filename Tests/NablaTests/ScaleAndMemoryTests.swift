@@ -6,7 +6,7 @@ import Testing
 @Suite("Scale and memory")
 struct ScaleAndMemoryTests {
     /// W2's chain: x ← tanh(x·1.01 + 0.1), three nodes a step. Reference values from
-    /// shared/benchmarks/WORKLOADS.md.
+    /// Benchmarks/WORKLOADS.md.
     static let chainSteps = 1_000_000
     /// The static chain at 1,000,002 operations (nodes): the compiled-program test runs in a debug build.
     static let staticChainSteps = 333_334

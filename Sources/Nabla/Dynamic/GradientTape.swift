@@ -18,7 +18,7 @@
 /// returns; a ``TapeValue`` used after that stops with a message, it never reads freed memory.
 ///
 /// Parameters that outlive the scope are ``Value`` leaves: ``track(_:)`` brings one in, and
-/// ``backward(_:)`` adds into its `grad`, as `Value.backward()` does.
+/// ``backward(_:seed:)`` adds into its `grad`, as `Value.backward()` does.
 public struct GradientTape: ~Copyable {
     @usableFromInline unowned(unsafe) let tape: Tape
 
@@ -43,7 +43,7 @@ public struct GradientTape: ~Copyable {
     @inlinable
     public func constant(_ x: Double) -> TapeValue { TapeValue(data: x, index: -1, tape: tape) }
 
-    /// A ``Value`` leaf (a parameter) brought into the scope; ``backward(_:)`` adds into its
+    /// A ``Value`` leaf (a parameter) brought into the scope; ``backward(_:seed:)`` adds into its
     /// `grad`. A value that is not a leaf comes in as a constant.
     public func track(_ parameter: Value) -> TapeValue {
         guard let leaf = parameter.leaf else { return constant(parameter.data) }

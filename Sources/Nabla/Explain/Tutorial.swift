@@ -1,4 +1,5 @@
-/// The computation graph of the tutorial Nabla starts from (`shared/seed/README.md`):
+/// The computation graph of the tutorial Nabla starts from (a Chinese tutorial on PyTorch's
+/// computation graph, restated in English, step by step, in <doc:WorkedTutorial>):
 ///
 ///     b = 5 - 3a,  c = 2b + 3,  d = 5b + 6,  e = 7c + d^2,  f = 2e,  g = 3f - o
 ///

@@ -4,7 +4,7 @@ import Synchronization
 /// parameters as values of `T`, random dropout masks, and a way to report statistics (batch
 /// norm's running mean) once they are known.
 ///
-/// The dynamic context (``dynamic``) uses each parameter's own leaf tensor, draws masks at once
+/// The dynamic context (``dynamic()``) uses each parameter's own leaf tensor, draws masks at once
 /// and reports statistics immediately. A static context (made by ``CompiledModel``) turns each
 /// parameter into a graph input, each mask into an input fed fresh on every run, and each
 /// statistic into an extra output applied after the run.

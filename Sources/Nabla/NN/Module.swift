@@ -4,6 +4,7 @@
 ///
 /// ```swift
 /// final class Classifier: Layer {
+///     typealias Scalar = Float
 ///     let hidden = Linear<Float>(64, 128, seed: 1)
 ///     let output = Linear<Float>(128, 10, seed: 2)
 ///     func forward<T: DifferentiableTensor>(_ x: T, _ context: ForwardContext<T>) -> T where T.Scalar == Float {

@@ -13,7 +13,7 @@ public final class ScalarMLP {
     /// Every weight and bias, as ``Value`` leaves in micrograd's `parameters()` order.
     public let parameters: [Value]
 
-    /// Weights uniform on [−1, 1) (as −1 + 2·u with u from ``SeededGenerator``), biases zero:
+    /// Weights uniform on [−1, 1) (as −1 + 2·u with u from `SeededGenerator`), biases zero:
     /// with seed 1337 this is WORKLOADS.md's W3 initialisation.
     public init(_ inputSize: Int, _ layerSizes: [Int], seed: UInt64 = 1337) {
         require(inputSize > 0 && !layerSizes.isEmpty && layerSizes.allSatisfy { $0 > 0 }, "ScalarMLP: sizes must be positive")

@@ -151,6 +151,8 @@ public enum Rules {}
 /// derivative rule with the operators of ``DifferentiableScalar`` (never with `Double` maths), so
 /// that it can be differentiated again, and state the formula in its doc comment. Then add the
 /// primitive to the gradient-check table in the tests (first and second order).
+///
+/// <doc:AddingAPrimitive> walks through every step, the tensor engine's switches included.
 public protocol PrimitiveRule {
     /// A short lower-case name (`"mul"`, `"tanh"`), used in exports and error messages.
     static var name: String { get }

@@ -29,7 +29,10 @@ public struct AxisTicks: Hashable, Sendable {
 
     /// Ticks about `count` apart across `interval`, which is widened to whole steps so that the
     /// axis starts and ends on a tick: for an axis scaled to its data.
-    /// - Parameter minimumStep: the smallest step allowed, e.g. 1 for epochs.
+    /// - Parameters:
+    ///   - interval: the data's range.
+    ///   - count: about how many parts to divide it into.
+    ///   - minimumStep: the smallest step allowed, e.g. 1 for epochs.
     public init(covering interval: PlotInterval, count: Int = 5, minimumStep: Double = 0) {
         let step = Self.niceStep(for: interval, count: count, minimumStep: minimumStep)
         guard let step else {

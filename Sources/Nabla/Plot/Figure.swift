@@ -17,7 +17,10 @@ public struct Figure: Chart {
 
     /// A figure of `panels`; fewer than one column becomes one.
     ///
-    /// - Parameter columns: panels per row; `nil` puts all panels in one row.
+    /// - Parameters:
+    ///   - title: written above the panels; empty for none.
+    ///   - columns: panels per row; `nil` puts all panels in one row.
+    ///   - panels: the charts, filled into the grid row by row.
     public init(title: String = "", columns: Int? = nil, panels: [any Chart]) {
         self.title = title
         self.columns = Swift.max(1, columns ?? panels.count)

@@ -61,8 +61,12 @@ public final class ProgressReporter {
     /// the run's start, and writes nothing until the first update.
     ///
     /// - Parameters:
+    ///   - epochs: how many epochs the run has.
+    ///   - stepsPerEpoch: how many steps (batches) each epoch has.
     ///   - mode: `nil` chooses ``Mode/terminal(width:)`` when standard output is a terminal and
     ///     ``Mode/lines`` otherwise.
+    ///   - barStyle: how the live bar is drawn.
+    ///   - minimumInterval: the least time in seconds between two redraws of the live bar.
     ///   - clock: seconds on a monotonic clock; the default is the system's.
     ///   - output: writes text as it is; the default writes to standard output and flushes.
     public init(epochs: Int, stepsPerEpoch: Int, mode: Mode? = nil, barStyle: ProgressFormat.BarStyle = .blocks,

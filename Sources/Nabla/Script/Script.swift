@@ -10,7 +10,7 @@
 ///
 /// A script is a list of statements, each a flat postfix program: nothing about it is
 /// recursive, so very long and very deeply nested programs parse and run with any stack.
-/// ``evaluate(_:)`` runs it in any ``GraphScalar`` algebra: dynamic ``Value``s, static
+/// ``evaluate(input:constant:)`` runs it in any ``GraphScalar`` algebra: dynamic ``Value``s, static
 /// ``Symbol``s, or numbers.
 public struct Script: Sendable {
     /// One postfix step of an expression.

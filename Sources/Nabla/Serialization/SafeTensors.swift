@@ -1,5 +1,5 @@
 /// Named tensors in the safetensors format, the weights format of Hugging Face and PyTorch:
-/// read a file PyTorch saved, take its tensors as ``NDArray``s, and save Nabla's for PyTorch.
+/// read a file PyTorch saved, take its tensors as `NDArray`s, and save Nabla's for PyTorch.
 ///
 ///     var weights = try SafeTensors(contentsOf: "model.safetensors")
 ///     let w = try weights.array("0.weight", as: Float.self)       // F32, F64, F16, BF16, ints

@@ -98,7 +98,7 @@ extension Primitive {
     /// A unary primitive applied to every element of `buffer`, in place: one loop specialised
     /// for the primitive's rule. (Binary primitives and leaves are not unary: a precondition.)
     /// Compiled programs run fused chains on small tensors with it (see
-    /// `TensorProgram.fusingElementwiseChains`); arrays use ``NDArray/applyInPlace(_:constant:)``,
+    /// `TensorProgram.fusingElementwiseChains`); arrays use `NDArray.applyInPlace(_:constant:)`,
     /// whose switch repeats this one on purpose: rewritten to call this function through
     /// `scalars.withUnsafeMutableBufferPointer` from this module, the static MLP step measured 6%
     /// slower (1,040 against 1,100 steps/s), even with this function specialised.

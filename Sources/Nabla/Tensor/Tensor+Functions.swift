@@ -50,7 +50,7 @@ extension DifferentiableTensor {
     }
 
     /// log Σ exp(x) along `axis`, computed stably as m + log Σ exp(x − m) with m the maximum
-    /// (see ``shiftedByMaximum(axis:)``).
+    /// along the axis (a constant for differentiation; ±∞ replaced by 0, as PyTorch does).
     public func logSumExp(axis: Int, keepingDimensions: Bool = false) -> Self {
         let (shifted, maximum) = shiftedByMaximum(axis: axis)
         let result = log(exp(shifted).sum(axes: [axis], keepingDimensions: true)) + maximum

@@ -5,7 +5,7 @@
     python3 Tests/NablaTests/References/make_gzip_fixtures.py
 
 The plain texts come from formulas that GzipTests repeats in Swift (`GzipTests.sampleText`,
-`GzipTests.randomBytes`), drawing from the LCG of shared/benchmarks/WORKLOADS.md.
+`GzipTests.randomBytes`), drawing from the LCG of Benchmarks/WORKLOADS.md.
 """
 import base64
 import os

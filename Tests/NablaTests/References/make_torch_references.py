@@ -5,7 +5,7 @@ so Nabla's tests compare against PyTorch without needing Python in CI.
 Run with the peer virtual environment (Benchmarks/peers/setup-venv.sh):
     ~/.venvs/nabla-peers/bin/python Tests/NablaTests/References/make_torch_references.py
 
-Inputs come from the LCG of shared/benchmarks/WORKLOADS.md, so Swift regenerates them exactly:
+Inputs come from the LCG of Benchmarks/WORKLOADS.md, so Swift regenerates them exactly:
 each case draws its inputs in order from LCG(seed), uniform(-1, 1) in float64. Each case records
 y = f(inputs) and the gradients of sum(y * w) with respect to every input, where w is drawn next
 from the same generator, uniform(0.5, 1.5).
