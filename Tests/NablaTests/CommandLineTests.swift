@@ -240,6 +240,18 @@ struct CommandLineTests {
         #expect(fromFile.errors == "error: the file '/dev/zero' is longer than 64 MiB, the largest program accepted\n")
     }
 
+    @Test func windowsAndOldMacFilesAndByteOrderMarks() throws {
+        // As Notepad saves them (CR LF, with a byte-order mark), as classic Mac OS did (CR), tabs.
+        for bytes in [Array("a = 2x\r\nb = a^2\r\n".utf8), [0xEF, 0xBB, 0xBF] + Array("a = 2x\r\nb = a^2".utf8),
+                      Array("a = 2x\rb = a^2\r".utf8), Array("a\t= 2x\n\tb = a^2\n".utf8)] {
+            let run = try Self.nabla(["grad", "-", "--at", "x=1", "--json"], inputBytes: bytes)
+            #expect(run.status == 0 && run.errors.isEmpty, "\(bytes): \(run.errors)")
+            #expect(run.output == "{\"output\":\"b\",\"value\":4,\"values\":{\"x\":1,\"a\":2,\"b\":4},\"gradient\":{\"x\":8}}\n")
+        }
+        let argument = try Self.nabla(["grad", "\u{FEFF}y = 2x", "--at", "x=1", "--json"])
+        #expect(argument.status == 0 && argument.output.hasPrefix("{\"output\":\"y\",\"value\":2,"), "\(argument.errors)")
+    }
+
     @Test func invalidUTF8IsPlacedFromFilesAndStandardInput() throws {
         let bytes = Array("y = 2x\nz = y".utf8) + [0xFF] + Array(" + 1\n".utf8)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("p-\(UUID().uuidString.prefix(8)).txt")

@@ -108,10 +108,27 @@ struct ScriptTests {
         #expect(throws: ScriptError.self) { try Script(parsing: "y = " + String(repeating: "9", count: 400)) }
     }
 
-    @Test func windowsLineEndings() throws {
-        let script = try Script(parsing: "b = 5 - 3a\r\nc = 2b\r\n")
-        #expect(script.statements.map(\.text) == ["b = 5 - 3a", "c = 2b"])
-        #expect(try script.evaluate(at: ["a": 2]).value == -2)
+    @Test("Lines end at LF, CR LF or a lone CR; a byte-order mark is skipped; a tab is a space", arguments: [
+        "b = 5 - 3a\nc = 2b\n", "b = 5 - 3a\r\nc = 2b\r\n", "b = 5 - 3a\rc = 2b\r", "b = 5 - 3a\r\nc = 2b\rd = 1\n",
+        "\u{FEFF}b = 5 - 3a\r\nc = 2b", "b\t=\t5 - 3a\n\tc = 2b\t# comment\r",
+    ])
+    func lineEndings(_ text: String) throws {
+        let script = try Script(parsing: text)
+        #expect(script.statements.prefix(2).map(\.name) == ["b", "c"] && script.inputs == ["a"])
+        #expect(script.statements[1].line == 2 && !script.statements[1].text.contains("\r"))
+        #expect(try script.evaluate(at: ["a": 2], output: "c").value == -2)
+    }
+
+    @Test func errorsAfterCarriageReturnsNameTheRightLine() {
+        for text in ["y = 2x\rz = y $\r", "y = 2x\r\nz = y $\r\n", "\u{FEFF}y = 2x\nz = y $"] {
+            #expect(throws: ScriptError("unexpected character '$'", line: 2, column: 7, sourceLine: "z = y $")) {
+                try Script(parsing: text)
+            }
+        }
+        // A byte-order mark is skipped only at the start.
+        #expect(throws: ScriptError("unexpected character U+FEFF", line: 1, column: 7, sourceLine: "y = 2x\u{FEFF}")) {
+            try Script(parsing: "y = 2x\u{FEFF}")
+        }
     }
 
     @Test("Input values are decimal numbers a double holds", arguments: [

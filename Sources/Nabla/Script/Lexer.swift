@@ -20,18 +20,19 @@ struct Token: Equatable {
 }
 
 /// Splits program text into tokens. One pass, no recursion; `#` starts a comment. Lines end at
-/// `\n` or `\r\n`.
+/// `\n`, `\r\n` or a lone `\r` (Unix, Windows and classic Mac files); a tab is a space.
 struct Lexer {
     let lines: [Substring]
 
-    init(_ text: String) {
-        lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+    init(_ text: Substring) {
+        lines = text.split(omittingEmptySubsequences: false) { Self.isLineBreak($0) }
     }
+
+    static func isLineBreak(_ c: Character) -> Bool { c == "\n" || c == "\r\n" || c == "\r" }
 
     func tokens() throws(ScriptError) -> [Token] {
         var tokens: [Token] = []
-        for (lineIndex, rawLine) in lines.enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        for (lineIndex, line) in lines.enumerated() {
             let lineNumber = lineIndex + 1
             // The line is walked by index, counting columns (characters), without a copy.
             var i = line.startIndex
@@ -116,9 +117,7 @@ struct Lexer {
     }
 
     func error(_ message: String, _ line: Int, _ start: Int, _ length: Int) -> ScriptError {
-        let source = lines[line - 1]
-        return ScriptError(message, line: line, column: start + 1, length: length,
-                           sourceLine: String(source.hasSuffix("\r") ? source.dropLast() : source))
+        ScriptError(message, line: line, column: start + 1, length: length, sourceLine: String(lines[line - 1]))
     }
 }
 

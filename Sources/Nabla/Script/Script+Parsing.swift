@@ -18,12 +18,14 @@ extension Script {
     /// Parses a program. Throws a ``ScriptError`` with the line, the column and the offending
     /// text for a syntax error, an unknown function, a name assigned twice or used before it is
     /// assigned, a number a double cannot hold (`1e309`, `1e-400`) or a reserved word (`nan`,
-    /// `inf`, `infinity`), and for a program longer than ``maximumProgramBytes``.
+    /// `inf`, `infinity`), and for a program longer than ``maximumProgramBytes``. Lines end at
+    /// `\n`, `\r\n` or a lone `\r`; a tab is a space; a leading byte-order mark is skipped.
     public init(parsing text: String) throws(ScriptError) {
         guard text.utf8.count <= Self.maximumProgramBytes else {
             throw ScriptError("the program is longer than \(Self.maximumProgramBytes >> 20) MiB, the largest accepted")
         }
-        let lexer = Lexer(text)
+        // A byte-order mark at the start (as some Windows editors write) is not part of the program.
+        let lexer = Lexer(text.hasPrefix("\u{FEFF}") ? text.dropFirst() : text[...])
         let tokens = try lexer.tokens()
         var parser = ScriptParser(tokens: tokens, lexer: lexer)
         let statements = try parser.statements()
