@@ -22,7 +22,7 @@ struct GradCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Differentiate with respect to these names only (comma-separated).", valueName: "names"))
     var wrt: String?
 
-    @Option(help: "1 for the gradient, 2 to add the Hessian.")
+    @Option(parsing: .unconditional, help: "1 for the gradient, 2 to add the Hessian.")
     var order: Int = 1
 
     @Option(help: "The engine: static (compiled graph) or dynamic (recorded while computing).")
@@ -30,6 +30,10 @@ struct GradCommand: ParsableCommand {
 
     @Flag(help: "Print one JSON object (see the README for its schema).")
     var json = false
+
+    func validate() throws {
+        guard order == 1 || order == 2 else { throw ValidationError("--order must be 1 or 2, got \(order)") }
+    }
 
     func run() throws {
         try reportingErrors {

@@ -22,12 +22,22 @@ struct GraphCommand: ParsableCommand {
 
     @OptionGroup var options: ProgramOptions
 
-    @Option(help: "dot or json.")
-    var format: Format = .dot
+    @Option(help: "dot (the default) or json, printed on standard output.")
+    var format: Format?
 
     @Option(name: [.customShort("o"), .customLong("output")],
             help: ArgumentHelp("Render to an .svg or .png file with Graphviz's dot.", valueName: "file"))
     var outputFile: String?
+
+    func validate() throws {
+        guard let outputFile else { return }
+        if format == .json {
+            throw ValidationError("--format json prints JSON on standard output and --output renders a picture of the graph: give one or the other")
+        }
+        guard ["svg", "png"].contains((outputFile as NSString).pathExtension.lowercased()) else {
+            throw ValidationError("--output must end in .svg or .png (got '\(outputFile)'); use --format dot for DOT text")
+        }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -45,7 +55,7 @@ struct GraphCommand: ParsableCommand {
             let output = script.buildStatic(in: graph)[outputIndex]
             let export = try graph.export(output, at: evaluationFeeds)
             guard let outputFile else {
-                print(format == .dot ? export.dot : export.json)
+                print(format == .json ? export.json : export.dot)
                 return
             }
             try render(export.dot, to: outputFile)
@@ -54,10 +64,7 @@ struct GraphCommand: ParsableCommand {
 
     /// Runs Graphviz's `dot` to write an SVG or PNG.
     private func render(_ dot: String, to path: String) throws {
-        let fileFormat = (path as NSString).pathExtension.lowercased()
-        guard ["svg", "png"].contains(fileFormat) else {
-            throw CommandError("--output must end in .svg or .png (got '\(path)'); use --format dot for DOT text")
-        }
+        let fileFormat = (path as NSString).pathExtension.lowercased()   // svg or png (see validate())
         let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
         guard let executable = directories.map({ "\($0)/dot" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw CommandError("Graphviz's 'dot' is not installed: install it (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz), or print DOT with --format dot")

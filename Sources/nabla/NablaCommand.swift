@@ -28,11 +28,17 @@ struct TutorialCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The value of the input a.") var a: Double = 2
-    @Option(help: "The value of the input o.") var o: Double = 1
+    // Unconditional: a value may start with '-' (`--o -1`).
+    @Option(parsing: .unconditional, help: ArgumentHelp("The value of the input a.", valueName: "number")) var a = "2"
+    @Option(parsing: .unconditional, help: ArgumentHelp("The value of the input o.", valueName: "number")) var o = "1"
+
+    func validate() throws {
+        _ = try number(a, "--a")
+        _ = try number(o, "--o")
+    }
 
     func run() throws {
-        let report = Tutorial.run(a: a, o: o)
+        let report = Tutorial.run(a: try number(a, "--a"), o: try number(o, "--o"))
         print(report)
         if !report.modesAgree { throw ExitCode.failure }
     }

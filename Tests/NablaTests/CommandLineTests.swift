@@ -304,6 +304,33 @@ struct CommandLineTests {
         #expect(run.output == "{\"output\":\"y\",\"value\":2,\"values\":{\"x\":1,\"y\":2},\"gradient\":{\"x\":2}}\n")
     }
 
+    @Test func negativeNumbersAfterOptions() throws {
+        // The README's and --help's own example.
+        let tutorial = try Self.nabla(["tutorial", "--a", "3", "--o", "-1"])
+        #expect(tutorial.status == 0 && tutorial.errors.isEmpty, "\(tutorial.errors)")
+        #expect(tutorial.output.contains("Result: g = 967, dg/da = 2268, dg/do = -1\n"))
+        #expect(try Self.nabla(["tutorial", "--a=3", "--o=-1"]).output == tutorial.output)
+    }
+
+    @Test("Options out of range or in conflict are usage errors (status 64), before anything runs", arguments: [
+        (["tutorial", "--o", "inf"], "Error: --o inf: --o takes a finite number\n"),
+        (["tutorial", "--a", "0x10"], "Error: --a 0x10: '0x10' is not a decimal number (write values as 2, -0.5 or 1e-3)\n"),
+        (["grad", "y = x", "--at", "x=1", "--order", "3"], "Error: --order must be 1 or 2, got 3\n"),
+        (["grad", "y = x", "--at", "x=1", "--order", "-1"], "Error: --order must be 1 or 2, got -1\n"),
+        (["check", "y = x", "--at", "x=1", "--tolerance", "-1e-5"], "Error: --tolerance must be 0 or more, got -1e-5\n"),
+        (["check", "y = x", "--at", "x=1", "--tolerance", "nan"], "Error: --tolerance nan: --tolerance takes a finite number\n"),
+        (["graph", "y = x", "--format", "json", "--output", "g.svg"],
+         "Error: --format json prints JSON on standard output and --output renders a picture of the graph: give one or the other\n"),
+        (["graph", "y = x", "--output", "g.dot"], "Error: --output must end in .svg or .png (got 'g.dot'); use --format dot for DOT text\n"),
+        (["grad", "y = x", "--at", "x=abc"], "Error: --at x=abc: 'abc' is not a decimal number"),
+    ] as [([String], String)])
+    func usageErrors(_ arguments: [String], _ message: String) throws {
+        let run = try Self.nabla(arguments)
+        #expect(run.status == 64, "\(arguments)")
+        #expect(run.errors.hasPrefix(message), "\(arguments): \(run.errors)")
+        #expect(run.output.isEmpty && run.errors.contains("Usage: nabla \(arguments[0])"))
+    }
+
     @Test func everySubcommandHasHelpWithExamples() throws {
         for command in ["grad", "explain", "graph", "check", "tutorial"] {
             let run = try Self.nabla([command, "--help"])
