@@ -11,6 +11,33 @@ struct NablaCommand: ParsableCommand {
         subcommands: [TutorialCommand.self, GradCommand.self, ExplainCommand.self, GraphCommand.self, CheckCommand.self, TrainCommand.self],
         defaultSubcommand: TutorialCommand.self
     )
+
+    /// Runs the command line. A first argument that is not an option must be a subcommand:
+    /// argument-parser would hand it to the default subcommand (the tutorial), which answers
+    /// about its options ("Unknown option '--at'") instead of naming the word.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let first = arguments.first, !first.hasPrefix("-") {
+            let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+            if !names.contains(first) { exit(withError: ValidationError(unknownSubcommand(first, names: names))) }
+        }
+        main(arguments)
+    }
+
+    /// The error for a first argument that is no subcommand: the closest subcommand, or for
+    /// what looks like a program, how to give one.
+    static func unknownSubcommand(_ word: String, names: [String]) -> String {
+        // At most 40 characters, control characters shown as �.
+        let scalars = word.unicodeScalars.prefix(40).map { $0.properties.generalCategory == .control ? "\u{FFFD}" : $0 }
+        let shown = String(String.UnicodeScalarView(scalars)) + (word.unicodeScalars.count > 40 ? "…" : "")
+        if word.contains("=") || word.contains(" ") {
+            return "'\(shown)' is not a subcommand; to work out a program, write: nabla grad '\(shown)' --at …"
+        }
+        if let suggestion = Spelling.closest(to: word, among: names) {
+            return "unknown subcommand '\(shown)'; did you mean '\(suggestion)'?"
+        }
+        return "unknown subcommand '\(shown)' (the subcommands are \(names.joined(separator: ", ")))"
+    }
 }
 
 struct TutorialCommand: ParsableCommand {

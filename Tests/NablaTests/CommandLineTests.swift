@@ -304,6 +304,18 @@ struct CommandLineTests {
         #expect(run.output == "{\"output\":\"y\",\"value\":2,\"values\":{\"x\":1,\"y\":2},\"gradient\":{\"x\":2}}\n")
     }
 
+    @Test("An unknown subcommand is named, with the closest one", arguments: [
+        (["gard", "y = x^2", "--at", "x=1"], "Error: unknown subcommand 'gard'; did you mean 'grad'?\n"),
+        (["expalin"], "Error: unknown subcommand 'expalin'; did you mean 'explain'?\n"),
+        (["foo"], "Error: unknown subcommand 'foo' (the subcommands are tutorial, grad, explain, graph, check, train, help)\n"),
+        (["y = x^2", "--at", "x=1"], "Error: 'y = x^2' is not a subcommand; to work out a program, write: nabla grad 'y = x^2' --at …\n"),
+    ] as [([String], String)])
+    func unknownSubcommands(_ arguments: [String], _ message: String) throws {
+        let run = try Self.nabla(arguments)
+        #expect(run.status == 64 && run.output.isEmpty)
+        #expect(run.errors.hasPrefix(message), "\(run.errors)")
+    }
+
     @Test func negativeNumbersAfterOptions() throws {
         // The README's and --help's own example.
         let tutorial = try Self.nabla(["tutorial", "--a", "3", "--o", "-1"])

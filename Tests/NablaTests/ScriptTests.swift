@@ -69,6 +69,7 @@ struct ScriptTests {
     @Test("Errors name the place", arguments: [
         ("c = 2b * ", "line 1, column 10: expected an expression after '*'\n  c = 2b * \n           ^"),
         ("y = foo(x)", "line 1, column 5: unknown function 'foo' (known: exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, pow, min, max)\n  y = foo(x)\n      ^^^"),
+        ("y = sine(x)", "line 1, column 5: unknown function 'sine'; did you mean 'sin'? (known: exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, pow, min, max)\n  y = sine(x)\n      ^^^^"),
         ("y = x\ny = 2", "line 2, column 1: 'y' is assigned twice (first on line 1)\n  y = 2\n  ^"),
         ("y = z + 1; z = x", "line 1, column 5: 'z' is used before it is assigned on line 1\n  y = z + 1; z = x\n      ^"),
         ("y = y + 1", "line 1, column 5: 'y' is used in its own statement\n  y = y + 1\n      ^"),
@@ -98,6 +99,17 @@ struct ScriptTests {
         } catch {
             #expect(error.description == message)
         }
+    }
+
+    @Test func spellingSuggestsTheClosestWord() {
+        let commands = ["tutorial", "grad", "explain", "graph", "check", "train", "help"]
+        #expect(Spelling.closest(to: "gard", among: commands) == "grad")      // a swap is one edit
+        #expect(Spelling.closest(to: "grpah", among: commands) == "graph")
+        #expect(Spelling.closest(to: "explian", among: commands) == "explain")
+        #expect(Spelling.closest(to: "trian", among: commands) == "train")
+        #expect(Spelling.closest(to: "foo", among: commands) == nil)
+        #expect(Spelling.closest(to: "", among: commands) == nil)
+        #expect(Spelling.distance("kitten", "sitting") == 3 && Spelling.distance("ab", "ba") == 1 && Spelling.distance("", "abc") == 3)
     }
 
     @Test func numbersADoubleHoldsAreAccepted() throws {

@@ -184,7 +184,9 @@ struct ScriptParser {
                     continue   // still expecting an operand (the first argument)
                 }
                 if position + 1 < tokens.count, tokens[position + 1].kind == .leftParenthesis {
-                    throw error("unknown function '\(quoted: name)' (known: \(ScriptFunction.allCases.map(\.rawValue).joined(separator: ", ")))", at: token)
+                    let known = ScriptFunction.allCases.map(\.rawValue)
+                    let suggestion = Spelling.closest(to: name, among: known).map { "; did you mean '\($0)'?" } ?? ""
+                    throw error("unknown function '\(quoted: name)'\(suggestion) (known: \(known.joined(separator: ", ")))", at: token)
                 }
                 output.append(.name(name))
                 uses.append((name, (token.line, token.column)))
