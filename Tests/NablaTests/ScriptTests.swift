@@ -101,6 +101,22 @@ struct ScriptTests {
         }
     }
 
+    @Test func anExponentThatCouldBeANameIsAnError() throws {
+        // The tutorial's e: 2e-1 could be 2·e − 1 as well as 0.2; the program must say which.
+        let tutorial = "b = 5 - 3a; c = 2b + 3; d = 5b + 6; e = 7c + d^2; f = 2e-1; g = 3f - o"
+        #expect(throws: ScriptError("'2e-1' is ambiguous in a program with a name 'e': the number 0.2, or 2*e - 1? Write 0.2 for the number or 2*e - 1 for the product",
+                                    line: 1, column: 55, length: 4, sourceLine: tutorial)) { try Script(parsing: tutorial) }
+        #expect(try value(tutorial.replacingOccurrences(of: "2e-1", with: "2e - 1"), ["a": 2, "o": 1]) == 44)
+        #expect(try value(tutorial.replacingOccurrences(of: "2e-1", with: "0.2"), ["a": 2, "o": 1]) == 3 * 0.2 - 1)
+        // e3 for 2e3, E for 1E+5; an input counts as a name; the check is case-sensitive.
+        #expect(throws: ScriptError.self) { try Script(parsing: "y = 2e3 * e3") }
+        #expect(throws: ScriptError.self) { try Script(parsing: "E = 2x\ny = 1E+5 * x") }
+        #expect(throws: ScriptError.self) { try Script(parsing: "y = 1e-300 * e") }
+        #expect(try value("y = 1e-3 * E", ["E": 2]) == 0.002)
+        #expect(try value("y = 2e3 * e", ["e": 1]) == 2000)   // e3 is not a name here
+        #expect(try value("y = 2e - 1", ["e": 3]) == 5)
+    }
+
     @Test func spellingSuggestsTheClosestWord() {
         let commands = ["tutorial", "grad", "explain", "graph", "check", "train", "help"]
         #expect(Spelling.closest(to: "gard", among: commands) == "grad")      // a swap is one edit

@@ -54,8 +54,28 @@ extension Script {
                 }
             }
         }
+        // `2e-1` is the number 0.2, but in a program with a name `e` it could be 2·e − 1 (the
+        // tutorial has an `e`, and writes `2e` for 2·e): refuse to guess.
+        let names = seenInputs.union(assignedAt.keys)
+        for token in tokens {
+            guard let name = token.exponentAsName, names.contains(name), case .number(let value) = token.kind else { continue }
+            throw lexer.error(Self.ambiguousExponent(token, lexer: lexer, name: name, value: value), token.line, token.column - 1, token.length)
+        }
         self.statements = statements.map(\.statement)
         self.inputs = inputs
+    }
+
+    /// The error for a number like `2e-1` in a program that has a name like `e`.
+    private static func ambiguousExponent(_ token: Token, lexer: Lexer, name: String, value: Double) -> String {
+        let line = lexer.lines[token.line - 1]
+        let text = String(line[token.start...].prefix(token.length))
+        let mantissa = text.prefix { $0 != "e" && $0 != "E" }
+        let exponent = text.dropFirst(mantissa.count + 1)
+        var product = "\(mantissa)*\(name)"
+        if let sign = exponent.first, sign == "+" || sign == "-" { product += " \(sign) \(exponent.dropFirst())" }
+        let number = NumberFormat.shortest(value)
+        let asNumber = number.contains("e") ? "the number without an exponent" : "\(number) for the number"
+        return "'\(quoted: text)' is ambiguous in a program with a name '\(quoted: name)': the number \(number), or \(product)? Write \(asNumber) or \(product) for the product"
     }
 }
 
