@@ -32,6 +32,7 @@ struct CheckCommand: ParsableCommand {
         let tolerance = try number(tolerance, "--tolerance")
         try reportingErrors {
             let report = try options.script().check(at: options.feeds(), output: options.output, order: order, tolerance: tolerance)
+            warn(report.warnings)
             print(report.text)
             passed = report.passed
         }

@@ -50,6 +50,8 @@ struct GraphCommand: ParsableCommand {
                 let evaluation = try script.evaluate(at: feeds, output: options.output)
                 warn(evaluation.warnings)
                 evaluationFeeds = script.inputValues(in: feeds)
+            } else {
+                warn(script.warnings(output: options.output))
             }
             let graph = Graph()
             let output = script.buildStatic(in: graph)[outputIndex]

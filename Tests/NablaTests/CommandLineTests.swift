@@ -343,6 +343,21 @@ struct CommandLineTests {
         #expect(run.output.isEmpty && run.errors.contains("Usage: nabla \(arguments[0])"))
     }
 
+    @Test func aStatementTheOutputNeverUsesIsAWarning() throws {
+        let program = "u = x^2; v = 2u; y = 3x"
+        for arguments in [["grad", program, "--at", "x=1"], ["explain", program, "--at", "x=1"], ["graph", program],
+                          ["check", program, "--at", "x=1"]] {
+            let run = try Self.nabla(arguments)
+            #expect(run.status == 0 && !run.output.isEmpty, "\(arguments)")
+            #expect(run.errors == "warning: 'u', 'v' are never used by the output 'y'\n", "\(arguments)")
+        }
+        // Statements after an output chosen with --of were left out on purpose.
+        let chosen = try Self.nabla(["grad", "u = x^2; y = 3x", "--at", "x=1", "--of", "u", "--json"])
+        #expect(chosen.status == 0 && chosen.errors.isEmpty)
+        let one = try Self.nabla(["grad", "u = x^2; y = 3x", "--at", "x=1", "--json"])
+        #expect(one.errors == "warning: 'u' is never used by the output 'y'\n" && one.output.hasPrefix("{\"output\":\"y\""))
+    }
+
     @Test func everySubcommandHasHelpWithExamples() throws {
         for command in ["grad", "explain", "graph", "check", "tutorial"] {
             let run = try Self.nabla([command, "--help"])

@@ -117,6 +117,18 @@ struct ScriptTests {
         #expect(try value("y = 2e - 1", ["e": 3]) == 5)
     }
 
+    @Test func unusedStatements() throws {
+        let script = try Script(parsing: "a = 2x; b = a + 1; u = x^2; w = u; y = 3b; z = y")
+        #expect(script.unusedStatements() == ["u", "w"])
+        #expect(script.unusedStatements(output: "y") == ["u", "w"])
+        #expect(script.unusedStatements(output: "b") == [])   // u, w, y, z come after b
+        #expect(script.unusedStatements(output: "w") == ["a", "b"])
+        #expect(script.unusedStatements(output: "x") == [])
+        #expect(try script.evaluate(at: ["x": 1]).warnings == ["'u', 'w' are never used by the output 'z'"])
+        let many = try Script(parsing: (0..<20).map { "v\($0) = x" }.joined(separator: "\n") + "\ny = x")
+        #expect(many.warnings() == ["'v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', … (20 in all) are never used by the output 'y'"])
+    }
+
     @Test func spellingSuggestsTheClosestWord() {
         let commands = ["tutorial", "grad", "explain", "graph", "check", "train", "help"]
         #expect(Spelling.closest(to: "gard", among: commands) == "grad")      // a swap is one edit

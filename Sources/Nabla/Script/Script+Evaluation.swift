@@ -16,8 +16,8 @@ public struct ScriptEvaluation: Sendable {
     public var statementGradients: [(name: String, value: Double)]
     /// ∂²(output)/∂x∂y for the names of ``gradient``, when asked for (order 2).
     public var hessian: [(name: String, row: [(name: String, value: Double)])]?
-    /// Things worth saying that are not errors (an input value given for a name the program
-    /// does not use).
+    /// Things worth saying that are not errors: an input value given for a name the program
+    /// does not use, statements the output never uses (``Script/warnings(output:)``).
     public var warnings: [String]
 }
 
@@ -39,7 +39,7 @@ extension Script {
             throw ScriptError("missing a value for the input '\(quoted: input)'")
         }
         let warnings = feeds.keys.sorted().filter { !known.contains($0) }
-            .map { "'\(quoted: $0)' is given a value but the program does not use it" }
+            .map { "'\(quoted: $0)' is given a value but the program does not use it" } + self.warnings(output: outputName)
         let inputSet = Set(inputs)
         for name in feeds.keys.sorted() where known.contains(name) && !inputSet.contains(name) {
             throw ScriptError("'\(quoted: name)' is computed by the program; only inputs (\(ScriptError.list(inputs))) take values")
@@ -74,6 +74,30 @@ extension Script {
             statementGradients: usedStatements.map { ($0, gradientOf[$0]!) },
             hessian: computed.hessian.map { rows in zip(wrtNames, rows).map { ($0, Array(zip(wrtNames, $1)).map { ($0, $1) }) } },
             warnings: warnings)
+    }
+
+    /// The statements before the output that its value never depends on, in program order:
+    /// work that reaches nothing, often a typo (`u = x^2; y = 3x` where `y = 3u` was meant).
+    /// Statements after the output (chosen with `output`) are not counted: they were left out
+    /// on purpose. Empty when the output is an input.
+    public func unusedStatements(output: String? = nil) -> [String] {
+        let outputName = output ?? self.output
+        guard let last = statements.firstIndex(where: { $0.name == outputName }) else { return [] }
+        var needed: Set<String> = [outputName]
+        for statement in statements[...last].reversed() where needed.contains(statement.name) {
+            for case .name(let name) in statement.steps { needed.insert(name) }
+        }
+        return statements[..<last].map(\.name).filter { !needed.contains($0) }
+    }
+
+    /// Warnings about the program itself, as compilers give them: statements the output never
+    /// uses (`'u' is never used by the output 'y'`).
+    public func warnings(output: String? = nil) -> [String] {
+        let unused = unusedStatements(output: output)
+        guard !unused.isEmpty else { return [] }
+        let outputName = output ?? self.output
+        if unused.count == 1 { return ["'\(quoted: unused[0])' is never used by the output '\(quoted: outputName)'"] }
+        return ["\(ScriptError.list(unused.map { "'\($0)'" })) are never used by the output '\(quoted: outputName)'"]
     }
 
     /// The position of `name` among the inputs then the statements (the order of
