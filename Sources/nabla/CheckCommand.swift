@@ -6,11 +6,11 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Compare the gradient (and Hessian) with finite differences.",
         discussion: """
-            Exits with status 1 if the largest relative error exceeds the tolerance.
+            Exits with status 1 if the largest relative error exceeds the tolerance (0 if not).
 
             Examples:
-              nabla check 'y = x^3 * sin(x)' --at x=0.7
-              nabla check 'b = 5 - 3a; g = b^2 - o' --at a=2,o=1 --order 2 --tolerance 1e-4
+              nabla check 'y = x^3 * sin(x)' --at x=0.7 --order 2
+              nabla check 'b = 5 - 3a; g = b^2 - o' --at a=2,o=1 --tolerance 1e-4
             """
     )
 

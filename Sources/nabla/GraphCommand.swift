@@ -11,8 +11,9 @@ struct GraphCommand: ParsableCommand {
             derivative with respect to it. Render DOT with Graphviz (`dot -Tsvg`), or let --output \
             do it.
 
-            Examples:
-              nabla graph 'b = 5 - 3a; c = 2b + 3; d = 5b + 6; e = 7c + d^2; f = 2e; g = 3f - o' --at a=2,o=1 > tutorial.dot
+            Examples (a line break inside the quotes separates statements, as ';' does):
+              nabla graph 'b = 5 - 3a; c = 2b + 3; d = 5b + 6
+                e = 7c + d^2; f = 2e; g = 3f - o' --at a=2,o=1 > tutorial.dot
               nabla graph 'y = sin(x) * x' --at x=1 --output y.svg
               nabla graph 'y = sin(x) * x' --format json
             """

@@ -7,8 +7,20 @@ struct NablaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nabla",
         abstract: "Automatic differentiation you can watch: values, gradients and the chain rule, step by step.",
-        discussion: "With no subcommand, works out the tutorial's graph (b = 5 - 3a, …, g = 3f - o) at a = 2, o = 1.",
-        subcommands: [TutorialCommand.self, GradCommand.self, ExplainCommand.self, GraphCommand.self, CheckCommand.self, TrainCommand.self],
+        discussion: """
+            With no subcommand, works out the tutorial's graph (b = 5 - 3a, …, g = 3f - o) at \
+            a = 2, o = 1.
+
+            The notation, with every function and its derivative:
+              nabla help notation
+
+            Exit status: 0 done; 1 an error in the program, a file or the computation (and \
+            for check, an error above the tolerance); 64 a usage error (an unknown subcommand \
+            or option, an option's value that is missing, malformed or out of range, options \
+            that conflict); 130 interrupted (Ctrl-C).
+            """,
+        subcommands: [TutorialCommand.self, GradCommand.self, ExplainCommand.self, GraphCommand.self, CheckCommand.self, TrainCommand.self,
+                      NotationCommand.self],
         defaultSubcommand: TutorialCommand.self
     )
 
@@ -16,7 +28,9 @@ struct NablaCommand: ParsableCommand {
     /// argument-parser would hand it to the default subcommand (the tutorial), which answers
     /// about its options ("Unknown option '--at'") instead of naming the word.
     static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        // `nabla help notation` is the reference itself, as `nabla notation` prints it.
+        if arguments == ["help", "notation"] { arguments = ["notation"] }
         if let first = arguments.first, !first.hasPrefix("-") {
             let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
             if !names.contains(first) { exit(withError: ValidationError(unknownSubcommand(first, names: names))) }
@@ -68,5 +82,17 @@ struct TutorialCommand: ParsableCommand {
         let report = Tutorial.run(a: try number(a, "--a"), o: try number(o, "--o"))
         print(report)
         if !report.modesAgree { throw ExitCode.failure }
+    }
+}
+
+struct NotationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notation",
+        abstract: "The notation's rules, and every operation with its derivatives (also: nabla help notation).",
+        discussion: "The derivatives listed are the op catalogue's rules, the ones Nabla computes with."
+    )
+
+    func run() {
+        print(Script.notationReference)
     }
 }

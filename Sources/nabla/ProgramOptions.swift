@@ -6,7 +6,7 @@ import Nabla
 struct ProgramOptions: ParsableArguments {
     @Argument(help: ArgumentHelp(
         "The program, in the tutorial's notation ('-' reads standard input).",
-        discussion: "Statements are name = expression, separated by ';' or new lines.",
+        discussion: "Statements are name = expression, separated by ';' or new lines.\nThe notation: nabla help notation",
         valueName: "program"))
     var program: String?
 

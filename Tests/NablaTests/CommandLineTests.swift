@@ -371,11 +371,59 @@ struct CommandLineTests {
         #expect(one.errors == "warning: 'u' is never used by the output 'y'\n" && one.output.hasPrefix("{\"output\":\"y\""))
     }
 
-    @Test func everySubcommandHasHelpWithExamples() throws {
-        for command in ["grad", "explain", "graph", "check", "tutorial"] {
+    /// The example commands in a subcommand's --help: lines starting `  nabla` or `  echo`, with
+    /// the lines that continue a quoted program (indented further).
+    static func examples(inHelpOf command: String) throws -> [String] {
+        let help = try nabla([command, "--help"]).output
+        guard let block = help.components(separatedBy: "\n\n").first(where: { $0.hasPrefix("Examples") }) else { return [] }
+        var examples: [String] = []
+        for line in block.split(separator: "\n").dropFirst() {
+            if line.hasPrefix("    "), !examples.isEmpty { examples[examples.count - 1] += "\n" + line } else { examples.append(String(line.dropFirst(2))) }
+        }
+        return examples
+    }
+
+    @Test func everySubcommandHasHelpWithExamplesThatFitAndRun() throws {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for command in ["grad", "explain", "graph", "check", "tutorial", "train"] {
             let run = try Self.nabla([command, "--help"])
             #expect(run.status == 0)
-            #expect(run.output.contains("Examples:"), "\(command)")
+            let examples = try Self.examples(inHelpOf: command)
+            #expect(!examples.isEmpty, "\(command)")
+            for example in examples {
+                // 80 columns: the help is wrapped there when it is not on a terminal, and an
+                // example wrapped in the middle breaks when copied.
+                for line in example.split(separator: "\n") {
+                    #expect(line.count + 2 <= 80 && (line.hasPrefix("nabla") || line.hasPrefix("echo") || line.hasPrefix("  ")), "\(command): \(line)")
+                }
+                #expect(example.filter { $0 == "'" }.count.isMultiple(of: 2), "\(command): \(example)")
+                // Run it as a shell would, unless it needs a file or trains.
+                guard command != "train", !example.contains("-f "), !example.contains("--output"), !example.contains(">") else { continue }
+                let shell = Process()
+                shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+                shell.arguments = ["-c", "PATH=\"$0:$PATH\" && " + example, directory.path]
+                shell.standardOutput = FileHandle.nullDevice
+                shell.standardError = FileHandle.nullDevice
+                try shell.run()
+                shell.waitUntilExit()
+                #expect(shell.terminationStatus == 0, "\(command): \(example)")
+            }
         }
+    }
+
+    @Test func helpNotationListsTheRulesAndEveryFunctionFromTheCatalogue() throws {
+        let help = try Self.nabla(["help", "notation"])
+        #expect(help.status == 0 && help.errors.isEmpty)
+        #expect(help.output == Script.notationReference + "\n")
+        #expect(try Self.nabla(["notation"]).output == help.output)
+        for line in ["  sqrt(x)     d/dx = 1 / (2sqrt(x))", "  x^y         d/dx = y·x^(y - 1),  d/dy = x^y·log(x)",
+                     "  tanh(x)     d/dx = 1 - tanh(x)^2", "  max(x, y)   d/dx = [x - y > 0],  d/dy = [y - x > 0]"] {
+            #expect(help.output.contains(line + "\n"), "\(line)")
+        }
+        for function in ScriptFunction.allCases { #expect(help.output.contains("  \(function.rawValue)(x")) }
+        for rule in ["-a^2 is -(a^2)", "a^b^c is a^(b^c)", "a/b*c is (a/b)*c", "'#' starts a comment", "nan, inf, infinity"] {
+            #expect(help.output.contains(rule), "\(rule)")
+        }
+        #expect(help.output.split(separator: "\n").allSatisfy { $0.count <= 80 })
     }
 }
