@@ -201,6 +201,9 @@ struct CommandLineTests {
         (["grad", "y = 2x", "--at", "x=1", "--of", "w"], "error: 'w' is not a name in the program (its names are x, y)\n"),
         (["grad", "y = log(x)", "--at", "x=-1"], "error: line 1, column 1: log(-1) is undefined (nan) in 'y = log(x)'\n"),
         (["grad", "y = 1/x", "--at", "x=0"], "error: line 1, column 1: 1 / 0 overflows to inf in 'y = 1/x'\n"),
+        // A value that overflows is that statement's value, not a derivative.
+        (["grad", "y = exp(x)", "--at", "x=1000"], "error: line 1, column 1: exp(1000) overflows to inf in 'y = exp(x)'\n"),
+        (["grad", "y = 1e300 * x * x", "--at", "x=1e10"], "error: line 1, column 1: 1e+300 * 10000000000 overflows to inf in 'y = 1e300 * x * x'\n"),
         (["grad", "y = sqrt(x)", "--at", "x=0"], "error: line 1, column 1: dy/dx is inf at x = 0: d/dx sqrt(x) = 1 / (2sqrt(x)) is inf, in 'y = sqrt(x)'\n"),
         (["grad", "y = x", "--at", "x"], "--at expects name=value, got 'x'"),
         (["grad", "y = x", "--at", "x=abc"], "--at x=abc: 'abc' is not a decimal number (write values as 2, -0.5 or 1e-3)"),
