@@ -242,6 +242,8 @@ struct ScriptTests {
         // Finite local derivatives whose product is beyond the doubles.
         ("y = 1e200 * sqrt(x)", ["x": 1e-300], 1, nil,
          "line 1, column 1: dy/dx is inf at x = 1e-300: the chain rule's product 1e+200 · 5e+149 overflows (the largest double is about 1.8e308), in 'y = 1e200 * sqrt(x)'"),
+        ("y = 1.5e308 * x + 1.5e308 * x", ["x": 1e-300], 1, nil,
+         "line 1, column 1: dy/dx is inf at x = 1e-300: the chain rule's sum over paths 1.5e+308 + 1.5e+308 overflows (the largest double is about 1.8e308), in 'y = 1.5e308 * x + 1.5e308 * x'"),
         ("y = x^1.5", ["x": 0], 2, nil,
          "d²y/dx² is inf at x = 0: the derivative of a derivative rule is not finite there (the gradient is)"),
     ] as [(String, [String: Double], Int, [String]?, String)])

@@ -55,7 +55,7 @@ extension Script {
                 }
                 let sum = (adjoint[k] ?? 0) + contribution
                 guard sum.isFinite else {
-                    return place.error("\(headline): the chain rule's sum over paths \(NumberFormat.shortest(adjoint[k]!)) + \(NumberFormat.shortest(contribution)) overflows (the largest double is about 1.8e308)")
+                    return place.error("\(headline): the chain rule's sum over paths \(NumberFormat.shortest(adjoint[k] ?? 0)) + \(NumberFormat.shortest(contribution)) overflows (the largest double is about 1.8e308)")
                 }
                 adjoint[k] = sum
             }
