@@ -3,21 +3,22 @@ import CNablaKernels
 /// Matrix multiplication kernels: row-major, no graphs, no autodiff (the layer below tensors).
 public enum Matmul {
     /// C = A·B for row-major matrices: `a` is m×k, `b` is k×n, `c` (m×n) is overwritten.
-    /// `threads` is 1 or 2 (two threads split C's columns; small products use one).
+    /// `threads` is 1 or 2 (two threads split C's columns; small products use one). O(m·n·k).
     @inlinable
     public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
                                 m: Int, n: Int, k: Int, threads: Int = 1) {
         nabla_sgemm(Int32(m), Int32(n), Int32(k), a, Int32(k), b, Int32(n), c, Int32(n), Int32(threads))
     }
 
-    /// C = A·B in double precision.
+    /// C = A·B in double precision, as the `Float` overload. O(m·n·k).
     @inlinable
     public static func multiply(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
                                 m: Int, n: Int, k: Int, threads: Int = 1) {
         nabla_dgemm(Int32(m), Int32(n), Int32(k), a, Int32(k), b, Int32(n), c, Int32(n), Int32(threads))
     }
 
-    /// A·B for row-major arrays, as a new array.
+    /// A·B for row-major arrays (`a` m×k, `b` k×n), as a new m×n array. Element counts that do not
+    /// match m, n and k are a programmer error and stop. O(m·n·k).
     public static func multiply<Scalar: MatmulScalar>(_ a: [Scalar], _ b: [Scalar], m: Int, n: Int, k: Int, threads: Int = 1) -> [Scalar] {
         require(a.count == m * k, "Matmul: A has \(a.count) elements, expected \(m)×\(k)")
         require(b.count == k * n, "Matmul: B has \(b.count) elements, expected \(k)×\(n)")
@@ -42,12 +43,14 @@ public enum Matmul {
 /// Element types the matrix kernels handle.
 public protocol MatmulScalar {
     /// C (m×n) = op(A)·op(B): A is m×k, or k×m when `transposeA`; B is k×n, or n×k when
-    /// `transposeB`. Row-major, densely stored.
+    /// `transposeB`. Row-major, densely stored; C is overwritten. O(m·n·k).
     static func gemm(_ a: UnsafePointer<Self>, _ transposeA: Bool, _ b: UnsafePointer<Self>, _ transposeB: Bool,
                      _ c: UnsafeMutablePointer<Self>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int)
 }
 
 extension Float: MatmulScalar {
+    /// Single precision, by the C kernel (`nabla_sgemm_transposed`), which reads the transposed
+    /// operands in place.
     @inlinable
     public static func gemm(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
                             _ c: UnsafeMutablePointer<Float>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int) {
@@ -57,6 +60,8 @@ extension Float: MatmulScalar {
 }
 
 extension Double: MatmulScalar {
+    /// Double precision, by the C kernel (`nabla_dgemm_transposed`), which reads the transposed
+    /// operands in place.
     @inlinable
     public static func gemm(_ a: UnsafePointer<Double>, _ transposeA: Bool, _ b: UnsafePointer<Double>, _ transposeB: Bool,
                             _ c: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int) {

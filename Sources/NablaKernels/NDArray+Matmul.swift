@@ -2,7 +2,8 @@
 // (left) or a column (right) and the added axis removed afterwards; batch axes broadcast.
 
 extension NDArray {
-    /// The matrix product `a @ b`.
+    /// The matrix product `a @ b` (NumPy's and PyTorch's `matmul`); shapes and stops as
+    /// ``matmul(_:_:transposingA:transposingB:threads:)``.
     @inlinable
     public static func matmul(_ a: NDArray, _ b: NDArray, threads: Int = 1) -> NDArray {
         matmul(a, b, transposingA: false, transposingB: false, threads: threads)
@@ -10,7 +11,8 @@ extension NDArray {
 
     /// op(a) @ op(b), where op transposes the last two axes when asked, without making a
     /// transposed copy. 1-d operands are promoted (a row on the left, a column on the right) and
-    /// the added axis removed; batch axes broadcast.
+    /// the added axis removed; batch axes broadcast. Inner dimensions that differ, or batch shapes
+    /// that do not broadcast, are a programmer error and stop. O(batch·m·n·k).
     @inlinable
     public static func matmul(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool, threads: Int = 1) -> NDArray {
         require(a.rank >= 1 && b.rank >= 1, "matmul: operands need at least 1 axis, got \(a.shape) and \(b.shape)")

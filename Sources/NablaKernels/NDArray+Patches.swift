@@ -2,10 +2,16 @@
 
 /// The geometry of sliding a kh×kw window over an NCHW image with a stride and zero padding.
 public struct PatchGeometry: Hashable, Sendable {
+    /// The window's height and width (kh, kw), both ≥ 1.
     public var kernel: (height: Int, width: Int)
+    /// How far the window moves between output positions, down and across (sh, sw), both ≥ 1.
     public var stride: (height: Int, width: Int)
+    /// Rows added above and below, and columns added left and right, of the image (ph, pw), both
+    /// ≥ 0; they read the caller's `padValue`.
     public var padding: (height: Int, width: Int)
 
+    /// A geometry from (height, width) pairs. A kernel or stride below 1, or a negative padding, is
+    /// a programmer error and stops.
     public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) {
         require(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
                      "PatchGeometry: kernel \(kernel), stride \(stride), padding \(padding)")
@@ -14,9 +20,11 @@ public struct PatchGeometry: Hashable, Sendable {
         self.padding = (padding.0, padding.1)
     }
 
+    /// Equal when kernel, stride and padding are all equal.
     public static func == (a: PatchGeometry, b: PatchGeometry) -> Bool {
         a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding
     }
+    /// Hashes kernel, stride and padding, consistently with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(kernel.height); hasher.combine(kernel.width); hasher.combine(stride.height)
         hasher.combine(stride.width); hasher.combine(padding.height); hasher.combine(padding.width)
@@ -48,7 +56,8 @@ extension PatchGeometry {
 extension NDArray {
     /// im2col: for an image batch [N, C, H, W], the patches as [N, C·kh·kw, OH·OW]; row
     /// (c, i, j) holds input pixel (c, y·sh − ph + i, x·sw − pw + j) for each output position
-    /// (y, x), or `padValue` outside the image.
+    /// (y, x), or `padValue` outside the image. Input of another rank, or a window that does not
+    /// fit, is a programmer error and stops. O(N·C·kh·kw·OH·OW).
     @inlinable
     public func unfolded(_ g: PatchGeometry, padValue: Scalar = 0) -> NDArray {
         require(rank == 4, "unfold: expects [N, C, H, W], got \(shape)")
@@ -88,7 +97,7 @@ extension NDArray {
 
     /// col2im: the inverse layout of ``unfolded(_:padValue:)`` for gradients: patches
     /// [N, C·kh·kw, OH·OW] added back into an image of `imageShape` (overlaps add up; padding is
-    /// dropped).
+    /// dropped). Patches of another shape stop. O(N·C·kh·kw·OH·OW).
     @inlinable
     public func folded(into imageShape: Shape, _ g: PatchGeometry) -> NDArray {
         let (n, c, h, w) = (imageShape[0], imageShape[1], imageShape[2], imageShape[3])

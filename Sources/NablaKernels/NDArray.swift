@@ -2,6 +2,7 @@
 /// write: copies share storage until one is changed). The storage layer of tensors: no graphs,
 /// no gradients, usable on its own.
 public struct NDArray<Scalar: TensorScalar>: Sendable {
+    /// The size of each axis. Fixed once made: ``reshaped(_:)`` gives a new array.
     public private(set) var shape: Shape
     /// The elements in row-major order. Settable (for in-place kernels), but the count must stay
     /// that of the shape.
@@ -28,6 +29,7 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
         self.scalars = scalars
     }
 
+    /// An array of `shape` with every element `value` (NumPy's `full`).
     public init(repeating value: Scalar, shape: Shape) {
         self.init(shape: shape, checkedScalars: [Scalar](repeating: value, count: shape.count))
     }
@@ -35,16 +37,20 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
     /// A rank-0 array.
     public init(_ value: Scalar) { self.init(shape: [], checkedScalars: [value]) }
 
+    /// The number of axes (0 for a scalar).
     public var rank: Int { shape.rank }
+    /// The number of elements, the product of the dimensions (1 for rank 0).
     public var count: Int { scalars.count }
 
-    /// The only element of an array of one element.
+    /// The only element of an array of one element (of any rank); any other count is a programmer
+    /// error and stops.
     public var scalar: Scalar {
         require(count == 1, "NDArray.scalar: the array has shape \(shape), not one element")
         return scalars[0]
     }
 
-    /// The element at a multi-dimensional index.
+    /// The element at a multi-dimensional index, one non-negative entry per axis; a wrong count or
+    /// an entry out of range is a programmer error and stops.
     public subscript(index: [Int]) -> Scalar {
         get { scalars[offset(of: index)] }
         set { scalars[offset(of: index)] = newValue }
@@ -60,7 +66,8 @@ public struct NDArray<Scalar: TensorScalar>: Sendable {
         return offset
     }
 
-    /// The same elements with another shape of the same count.
+    /// The same elements, in the same row-major order, with another shape (PyTorch's `reshape`).
+    /// A shape of another count is a programmer error and stops.
     @inlinable
     public func reshaped(_ newShape: Shape) -> NDArray {
         require(newShape.count == count, "reshape: cannot reshape \(shape) (\(count) elements) to \(newShape)")
@@ -89,20 +96,25 @@ extension NDArray: Equatable {}
 // MARK: Creation
 
 extension NDArray {
+    /// An array of `shape` filled with 0 (NumPy's and PyTorch's `zeros`).
     @inlinable
     public static func zeros(_ shape: Shape) -> NDArray { NDArray(repeating: 0, shape: shape) }
+    /// An array of `shape` filled with 1 (NumPy's and PyTorch's `ones`).
     @inlinable
     public static func ones(_ shape: Shape) -> NDArray { NDArray(repeating: 1, shape: shape) }
+    /// An array of `shape` filled with `value` (NumPy's and PyTorch's `full`).
     public static func full(_ shape: Shape, _ value: Scalar) -> NDArray { NDArray(repeating: value, shape: shape) }
 
-    /// start, start + step, … below end (as NumPy's arange).
+    /// start, start + step, … below end (as NumPy's arange): ⌈(end − start)/step⌉ elements, none
+    /// if that is negative. A step of 0 is a programmer error and stops.
     public static func arange(_ start: Scalar, _ end: Scalar, step: Scalar = 1) -> NDArray {
         require(step != 0, "arange: step is 0")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return NDArray(shape: [n], checkedScalars: (0..<n).map { start + Scalar($0) * step })
     }
 
-    /// `count` evenly spaced values from start to end inclusive (as NumPy's linspace).
+    /// `count` evenly spaced values from start to end inclusive (as NumPy's linspace); the last is
+    /// exactly `end` when count ≥ 2. A negative count is a programmer error and stops.
     public static func linspace(_ start: Scalar, _ end: Scalar, count: Int) -> NDArray {
         require(count >= 0, "linspace: negative count")
         if count == 1 { return NDArray(shape: [1], checkedScalars: [start]) }
@@ -142,9 +154,13 @@ extension NDArray {
 /// The 64-bit LCG of shared/benchmarks/WORKLOADS.md: the same seed gives the same sequence on
 /// every machine and in every language.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    /// The current state: the seed before the first ``next()``, then the last value returned.
     public private(set) var state: UInt64
+    /// A generator starting from `seed`; equal seeds give equal sequences.
     public init(seed: UInt64) { state = seed }
 
+    /// Advances the state, s ← 6364136223846793005·s + 1442695040888963407 (mod 2⁶⁴), and
+    /// returns it.
     public mutating func next() -> UInt64 {
         state = 6364136223846793005 &* state &+ 1442695040888963407
         return state
@@ -178,7 +194,8 @@ extension NDArray {
         }
     }
 
-    /// `f` applied to corresponding elements of two arrays, with NumPy broadcasting.
+    /// `f` applied to corresponding elements of two arrays, with NumPy broadcasting. Shapes that
+    /// do not broadcast are a programmer error and stop, naming `operation`. O(result count).
     @inlinable @inline(__always)
     public static func combine(_ a: NDArray, _ b: NDArray, operation: String = "elementwise op", _ f: (Scalar, Scalar) -> Scalar) -> NDArray {
         if a.shape == b.shape {
@@ -286,7 +303,7 @@ extension NDArray {
     }
 
     /// The array repeated along new or size-1 axes to `target` (NumPy's broadcast_to,
-    /// materialised).
+    /// materialised). A shape that does not broadcast to `target` is a programmer error and stops.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @inlinable
@@ -405,8 +422,9 @@ extension NDArray {
         return NDArray(shape: resultShape, checkedScalars: values)
     }
 
-    /// Sums over the axes along which `self` was broadcast from `original`: the inverse of
-    /// broadcasting, used to bring gradients back to an operand's shape.
+    /// Sums over the axes along which `self` was broadcast from `original` (leading axes, and axes
+    /// of size 1 in `original`): the inverse of broadcasting, used to bring gradients back to an
+    /// operand's shape. Pairwise, as ``sum(axes:keepingDimensions:)``.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @inlinable
@@ -425,7 +443,8 @@ extension NDArray {
 // MARK: Layout
 
 extension NDArray {
-    /// The axes reordered: axis k of the result is axis `permutation[k]` of `self`.
+    /// The axes reordered: axis k of the result is axis `permutation[k]` of `self` (PyTorch's
+    /// `permute`). Anything but a permutation of `0..<rank` is a programmer error and stops.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @inlinable
@@ -435,7 +454,8 @@ extension NDArray {
         return stridedCopy(Shape(permutation.map { shape[$0] }), strides: permutation.map { own[$0] })
     }
 
-    /// The last two axes swapped (the matrix transpose, batched).
+    /// The last two axes swapped (the matrix transpose, batched; PyTorch's `mT`). Fewer than two
+    /// axes is a programmer error and stops.
     public func transposed() -> NDArray {
         require(rank >= 2, "transpose: needs at least 2 axes, shape is \(shape)")
         var permutation = Array(0..<rank)
@@ -450,14 +470,16 @@ extension NDArray {
     /// A vector.
     public init(_ values: [Scalar]) { self.init(shape: [values.count], checkedScalars: values) }
 
-    /// A matrix from its rows (all of one length).
+    /// A matrix from its rows, shape [rows, columns]; rows of different lengths are a programmer
+    /// error and stop.
     public init(_ rows: [[Scalar]]) {
         let columns = rows.first?.count ?? 0
         require(rows.allSatisfy { $0.count == columns }, "NDArray: rows of different lengths \(rows.map(\.count))")
         self.init(shape: [rows.count, columns], checkedScalars: rows.flatMap { $0 })
     }
 
-    /// A rank-3 array from nested arrays (all of one shape).
+    /// A rank-3 array from nested arrays; nested arrays of different shapes are a programmer error
+    /// and stop.
     public init(_ planes: [[[Scalar]]]) {
         let inner = planes.first.map { NDArray($0).shape } ?? [0, 0]
         let arrays = planes.map { NDArray($0) }
@@ -465,7 +487,7 @@ extension NDArray {
         self.init(shape: Shape([planes.count] + inner.dimensions), checkedScalars: arrays.flatMap(\.scalars))
     }
 
-    /// The rows of a matrix as nested arrays.
+    /// The rows of a matrix as nested arrays; an array whose rank is not 2 stops.
     public var rows: [[Scalar]] {
         require(rank == 2, "rows: the array has shape \(shape), not 2 axes")
         return (0..<shape[0]).map { Array(scalars[$0 * shape[1]..<($0 + 1) * shape[1]]) }

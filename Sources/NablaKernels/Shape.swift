@@ -1,20 +1,27 @@
 /// The dimensions of an n-dimensional array, row-major. Rank 0 (`[]`) is a scalar.
 public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible {
+    /// The size of each axis, outermost first (row-major); every size is ≥ 0.
     public var dimensions: [Int]
 
+    /// A shape with these axis sizes. A negative size is a programmer error and stops.
     @inlinable
     public init(_ dimensions: [Int]) {
         require(dimensions.allSatisfy { $0 >= 0 }, "Shape: negative dimension in \(dimensions)")
         self.dimensions = dimensions
     }
 
+    /// A shape written as a literal, `[2, 3]`; `[]` is the scalar shape. Negative sizes stop, as in
+    /// ``init(_:)``.
     public init(arrayLiteral dimensions: Int...) { self.init(dimensions) }
 
+    /// The number of axes (0 for a scalar).
     @inlinable
     public var rank: Int { dimensions.count }
     /// The number of elements (1 for a scalar).
     @inlinable
     public var count: Int { dimensions.reduce(1, *) }
+    /// The size of axis `axis`, counted from 0 (not normalised: use ``axis(_:function:)`` for an
+    /// axis given from the end). Out of range traps, as `Array`'s subscript does.
     @inlinable
     public subscript(axis: Int) -> Int { dimensions[axis] }
 
@@ -30,6 +37,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
         return strides
     }
 
+    /// The dimensions in brackets, as error messages print them: `[2, 3]`, `[]` for a scalar.
     public var description: String { "[" + dimensions.map(String.init).joined(separator: ", ") + "]" }
 
     /// The shape NumPy broadcasting gives two shapes: aligned at the right, each pair of
@@ -58,7 +66,8 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
         }
     }
 
-    /// Normalises an axis given from the end (−1 is the last) and checks it.
+    /// Normalises an axis given from the end (−1 is the last) and checks it. An axis outside
+    /// `-rank..<rank` is a programmer error and stops, naming `function` (a scalar accepts axis 0).
     @inlinable
     public func axis(_ axis: Int, function: String = #function) -> Int {
         let normalised = axis < 0 ? axis + rank : axis

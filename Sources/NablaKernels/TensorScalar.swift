@@ -7,12 +7,17 @@ import Darwin
 /// The element types of tensors: `Float` and `Double`. The elementary functions are the C
 /// library's (`expf`/`exp`, …), so results match C, NumPy and PyTorch on the same machine.
 public protocol TensorScalar: BinaryFloatingPoint, Sendable, MatmulScalar, SummationScalar where Self.RawSignificand: FixedWidthInteger {
+    /// eˣ, the C library's `expf`/`exp`.
     static func exp(_ x: Self) -> Self
+    /// The natural logarithm ln x (`logf`/`log`): −∞ at 0, NaN below 0.
     static func log(_ x: Self) -> Self
+    /// sin x, x in radians (`sinf`/`sin`).
     static func sin(_ x: Self) -> Self
+    /// cos x, x in radians (`cosf`/`cos`).
     static func cos(_ x: Self) -> Self
+    /// The hyperbolic tangent, (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) (`tanhf`/`tanh`).
     static func tanh(_ x: Self) -> Self
-    /// The error function.
+    /// The error function, (2/√π) ∫₀ˣ e^(−t²) dt (`erff`/`erf`).
     static func erf(_ x: Self) -> Self
     /// xʸ as C's `pow` defines it (a negative base with an integral exponent is allowed).
     static func pow(_ x: Self, _ y: Self) -> Self
@@ -24,14 +29,23 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable, MatmulScalar, Summa
 }
 
 extension Double: TensorScalar {
+    /// eˣ, by C's `exp`.
     @inlinable public static func exp(_ x: Double) -> Double { Glibc_exp(x) }
+    /// ln x, by C's `log`.
     @inlinable public static func log(_ x: Double) -> Double { Glibc_log(x) }
+    /// sin x, by C's `sin`.
     @inlinable public static func sin(_ x: Double) -> Double { Glibc_sin(x) }
+    /// cos x, by C's `cos`.
     @inlinable public static func cos(_ x: Double) -> Double { Glibc_cos(x) }
+    /// tanh x, by C's `tanh`.
     @inlinable public static func tanh(_ x: Double) -> Double { Glibc_tanh(x) }
+    /// erf x, by C's `erf`.
     @inlinable public static func erf(_ x: Double) -> Double { Glibc_erf(x) }
+    /// xʸ, by C's `pow`.
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Glibc_pow(x, y) }
+    /// The dtype name NumPy and PyTorch print, `"float64"`.
     public static var dtypeName: String { "float64" }
+    /// `condition ? a : b` by masking the 64-bit patterns, without a branch.
     @inlinable @inline(__always)
     public static func select(_ condition: Bool, _ a: Double, _ b: Double) -> Double {
         let mask = UInt64(0) &- UInt64(condition ? 1 : 0)
@@ -40,14 +54,23 @@ extension Double: TensorScalar {
 }
 
 extension Float: TensorScalar {
+    /// eˣ, by C's `expf`.
     @inlinable public static func exp(_ x: Float) -> Float { expf(x) }
+    /// ln x, by C's `logf`.
     @inlinable public static func log(_ x: Float) -> Float { logf(x) }
+    /// sin x, by C's `sinf`.
     @inlinable public static func sin(_ x: Float) -> Float { sinf(x) }
+    /// cos x, by C's `cosf`.
     @inlinable public static func cos(_ x: Float) -> Float { cosf(x) }
+    /// tanh x, by C's `tanhf`.
     @inlinable public static func tanh(_ x: Float) -> Float { tanhf(x) }
+    /// erf x, by C's `erff`.
     @inlinable public static func erf(_ x: Float) -> Float { erff(x) }
+    /// xʸ, by C's `powf`.
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+    /// The dtype name NumPy and PyTorch print, `"float32"`.
     public static var dtypeName: String { "float32" }
+    /// `condition ? a : b` by masking the 32-bit patterns, without a branch.
     @inlinable @inline(__always)
     public static func select(_ condition: Bool, _ a: Float, _ b: Float) -> Float {
         let mask = UInt32(0) &- UInt32(condition ? 1 : 0)

@@ -61,11 +61,15 @@ struct TrainingTests {
         #expect(a.parameters.map(\.data) == b.parameters.map(\.data))
     }
 
-    @Test("The digits models reach their test accuracy", arguments: [Experiment.Architecture.mlp, .cnn])
-    func digits(_ architecture: Experiment.Architecture) throws {
-        let experiment = Experiment(task: .digits, architecture: architecture)
+    /// The MLP's default run (15 epochs, 8 s in a debug build) reaches 97%. The CNN's default run
+    /// (98%) takes 37 s in a debug build, most of `swift test`'s time, and 2 s in release: it is
+    /// checked in a release build by `.ci/check-training-accuracy`, with the MLP's, and here the
+    /// CNN trains for 2 epochs (the rate annealed over those 2), reaching 91.4% from 10%.
+    @Test("The digits models reach their test accuracy", arguments: [(Experiment.Architecture.mlp, nil, 0.97), (.cnn, 2, 0.90)])
+    func digits(_ architecture: Experiment.Architecture, epochs: Int?, target: Double) throws {
+        var experiment = Experiment(task: .digits, architecture: architecture)
+        if let epochs { experiment.epochs = epochs }
         let outcome = try experiment.run()
-        let target = architecture == .mlp ? 0.97 : 0.98
         #expect(outcome.finalTestAccuracy! >= target, "\(architecture): \(outcome.finalTestAccuracy!)")
         #expect(outcome.confusion!.joined().reduce(0, +) == 360)
     }

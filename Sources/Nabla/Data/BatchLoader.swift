@@ -17,10 +17,13 @@
 /// `next() × (i + 1)` (uniform in 0...i up to a bias below (i + 1)/2⁶⁴). Without `shuffle`
 /// every epoch is in dataset order. Each batch is one gathered copy of its rows.
 public struct BatchLoader<Scalar: TensorScalar>: Sequence, Sendable {
+    /// The examples batched.
     public let dataset: Dataset<Scalar>
     /// Examples per batch; the last batch of an epoch may have fewer unless `dropLast`.
     public let batchSize: Int
+    /// Whether each epoch visits the examples in a shuffled order rather than dataset order.
     public let shuffle: Bool
+    /// The seed of epoch 0's shuffle; epoch e uses `seed &+ e`.
     public let seed: UInt64
     /// Whether to leave out the last batch of an epoch when it has fewer than `batchSize`
     /// examples (those examples then go unused in that epoch).
@@ -69,8 +72,10 @@ public struct BatchLoader<Scalar: TensorScalar>: Sequence, Sendable {
         return Array(loader)
     }
 
+    /// ``numberOfBatches``, exactly.
     public var underestimatedCount: Int { numberOfBatches }
 
+    /// An iterator over ``epoch``'s batches, in ``order(epoch:)``.
     public func makeIterator() -> Iterator {
         Iterator(dataset: dataset, order: order(epoch: epoch), batchSize: batchSize, batchCount: numberOfBatches)
     }
@@ -81,10 +86,12 @@ public struct BatchLoader<Scalar: TensorScalar>: Sequence, Sendable {
         public let inputs: NDArray<Scalar>
         /// The examples' labels (empty when the dataset has none).
         public let labels: [Int]
+        /// The examples' regression targets, shape [count, …], or nil when the dataset has none.
         public let targets: NDArray<Scalar>?
         /// The examples' positions in the dataset.
         public let indices: [Int]
 
+        /// The number of examples in the batch.
         public var count: Int { indices.count }
     }
 
@@ -96,6 +103,7 @@ public struct BatchLoader<Scalar: TensorScalar>: Sequence, Sendable {
         let batchCount: Int
         var batchIndex = 0
 
+        /// The next batch of the epoch, or nil after the last.
         public mutating func next() -> Batch? {
             guard batchIndex < batchCount else { return nil }
             let start = batchIndex * batchSize

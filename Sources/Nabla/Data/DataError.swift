@@ -15,6 +15,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     /// A batch size that is not positive.
     case invalidBatchSize(Int)
 
+    /// A message naming the file, line or count at fault.
     public var description: String {
         switch self {
         case .missingResource(let name):

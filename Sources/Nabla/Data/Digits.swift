@@ -22,6 +22,7 @@ public struct Digits: Sendable {
     /// The digit each image shows, 0–9.
     public let labels: [Int]
 
+    /// The number of images.
     public var count: Int { labels.count }
 
     /// Reads digits from comma-separated text: one image per line, 64 pixel values (integers

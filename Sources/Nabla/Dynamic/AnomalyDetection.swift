@@ -37,6 +37,7 @@ public func withAnomalyDetection<Result>(_ body: () throws -> Result) throws -> 
 
 /// The first NaN or ±∞ produced inside ``withAnomalyDetection(_:)``.
 public struct Anomaly: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The pass in which the non-finite value appeared; the raw value is printed in the report.
     public enum Pass: String, Sendable {
         /// The op's result is not finite though its operands are.
         case forward
@@ -46,14 +47,19 @@ public struct Anomaly: Error, Equatable, CustomStringConvertible, Sendable {
 
     /// Where in the user's code an op was created.
     public struct Origin: Equatable, CustomStringConvertible, Sendable {
+        /// The source file's path, as the debug information records it.
         public var file: String
+        /// The line in `file`.
         public var line: Int
+        /// The enclosing function's name, as the call stack's symbol gives it.
         public var function: String?
+        /// `file:line`, then ` in function` when known.
         public var description: String { "\(file):\(line)" + (function.map { " in \($0)" } ?? "") }
     }
 
     /// The op's name (`"log"`, `"matmul"`, `"sum"`), as the op catalogue names it.
     public var operation: String
+    /// Whether the op's forward computation or its derivative rule went non-finite.
     public var pass: Pass
     /// The operands' shapes (tensors), or [] for scalar values.
     public var inputShapes: [Shape]
@@ -62,6 +68,8 @@ public struct Anomaly: Error, Equatable, CustomStringConvertible, Sendable {
     /// The Swift file and line that created the op; nil without debug information.
     public var origin: Origin?
 
+    /// One line: the pass, the op and its operands' shapes, the `detail`, and where the op was
+    /// created (or that there was no debug information to say).
     public var description: String {
         let shapes = inputShapes.isEmpty ? "" : " of " + inputShapes.map(\.description).joined(separator: " and ")
         let place = origin.map { ", created at \($0)" } ?? " (no debug information to say where it was created)"
@@ -170,7 +178,7 @@ final class AnomalyDetector {
         let operands = node.operation.arity == 2 ? [node.x, node.y] : [node.x]
         report(Anomaly(operation: node.operation.name, pass: .backward,
                        inputShapes: operands.map { tape.nodes[Int($0)].value.shape },
-                       detail: "its gradient has " + summary, origin: origin(of: tape.origins[Int32(index)])))
+                       detail: "in its gradient, " + summary, origin: origin(of: tape.origins[Int32(index)])))
     }
 
     // MARK: Formatting

@@ -136,6 +136,9 @@ public struct TapeValue {
 }
 
 extension TapeValue: GraphScalar {
+    /// Computes `primitive` and records it on the scope's tape (a constant result when no operand
+    /// is recorded, or under no-grad). A value from a scope that has ended, or operands of two
+    /// scopes, stop with a message.
     @inlinable @inline(__always)
     public static func apply(_ primitive: Primitive, _ x: TapeValue, _ y: TapeValue, constant c: Double) -> TapeValue {
         // The tape is used through an unmanaged reference: a strong local would cost a retain
@@ -157,6 +160,7 @@ extension TapeValue: GraphScalar {
         }
     }
 
+    /// A constant `c` in this value's scope: nothing recorded, no gradient flows into it.
     @inlinable
     public func constant(_ c: Double) -> TapeValue { TapeValue(data: c, index: -1, tape: tape) }
 
@@ -167,5 +171,6 @@ extension TapeValue: GraphScalar {
 }
 
 extension TapeValue: CustomStringConvertible {
+    /// `TapeValue(data)`.
     public var description: String { "TapeValue(\(data))" }
 }

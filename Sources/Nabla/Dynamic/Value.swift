@@ -121,6 +121,7 @@ public struct Value {
 }
 
 extension Value: CustomStringConvertible {
+    /// `Value(data, grad: g)` for a leaf, `Value(data)` otherwise.
     public var description: String {
         if let leaf { return "Value(\(leaf.data), grad: \(leaf.grad))" }
         return "Value(\(primal))"
@@ -165,6 +166,7 @@ extension Value: GraphScalar {
         return Value(primal: result, on: tape, index: index)
     }
 
+    /// A constant `c`: no tape, and no gradient flows into it.
     @inlinable
     public func constant(_ c: Double) -> Value { Value(constant: c) }
 

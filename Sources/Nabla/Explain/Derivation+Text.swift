@@ -23,10 +23,13 @@ extension Derivation: CustomStringConvertible {
             let expression = s.expression.statementText
             lines.append("\(indent)\(s.name) = \(expression)" + (expression == n(s.value) ? "" : " = \(n(s.value))"))
         }
+        let shared = statements.filter(\.isShared).map(\.name)
+        if !shared.isEmpty {
+            lines.append("\(indent)(\(Self.range(shared)): unnamed, used more than once; name nodes with .named(_:) to see your names)")
+        }
         let intermediates = statements.filter(\.isIntermediate).map(\.name)
-        if let first = intermediates.first, let last = intermediates.last {
-            let named = intermediates.count == 1 ? first : intermediates.count == 2 ? "\(first) and \(last)" : "\(first) … \(last)"
-            lines.append("\(indent)(\(named): parts of long statements, named so that no formula has more than \(Derivation.formulaOperationLimit) operations)")
+        if !intermediates.isEmpty {
+            lines.append("\(indent)(\(Self.range(intermediates)): parts of long statements, named so that no formula has more than \(Derivation.formulaOperationLimit) operations)")
         }
         lines.append("")
         lines.append("Local partial derivatives (from the op declarations):")
@@ -47,6 +50,11 @@ extension Derivation: CustomStringConvertible {
             lines.append("\(indent)\(d) = \(symbolic) = \(numeric)" + (t.terms.count == 1 && numeric == n(t.value) ? "" : " = \(n(t.value))"))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `t₁`, `t₁ and t₂`, or `t₁ … t₉`.
+    private static func range(_ names: [String]) -> String {
+        names.count == 1 ? names[0] : names.count == 2 ? "\(names[0]) and \(names[1])" : "\(names[0]) … \(names[names.count - 1])"
     }
 
     /// A negative factor in a product is parenthesised: `144·(-3)`.

@@ -7,6 +7,11 @@
 /// partials ∂e/∂c = 7 and ∂e/∂d = 2d. Every formula is the op catalogue's own derivative rule,
 /// evaluated in ``Formula``.
 ///
+/// Nodes need no names. An unnamed node that several others use (`let b = 5 - 3 * a` in Swift,
+/// then `2 * b` and `5 * b`) is where the chain rule sums over paths, so it becomes a statement
+/// of its own, named `v₁`, `v₂`, … in forward order; an unnamed output is `y`. Name nodes with
+/// ``Symbol/named(_:)`` to see your own names.
+///
 /// No formula is written with more than ``formulaOperationLimit`` operations: where a statement
 /// would be longer (a sum of 50,000 terms, `sin` nested 30,000 deep), parts of it become
 /// statements of their own, named `t₁`, `t₂`, … (names the notation cannot write, so they never
@@ -21,6 +26,8 @@ public struct Derivation: Sendable {
         /// Whether the derivation named this part of a long statement (`t₁`, …); the program
         /// did not.
         public var isIntermediate: Bool
+        /// Whether the derivation named this unnamed node because several others use it (`v₁`, …).
+        public var isShared: Bool = false
     }
 
     /// The most operations a formula of a derivation is written with (see the type's summary).
@@ -79,12 +86,15 @@ extension Graph {
             }
         }
 
-        // Statements: named nodes and the output. Their operands are found by a walk that stops
-        // at other statements and inputs.
-        let outputName = names[output.id] ?? "y"
-        let intermediates = intermediateNames(upTo: root, live: live, taken: Set(names.values).union([outputName]),
-                                              isNamed: { $0 == root || self.names[Int32($0)] != nil })
-        func label(_ i: Int) -> String? { i == root ? outputName : names[Int32(i)] ?? intermediates[i] }
+        // Statements: named nodes, the output, and unnamed nodes that several others use. Their
+        // operands are found by a walk that stops at other statements and inputs.
+        var taken = Set(names.values)
+        let outputName = names[output.id] ?? Self.outputName(avoiding: taken)
+        taken.insert(outputName)
+        let shared = sharedNames(upTo: root, live: live, taken: &taken)
+        let intermediates = intermediateNames(upTo: root, live: live, taken: taken,
+                                              isNamed: { $0 == root || self.names[Int32($0)] != nil || shared[$0] != nil })
+        func label(_ i: Int) -> String? { i == root ? outputName : names[Int32(i)] ?? shared[i] ?? intermediates[i] }
         let isBoundary = { (i: Int) in self.ops[i] == .input || label(i) != nil }
 
         var derivation = Derivation(output: outputName, inputs: [], statements: [], partials: [], totals: [])
@@ -105,7 +115,7 @@ extension Graph {
                 formulas[j] = Formula.apply(op, formula(Int(lhs[j])), formula(Int(op.arity == 2 ? rhs[j] : lhs[j])), constant: constants[j])
             }
             derivation.statements.append(.init(name: label(i)!, expression: formulas[i]!, value: values[i],
-                                               isIntermediate: intermediates[i] != nil))
+                                               isIntermediate: intermediates[i] != nil, isShared: shared[i] != nil))
 
             // Reverse sweep inside the statement, once with formulas and once with numbers.
             var symbolic: [Int: Formula] = [i: .constant(1)]
@@ -149,6 +159,41 @@ extension Graph {
         return derivation
     }
 
+    /// `y`, or if a node is named so, the first of `y₁`, `y₂`, … that is free.
+    private static func outputName(avoiding taken: Set<String>) -> String {
+        var name = "y", k = 0
+        while taken.contains(name) { k += 1; name = subscripted("y", k) }
+        return name
+    }
+
+    /// The unnamed nodes (not inputs or constants, not the output) that two or more of the
+    /// output's nodes use, named `v₁`, `v₂`, … in forward order, skipping names in `taken`
+    /// (and adding theirs to it).
+    private func sharedNames(upTo root: Int, live: [Bool], taken: inout Set<String>) -> [Int: String] {
+        // How many distinct nodes use each node (counted up to 2; `x·x` is one use).
+        var users = [UInt8](repeating: 0, count: root + 1)
+        for i in 0...root where live[i] && ops[i].arity > 0 {
+            let x = Int(lhs[i])
+            users[x] = Swift.min(users[x] + 1, 2)
+            if ops[i].arity == 2, rhs[i] != lhs[i] {
+                let y = Int(rhs[i])
+                users[y] = Swift.min(users[y] + 1, 2)
+            }
+        }
+        var result: [Int: String] = [:]
+        var counter = 1
+        for i in 0..<root where live[i] && users[i] >= 2 && ops[i] != .input && ops[i] != .constant && names[Int32(i)] == nil {
+            var name: String
+            repeat {
+                name = subscripted("v", counter)
+                counter += 1
+            } while taken.contains(name)
+            taken.insert(name)
+            result[i] = name
+        }
+        return result
+    }
+
     /// The unnamed nodes that get a name (`t₁`, `t₂`, … in forward order, skipping names in
     /// `taken`) so that no statement's formula has more than ``Derivation/formulaOperationLimit``
     /// operations. One forward pass: a node's size is its operations written out down to named
@@ -173,7 +218,7 @@ extension Graph {
             var name: String
             repeat {
                 counter += 1
-                name = "t" + String(String(counter).map { subscriptDigits[Int(String($0))!] })
+                name = subscripted("t", counter)
             } while taken.contains(name)
             result[i] = name
         }
@@ -197,3 +242,8 @@ extension Graph {
 }
 
 private let subscriptDigits: [Character] = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"]
+
+/// `t₁₂` for ("t", 12): a name the notation cannot write.
+private func subscripted(_ base: String, _ k: Int) -> String {
+    base + String(String(k).map { subscriptDigits[Int(String($0))!] })
+}

@@ -10,9 +10,13 @@
 /// optimizer.step(gradients: result.gradients)
 /// ```
 public final class CompiledModel<Model: Layer> {
+    /// The model's element type.
     public typealias Scalar = Model.Scalar
+    /// The model compiled: its parameters are read, and its buffers updated, on each run.
     public let model: Model
+    /// The objective whose gradients ``trainingStep(inputs:targets:)`` computes.
     public let loss: Loss
+    /// Where dropout masks are drawn from, fresh on each run.
     public let randomness: DropoutRandomness
     private let parameters: [(name: String, tensor: Tensor<Scalar>)]
     private let buffers: [(name: String, buffer: Buffer<Scalar>)]
@@ -33,11 +37,16 @@ public final class CompiledModel<Model: Layer> {
     /// The result of one training step: the loss, the model's output, and one gradient per
     /// parameter (in ``Module/parameters`` order).
     public struct StepResult {
+        /// The loss on the batch.
         public let loss: Scalar
+        /// The model's output on the batch, in training mode.
         public let output: NDArray<Scalar>
+        /// ∂loss/∂p for each parameter p, in ``Module/parameters`` order, each of p's shape.
         public let gradients: [NDArray<Scalar>]
     }
 
+    /// A compiled model with nothing compiled yet: each program is compiled on its first run.
+    /// The model's parameters and buffers are listed once, here.
     public init(_ model: Model, loss: Loss, randomness: DropoutRandomness = .shared) {
         self.model = model
         self.loss = loss
@@ -50,7 +59,8 @@ public final class CompiledModel<Model: Layer> {
     public var compiledCount: Int { programs.count }
 
     /// Forward and backward on one batch: the loss, the output and the gradients. Batch-norm
-    /// running statistics are updated, as in the dynamic mode.
+    /// running statistics are updated, as in the dynamic mode. Throws the `TensorShapeError`
+    /// of a shape mismatch in the model or loss, found when these shapes are first compiled.
     public func trainingStep(inputs: NDArray<Scalar>, targets: NDArray<Scalar>) throws -> StepResult {
         let compiled = try program(Key(input: inputs.shape, targets: targets.shape, training: true))
         let outputs = try run(compiled, inputs: inputs, targets: targets)
@@ -60,6 +70,7 @@ public final class CompiledModel<Model: Layer> {
     }
 
     /// The model's output on `inputs` in evaluation mode (dropout off, running statistics).
+    /// Throws the `TensorShapeError` of a shape mismatch, found when the shape is first compiled.
     public func predict(_ inputs: NDArray<Scalar>) throws -> NDArray<Scalar> {
         let compiled = try program(Key(input: inputs.shape, targets: nil, training: false))
         return try run(compiled, inputs: inputs, targets: nil)[0]

@@ -5,7 +5,7 @@ import Synchronization
 /// norm's running mean) once they are known.
 ///
 /// The dynamic context (``dynamic``) uses each parameter's own leaf tensor, draws masks at once
-/// and reports statistics immediately. A static context (made by ``CompiledStep``) turns each
+/// and reports statistics immediately. A static context (made by ``CompiledModel``) turns each
 /// parameter into a graph input, each mask into an input fed fresh on every run, and each
 /// statistic into an extra output applied after the run.
 public struct ForwardContext<T: DifferentiableTensor> {
@@ -14,6 +14,9 @@ public struct ForwardContext<T: DifferentiableTensor> {
     let makeMask: (Shape, Double) -> T
     let observe: (T, @escaping (NDArray<T.Scalar>) -> Void) -> Void
 
+    /// A context from its four operations: how a parameter and a buffer become values of `T`,
+    /// how a dropout mask of a shape and keep probability is made, and how a statistic's update
+    /// is scheduled. ``dynamic()`` and ``CompiledModel`` make the usual ones.
     public init(parameter lift: @escaping (Tensor<T.Scalar>) -> T,
                 buffer liftBuffer: @escaping (Buffer<T.Scalar>) -> T,
                 dropoutMask makeMask: @escaping (Shape, Double) -> T,
@@ -56,6 +59,7 @@ extension ForwardContext {
 public final class DropoutRandomness: Sendable {
     private let generator: Mutex<SeededGenerator>
 
+    /// A source whose sequence of masks is fixed by `seed`.
     public init(seed: UInt64) { generator = Mutex(SeededGenerator(seed: seed)) }
 
     /// The generator the dynamic context draws from; ``reseed(_:)`` it for reproducible runs.

@@ -1,6 +1,6 @@
 /// A fully connected layer: y = x·Wᵀ + b, with W of shape [out, in] as PyTorch stores it (so
 /// saved weights move between the two unchanged). Inputs of any rank ≥ 1: the last axis is the
-/// features.
+/// features. PyTorch's `nn.Linear`.
 public final class Linear<Scalar: TensorScalar>: Layer {
     /// [outputSize, inputSize].
     public let weight: Tensor<Scalar>
@@ -29,9 +29,13 @@ public final class Linear<Scalar: TensorScalar>: Layer {
         self.bias = bias.map { Tensor($0, requiresGrad: true) }
     }
 
+    /// The number of input features (PyTorch's `in_features`).
     public var inputSize: Int { weight.shape[1] }
+    /// The number of output features (PyTorch's `out_features`).
     public var outputSize: Int { weight.shape[0] }
 
+    /// x·Wᵀ + b over the last axis: input [..., inputSize] → output [..., outputSize]. An input
+    /// whose last axis is not `inputSize` stops (a programmer error) on ``Tensor``; on ``TensorSymbol`` it is thrown when the graph compiles.
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         guard input.shapesHold(input.shape.rank >= 1 && input.shape[input.shape.rank - 1] == inputSize,
                                TensorShapeError(operation: "Linear(\(inputSize) → \(outputSize))", shapes: [input.shape],

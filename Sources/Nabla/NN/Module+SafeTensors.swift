@@ -82,11 +82,16 @@ extension Module {
 
 /// Why weights could not be loaded into a model (which is then unchanged).
 public enum ModelLoadError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be read or parsed, or a tensor could not be converted.
     case file(SafeTensorsError)
+    /// The names of the model's parameters and buffers that the file lacks.
     case missing([String])
+    /// The names of the file's tensors that the model does not have.
     case unexpected([String])
+    /// A tensor whose shape in the file differs from the model's.
     case wrongShape(String, expected: Shape, found: Shape)
 
+    /// A message naming the tensors at fault.
     public var description: String {
         switch self {
         case .file(let error): "\(error)"

@@ -19,6 +19,7 @@
 /// their index (`layers.0.weight`), camel case written as snake case (`runningMean` becomes
 /// `running_mean`), so weights saved by one load in the other.
 public protocol Module<Scalar>: AnyObject {
+    /// The element type of the module's parameters and buffers.
     associatedtype Scalar: TensorScalar
 }
 
@@ -40,12 +41,15 @@ extension Layer {
 /// normalisation). ``Module/train()`` and ``Module/eval()`` set the flag on every such module in
 /// a model.
 public protocol TrainingModeDependent: AnyObject {
+    /// True in training mode, false in evaluation mode.
     var isTraining: Bool { get set }
 }
 
 /// A module's state that is not trained by gradients but saved with it, such as batch-norm's
 /// running mean (PyTorch's buffers). A reference, so a loaded model updates in place.
 public final class Buffer<Scalar: TensorScalar> {
+    /// The current value; loading and batch-norm updates replace it.
     public var value: NDArray<Scalar>
+    /// A buffer holding `value`.
     public init(_ value: NDArray<Scalar>) { self.value = value }
 }

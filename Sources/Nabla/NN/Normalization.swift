@@ -1,13 +1,17 @@
 /// Layer normalisation over the last axes (`normalizedShape`): (x − mean)/√(var + ε)·γ + β,
-/// with the biased variance, as PyTorch.
+/// with the biased variance, as PyTorch's `nn.LayerNorm`.
 public final class LayerNorm<Scalar: TensorScalar>: Layer {
+    /// The trailing shape normalised over (PyTorch's `normalized_shape`).
     public let normalizedShape: Shape
+    /// ε, added to the variance (PyTorch's `eps`).
     public let epsilon: Double
     /// γ, ones initially; nil without an elementwise affine map.
     public let weight: Tensor<Scalar>?
     /// β, zeros initially.
     public let bias: Tensor<Scalar>?
 
+    /// A layer with γ = 1 and β = 0 of `normalizedShape` when `elementwiseAffine` (PyTorch's
+    /// `elementwise_affine`), without parameters otherwise.
     public init(_ normalizedShape: Shape, epsilon: Double = 1e-5, elementwiseAffine: Bool = true) {
         self.normalizedShape = normalizedShape
         self.epsilon = epsilon
@@ -15,6 +19,8 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
         bias = elementwiseAffine ? Tensor(NDArray.zeros(normalizedShape), requiresGrad: true) : nil
     }
 
+    /// Input [..., normalizedShape] → the same shape, each trailing block normalised by its own
+    /// mean and variance. An input not ending in `normalizedShape` stops (a programmer error) on ``Tensor``; on ``TensorSymbol`` it is thrown when the graph compiles.
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         let rank = input.shape.rank, count = normalizedShape.rank
         guard input.shapesHold(rank >= count && Array(input.shape.dimensions.suffix(count)) == normalizedShape.dimensions,
@@ -34,16 +40,29 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
 /// or [N, C, H, W] (`BatchNorm2d`) inputs, per channel C, as PyTorch: in training it uses the
 /// batch's mean and biased variance and updates running averages (momentum 0.1, the running
 /// variance from the unbiased one); in evaluation it uses the running averages.
+///
+/// y = (x − mean)/√(var + ε)·γ + β, and after each training batch
+/// running ← (1 − momentum)·running + momentum·batch statistic.
 public final class BatchNorm<Scalar: TensorScalar>: Layer, TrainingModeDependent {
+    /// C, the number of channels (PyTorch's `num_features`).
     public let features: Int
+    /// ε, added to the variance (PyTorch's `eps`).
     public let epsilon: Double
+    /// The weight of each new batch statistic in the running averages.
     public let momentum: Double
+    /// γ [C], ones initially.
     public let weight: Tensor<Scalar>
+    /// β [C], zeros initially.
     public let bias: Tensor<Scalar>
+    /// The running mean [C], zeros initially (PyTorch's `running_mean`).
     public let runningMean: Buffer<Scalar>
+    /// The running variance [C], ones initially (PyTorch's `running_var`).
     public let runningVar: Buffer<Scalar>
+    /// Whether batch statistics are used and the running averages updated; set by
+    /// ``Module/train()`` and ``Module/eval()``.
     public var isTraining = true
 
+    /// A layer for `features` channels: γ = 1, β = 0, running mean 0 and variance 1, as PyTorch.
     public init(_ features: Int, epsilon: Double = 1e-5, momentum: Double = 0.1) {
         self.features = features
         self.epsilon = epsilon
@@ -54,6 +73,8 @@ public final class BatchNorm<Scalar: TensorScalar>: Layer, TrainingModeDependent
         runningVar = Buffer(NDArray.ones([features]))
     }
 
+    /// Input [N, C, …] → the same shape. An input without C channels on axis 1, or in training
+    /// one with a single value per channel, stops (a programmer error) on ``Tensor``; on ``TensorSymbol`` it is thrown when the graph compiles.
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         let rank = input.shape.rank
         guard input.shapesHold(rank >= 2 && input.shape[1] == features,
@@ -95,23 +116,26 @@ public typealias BatchNorm1d<Scalar: TensorScalar> = BatchNorm<Scalar>
 public typealias BatchNorm2d<Scalar: TensorScalar> = BatchNorm<Scalar>
 
 /// A table of `count` vectors of `dimension` numbers, looked up by integer index (word
-/// embeddings); initialised from N(0, 1) as PyTorch does.
+/// embeddings); initialised from N(0, 1) as PyTorch's `nn.Embedding` does.
 public final class Embedding<Scalar: TensorScalar>: Module {
     /// [count, dimension].
     public let weight: Tensor<Scalar>
 
+    /// A table drawn from `generator`; sizes must be positive (a stop otherwise).
     public init(_ count: Int, _ dimension: Int, generator: inout SeededGenerator) {
         require(count > 0 && dimension > 0, "Embedding: sizes must be positive")
         weight = Tensor(Initialization.normal([count, dimension], generator: &generator), requiresGrad: true)
     }
 
+    /// A table drawn from its own generator seeded with `seed`.
     public convenience init(_ count: Int, _ dimension: Int, seed: UInt64) {
         var generator = SeededGenerator(seed: seed)
         self.init(count, dimension, generator: &generator)
     }
 
     /// The rows at `indices`: shape [indices.count, dimension]. Its gradient adds into the rows
-    /// looked up (repeated indices accumulate).
+    /// looked up (repeated indices accumulate). An index outside `0..<count` stops (a
+    /// programmer error); see ``callAsFunction(checking:)`` for untrusted indices.
     public func forward<T: DifferentiableTensor>(indices: [Int], _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         let count = weight.shape[0]
         for (position, index) in indices.enumerated() {

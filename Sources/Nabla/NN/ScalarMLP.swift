@@ -10,6 +10,7 @@
 public final class ScalarMLP {
     /// Input size, then each layer's size.
     public let sizes: [Int]
+    /// Every weight and bias, as ``Value`` leaves in micrograd's `parameters()` order.
     public let parameters: [Value]
 
     /// Weights uniform on [−1, 1) (as −1 + 2·u with u from ``SeededGenerator``), biases zero:

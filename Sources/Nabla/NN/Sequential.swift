@@ -1,11 +1,15 @@
 /// Layers applied one after another; its parameters are named by position ("0.weight"), as in
 /// PyTorch's `nn.Sequential`.
 public final class Sequential<Scalar: TensorScalar>: Layer, SequenceOfLayers {
+    /// The layers, in the order they are applied.
     public let layers: [any Layer<Scalar>]
 
+    /// The layers applied in array order.
     public init(_ layers: [any Layer<Scalar>]) { self.layers = layers }
+    /// The layers applied in argument order.
     public convenience init(_ layers: any Layer<Scalar>...) { self.init(layers) }
 
+    /// Each layer's output fed to the next (the input itself when there are no layers).
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         var x = input
         for layer in layers { x = layer.forward(x, context) }

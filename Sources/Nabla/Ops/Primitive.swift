@@ -17,8 +17,11 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     /// A constant; its value is the node's constant.
     case constant
 
+    /// A binary primitive: x + y, x − y, x · y, x / y, xʸ, min, max, masked (see ``Rules``).
     case add, subtract, multiply, divide, power, minimum, maximum, masked
+    /// A unary primitive: −x, eˣ, ln x, √x, sin, cos, tanh, erf, σ, relu, |x|, sign, step.
     case negate, exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, sign, heaviside
+    /// A unary primitive with the node's constant c: x + c, c · x, x^c (see ``Rules``).
     case addConstant, multiplyConstant, powerConstant
 
     /// How many node operands the primitive reads (0, 1 or 2).
@@ -137,6 +140,10 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     }
 }
 
+/// The op catalogue: one ``PrimitiveRule`` per primitive (`Rules.Tanh`, `Rules.Multiply`, …),
+/// each documenting its formula and derivative.
+public enum Rules {}
+
 /// The declaration of one primitive: everything Nabla knows about it, in one place.
 ///
 /// To add a primitive: add its case to ``Primitive`` and to the three dispatch switches there,
@@ -144,9 +151,6 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
 /// derivative rule with the operators of ``DifferentiableScalar`` (never with `Double` maths), so
 /// that it can be differentiated again, and state the formula in its doc comment. Then add the
 /// primitive to the gradient-check table in the tests (first and second order).
-/// The op catalogue: one ``PrimitiveRule`` per primitive (`Rules.Tanh`, `Rules.Multiply`, …).
-public enum Rules {}
-
 public protocol PrimitiveRule {
     /// A short lower-case name (`"mul"`, `"tanh"`), used in exports and error messages.
     static var name: String { get }

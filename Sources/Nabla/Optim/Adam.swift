@@ -6,10 +6,17 @@
 ///     m ← β₁·m + (1 − β₁)·g
 ///     v ← β₂·v + (1 − β₂)·g²
 ///     w ← w − η · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+///
+/// m and v start at zero for each parameter. Defaults as PyTorch: η = 10⁻³, β₁ = 0.9,
+/// β₂ = 0.999, ε = 10⁻⁸, λ = 0.
 public final class Adam<Scalar: TensorScalar>: Optimizer {
+    /// The leaf tensors updated, in the order gradients are given.
     public let parameters: [Tensor<Scalar>]
+    /// η.
     public var learningRate: Double
+    /// β₁ and β₂, the decay rates of the moment estimates m and v, and ε, added to the denominator.
     public let beta1: Double, beta2: Double, epsilon: Double
+    /// λ, the weight decay.
     public let weightDecay: Double
     /// Whether weight decay is decoupled (AdamW) rather than added to the gradient (Adam).
     public let decoupledWeightDecay: Bool
@@ -17,6 +24,9 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
     public private(set) var stepCount = 0
     private var moments: [(m: OptimizerState<Scalar>, v: OptimizerState<Scalar>)?]
 
+    /// An optimiser for `parameters` (PyTorch's `lr`, `betas`, `eps`, `weight_decay`). A
+    /// parameter that is not a leaf, a negative η, ε or λ, or a β outside [0, 1) stops (a
+    /// programmer error).
     public init(_ parameters: [Tensor<Scalar>], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-8, weightDecay: Double = 0, decoupledWeightDecay: Bool = false) {
         require(parameters.allSatisfy(\.isLeaf), "Adam: every parameter must be a leaf (requiresGrad: true)")
@@ -32,6 +42,8 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
         moments = Array(repeating: nil, count: parameters.count)
     }
 
+    /// One update (t ← t + 1) by the rule above; nil gradients leave their parameters unchanged.
+    /// A count or shape that does not match ``parameters`` stops (a programmer error).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func step(gradients: [NDArray<Scalar>?]) {
@@ -65,30 +77,46 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
 public final class AdamW<Scalar: TensorScalar>: Optimizer {
     private let adam: Adam<Scalar>
 
+    /// An optimiser for `parameters` with PyTorch's `AdamW` defaults (η = 10⁻³, β₁ = 0.9,
+    /// β₂ = 0.999, ε = 10⁻⁸, λ = 0.01): w ← w − η·λ·w, then Adam's step. Invalid settings stop
+    /// as ``Adam``'s do.
     public init(_ parameters: [Tensor<Scalar>], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-8, weightDecay: Double = 0.01) {
         adam = Adam(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
                     weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 
+    /// The leaf tensors updated, in the order gradients are given.
     public var parameters: [Tensor<Scalar>] { adam.parameters }
+    /// η.
     public var learningRate: Double {
         get { adam.learningRate }
         set { adam.learningRate = newValue }
     }
+    /// λ, applied to the weights directly.
     public var weightDecay: Double { adam.weightDecay }
+    /// One AdamW update; nil gradients leave their parameters unchanged. A count or shape that
+    /// does not match ``parameters`` stops (a programmer error).
     public func step(gradients: [NDArray<Scalar>?]) { adam.step(gradients: gradients) }
 }
 
 /// RMSprop, as PyTorch's `torch.optim.RMSprop` (not centred, no momentum):
 ///
 ///     g ← ∇ + λ·w;   v ← α·v + (1 − α)·g²;   w ← w − η·g / (√v + ε)
+///
+/// v starts at zero. Defaults as PyTorch: η = 10⁻², α = 0.99, ε = 10⁻⁸, λ = 0.
 public final class RMSprop<Scalar: TensorScalar>: Optimizer {
+    /// The leaf tensors updated, in the order gradients are given.
     public let parameters: [Tensor<Scalar>]
+    /// η.
     public var learningRate: Double
+    /// α, the decay rate of v; ε, added to √v; λ, the weight decay.
     public let alpha: Double, epsilon: Double, weightDecay: Double
     private var squares: [OptimizerState<Scalar>?]
 
+    /// An optimiser for `parameters` (PyTorch's `lr`, `alpha`, `eps`, `weight_decay`). A
+    /// parameter that is not a leaf, a negative η, ε or λ, or α outside [0, 1] stops (a
+    /// programmer error).
     public init(_ parameters: [Tensor<Scalar>], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
                 weightDecay: Double = 0) {
         require(parameters.allSatisfy(\.isLeaf), "RMSprop: every parameter must be a leaf (requiresGrad: true)")
@@ -102,6 +130,8 @@ public final class RMSprop<Scalar: TensorScalar>: Optimizer {
         squares = Array(repeating: nil, count: parameters.count)
     }
 
+    /// One update by the rule above; nil gradients leave their parameters unchanged. A count or
+    /// shape that does not match ``parameters`` stops (a programmer error).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func step(gradients: [NDArray<Scalar>?]) {

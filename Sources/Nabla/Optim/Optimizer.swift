@@ -10,6 +10,7 @@
 /// ```
 /// In the static mode the gradients come out of a compiled program: `step(gradients:)`.
 public protocol Optimizer<Scalar>: AnyObject {
+    /// The element type of the parameters.
     associatedtype Scalar: TensorScalar
     /// The parameters, in the order gradients are given.
     var parameters: [Tensor<Scalar>] { get }

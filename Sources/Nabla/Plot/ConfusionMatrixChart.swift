@@ -21,6 +21,7 @@ public struct ConfusionMatrixChart: Chart {
     /// The colour of a cell holding its whole row.
     public var color: SVGColor
 
+    /// A chart of given counts.
     public init(title: String = "Confusion matrix", counts: [[Int]], classNames: [String] = [],
                 color: SVGColor = Palette.color(0)) {
         self.title = title
@@ -70,6 +71,7 @@ public struct ConfusionMatrixChart: Chart {
         index < classNames.count ? classNames[index] : String(index)
     }
 
+    /// The title with the accuracy, then the shaded cells with their counts and the class labels.
     public func draw(in frame: PlotRect) -> [SVGElement] {
         let area = frame.inset(by: ChartStyle.padding)
         let (elements, titleHeight) = titleLines(in: area, centredOn: frame.midX)

@@ -27,10 +27,14 @@ public struct DecisionBoundaryChart: Chart {
 
     /// A data point and its true class.
     public struct Sample: Hashable, Sendable {
+        /// The horizontal coordinate.
         public var x: Double
+        /// The vertical coordinate.
         public var y: Double
+        /// The true class index, which picks the point's colour.
         public var label: Int
 
+        /// A point at (`x`, `y`) of class `label`.
         public init(x: Double, y: Double, label: Int) {
             self.x = x
             self.y = y
@@ -38,12 +42,19 @@ public struct DecisionBoundaryChart: Chart {
         }
     }
 
+    /// A bold title above the plot; empty for none.
     public var title: String
+    /// The x axis's title; empty for none.
     public var xLabel: String
+    /// The y axis's title; empty for none.
     public var yLabel: String
+    /// The horizontal extent of the grid and of the plot.
     public var xRange: ClosedRange<Double>
+    /// The vertical extent of the grid and of the plot.
     public var yRange: ClosedRange<Double>
+    /// The model's outputs over the region, one per cell.
     public var grid: Grid
+    /// The data points drawn over the cells; those with a non-finite coordinate are left out.
     public var points: [Sample]
     /// Names for the legend, by class index; missing names read "class 0", "class 1"...
     public var classNames: [String]
@@ -106,6 +117,7 @@ public struct DecisionBoundaryChart: Chart {
                   points: points, classNames: classNames)
     }
 
+    /// The cells, the points over them, then axes, titles and a legend of the classes.
     public func draw(in frame: PlotRect) -> [SVGElement] {
         let xInterval = PlotInterval(xRange)
         let yInterval = PlotInterval(yRange)

@@ -8,11 +8,15 @@
 /// try figure.document(panelWidth: 420, panelHeight: 360).write(to: "training.svg")
 /// ```
 public struct Figure: Chart {
+    /// A bold title centred above the panels; empty for none.
     public var title: String
     /// Panels per row; the number of rows follows from the number of panels.
     public var columns: Int
+    /// The charts, placed row by row.
     public var panels: [any Chart]
 
+    /// A figure of `panels`; fewer than one column becomes one.
+    ///
     /// - Parameter columns: panels per row; `nil` puts all panels in one row.
     public init(title: String = "", columns: Int? = nil, panels: [any Chart]) {
         self.title = title
@@ -37,6 +41,7 @@ public struct Figure: Chart {
         }
     }
 
+    /// The title, then each panel drawn into its frame from ``panelFrames(in:)`` as a group.
     public func draw(in frame: PlotRect) -> [SVGElement] {
         var elements: [SVGElement] = []
         if !title.isEmpty {

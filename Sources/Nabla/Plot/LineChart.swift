@@ -20,12 +20,16 @@ import Darwin
 public struct LineChart: Chart {
     /// One line: a name for the legend and its points in order.
     public struct Series: Sendable {
+        /// The label shown in the legend.
         public var name: String
+        /// The points, joined in this order.
         public var points: [(x: Double, y: Double)]
         /// The line's colour; `nil` takes the palette's colour for the series' position.
         public var color: SVGColor?
+        /// Whether the line is drawn dashed (6 on, 4 off) rather than solid.
         public var dashed: Bool
 
+        /// A series through `points`, in order.
         public init(_ name: String, points: [(x: Double, y: Double)], color: SVGColor? = nil, dashed: Bool = false) {
             self.name = name
             self.points = points
@@ -40,9 +44,13 @@ public struct LineChart: Chart {
         }
     }
 
+    /// A bold title above the plot; empty for none.
     public var title: String
+    /// The x axis's title; empty for none.
     public var xLabel: String
+    /// The y axis's title, written upwards; empty for none.
     public var yLabel: String
+    /// The lines, drawn in order, coloured by position in the palette unless given a colour.
     public var series: [Series]
     /// A fixed y range, such as `0...1` for accuracy; `nil` fits the data with round ends.
     public var yRange: ClosedRange<Double>?
@@ -53,11 +61,13 @@ public struct LineChart: Chart {
 
     /// How values map to positions along the y axis.
     public enum Scale: Sendable {
+        /// Equal differences equally spaced.
         case linear
         /// Powers of ten equally spaced; only positive values are drawn.
         case logarithmic
     }
 
+    /// A chart of `series`; ranges left `nil` are fitted to the data.
     public init(title: String = "", xLabel: String = "", yLabel: String = "",
                 xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, yScale: Scale = .linear,
                 series: [Series]) {
@@ -70,6 +80,7 @@ public struct LineChart: Chart {
         self.yScale = yScale
     }
 
+    /// The grid, the lines clipped to the plot area, then axes, ticks, titles and legend.
     public func draw(in frame: PlotRect) -> [SVGElement] {
         let axes = CartesianAxes(title: title, xLabel: xLabel, yLabel: yLabel,
                                  xTicks: xTicks, yTicks: yTicks, legend: legendEntries)

@@ -3,9 +3,12 @@
 
 /// A point in SVG user units.
 public struct SVGPoint: Hashable, Sendable {
+    /// The horizontal position, growing rightwards.
     public var x: Double
+    /// The vertical position, growing downwards.
     public var y: Double
 
+    /// The point at (`x`, `y`).
     public init(x: Double, y: Double) {
         self.x = x
         self.y = y
@@ -14,11 +17,16 @@ public struct SVGPoint: Hashable, Sendable {
 
 /// A rectangle in SVG user units: `(x, y)` is the top-left corner.
 public struct PlotRect: Hashable, Sendable {
+    /// The left edge.
     public var x: Double
+    /// The top edge.
     public var y: Double
+    /// The horizontal extent.
     public var width: Double
+    /// The vertical extent, downwards from ``y``.
     public var height: Double
 
+    /// The rectangle with top-left corner (`x`, `y`) and the given size (stored as given).
     public init(x: Double, y: Double, width: Double, height: Double) {
         self.x = x
         self.y = y
@@ -26,11 +34,17 @@ public struct PlotRect: Hashable, Sendable {
         self.height = height
     }
 
+    /// The left edge, ``x``.
     public var minX: Double { x }
+    /// The right edge, x + width.
     public var maxX: Double { x + width }
+    /// The top edge, ``y``.
     public var minY: Double { y }
+    /// The bottom edge, y + height.
     public var maxY: Double { y + height }
+    /// The horizontal centre, x + width/2.
     public var midX: Double { x + width / 2 }
+    /// The vertical centre, y + height/2.
     public var midY: Double { y + height / 2 }
 
     /// The rectangle shrunk by the given margins; never narrower or shorter than zero.
@@ -49,7 +63,9 @@ public struct PlotRect: Hashable, Sendable {
 /// `lower < upper`. Built from anything, including NaN or equal bounds, without trapping (unlike
 /// `ClosedRange`, whose initialiser traps on NaN).
 public struct PlotInterval: Hashable, Sendable {
+    /// The smaller bound, finite.
     public private(set) var lower: Double
+    /// The larger bound, finite and above ``lower``.
     public private(set) var upper: Double
 
     /// The interval between `a` and `b` in either order. Equal bounds are widened around the value
@@ -93,6 +109,7 @@ public struct PlotInterval: Hashable, Sendable {
         self.upper = upper
     }
 
+    /// upper − lower, always positive.
     public var span: Double { upper - lower }
 
     /// The interval widened by `fraction` of its span on each side.
@@ -106,6 +123,7 @@ public struct PlotInterval: Hashable, Sendable {
         (value - lower) / span
     }
 
+    /// Whether lower ≤ `value` ≤ upper (false for NaN).
     public func contains(_ value: Double) -> Bool {
         value >= lower && value <= upper
     }

@@ -9,8 +9,11 @@ import Darwin
 
 /// An opaque sRGB colour with components in 0...1.
 public struct SVGColor: Hashable, Sendable {
+    /// The red component, 0...1 (clamped by the initialisers).
     public var red: Double
+    /// The green component, 0...1 (clamped by the initialisers).
     public var green: Double
+    /// The blue component, 0...1 (clamped by the initialisers).
     public var blue: Double
 
     /// A colour from components in 0...1; values outside are clamped, NaN reads as 0.
@@ -61,7 +64,9 @@ public struct SVGColor: Hashable, Sendable {
 }
 
 extension SVGColor {
+    /// `#ffffff`: document backgrounds.
     public static let white = SVGColor(hex: 0xFFFFFF)
+    /// `#000000`.
     public static let black = SVGColor(hex: 0x000000)
     /// Text and outlines.
     public static let ink = SVGColor(hex: 0x222222)
@@ -77,6 +82,8 @@ extension SVGColor {
 /// common forms of colour blindness. The order puts the most contrasting pairs first (blue and
 /// vermillion for two classes) and leaves yellow, weak on white, for last.
 public enum Palette {
+    /// The eight colours in order: blue, vermillion, bluish green, orange, reddish purple, sky
+    /// blue, black, yellow.
     public static let colors: [SVGColor] = [
         SVGColor(hex: 0x0072B2), // blue
         SVGColor(hex: 0xD55E00), // vermillion

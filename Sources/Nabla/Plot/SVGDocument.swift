@@ -9,14 +9,19 @@
 /// let markup = document.markup
 /// ```
 public struct SVGDocument: Hashable, Sendable {
+    /// The picture's width in user units (and the view box's).
     public var width: Double
+    /// The picture's height in user units (and the view box's).
     public var height: Double
     /// Painted behind everything; `nil` for a transparent picture.
     public var background: SVGColor?
     /// A CSS font-family list that every viewer can satisfy.
     public var fontFamily: String
+    /// What is drawn, in painting order (later elements on top).
     public var elements: [SVGElement]
 
+    /// An empty picture of the given size; a size below 1 becomes 1, and a non-finite width or
+    /// height becomes 640 or 480.
     public init(width: Double, height: Double, background: SVGColor? = .white,
                 fontFamily: String = "Helvetica, Arial, 'DejaVu Sans', 'Liberation Sans', sans-serif",
                 elements: [SVGElement] = []) {
@@ -32,10 +37,12 @@ public struct SVGDocument: Hashable, Sendable {
         PlotRect(x: 0, y: 0, width: width, height: height)
     }
 
+    /// Adds `element` on top of those already drawn.
     public mutating func append(_ element: SVGElement) {
         elements.append(element)
     }
 
+    /// Adds `elements`, in order, on top of those already drawn.
     public mutating func append(contentsOf elements: [SVGElement]) {
         self.elements.append(contentsOf: elements)
     }

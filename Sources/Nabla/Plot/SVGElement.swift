@@ -3,10 +3,13 @@
 
 /// One SVG element. Charts produce arrays of these; ``SVGDocument`` writes them out as markup.
 public indirect enum SVGElement: Hashable, Sendable {
+    /// A straight segment between two points.
     case line(from: SVGPoint, to: SVGPoint, style: SVGStyle)
     /// Connected segments through the points; a polyline is never filled.
     case polyline([SVGPoint], style: SVGStyle)
+    /// A rectangle.
     case rect(PlotRect, style: SVGStyle)
+    /// A circle of `radius` around `center`.
     case circle(center: SVGPoint, radius: Double, style: SVGStyle)
     /// Text placed at a point; how it sits around the point is up to the style.
     case text(String, at: SVGPoint, style: SVGTextStyle)
@@ -17,8 +20,11 @@ public indirect enum SVGElement: Hashable, Sendable {
 /// How a shape is filled and stroked. A `nil` colour is not written, so it is inherited from an
 /// enclosing group's style; a rectangle or circle with a stroke and no fill is drawn unfilled.
 public struct SVGStyle: Hashable, Sendable {
+    /// The interior's colour (SVG's `fill`).
     public var fill: SVGColor?
+    /// The outline's or line's colour (SVG's `stroke`).
     public var stroke: SVGColor?
+    /// The outline's width in user units (SVG's `stroke-width`); `nil` is not written.
     public var strokeWidth: Double?
     /// Dash and gap lengths; empty for a solid line.
     public var dash: [Double]
@@ -28,6 +34,8 @@ public struct SVGStyle: Hashable, Sendable {
     /// show hairline seams between neighbours.
     public var crispEdges: Bool
 
+    /// A style with the given attributes; by default nothing is written, so everything is
+    /// inherited.
     public init(fill: SVGColor? = nil, stroke: SVGColor? = nil, strokeWidth: Double? = nil,
                 dash: [Double] = [], opacity: Double = 1, crispEdges: Bool = false) {
         self.fill = fill
@@ -51,6 +59,7 @@ public struct SVGStyle: Hashable, Sendable {
 
 /// Where text sits horizontally around its point.
 public enum SVGTextAnchor: String, Hashable, Sendable {
+    /// The text starts, is centred, or ends at its point (SVG's `text-anchor` values).
     case start, middle, end
 }
 
@@ -66,14 +75,21 @@ public enum SVGTextBaseline: Hashable, Sendable {
 
 /// The look and placement of a text element.
 public struct SVGTextStyle: Hashable, Sendable {
+    /// The font size in user units.
     public var size: Double
+    /// The text's fill colour.
     public var color: SVGColor
+    /// The horizontal placement around the point.
     public var anchor: SVGTextAnchor
+    /// The vertical placement around the point.
     public var baseline: SVGTextBaseline
+    /// Whether the text is set in bold.
     public var bold: Bool
     /// Degrees clockwise about the text's point: -90 for a y-axis title reading upwards.
     public var rotation: Double
 
+    /// A style with the given attributes: by default 12-unit ``SVGColor/ink`` text starting at
+    /// its point, on its baseline, upright.
     public init(size: Double = 12, color: SVGColor = .ink, anchor: SVGTextAnchor = .start,
                 baseline: SVGTextBaseline = .alphabetic, bold: Bool = false, rotation: Double = 0) {
         self.size = size

@@ -29,9 +29,13 @@ public final class ProgressReporter {
         case lines
     }
 
+    /// The number of epochs in the run.
     public let epochs: Int
+    /// Steps (batches) per epoch.
     public let stepsPerEpoch: Int
+    /// Whether a live bar or plain lines are written.
     public let mode: Mode
+    /// The live bar's characters.
     public let barStyle: ProgressFormat.BarStyle
     /// The shortest time between two redraws of the live bar, in seconds.
     public let minimumInterval: Double
@@ -53,6 +57,9 @@ public final class ProgressReporter {
         var testAccuracy: Double?
     }
 
+    /// A reporter for `epochs` epochs of `stepsPerEpoch` steps; it reads the clock once, as
+    /// the run's start, and writes nothing until the first update.
+    ///
     /// - Parameters:
     ///   - mode: `nil` chooses ``Mode/terminal(width:)`` when standard output is a terminal and
     ///     ``Mode/lines`` otherwise.

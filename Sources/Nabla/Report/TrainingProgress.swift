@@ -6,9 +6,11 @@
 public struct TrainingProgress: Hashable, Sendable {
     /// The current epoch, counting from 1.
     public var epoch: Int
+    /// The number of epochs in the run.
     public var epochs: Int
     /// Steps (batches) finished in the current epoch, 0...``stepsPerEpoch``.
     public var step: Int
+    /// Steps (batches) per epoch.
     public var stepsPerEpoch: Int
     /// The latest training loss.
     public var loss: Double?
@@ -19,6 +21,7 @@ public struct TrainingProgress: Hashable, Sendable {
     /// Seconds since training started.
     public var elapsed: Double
 
+    /// A snapshot of the given numbers, stored as given.
     public init(epoch: Int, epochs: Int, step: Int, stepsPerEpoch: Int, loss: Double? = nil, accuracy: Double? = nil,
                 testAccuracy: Double? = nil, elapsed: Double) {
         self.epoch = epoch

@@ -6,6 +6,7 @@ public struct TrainingSummary: Hashable, Sendable {
     public var epochs: Int
     /// Seconds from start to finish.
     public var elapsed: Double
+    /// The last training loss.
     public var finalLoss: Double?
     /// The last training accuracy, as a fraction.
     public var finalAccuracy: Double?
@@ -14,6 +15,7 @@ public struct TrainingSummary: Hashable, Sendable {
     /// The epoch (from 1) that had the best test accuracy; the first of them on a tie.
     public var bestTestEpoch: Int?
 
+    /// A summary of the given numbers, stored as given.
     public init(epochs: Int, elapsed: Double, finalLoss: Double? = nil, finalAccuracy: Double? = nil,
                 bestTestAccuracy: Double? = nil, bestTestEpoch: Int? = nil) {
         self.epochs = epochs

@@ -16,6 +16,7 @@ public enum FileWriteError: Error, Equatable, Sendable, CustomStringConvertible 
         }
     }
 
+    /// A message naming the path and what went wrong.
     public var description: String {
         switch self {
         case .notRegularFile(let path, let kind):
@@ -29,18 +30,22 @@ public enum FileWriteError: Error, Equatable, Sendable, CustomStringConvertible 
 
 /// What a path names, when it is not a regular file.
 public enum FileKind: Equatable, Sendable, CustomStringConvertible {
+    /// A directory.
     case directory
     /// A character device, such as `/dev/null` or a terminal.
     case characterDevice
+    /// A block device, such as a disk.
     case blockDevice
     /// A named pipe (`mkfifo`).
     case fifo
+    /// A Unix domain socket.
     case socket
     /// A symbolic link whose target does not exist.
     case brokenSymbolicLink
     /// Anything else the system reports.
     case other
 
+    /// The kind in words, with its article: "a directory".
     public var description: String {
         switch self {
         case .directory: "a directory"

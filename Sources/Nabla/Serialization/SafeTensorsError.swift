@@ -70,6 +70,7 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible, Sendabl
     /// while it was read). Writing throws ``FileWriteError``.
     case cannotRead(path: String, reason: String)
 
+    /// A message saying what is wrong with the file.
     public var description: String {
         switch self {
         case .fileTooShort(let byteCount):

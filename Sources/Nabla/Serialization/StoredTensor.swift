@@ -2,12 +2,15 @@
 /// bytes, little-endian and row-major. Any dtype is kept byte for byte;
 /// ``SafeTensors/array(_:as:)`` converts to `Float` or `Double`.
 public struct StoredTensor: Equatable, Sendable {
+    /// The element type, as the header names it.
     public let dtype: SafeTensors.DType
+    /// The tensor's dimensions.
     public let shape: Shape
     /// `shape.count × dtype.byteCount` bytes.
     public let bytes: [UInt8]
 
-    /// A tensor from its bytes, which must be `shape.count × dtype.byteCount` long.
+    /// A tensor from its bytes, which must be `shape.count × dtype.byteCount` long (another
+    /// length stops: a programmer error).
     public init(dtype: SafeTensors.DType, shape: Shape, bytes: [UInt8]) {
         require(bytes.count == shape.count * dtype.byteCount,
                      "StoredTensor: \(dtype) of shape \(shape) needs \(shape.count * dtype.byteCount) bytes, got \(bytes.count)")

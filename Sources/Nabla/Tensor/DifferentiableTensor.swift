@@ -3,38 +3,51 @@
 /// `NDArray` (numbers) and ``Tensor`` (recorded) conform, so each rule is written once and gives
 /// both plain gradients and gradients that can be differentiated again.
 public protocol DifferentiableTensor: GraphScalar {
+    /// The element type, `Float` or `Double`.
     associatedtype Scalar: TensorScalar
+    /// The size of each axis.
     var shape: Shape { get }
     /// A constant tensor in the same graph as self.
     func constant(_ array: NDArray<Scalar>) -> Self
     /// The same values with no gradient flowing back.
     func stoppingGradient() -> Self
-    /// The sum over `axes` (all when nil).
+    /// The sum over `axes` (all when nil; −1 is the last), the reduced axes kept with size 1 when
+    /// `keepingDimensions`.  ∂/∂x: the seed broadcast back to x's shape.
     func sum(axes: [Int]?, keepingDimensions: Bool) -> Self
-    /// Repeated along new or size-1 axes to `shape`.
+    /// Repeated along new or size-1 axes to `shape` (NumPy's broadcast_to).  ∂/∂x: the seed summed
+    /// back to x's shape.
     func broadcast(to shape: Shape) -> Self
+    /// The same elements, row-major, with another shape of the same count.  ∂/∂x: the seed reshaped
+    /// back.
     func reshaped(_ shape: Shape) -> Self
+    /// The axes reordered: axis k of the result is axis `permutation[k]`.  ∂/∂x: the seed permuted
+    /// by the inverse permutation.
     func permuted(_ permutation: [Int]) -> Self
     /// op(a)·op(b) for operands of rank ≥ 2, op transposing the last two axes when asked
     /// (without a transposed copy); batch axes broadcast.
     static func matmul(_ a: Self, _ b: Self, transposingA: Bool, transposingB: Bool) -> Self
-    /// The largest entries over `axes` (all when nil).
+    /// The largest entries over `axes` (all when nil), NaN where any entry is NaN.  ∂/∂x: the seed
+    /// shared equally among the entries equal to the result.
     func max(axes: [Int]?, keepingDimensions: Bool) -> Self
-    /// The smallest entries over `axes` (all when nil).
+    /// The smallest entries over `axes` (all when nil), NaN where any entry is NaN.  ∂/∂x: the seed
+    /// shared equally among the entries equal to the result.
     func min(axes: [Int]?, keepingDimensions: Bool) -> Self
-    /// The product over `axes` (all when nil).
+    /// The product over `axes` (all when nil).  ∂/∂xᵢ = seed · (the product of the other entries).
     func product(axes: [Int]?, keepingDimensions: Bool) -> Self
-    /// The box `ranges` (one range per leading axis).
+    /// The box `ranges` (one range per leading axis, later axes whole).  ∂/∂x: the seed placed into
+    /// zeros of x's shape.
     func slice(_ ranges: [Range<Int>]) -> Self
-    /// Zeros of `shape` holding self at `origin`.
+    /// Zeros of `shape` holding self at `origin`.  ∂/∂x: the box sliced out of the seed.
     func placed(into shape: Shape, at origin: [Int]) -> Self
-    /// Entries at `indices` along `axis`.
+    /// Entries at `indices` along `axis`.  ∂/∂x: the seed scatter-added into zeros.
     func gather(_ indices: [Int], axis: Int) -> Self
-    /// Zeros of `shape` with self added at `indices` along `axis`.
+    /// Zeros of `shape` with self added at `indices` along `axis` (repeats add up).  ∂/∂x: the seed
+    /// gathered at the same indices.
     func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> Self
-    /// im2col of an image batch [N, C, H, W]: patches [N, C·kh·kw, OH·OW].
+    /// im2col of an image batch [N, C, H, W]: patches [N, C·kh·kw, OH·OW], padding read as
+    /// `padValue`.  ∂/∂x: the seed folded back, overlaps added.
     func patches(_ geometry: PatchGeometry, padValue: Double) -> Self
-    /// col2im: patches added back into an image of `shape`.
+    /// col2im: patches added back into an image of `shape`.  ∂/∂x: the seed unfolded.
     func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> Self
     /// Checks a shape condition of a composite function or a layer; returns whether it holds.
     ///
@@ -47,6 +60,8 @@ public protocol DifferentiableTensor: GraphScalar {
 }
 
 extension DifferentiableTensor {
+    /// The default for numbers and dynamic tensors: stops with `error`'s description when
+    /// `condition` fails, else returns true.
     @inlinable
     public func shapesHold(_ condition: Bool, _ error: @autoclosure () -> TensorShapeError) -> Bool {
         if _slowPath(!condition) { requirementFailed(error().description) }
@@ -171,17 +186,24 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         NDArray.combine(x, y, operation: R.name) { R.evaluate($0, $1, c) }
     }
 
+    /// `array` itself.
     @inlinable public func constant(_ array: NDArray) -> NDArray { array }
+    /// im2col, `unfolded(_:padValue:)`.
     @inlinable public func patches(_ geometry: PatchGeometry, padValue: Double) -> NDArray { unfolded(geometry, padValue: Scalar(padValue)) }
+    /// col2im, `folded(into:_:)`.
     @inlinable public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> NDArray { folded(into: shape, geometry) }
+    /// `self`: numbers carry no gradient.
     @inlinable public func stoppingGradient() -> NDArray { self }
 
+    /// The product over `axes` (all when nil), 1 over an empty axis.
     @inlinable public func product(axes: [Int]?, keepingDimensions: Bool) -> NDArray {
         TensorOperation.reduceProduct(axes: axes, keepingDimensions: keepingDimensions).forward(self, self)
     }
+    /// The largest entries over `axes` (all when nil), NaN where any is NaN; an empty axis stops.
     @inlinable public func max(axes: [Int]?, keepingDimensions: Bool) -> NDArray {
         TensorOperation.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions).forward(self, self)
     }
+    /// The smallest entries over `axes` (all when nil), NaN where any is NaN; an empty axis stops.
     @inlinable public func min(axes: [Int]?, keepingDimensions: Bool) -> NDArray {
         TensorOperation.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions).forward(self, self)
     }
@@ -254,6 +276,7 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     /// A rank-0 constant: it broadcasts against anything.
     @inlinable public func constant(_ c: Double) -> NDArray { NDArray(Scalar(c)) }
 
+    /// `matmul(_:_:transposingA:transposingB:threads:)` on `Kernels.threads` threads.
     @inlinable public static func matmul(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool) -> NDArray {
         matmul(a, b, transposingA: transposingA, transposingB: transposingB, threads: Kernels.threads)
     }

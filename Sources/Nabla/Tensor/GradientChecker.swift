@@ -7,18 +7,28 @@
 /// over the differentiable gradient, a Hessian-vector product) is compared with central
 /// differences of G computed from first-order gradients.
 public enum GradientChecker {
+    /// One derivative that disagrees with its finite-difference estimate beyond the tolerance.
     public struct Mismatch: Sendable, CustomStringConvertible {
+        /// 1 for a gradient entry, 2 for an entry of a Hessian-vector product.
         public var order: Int
+        /// Which input, as an index into `inputs`.
         public var input: Int
+        /// Which element of that input, row-major.
         public var element: Int
+        /// The derivative computed in reverse mode.
         public var computed: Double
+        /// The central finite difference it was compared with.
         public var finiteDifference: Double
+        /// `order …, input …, element …: computed …, finite differences …`.
         public var description: String {
             "order \(order), input \(input), element \(element): computed \(computed), finite differences \(finiteDifference)"
         }
     }
 
     /// The mismatches beyond `tolerance` (relative to max(1, |values|)); empty when all agree.
+    /// Each element x of each input is moved by ±`step`·max(1, |x|); `order` 1 checks the gradient
+    /// only, 2 also a Hessian-vector product. `seed` fixes the random weighting and directions.
+    /// Cost: two evaluations of `f` per input element at first order, and two gradients at second.
     public static func check(_ f: ([Tensor<Double>]) -> Tensor<Double>, at inputs: [NDArray<Double>], order: Int = 2,
                              tolerance: Double = 1e-6, step: Double = 1e-6, seed: UInt64 = 1) -> [Mismatch] {
         let outputShape = f(inputs.map { Tensor($0) }).shape

@@ -85,7 +85,9 @@ public struct Tensor<Scalar: TensorScalar> {
         require(leaf.data.shape == shape, "Tensor: an update changed a leaf's shape from \(shape) to \(leaf.data.shape)")
     }
 
+    /// The size of each axis (of ``data``).
     public var shape: Shape { data.shape }
+    /// The number of axes (0 for a scalar tensor).
     public var rank: Int { shape.rank }
     /// The elements, row-major.
     public var scalars: [Scalar] { data.scalars }
@@ -102,9 +104,14 @@ public struct Tensor<Scalar: TensorScalar> {
     /// Clears this leaf's gradient (PyTorch's `zero_grad`, setting to None).
     public func zeroGrad() { leaf?.grad = nil }
 
+    /// Whether gradients reach this tensor (PyTorch's `requires_grad`): true for leaves made with
+    /// `requiresGrad: true` and for tensors recorded from them; false for constants, detached
+    /// tensors and results computed under no-grad.
     public var requiresGrad: Bool { owner != nil }
     /// Identifies a leaf (the same for every copy of it); nil for other tensors.
     var leafIdentity: ObjectIdentifier? { leaf.map(ObjectIdentifier.init) }
+    /// Whether this is a leaf made with `requiresGrad: true`, whose ``grad`` `backward()` fills.
+    /// Unlike PyTorch's `is_leaf`, false for constants.
     public var isLeaf: Bool { leaf != nil }
 
     /// The same values, cut off from the graph.
@@ -112,6 +119,8 @@ public struct Tensor<Scalar: TensorScalar> {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// Dtype, shape and values as NumPy prints them, then `, requiresGrad` for a leaf or
+    /// `, computed` for a recorded tensor.
     public var description: String {
         "Tensor<\(Scalar.dtypeName)>\(shape) \(NDArray.format(data))"
             + (isLeaf ? ", requiresGrad" : tape != nil ? ", computed" : "")
@@ -159,26 +168,44 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         return tape.append(.leaf, -1, -1, primal, requiresGrad: false)
     }
 
+    /// Records `primitive` elementwise (NumPy broadcasting for binary ones) on the operands' graph;
+    /// a constant result when no operand requires grad or under no-grad. Operands from two
+    /// different graphs stop.
     public static func apply(_ primitive: Primitive, _ x: Tensor, _ y: Tensor, constant c: Double) -> Tensor {
         record(.elementwise(primitive, constant: c), x, y)
     }
 
+    /// A rank-0 constant holding `c`: it broadcasts against anything, and no gradient flows into
+    /// it.
     public func constant(_ c: Double) -> Tensor { Tensor(NDArray(Scalar(c))) }
 
+    /// The sum over `axes` (all when nil; −1 is the last), added pairwise as
+    /// `NDArray.sum(axes:keepingDimensions:)`; with `keepingDimensions` the reduced axes stay with
+    /// size 1 (PyTorch's `sum(dim, keepdim)`).  ∂/∂x: the seed broadcast back to x's shape.
     public func sum(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
         Tensor.record(.sum(axes: axes, keepingDimensions: keepingDimensions), self, self)
     }
 
+    /// Repeated along new or size-1 axes to `shape` (PyTorch's `expand`, materialised); `self` when
+    /// the shape is already `shape`.  ∂/∂x: the seed summed back to x's shape. A shape this one
+    /// does not broadcast to stops.
     public func broadcast(to shape: Shape) -> Tensor {
         shape == self.shape ? self : Tensor.record(.broadcast(shape), self, self)
     }
 
+    /// The same elements, row-major, with another shape of the same count (PyTorch's `reshape`);
+    /// `self` when the shape is unchanged.  ∂/∂x: the seed reshaped back. Another count stops.
     public func reshaped(_ shape: Shape) -> Tensor {
         shape == self.shape ? self : Tensor.record(.reshape(shape), self, self)
     }
 
+    /// The axes reordered: axis k of the result is axis `permutation[k]` (PyTorch's `permute`).
+    /// ∂/∂x: the seed permuted by the inverse permutation. Not a permutation of the axes: stops.
     public func permuted(_ permutation: [Int]) -> Tensor { Tensor.record(.permute(permutation), self, self) }
 
+    /// op(a)·op(b) for operands of rank ≥ 2 (fewer axes stop), op transposing the last two axes
+    /// when asked, without a transposed copy; batch axes broadcast, on `Kernels.threads` threads.
+    /// For C = A·B: ∂/∂A = seed·Bᵀ, ∂/∂B = Aᵀ·seed (the transposed forms likewise).
     public static func matmul(_ a: Tensor, _ b: Tensor, transposingA: Bool, transposingB: Bool) -> Tensor {
         require(a.rank >= 2 && b.rank >= 2, "matmul(transposing…): operands need at least 2 axes, got \(a.shape) and \(b.shape)")
         return record(.matmul(transposingA: transposingA, transposingB: transposingB), a, b)
@@ -187,22 +214,44 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     /// The matrix product with NumPy's semantics (1-d operands promoted, batch axes broadcast).
     public static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { a.matmul(b) }
 
+    /// The largest entries over `axes` (all when nil), NaN where any entry is NaN (PyTorch's
+    /// `amax`). ∂/∂x: the seed shared equally among the entries equal to the result. An empty axis
+    /// stops.
     public func max(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
         Tensor.record(.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions), self, self)
     }
+    /// The smallest entries over `axes` (all when nil), NaN where any entry is NaN (PyTorch's
+    /// `amin`). ∂/∂x: the seed shared equally among the entries equal to the result. An empty axis
+    /// stops.
     public func min(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
         Tensor.record(.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions), self, self)
     }
+    /// `array` as a constant tensor: no gradient flows into it.
     public func constant(_ array: NDArray<Scalar>) -> Tensor { Tensor(array) }
+    /// The product over `axes` (all when nil; PyTorch's `prod`), 1 over an empty axis.
+    /// ∂/∂xᵢ = seed · (the product of the other entries), exact when some entries are zero.
     public func product(axes: [Int]?, keepingDimensions: Bool) -> Tensor {
         Tensor.record(.reduceProduct(axes: axes, keepingDimensions: keepingDimensions), self, self)
     }
+    /// im2col: an image batch [N, C, H, W] as patches [N, C·kh·kw, OH·OW], padding read as
+    /// `padValue` (PyTorch's `F.unfold`).  ∂/∂x: the seed folded back (col2im), overlaps added.
     public func patches(_ geometry: PatchGeometry, padValue: Double) -> Tensor { Tensor.record(.unfold(geometry, padValue: padValue), self, self) }
+    /// col2im: patches [N, C·kh·kw, OH·OW] added into an image of `shape`, overlaps summed
+    /// (PyTorch's `F.fold`).  ∂/∂x: the seed unfolded.
     public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> Tensor { Tensor.record(.fold(shape, geometry), self, self) }
+    /// The same values with no gradient flowing back: ``detached()`` (PyTorch's `detach`).
     public func stoppingGradient() -> Tensor { detached() }
+    /// The box `ranges[k]` along each leading axis k, later axes whole (PyTorch's `x[a:b, c:d]`).
+    /// ∂/∂x: the seed placed into zeros of x's shape. A range out of bounds stops.
     public func slice(_ ranges: [Range<Int>]) -> Tensor { Tensor.record(.slice(ranges), self, self) }
+    /// Zeros of `shape` holding this tensor in the box starting at `origin` (the inverse of
+    /// ``slice(_:)``).  ∂/∂x: that box sliced out of the seed.
     public func placed(into shape: Shape, at origin: [Int]) -> Tensor { Tensor.record(.place(shape, origin: origin), self, self) }
+    /// The entries at `indices` along `axis` (PyTorch's `index_select`; −1 is the last axis);
+    /// indices may repeat.  ∂/∂x: the seed scatter-added into zeros. An index out of range stops.
     public func gather(_ indices: [Int], axis: Int) -> Tensor { Tensor.record(.gather(indices, axis: axis), self, self) }
+    /// Zeros of `shape` with this tensor added at `indices` along `axis`, repeated indices adding
+    /// up (PyTorch's `index_add` into zeros).  ∂/∂x: the seed gathered at the same indices.
     public func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> Tensor {
         Tensor.record(.scatterAdd(shape, indices: indices, axis: axis), self, self)
     }

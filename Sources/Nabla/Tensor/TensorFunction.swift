@@ -11,6 +11,7 @@
 /// let probabilities = try predict(["x": batch, "w": weights])[0]    // any batch size
 /// ```
 public final class TensorFunction<Scalar: TensorScalar> {
+    /// The function's body: given a symbol per input name, returns the output symbols.
     public typealias Body = ([String: TensorSymbol<Scalar>]) throws -> [TensorSymbol<Scalar>]
 
     /// The inputs and their shapes, `nil` for an open dimension.
@@ -18,6 +19,9 @@ public final class TensorFunction<Scalar: TensorScalar> {
     private let body: Body
     private var programs: [[Shape]: TensorProgram<Scalar>] = [:]
 
+    /// Declares the inputs (a `nil` dimension is open) and traces `body` once with every open
+    /// dimension set to 1. Throws what the body throws, or the graph's first shape mismatch
+    /// (`TensorShapeError`).
     public init(inputs: [(name: String, shape: [Int?])], _ body: @escaping Body) throws {
         self.inputs = inputs
         self.body = body

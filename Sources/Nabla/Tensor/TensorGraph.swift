@@ -28,6 +28,7 @@ public final class TensorGraph<Scalar: TensorScalar> {
     public private(set) var error: TensorShapeError?
     var inputNodes: [String: Int32] = [:]
 
+    /// An empty graph, to which ``input(_:shape:)`` and ``constant(_:)`` add leaves.
     public init() {}
 
     /// A named input of a fixed shape. Asking again for the same name gives the same node.
@@ -196,9 +197,14 @@ extension TensorProgram {
     }
 }
 
-/// A node of a ``TensorGraph``: a tensor that will exist when the graph runs.
+/// A node of a ``TensorGraph``: a tensor that will exist when the graph runs. Its operations
+/// record nodes and infer their shapes, with the same derivative rules as ``Tensor``; a shape
+/// mismatch does not stop but is kept in the graph and thrown by ``TensorGraph/check()``,
+/// ``TensorGraph/gradients(of:wrt:)`` and ``TensorGraph/compile(_:)``.
 public struct TensorSymbol<Scalar: TensorScalar> {
+    /// The graph this node belongs to (held strongly: a symbol keeps its graph alive).
     public let graph: TensorGraph<Scalar>
+    /// The node's index in its graph, in order of recording.
     public let id: Int32
 
     /// The shape inferred for this node.
@@ -211,32 +217,56 @@ public struct TensorSymbol<Scalar: TensorScalar> {
 }
 
 extension TensorSymbol: DifferentiableTensor {
+    /// Records `primitive` elementwise, NumPy broadcasting for binary ones; shapes that do not
+    /// broadcast are kept in the graph and thrown by ``TensorGraph/check()``. Symbols of two graphs
+    /// stop.
     public static func apply(_ primitive: Primitive, _ x: TensorSymbol, _ y: TensorSymbol, constant c: Double) -> TensorSymbol {
         record(.elementwise(primitive, constant: c), x, y)
     }
+    /// A rank-0 constant node holding `c` (it broadcasts against anything).
     public func constant(_ c: Double) -> TensorSymbol { graph.constant(NDArray(Scalar(c))) }
+    /// A constant node holding `array`, in the same graph.
     public func constant(_ array: NDArray<Scalar>) -> TensorSymbol { graph.constant(array) }
+    /// Records a `stop_gradient` node: the same values, no gradient flowing back.
     public func stoppingGradient() -> TensorSymbol { .record(.stopGradient, self, self) }
     /// Records the error in the graph (thrown by `check()` and `compile`) instead of stopping.
     public func shapesHold(_ condition: Bool, _ error: @autoclosure () -> TensorShapeError) -> Bool {
         if !condition { graph.record(error()) }
         return condition
     }
+    /// Records im2col: [N, C, H, W] to patches [N, C·kh·kw, OH·OW], as
+    /// ``Tensor/patches(_:padValue:)``.
     public func patches(_ geometry: PatchGeometry, padValue: Double) -> TensorSymbol { .record(.unfold(geometry, padValue: padValue), self, self) }
+    /// Records col2im into an image of `shape`, as ``Tensor/fromPatches(into:_:)``.
     public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> TensorSymbol { .record(.fold(shape, geometry), self, self) }
+    /// Records a sum over `axes` (all when nil), as ``Tensor/sum(axes:keepingDimensions:)``.
     public func sum(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.sum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
+    /// Records a broadcast to `shape` (`self` when the shape is already `shape`).
     public func broadcast(to shape: Shape) -> TensorSymbol { shape == self.shape ? self : .record(.broadcast(shape), self, self) }
+    /// Records a reshape to `shape` of the same count (`self` when the shape is unchanged).
     public func reshaped(_ shape: Shape) -> TensorSymbol { shape == self.shape ? self : .record(.reshape(shape), self, self) }
+    /// Records a permutation of the axes: axis k of the result is axis `permutation[k]`.
     public func permuted(_ permutation: [Int]) -> TensorSymbol { .record(.permute(permutation), self, self) }
+    /// Records op(a)·op(b), op transposing the last two axes when asked; batch axes broadcast.
     public static func matmul(_ a: TensorSymbol, _ b: TensorSymbol, transposingA: Bool, transposingB: Bool) -> TensorSymbol {
         record(.matmul(transposingA: transposingA, transposingB: transposingB), a, b)
     }
+    /// Records the largest entries over `axes` (all when nil), as
+    /// ``Tensor/max(axes:keepingDimensions:)``.
     public func max(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
+    /// Records the smallest entries over `axes` (all when nil), as
+    /// ``Tensor/min(axes:keepingDimensions:)``.
     public func min(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
+    /// Records the product over `axes` (all when nil), as
+    /// ``Tensor/product(axes:keepingDimensions:)``.
     public func product(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.reduceProduct(axes: axes, keepingDimensions: keepingDimensions), self, self) }
+    /// Records the box `ranges[k]` along each leading axis k, later axes whole.
     public func slice(_ ranges: [Range<Int>]) -> TensorSymbol { .record(.slice(ranges), self, self) }
+    /// Records zeros of `shape` holding this node's value in the box starting at `origin`.
     public func placed(into shape: Shape, at origin: [Int]) -> TensorSymbol { .record(.place(shape, origin: origin), self, self) }
+    /// Records the entries at `indices` along `axis` (PyTorch's `index_select`).
     public func gather(_ indices: [Int], axis: Int) -> TensorSymbol { .record(.gather(indices, axis: axis), self, self) }
+    /// Records zeros of `shape` with this node added at `indices` along `axis` (repeats add up).
     public func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> TensorSymbol {
         .record(.scatterAdd(shape, indices: indices, axis: axis), self, self)
     }
@@ -333,11 +363,16 @@ public struct TensorProgram<Scalar: TensorScalar> {
 
 /// What can go wrong when a compiled ``TensorProgram`` runs.
 public enum TensorProgramError: Error, Equatable, CustomStringConvertible {
+    /// An input the program needs was not given; the associated value is its name.
     case missingInput(String)
+    /// A feed names no input of the program.
     case unknownInput(String)
+    /// The named input was fed an array of shape `got`; `expected` is the declared shape, with 0
+    /// for an open dimension of a ``TensorFunction``.
     case wrongShape(String, expected: Shape, got: Shape)
 
-    /// The expected shape, with open dimensions shown as `?` (a 0 in `expected`).
+    /// One line naming the input: `missing input 'x'`, `unknown input 'x'`, or its shape against
+    /// the expected one, open dimensions shown as `?`.
     public var description: String {
         switch self {
         case .missingInput(let name): "missing input '\(name)'"

@@ -27,6 +27,8 @@ public enum TensorOperation: Sendable, Equatable {
     /// axis a programmer error (as PyTorch).  ∂/∂x: the seed, shared equally among the entries
     /// equal to the result (as PyTorch's amax/amin).
     case reduceMaximum(axes: [Int]?, keepingDimensions: Bool)
+    /// The smallest entries over `axes`: as ``reduceMaximum(axes:keepingDimensions:)``, NaN winning
+    /// likewise (PyTorch's amin).
     case reduceMinimum(axes: [Int]?, keepingDimensions: Bool)
     /// The product over `axes`.  ∂/∂x_i = seed · (product of the other entries), exact with
     /// zeros among them, as PyTorch.
@@ -47,6 +49,8 @@ public enum TensorOperation: Sendable, Equatable {
     /// col2im: patches added back into an image of the given shape.  ∂/∂x: the seed unfolded.
     case fold(Shape, PatchGeometry)
 
+    /// How many operands the operation reads: 0 for a leaf, 2 for binary primitives and `matmul`,
+    /// 1 otherwise.
     @inlinable public var arity: Int {
         switch self {
         case .leaf: 0
@@ -56,6 +60,8 @@ public enum TensorOperation: Sendable, Equatable {
         }
     }
 
+    /// A short lower-case name (`"sum"`, `"matmul"`, a primitive's own name for elementwise ops),
+    /// used in error messages and exports.
     public var name: String {
         switch self {
         case .leaf: "leaf"
@@ -78,7 +84,8 @@ public enum TensorOperation: Sendable, Equatable {
         }
     }
 
-    /// The forward computation.
+    /// The forward computation on arrays (`x` alone for unary operations; `matmul` runs on
+    /// `Kernels.threads` threads). Shapes that do not fit stop, as the `NDArray` operation does.
     @inlinable
     public func forward<S>(_ x: NDArray<S>, _ y: NDArray<S>) -> NDArray<S> {
         switch self {

@@ -41,6 +41,7 @@ public enum GzipError: Error, Equatable, CustomStringConvertible {
         case trailer = "the gzip trailer"
     }
 
+    /// A message giving the problem and, where known, the byte offset at which it was found.
     public var description: String {
         switch self {
         case .notGzip(let firstBytes):
