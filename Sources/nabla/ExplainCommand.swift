@@ -10,8 +10,9 @@ struct ExplainCommand: ParsableCommand {
             formula and a number), and the total derivatives from the output back to the inputs, \
             with the sum over paths where a value feeds several others.
 
-            Examples:
-              nabla explain 'b = 5 - 3a; c = 2b + 3; d = 5b + 6; e = 7c + d^2; f = 2e; g = 3f - o' --at a=2,o=1
+            Examples (a line break inside the quotes separates statements, as ';' does):
+              nabla explain 'b = 5 - 3a; c = 2b + 3; d = 5b + 6
+                e = 7c + d^2; f = 2e; g = 3f - o' --at a=2,o=1
               nabla explain 'h = tanh(w*x + b); y = h^2' --at w=0.5,x=2,b=-1
             """
     )

@@ -7,10 +7,14 @@ struct GradCommand: ParsableCommand {
         abstract: "Evaluate a program and its gradient (and Hessian).",
         discussion: """
             Prints the output's value, every named value, and the gradient of the output with \
-            respect to every input and every intermediate value.
+            respect to every input and every intermediate value (with --wrt, to those names \
+            only).
 
-            Examples:
-              nabla grad 'b = 5 - 3a; c = 2b + 3; d = 5b + 6; e = 7c + d^2; f = 2e; g = 3f - o' --at a=2 --at o=1
+            The notation: nabla help notation
+
+            Examples (a line break inside the quotes separates statements, as ';' does):
+              nabla grad 'b = 5 - 3a; c = 2b + 3; d = 5b + 6
+                e = 7c + d^2; f = 2e; g = 3f - o' --at a=2 --at o=1
               nabla grad 'y = x^3 + sin(x)' --at x=0.5 --order 2
               nabla grad -f model.txt --at a=2,o=1 --wrt a --json
               echo 'y = exp(x) * x' | nabla grad - --at x=1 --mode dynamic
@@ -22,7 +26,7 @@ struct GradCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Differentiate with respect to these names only (comma-separated).", valueName: "names"))
     var wrt: String?
 
-    @Option(help: "1 for the gradient, 2 to add the Hessian.")
+    @Option(parsing: .unconditional, help: "1 for the gradient, 2 to add the Hessian.")
     var order: Int = 1
 
     @Option(help: "The engine: static (compiled graph) or dynamic (recorded while computing).")
@@ -30,6 +34,10 @@ struct GradCommand: ParsableCommand {
 
     @Flag(help: "Print one JSON object (see the README for its schema).")
     var json = false
+
+    func validate() throws {
+        guard order == 1 || order == 2 else { throw ValidationError("--order must be 1 or 2, got \(order)") }
+    }
 
     func run() throws {
         try reportingErrors {

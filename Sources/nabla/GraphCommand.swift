@@ -11,8 +11,9 @@ struct GraphCommand: ParsableCommand {
             derivative with respect to it. Render DOT with Graphviz (`dot -Tsvg`), or let --output \
             do it.
 
-            Examples:
-              nabla graph 'b = 5 - 3a; c = 2b + 3; d = 5b + 6; e = 7c + d^2; f = 2e; g = 3f - o' --at a=2,o=1 > tutorial.dot
+            Examples (a line break inside the quotes separates statements, as ';' does):
+              nabla graph 'b = 5 - 3a; c = 2b + 3; d = 5b + 6
+                e = 7c + d^2; f = 2e; g = 3f - o' --at a=2,o=1 > tutorial.dot
               nabla graph 'y = sin(x) * x' --at x=1 --output y.svg
               nabla graph 'y = sin(x) * x' --format json
             """
@@ -22,12 +23,22 @@ struct GraphCommand: ParsableCommand {
 
     @OptionGroup var options: ProgramOptions
 
-    @Option(help: "dot or json.")
-    var format: Format = .dot
+    @Option(help: "dot (the default) or json, printed on standard output.")
+    var format: Format?
 
     @Option(name: [.customShort("o"), .customLong("output")],
             help: ArgumentHelp("Render to an .svg or .png file with Graphviz's dot.", valueName: "file"))
     var outputFile: String?
+
+    func validate() throws {
+        guard let outputFile else { return }
+        if format == .json {
+            throw ValidationError("--format json prints JSON on standard output and --output renders a picture of the graph: give one or the other")
+        }
+        guard ["svg", "png"].contains((outputFile as NSString).pathExtension.lowercased()) else {
+            throw ValidationError("--output must end in .svg or .png (got '\(outputFile)'); use --format dot for DOT text")
+        }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -40,12 +51,14 @@ struct GraphCommand: ParsableCommand {
                 let evaluation = try script.evaluate(at: feeds, output: options.output)
                 warn(evaluation.warnings)
                 evaluationFeeds = script.inputValues(in: feeds)
+            } else {
+                warn(script.warnings(output: options.output))
             }
             let graph = Graph()
             let output = script.buildStatic(in: graph)[outputIndex]
             let export = try graph.export(output, at: evaluationFeeds)
             guard let outputFile else {
-                print(format == .dot ? export.dot : export.json)
+                print(format == .json ? export.json : export.dot)
                 return
             }
             try render(export.dot, to: outputFile)
@@ -54,10 +67,7 @@ struct GraphCommand: ParsableCommand {
 
     /// Runs Graphviz's `dot` to write an SVG or PNG.
     private func render(_ dot: String, to path: String) throws {
-        let fileFormat = (path as NSString).pathExtension.lowercased()
-        guard ["svg", "png"].contains(fileFormat) else {
-            throw CommandError("--output must end in .svg or .png (got '\(path)'); use --format dot for DOT text")
-        }
+        let fileFormat = (path as NSString).pathExtension.lowercased()   // svg or png (see validate())
         let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
         guard let executable = directories.map({ "\($0)/dot" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw CommandError("Graphviz's 'dot' is not installed: install it (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz), or print DOT with --format dot")

@@ -6,7 +6,7 @@ import Nabla
 struct ProgramOptions: ParsableArguments {
     @Argument(help: ArgumentHelp(
         "The program, in the tutorial's notation ('-' reads standard input).",
-        discussion: "Statements are name = expression, separated by ';' or new lines.",
+        discussion: "Statements are name = expression, separated by ';' or new lines.\nThe notation: nabla help notation",
         valueName: "program"))
     var program: String?
 
@@ -45,6 +45,13 @@ struct ProgramOptions: ParsableArguments {
 
     /// The input values from every --at.
     func feeds() throws(ScriptError) -> [String: Double] { try Script.inputValues(at) }
+}
+
+/// The value of a number-valued option, read as the notation reads numbers (`2`, `-0.5`, `1e-3`;
+/// never `inf`, `nan` or hexadecimal): otherwise a usage error (exit status 64) naming the
+/// option and the value.
+func number(_ text: String, _ option: String) throws -> Double {
+    do { return try Script.decimal(text, option: option) } catch { throw ValidationError(error.message) }
 }
 
 /// An error of the command line itself (not of the program): printed as `error: …`.

@@ -43,36 +43,52 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "dynamic (a graph recorded per step, as PyTorch) or static (compiled once, as jax.jit).")
     var mode: ExecutionMode = .dynamic
 
-    @Option(help: "Epochs (moons: full-batch steps), 1 to 1000000. Default: 100 for moons, 15 for digits.")
+    // Number-valued options are unconditional: `--lr -1` reads -1 (and says it is out of range).
+    @Option(parsing: .unconditional, help: "Epochs (moons: full-batch steps), 1 to 1000000. Default: 100 for moons, 15 for digits.")
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Examples per step, 1 to 1000000 (more than the data set: all of it). Default: 100 (all) for moons, 32 for digits.")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Examples per step, 1 to 1000000 (more than the data set: all of it). Default: 100 (all) for moons, 32 for digits.")
     var batchSize: Int?
 
-    @Option(help: "The initial learning rate. Default: for moons 1.0 with SGD (decaying linearly to a tenth); for digits 1e-2 (MLP) or 5e-3 (CNN) with Adam, AdamW or RMSprop, 0.3 with SGD, 0.05 with momentum (cosine-annealed to 0).")
-    var lr: Double?
+    @Option(parsing: .unconditional, help: "The initial learning rate, a positive number. Default: for moons 1.0 with SGD (decaying linearly to a tenth); for digits 1e-2 (MLP) or 5e-3 (CNN) with Adam, AdamW or RMSprop, 0.3 with SGD, 0.05 with momentum (cosine-annealed to 0).")
+    var lr: String?
 
     @Option(help: "sgd, momentum, adam, adamw or rmsprop. Default: sgd for moons, adam for digits.")
     var optimizer: Experiment.OptimizerKind?
 
-    @Option(help: "Seeds the weights and the shuffling. Default: 1337 for moons (micrograd's demo), 0 for digits.")
+    @Option(parsing: .unconditional, help: "Seeds the weights and the shuffling. Default: 1337 for moons (micrograd's demo), 0 for digits.")
     var seed: UInt64?
 
     @Option(help: "Write the trained weights to this .safetensors file (PyTorch's names).")
     var save: String?
 
-    @Option(help: "Write an SVG of the loss and accuracy (and the decision boundary, or the confusion matrix).")
+    @Option(help: "Write an SVG (a file ending in .svg) of the loss and accuracy (and the decision boundary, or the confusion matrix).")
     var plot: String?
 
-    func run() throws {
+    /// The options as an experiment; a usage error (exit status 64) for a value out of range or
+    /// options that do not go together.
+    func experiment() throws -> Experiment {
         var experiment = Experiment(task: task, architecture: model)
         experiment.engine = engine
         experiment.mode = mode
         if let epochs { experiment.epochs = epochs }
         if let batchSize { experiment.batchSize = batchSize }
         if let optimizer { experiment.use(optimizer) }
-        if let lr { experiment.learningRate = lr }
+        if let lr { experiment.learningRate = try number(lr, "--lr") }
         if let seed { experiment.seed = seed }
+        do {
+            try experiment.validate()
+            if let plot { try Experiment.validatePlotPath(plot) }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return experiment
+    }
+
+    func validate() throws { _ = try experiment() }
+
+    func run() throws {
+        let experiment = try experiment()
         // A path that cannot be written is an error now, not after the training.
         for path in [save, plot].compactMap({ $0 }) {
             do { try AtomicFileWriter.checkWritable(path) } catch { fail("\(error)") }

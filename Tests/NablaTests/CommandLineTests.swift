@@ -201,7 +201,10 @@ struct CommandLineTests {
         (["grad", "y = 2x", "--at", "x=1", "--of", "w"], "error: 'w' is not a name in the program (its names are x, y)\n"),
         (["grad", "y = log(x)", "--at", "x=-1"], "error: line 1, column 1: log(-1) is undefined (nan) in 'y = log(x)'\n"),
         (["grad", "y = 1/x", "--at", "x=0"], "error: line 1, column 1: 1 / 0 overflows to inf in 'y = 1/x'\n"),
-        (["grad", "y = sqrt(x)", "--at", "x=0"], "error: a derivative is not finite"),
+        // A value that overflows is that statement's value, not a derivative.
+        (["grad", "y = exp(x)", "--at", "x=1000"], "error: line 1, column 1: exp(1000) overflows to inf in 'y = exp(x)'\n"),
+        (["grad", "y = 1e300 * x * x", "--at", "x=1e10"], "error: line 1, column 1: 1e+300 * 10000000000 overflows to inf in 'y = 1e300 * x * x'\n"),
+        (["grad", "y = sqrt(x)", "--at", "x=0"], "error: line 1, column 1: dy/dx is inf at x = 0: d/dx sqrt(x) = 1 / (2sqrt(x)) is inf, in 'y = sqrt(x)'\n"),
         (["grad", "y = x", "--at", "x"], "--at expects name=value, got 'x'"),
         (["grad", "y = x", "--at", "x=abc"], "--at x=abc: 'abc' is not a decimal number (write values as 2, -0.5 or 1e-3)"),
         (["grad", "y = x", "--at", "x=0x10"], "--at x=0x10: '0x10' is not a decimal number"),
@@ -221,7 +224,7 @@ struct CommandLineTests {
     }
 
     @Test func bothModesReportANonFiniteDerivativeAlikeAndJSONNeverTraps() throws {
-        let expected = "error: a derivative is not finite: div(1, …) is inf: div(1 = 1, mul_const(y, 2) = 0) is not finite\n"
+        let expected = "error: line 1, column 1: dy/dx is inf at x = 0: d/dx sqrt(x) = 1 / (2sqrt(x)) is inf, in 'y = sqrt(x)'\n"
         for mode in ["static", "dynamic"] {
             for json in [[], ["--json"]] {
                 let run = try Self.nabla(["grad", "y = sqrt(x)", "--at", "x=0", "--mode", mode] + json)
@@ -231,6 +234,19 @@ struct CommandLineTests {
         }
     }
 
+    @Test func onlyWhatWasAskedForIsComputedAndShown() throws {
+        let power = try Self.nabla(["grad", "y = a^b", "--at", "a=-2,b=2", "--wrt", "a"])
+        #expect(power.status == 0 && power.errors.isEmpty, "\(power.errors)")
+        #expect(power.output == "y = 4\n\nvalues:\n  a = -2\n  b = 2\n  y = 4\ngradient of y:\n  dy/da = -4\n")
+        let refused = try Self.nabla(["grad", "y = a^b", "--at", "a=-2,b=2"])
+        #expect(refused.status == 1 && refused.errors.hasPrefix("error: line 1, column 1: dy/db is nan at a = -2, b = 2: d/db a^b = a^b·log(a) is nan"))
+        // --wrt limits the text as it limits the JSON: no intermediate gradients.
+        let tutorial = try Self.nabla(["grad", Self.tutorial, "--at", "a=2,o=1", "--wrt", "a,o"])
+        #expect(tutorial.output.hasSuffix("gradient of g:\n  dg/da = -432\n  dg/do = -1\n"), "\(tutorial.output)")
+        let intermediate = try Self.nabla(["grad", Self.tutorial, "--at", "a=2,o=1", "--wrt", "d"])
+        #expect(intermediate.output.hasSuffix("gradient of g:\n  dg/dd = 12\n"), "\(intermediate.output)")
+    }
+
     @Test func standardInputAndFilesAreBounded() throws {
         let fromInput = try Self.nabla(["grad", "-"], inputFile: "/dev/zero")
         #expect(fromInput.status == 1 && fromInput.output.isEmpty)
@@ -238,6 +254,18 @@ struct CommandLineTests {
         let fromFile = try Self.nabla(["grad", "-f", "/dev/zero"])
         #expect(fromFile.status == 1)
         #expect(fromFile.errors == "error: the file '/dev/zero' is longer than 64 MiB, the largest program accepted\n")
+    }
+
+    @Test func windowsAndOldMacFilesAndByteOrderMarks() throws {
+        // As Notepad saves them (CR LF, with a byte-order mark), as classic Mac OS did (CR), tabs.
+        for bytes in [Array("a = 2x\r\nb = a^2\r\n".utf8), [0xEF, 0xBB, 0xBF] + Array("a = 2x\r\nb = a^2".utf8),
+                      Array("a = 2x\rb = a^2\r".utf8), Array("a\t= 2x\n\tb = a^2\n".utf8)] {
+            let run = try Self.nabla(["grad", "-", "--at", "x=1", "--json"], inputBytes: bytes)
+            #expect(run.status == 0 && run.errors.isEmpty, "\(bytes): \(run.errors)")
+            #expect(run.output == "{\"output\":\"b\",\"value\":4,\"values\":{\"x\":1,\"a\":2,\"b\":4},\"gradient\":{\"x\":8}}\n")
+        }
+        let argument = try Self.nabla(["grad", "\u{FEFF}y = 2x", "--at", "x=1", "--json"])
+        #expect(argument.status == 0 && argument.output.hasPrefix("{\"output\":\"y\",\"value\":2,"), "\(argument.errors)")
     }
 
     @Test func invalidUTF8IsPlacedFromFilesAndStandardInput() throws {
@@ -292,11 +320,113 @@ struct CommandLineTests {
         #expect(run.output == "{\"output\":\"y\",\"value\":2,\"values\":{\"x\":1,\"y\":2},\"gradient\":{\"x\":2}}\n")
     }
 
-    @Test func everySubcommandHasHelpWithExamples() throws {
-        for command in ["grad", "explain", "graph", "check", "tutorial"] {
+    @Test("An unknown subcommand is named, with the closest one", arguments: [
+        (["gard", "y = x^2", "--at", "x=1"], "Error: unknown subcommand 'gard'; did you mean 'grad'?\n"),
+        (["expalin"], "Error: unknown subcommand 'expalin'; did you mean 'explain'?\n"),
+        (["foo"], "Error: unknown subcommand 'foo' (the subcommands are tutorial, grad, explain, graph, check, train, notation, help)\n"),
+        (["y = x^2", "--at", "x=1"], "Error: 'y = x^2' is not a subcommand; to work out a program, write: nabla grad 'y = x^2' --at …\n"),
+    ] as [([String], String)])
+    func unknownSubcommands(_ arguments: [String], _ message: String) throws {
+        let run = try Self.nabla(arguments)
+        #expect(run.status == 64 && run.output.isEmpty)
+        #expect(run.errors.hasPrefix(message), "\(run.errors)")
+    }
+
+    @Test func negativeNumbersAfterOptions() throws {
+        // The README's and --help's own example.
+        let tutorial = try Self.nabla(["tutorial", "--a", "3", "--o", "-1"])
+        #expect(tutorial.status == 0 && tutorial.errors.isEmpty, "\(tutorial.errors)")
+        #expect(tutorial.output.contains("Result: g = 967, dg/da = 2268, dg/do = -1\n"))
+        #expect(try Self.nabla(["tutorial", "--a=3", "--o=-1"]).output == tutorial.output)
+    }
+
+    @Test("Options out of range or in conflict are usage errors (status 64), before anything runs", arguments: [
+        (["tutorial", "--o", "inf"], "Error: --o inf: --o takes a finite number\n"),
+        (["tutorial", "--a", "0x10"], "Error: --a 0x10: '0x10' is not a decimal number (write values as 2, -0.5 or 1e-3)\n"),
+        (["grad", "y = x", "--at", "x=1", "--order", "3"], "Error: --order must be 1 or 2, got 3\n"),
+        (["grad", "y = x", "--at", "x=1", "--order", "-1"], "Error: --order must be 1 or 2, got -1\n"),
+        (["check", "y = x", "--at", "x=1", "--tolerance", "-1e-5"], "Error: --tolerance must be 0 or more, got -1e-5\n"),
+        (["check", "y = x", "--at", "x=1", "--tolerance", "nan"], "Error: --tolerance nan: --tolerance takes a finite number\n"),
+        (["graph", "y = x", "--format", "json", "--output", "g.svg"],
+         "Error: --format json prints JSON on standard output and --output renders a picture of the graph: give one or the other\n"),
+        (["graph", "y = x", "--output", "g.dot"], "Error: --output must end in .svg or .png (got 'g.dot'); use --format dot for DOT text\n"),
+        (["grad", "y = x", "--at", "x=abc"], "Error: --at x=abc: 'abc' is not a decimal number"),
+    ] as [([String], String)])
+    func usageErrors(_ arguments: [String], _ message: String) throws {
+        let run = try Self.nabla(arguments)
+        #expect(run.status == 64, "\(arguments)")
+        #expect(run.errors.hasPrefix(message), "\(arguments): \(run.errors)")
+        #expect(run.output.isEmpty && run.errors.contains("Usage: nabla \(arguments[0])"))
+    }
+
+    @Test func aStatementTheOutputNeverUsesIsAWarning() throws {
+        let program = "u = x^2; v = 2u; y = 3x"
+        for arguments in [["grad", program, "--at", "x=1"], ["explain", program, "--at", "x=1"], ["graph", program],
+                          ["check", program, "--at", "x=1"]] {
+            let run = try Self.nabla(arguments)
+            #expect(run.status == 0 && !run.output.isEmpty, "\(arguments)")
+            #expect(run.errors == "warning: 'u', 'v' are never used by the output 'y'\n", "\(arguments)")
+        }
+        // Statements after an output chosen with --of were left out on purpose.
+        let chosen = try Self.nabla(["grad", "u = x^2; y = 3x", "--at", "x=1", "--of", "u", "--json"])
+        #expect(chosen.status == 0 && chosen.errors.isEmpty)
+        let one = try Self.nabla(["grad", "u = x^2; y = 3x", "--at", "x=1", "--json"])
+        #expect(one.errors == "warning: 'u' is never used by the output 'y'\n" && one.output.hasPrefix("{\"output\":\"y\""))
+    }
+
+    /// The example commands in a subcommand's --help: lines starting `  nabla` or `  echo`, with
+    /// the lines that continue a quoted program (indented further).
+    static func examples(inHelpOf command: String) throws -> [String] {
+        let help = try nabla([command, "--help"]).output
+        guard let block = help.components(separatedBy: "\n\n").first(where: { $0.hasPrefix("Examples") }) else { return [] }
+        var examples: [String] = []
+        for line in block.split(separator: "\n").dropFirst() {
+            if line.hasPrefix("    "), !examples.isEmpty { examples[examples.count - 1] += "\n" + line } else { examples.append(String(line.dropFirst(2))) }
+        }
+        return examples
+    }
+
+    @Test func everySubcommandHasHelpWithExamplesThatFitAndRun() throws {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for command in ["grad", "explain", "graph", "check", "tutorial", "train"] {
             let run = try Self.nabla([command, "--help"])
             #expect(run.status == 0)
-            #expect(run.output.contains("Examples:"), "\(command)")
+            let examples = try Self.examples(inHelpOf: command)
+            #expect(!examples.isEmpty, "\(command)")
+            for example in examples {
+                // 80 columns: the help is wrapped there when it is not on a terminal, and an
+                // example wrapped in the middle breaks when copied.
+                for line in example.split(separator: "\n") {
+                    #expect(line.count + 2 <= 80 && (line.hasPrefix("nabla") || line.hasPrefix("echo") || line.hasPrefix("  ")), "\(command): \(line)")
+                }
+                #expect(example.filter { $0 == "'" }.count.isMultiple(of: 2), "\(command): \(example)")
+                // Run it as a shell would, unless it needs a file or trains.
+                guard command != "train", !example.contains("-f "), !example.contains("--output"), !example.contains(">") else { continue }
+                let shell = Process()
+                shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+                shell.arguments = ["-c", "PATH=\"$0:$PATH\" && " + example, directory.path]
+                shell.standardOutput = FileHandle.nullDevice
+                shell.standardError = FileHandle.nullDevice
+                try shell.run()
+                shell.waitUntilExit()
+                #expect(shell.terminationStatus == 0, "\(command): \(example)")
+            }
         }
+    }
+
+    @Test func helpNotationListsTheRulesAndEveryFunctionFromTheCatalogue() throws {
+        let help = try Self.nabla(["help", "notation"])
+        #expect(help.status == 0 && help.errors.isEmpty)
+        #expect(help.output == Script.notationReference + "\n")
+        #expect(try Self.nabla(["notation"]).output == help.output)
+        for line in ["  sqrt(x)     d/dx = 1 / (2sqrt(x))", "  x^y         d/dx = y·x^(y - 1),  d/dy = x^y·log(x)",
+                     "  tanh(x)     d/dx = 1 - tanh(x)^2", "  max(x, y)   d/dx = [x - y > 0],  d/dy = [y - x > 0]"] {
+            #expect(help.output.contains(line + "\n"), "\(line)")
+        }
+        for function in ScriptFunction.allCases { #expect(help.output.contains("  \(function.rawValue)(x")) }
+        for rule in ["-a^2 is -(a^2)", "a^b^c is a^(b^c)", "a/b*c is (a/b)*c", "'#' starts a comment", "nan, inf, infinity"] {
+            #expect(help.output.contains(rule), "\(rule)")
+        }
+        #expect(help.output.split(separator: "\n").allSatisfy { $0.count <= 80 })
     }
 }

@@ -28,6 +28,15 @@ struct ProgramSourceTests {
         }
     }
 
+    @Test func invalidUTF8AfterCarriageReturnsIsPlacedOnItsLine() throws {
+        // Lines counted as the lexer counts them: CR LF is one line end, a lone CR another.
+        let bytes = Array("a = 1\r\nb = 2\rc = ".utf8) + [0xFF] + Array("\r\n".utf8)
+        #expect(throws: ScriptError("invalid UTF-8 in standard input at byte offset 17 (0xFF); save the program as UTF-8",
+                                    line: 3, column: 5, sourceLine: "c = \u{FFFD}")) {
+            try ProgramSource.text(decoding: bytes, from: "standard input")
+        }
+    }
+
     @Test func aByteOrderMarkIsDropped() throws {
         #expect(try ProgramSource.text(decoding: [0xEF, 0xBB, 0xBF] + Array("y = 2x".utf8), from: "x") == "y = 2x")
     }

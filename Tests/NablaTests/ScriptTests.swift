@@ -69,6 +69,7 @@ struct ScriptTests {
     @Test("Errors name the place", arguments: [
         ("c = 2b * ", "line 1, column 10: expected an expression after '*'\n  c = 2b * \n           ^"),
         ("y = foo(x)", "line 1, column 5: unknown function 'foo' (known: exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, pow, min, max)\n  y = foo(x)\n      ^^^"),
+        ("y = sine(x)", "line 1, column 5: unknown function 'sine'; did you mean 'sin'? (known: exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, pow, min, max)\n  y = sine(x)\n      ^^^^"),
         ("y = x\ny = 2", "line 2, column 1: 'y' is assigned twice (first on line 1)\n  y = 2\n  ^"),
         ("y = z + 1; z = x", "line 1, column 5: 'z' is used before it is assigned on line 1\n  y = z + 1; z = x\n      ^"),
         ("y = y + 1", "line 1, column 5: 'y' is used in its own statement\n  y = y + 1\n      ^"),
@@ -100,6 +101,45 @@ struct ScriptTests {
         }
     }
 
+    @Test func anExponentThatCouldBeANameIsAnError() throws {
+        // The tutorial's e: 2e-1 could be 2·e − 1 as well as 0.2; the program must say which.
+        let tutorial = "b = 5 - 3a; c = 2b + 3; d = 5b + 6; e = 7c + d^2; f = 2e-1; g = 3f - o"
+        #expect(throws: ScriptError("'2e-1' is ambiguous in a program with a name 'e': the number 0.2, or 2*e - 1? Write 0.2 for the number or 2*e - 1 for the product",
+                                    line: 1, column: 55, length: 4, sourceLine: tutorial)) { try Script(parsing: tutorial) }
+        #expect(try value(tutorial.replacingOccurrences(of: "2e-1", with: "2e - 1"), ["a": 2, "o": 1]) == 44)
+        #expect(try value(tutorial.replacingOccurrences(of: "2e-1", with: "0.2"), ["a": 2, "o": 1]) == 3 * 0.2 - 1)
+        // e3 for 2e3, E for 1E+5; an input counts as a name; the check is case-sensitive.
+        #expect(throws: ScriptError.self) { try Script(parsing: "y = 2e3 * e3") }
+        #expect(throws: ScriptError.self) { try Script(parsing: "E = 2x\ny = 1E+5 * x") }
+        #expect(throws: ScriptError.self) { try Script(parsing: "y = 1e-300 * e") }
+        #expect(try value("y = 1e-3 * E", ["E": 2]) == 0.002)
+        #expect(try value("y = 2e3 * e", ["e": 1]) == 2000)   // e3 is not a name here
+        #expect(try value("y = 2e - 1", ["e": 3]) == 5)
+    }
+
+    @Test func unusedStatements() throws {
+        let script = try Script(parsing: "a = 2x; b = a + 1; u = x^2; w = u; y = 3b; z = y")
+        #expect(script.unusedStatements() == ["u", "w"])
+        #expect(script.unusedStatements(output: "y") == ["u", "w"])
+        #expect(script.unusedStatements(output: "b") == [])   // u, w, y, z come after b
+        #expect(script.unusedStatements(output: "w") == ["a", "b"])
+        #expect(script.unusedStatements(output: "x") == [])
+        #expect(try script.evaluate(at: ["x": 1]).warnings == ["'u', 'w' are never used by the output 'z'"])
+        let many = try Script(parsing: (0..<20).map { "v\($0) = x" }.joined(separator: "\n") + "\ny = x")
+        #expect(many.warnings() == ["'v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', … (20 in all) are never used by the output 'y'"])
+    }
+
+    @Test func spellingSuggestsTheClosestWord() {
+        let commands = ["tutorial", "grad", "explain", "graph", "check", "train", "help"]
+        #expect(Spelling.closest(to: "gard", among: commands) == "grad")      // a swap is one edit
+        #expect(Spelling.closest(to: "grpah", among: commands) == "graph")
+        #expect(Spelling.closest(to: "explian", among: commands) == "explain")
+        #expect(Spelling.closest(to: "trian", among: commands) == "train")
+        #expect(Spelling.closest(to: "foo", among: commands) == nil)
+        #expect(Spelling.closest(to: "", among: commands) == nil)
+        #expect(Spelling.distance("kitten", "sitting") == 3 && Spelling.distance("ab", "ba") == 1 && Spelling.distance("", "abc") == 3)
+    }
+
     @Test func numbersADoubleHoldsAreAccepted() throws {
         #expect(try value("y = 1.7976931348623157e308") == .greatestFiniteMagnitude)
         #expect(try value("y = 5e-324") == .leastNonzeroMagnitude)
@@ -108,10 +148,27 @@ struct ScriptTests {
         #expect(throws: ScriptError.self) { try Script(parsing: "y = " + String(repeating: "9", count: 400)) }
     }
 
-    @Test func windowsLineEndings() throws {
-        let script = try Script(parsing: "b = 5 - 3a\r\nc = 2b\r\n")
-        #expect(script.statements.map(\.text) == ["b = 5 - 3a", "c = 2b"])
-        #expect(try script.evaluate(at: ["a": 2]).value == -2)
+    @Test("Lines end at LF, CR LF or a lone CR; a byte-order mark is skipped; a tab is a space", arguments: [
+        "b = 5 - 3a\nc = 2b\n", "b = 5 - 3a\r\nc = 2b\r\n", "b = 5 - 3a\rc = 2b\r", "b = 5 - 3a\r\nc = 2b\rd = 1\n",
+        "\u{FEFF}b = 5 - 3a\r\nc = 2b", "b\t=\t5 - 3a\n\tc = 2b\t# comment\r",
+    ])
+    func lineEndings(_ text: String) throws {
+        let script = try Script(parsing: text)
+        #expect(script.statements.prefix(2).map(\.name) == ["b", "c"] && script.inputs == ["a"])
+        #expect(script.statements[1].line == 2 && !script.statements[1].text.contains("\r"))
+        #expect(try script.evaluate(at: ["a": 2], output: "c").value == -2)
+    }
+
+    @Test func errorsAfterCarriageReturnsNameTheRightLine() {
+        for text in ["y = 2x\rz = y $\r", "y = 2x\r\nz = y $\r\n", "\u{FEFF}y = 2x\nz = y $"] {
+            #expect(throws: ScriptError("unexpected character '$'", line: 2, column: 7, sourceLine: "z = y $")) {
+                try Script(parsing: text)
+            }
+        }
+        // A byte-order mark is skipped only at the start.
+        #expect(throws: ScriptError("unexpected character U+FEFF", line: 1, column: 7, sourceLine: "y = 2x\u{FEFF}")) {
+            try Script(parsing: "y = 2x\u{FEFF}")
+        }
     }
 
     @Test("Input values are decimal numbers a double holds", arguments: [
@@ -166,19 +223,52 @@ struct ScriptTests {
         }
     }
 
-    @Test func bothModesReportANonFiniteDerivativeAlike() throws {
-        for (program, feeds, order) in [("y = sqrt(x)", ["x": 0.0], 1), ("y = 0 * sqrt(x) + x", ["x": 0.0], 2),
-                                        ("y = abs(x)^0.5", ["x": 0.0], 1)] {
-            let script = try Script(parsing: program)
-            var messages: [String] = []
-            for mode in ScriptMode.allCases {
-                do { _ = try script.evaluate(at: feeds, order: order, mode: mode); Issue.record("no error in \(mode) mode for \(program)") } catch {
-                    messages.append(error.description)
-                }
+    @Test("A non-finite derivative is explained in the notation, alike in both modes", arguments: [
+        ("y = sqrt(x)", ["x": 0.0], 1, nil,
+         "line 1, column 1: dy/dx is inf at x = 0: d/dx sqrt(x) = 1 / (2sqrt(x)) is inf, in 'y = sqrt(x)'"),
+        // An operand without a name is named u, and given.
+        ("y = sqrt(x - 1) + x", ["x": 1], 1, nil,
+         "line 1, column 1: dy/dx is inf at x = 1: d/du sqrt(u) = 1 / (2sqrt(u)) is inf where u = x - 1 = 0, in 'y = sqrt(x - 1) + x'"),
+        ("u = x - 1; y = sqrt(u)", ["x": 1], 1, nil,
+         "line 1, column 12: dy/dx is inf at x = 1: d/du sqrt(u) = 1 / (2sqrt(u)) is inf where u = 0, in 'y = sqrt(u)'"),
+        ("y = 0 * sqrt(x) + x", ["x": 0], 2, nil,
+         "line 1, column 1: dy/dx is nan at x = 0: d/dx sqrt(x) = 1 / (2sqrt(x)) is inf, in 'y = 0 * sqrt(x) + x'"),
+        ("y = abs(x)^0.5", ["x": 0], 1, nil,
+         "line 1, column 1: dy/dx is nan at x = 0: d/du u^0.5 = 0.5u^-0.5 is inf where u = abs(x) = 0, in 'y = abs(x)^0.5'"),
+        ("y = a^b", ["a": -2, "b": 2], 1, ["b"],
+         "line 1, column 1: dy/db is nan at a = -2, b = 2: d/db a^b = a^b·log(a) is nan, in 'y = a^b'"),
+        ("y = log(x)", ["x": .leastNonzeroMagnitude], 1, nil,
+         "line 1, column 1: dy/dx is inf at x = 5e-324: d/dx log(x) = 1 / x is inf, in 'y = log(x)'"),
+        // Finite local derivatives whose product is beyond the doubles.
+        ("y = 1e200 * sqrt(x)", ["x": 1e-300], 1, nil,
+         "line 1, column 1: dy/dx is inf at x = 1e-300: the chain rule's product 1e+200 · 5e+149 overflows (the largest double is about 1.8e308), in 'y = 1e200 * sqrt(x)'"),
+        ("y = 1.5e308 * x + 1.5e308 * x", ["x": 1e-300], 1, nil,
+         "line 1, column 1: dy/dx is inf at x = 1e-300: the chain rule's sum over paths 1.5e+308 + 1.5e+308 overflows (the largest double is about 1.8e308), in 'y = 1.5e308 * x + 1.5e308 * x'"),
+        ("y = x^1.5", ["x": 0], 2, nil,
+         "d²y/dx² is inf at x = 0: the derivative of a derivative rule is not finite there (the gradient is)"),
+    ] as [(String, [String: Double], Int, [String]?, String)])
+    func nonFiniteDerivatives(_ program: String, _ feeds: [String: Double], _ order: Int, _ wrt: [String]?, _ message: String) throws {
+        let script = try Script(parsing: program)
+        for mode in ScriptMode.allCases {
+            #expect(throws: ScriptError.self, "\(mode)") { try script.evaluate(at: feeds, wrt: wrt, order: order, mode: mode) }
+            do { _ = try script.evaluate(at: feeds, wrt: wrt, order: order, mode: mode) } catch {
+                #expect(error.description == message, "\(mode)")
             }
-            #expect(messages.count == 2 && messages[0] == messages[1], "\(messages)")
-            #expect(messages.first?.hasPrefix("a derivative is not finite: ") == true)
         }
+    }
+
+    @Test func onlyTheDerivativesAskedForHaveToBeFinite() throws {
+        // PyTorch: y = a^b at a = -2, b = 2 gives dy/da = -4 and dy/db = nan.
+        let script = try Script(parsing: "y = a^b")
+        for mode in ScriptMode.allCases {
+            let evaluation = try script.evaluate(at: ["a": -2, "b": 2], wrt: ["a"], order: 2, mode: mode)
+            #expect(evaluation.gradient.map(\.value) == [-4] && evaluation.hessian?[0].row.map(\.value) == [2], "\(mode)")
+            #expect(evaluation.statementGradients.isEmpty, "only what was asked for")
+        }
+        let all = try Script(parsing: "u = 2x; y = u^2").evaluate(at: ["x": 1])
+        #expect(all.gradient.map(\.name) == ["x"] && all.statementGradients.map(\.name) == ["u", "y"])
+        let some = try Script(parsing: "u = 2x; y = u^2").evaluate(at: ["x": 1], wrt: ["u", "u"])
+        #expect(some.gradient.map(\.value) == [4, 4] && some.statementGradients.isEmpty)
     }
 
     @Test func jsonWritesNonFiniteNumbersAsNull() {

@@ -88,30 +88,41 @@ struct TrainCommandTests {
     }
 
     @Test func badOptionsAreClearErrors() throws {
-        let cases: [([String], String)] = [
-            (["train", "moons", "--lr=-1"], "error: --lr must be a positive number, got -1.0\n"),
-            (["train", "moons", "--epochs", "0"], "error: --epochs must be between 1 and 1000000, got 0\n"),
+        // Options out of range or that do not go together are usage errors (status 64), found
+        // before anything runs; a run that fails is status 1.
+        let cases: [([String], Int32, String)] = [
+            (["train", "moons", "--lr", "-1"], 64, "Error: --lr must be a positive number, got -1\n"),
+            (["train", "moons", "--lr=-1"], 64, "Error: --lr must be a positive number, got -1\n"),
+            (["train", "moons", "--lr", "inf"], 64, "Error: --lr inf: --lr takes a finite number\n"),
+            (["train", "moons", "--lr", "0x1"], 64, "Error: --lr 0x1: '0x1' is not a decimal number"),
+            (["train", "moons", "--epochs", "0"], 64, "Error: --epochs must be between 1 and 1000000, got 0\n"),
+            (["train", "moons", "--epochs", "-5"], 64, "Error: --epochs must be between 1 and 1000000, got -5\n"),
             // Huge values are refused before any arithmetic on them could overflow.
-            (["train", "digits", "--epochs", "9223372036854775807"], "error: --epochs must be between 1 and 1000000, got 9223372036854775807\n"),
-            (["train", "digits", "--batch-size", "9223372036854775807"],
-             "error: --batch-size must be between 1 and 1000000, got 9223372036854775807\n"),
-            (["train", "moons", "--batch-size=-3"], "error: --batch-size must be between 1 and 1000000, got -3\n"),
-            (["train", "digits", "--engine", "scalar"], "error: --engine scalar trains the moons demo only (digits needs tensors)\n"),
+            (["train", "digits", "--epochs", "9223372036854775807"], 64, "Error: --epochs must be between 1 and 1000000, got 9223372036854775807\n"),
+            (["train", "digits", "--batch-size", "9223372036854775807"], 64,
+             "Error: --batch-size must be between 1 and 1000000, got 9223372036854775807\n"),
+            (["train", "moons", "--batch-size", "-3"], 64, "Error: --batch-size must be between 1 and 1000000, got -3\n"),
+            (["train", "digits", "--engine", "scalar"], 64, "Error: --engine scalar trains the moons demo only (digits needs tensors)\n"),
+            (["train", "moons", "--model", "cnn"], 64, "Error: --model cnn is for digits"),
+            (["train", "moons", "--engine", "scalar", "--mode", "static"], 64, "Error: --mode static compiles tensor programs"),
+            (["train", "moons", "--plot", "moons.png"], 64, "Error: --plot writes SVG only: give a file name ending in .svg (got 'moons.png')\n"),
             // Training started (a debug build says so first), then diverged.
-            (["train", "moons", "--lr", "1e6"], Self.debugBuildNotice(["train", "moons", "--lr", "1e6"]) + "error: the loss became"),
-            (["train", "moons", "--model", "cnn"], "error: --model cnn is for digits"),
-            (["train", "moons", "--engine", "scalar", "--mode", "static"], "error: --mode static compiles tensor programs"),
+            (["train", "moons", "--lr", "1e6"], 1, Self.debugBuildNotice(["train", "moons", "--lr", "1e6"]) + "error: the loss became"),
         ]
-        for (arguments, message) in cases {
+        for (arguments, status, message) in cases {
             let run = try CommandLineTests.nabla(arguments)
-            #expect(run.status == 1, "\(arguments)")
+            #expect(run.status == status, "\(arguments)")
             #expect(run.errors.hasPrefix(message), "\(arguments): \(run.errors)")
+            if status == 64 { #expect(run.output.isEmpty && run.errors.contains("Usage: nabla train"), "\(arguments)") }
         }
         let unknown = try CommandLineTests.nabla(["train", "mnist"])
         #expect(unknown.status != 0 && unknown.errors.contains("moons"))
         let unwritable = try CommandLineTests.nabla(["train", "moons", "--epochs", "1", "--save", "/nonexistent/dir/w.safetensors"])
         #expect(unwritable.status == 1 && unwritable.errors == "error: cannot write '/nonexistent/dir/w.safetensors': No such file or directory\n")
         #expect(unwritable.output.isEmpty, "the path is checked before training")
+        let plotFolder = try CommandLineTests.nabla(["train", "moons", "--epochs", "1", "--plot", "/nonexistent/dir/moons.svg"])
+        #expect(plotFolder.status == 1 && plotFolder.errors == "error: cannot write '/nonexistent/dir/moons.svg': No such file or directory\n")
+        #expect(plotFolder.output.isEmpty, "the path is checked before training")
     }
 
     @Test func onlyRegularFilesAreWritten() throws {
@@ -125,14 +136,14 @@ struct TrainCommandTests {
         // A FIFO of our own, for --save and for --plot.
         let directory = try SafeTensorsTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let fifo = directory + "/pipe"
+        let fifo = directory + "/pipe.svg"   // a plot must be named .svg
         #expect(mkfifo(fifo, 0o600) == 0)
         for option in ["--save", "--plot"] {
             let run = try CommandLineTests.nabla(["train", "moons", "--epochs", "1", option, fifo])
             #expect(run.status == 1 && run.errors.hasPrefix("error: cannot write '\(fifo)': it is a FIFO (named pipe)"), "\(option)")
             #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "\(option) replaced the FIFO")
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["pipe"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["pipe.svg"])
     }
 
     // MARK: Ctrl-C

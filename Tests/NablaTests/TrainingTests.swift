@@ -95,9 +95,14 @@ struct TrainingTests {
     @Test func badOptionsAreErrors() {
         var experiment = Experiment(task: .moons)
         experiment.learningRate = -1
-        #expect(throws: TrainingError.optionOutOfRange(option: "--lr", value: "-1.0", allowed: "a positive number")) { try experiment.run() }
-        #expect(TrainingError.optionOutOfRange(option: "--lr", value: "-1.0", allowed: "a positive number").description
-            == "--lr must be a positive number, got -1.0")
+        #expect(throws: TrainingError.optionOutOfRange(option: "--lr", value: "-1", allowed: "a positive number")) { try experiment.run() }
+        #expect(throws: TrainingError.optionOutOfRange(option: "--lr", value: "-1", allowed: "a positive number")) { try experiment.validate() }
+        #expect(TrainingError.optionOutOfRange(option: "--lr", value: "-1", allowed: "a positive number").description
+            == "--lr must be a positive number, got -1")
+        #expect(throws: TrainingError.invalidOption("--plot writes SVG only: give a file name ending in .svg (got 'moons.png')")) {
+            try Experiment.validatePlotPath("moons.png")
+        }
+        #expect(throws: Never.self) { try Experiment.validatePlotPath("out/Moons.SVG") }
         experiment = Experiment(task: .digits)
         experiment.engine = .scalar
         #expect(throws: TrainingError.self) { try experiment.run() }

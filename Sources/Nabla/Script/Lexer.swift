@@ -17,21 +17,25 @@ struct Token: Equatable {
     var spaced: Bool
     /// Where the token starts in its line (an index of `Lexer.lines[line - 1]`).
     var start: String.Index
+    /// For a number with an exponent, the name its exponent would start were it not one: `e`
+    /// for `2e-1` (which could be 2·e − 1), `e3` for `2e3` (2·e3). See `Script(parsing:)`.
+    var exponentAsName: String? = nil
 }
 
 /// Splits program text into tokens. One pass, no recursion; `#` starts a comment. Lines end at
-/// `\n` or `\r\n`.
+/// `\n`, `\r\n` or a lone `\r` (Unix, Windows and classic Mac files); a tab is a space.
 struct Lexer {
     let lines: [Substring]
 
-    init(_ text: String) {
-        lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+    init(_ text: Substring) {
+        lines = text.split(omittingEmptySubsequences: false) { Self.isLineBreak($0) }
     }
+
+    static func isLineBreak(_ c: Character) -> Bool { c == "\n" || c == "\r\n" || c == "\r" }
 
     func tokens() throws(ScriptError) -> [Token] {
         var tokens: [Token] = []
-        for (lineIndex, rawLine) in lines.enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        for (lineIndex, line) in lines.enumerated() {
             let lineNumber = lineIndex + 1
             // The line is walked by index, counting columns (characters), without a copy.
             var i = line.startIndex
@@ -55,17 +59,23 @@ struct Lexer {
                 if c.isASCIIDigit || (c == "." && peek(line.index(after: i))?.isASCIIDigit == true) {
                     while let d = peek(i), d.isASCIIDigit || d == "." { advance() }
                     // An exponent only when digits follow: `2e3` is 2000, but `2e` is 2·e.
+                    var exponentAsName: String?
                     if let e = peek(i), e == "e" || e == "E" {
                         var (j, jColumn) = (line.index(after: i), column + 1)
                         if let sign = peek(j), sign == "+" || sign == "-" { (j, jColumn) = (line.index(after: j), jColumn + 1) }
                         if peek(j)?.isASCIIDigit == true {
+                            var end = i
+                            while let d = peek(end), d == "_" || d.isLetter || d.isASCIIDigit { end = line.index(after: end) }
+                            exponentAsName = String(line[i..<end])
                             (i, column) = (j, jColumn)
                             while peek(i)?.isASCIIDigit == true { advance() }
                         }
                     }
                     let text = line[start..<i]
                     switch DecimalNumber.value(of: text) {
-                    case .success(let value): add(.number(value), start, startColumn)
+                    case .success(let value):
+                        add(.number(value), start, startColumn)
+                        tokens[tokens.count - 1].exponentAsName = exponentAsName
                     case .failure(let problem):
                         throw error(problem.describing("the number '\(quoted: text)'", malformed: "malformed number '\(quoted: text)'"),
                                     lineNumber, startColumn, column - startColumn)
@@ -116,9 +126,7 @@ struct Lexer {
     }
 
     func error(_ message: String, _ line: Int, _ start: Int, _ length: Int) -> ScriptError {
-        let source = lines[line - 1]
-        return ScriptError(message, line: line, column: start + 1, length: length,
-                           sourceLine: String(source.hasSuffix("\r") ? source.dropLast() : source))
+        ScriptError(message, line: line, column: start + 1, length: length, sourceLine: String(lines[line - 1]))
     }
 }
 

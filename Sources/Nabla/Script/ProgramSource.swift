@@ -84,9 +84,15 @@ public enum ProgramSource {
             case .emptyInput: break parsing
             }
         }
-        let lineStart = bytes[..<offset].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? bytes.startIndex
-        let lineEnd = bytes[offset...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
-        let line = bytes[..<offset].lazy.filter { $0 == UInt8(ascii: "\n") }.count + 1
+        // Lines end as the lexer ends them: at \n, \r\n or a lone \r.
+        let (cr, lf) = (UInt8(ascii: "\r"), UInt8(ascii: "\n"))
+        let isBreak = { (byte: UInt8) in byte == cr || byte == lf }
+        let lineStart = bytes[..<offset].lastIndex(where: isBreak).map { $0 + 1 } ?? bytes.startIndex
+        let lineEnd = bytes[offset...].firstIndex(where: isBreak) ?? bytes.endIndex
+        var line = 1
+        for k in bytes.startIndex..<offset where bytes[k] == cr || (bytes[k] == lf && (k == bytes.startIndex || bytes[k - 1] != cr)) {
+            line += 1
+        }
         let column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).count + 1
         let shown = bytes[offset..<min(offset + badLength, bytes.endIndex)].map { "0x" + String($0, radix: 16, uppercase: true) }
         return ScriptError("invalid UTF-8 in \(source) at byte offset \(offset) (\(shown.joined(separator: " "))); save the program as UTF-8",

@@ -14,6 +14,8 @@ public struct GradientCheckReport: Sendable {
     public var gradient: [Entry]
     public var hessian: [Entry]
     public var tolerance: Double
+    /// The evaluation's warnings (an unused input value, a statement the output never uses).
+    public var warnings: [String] = []
 
     public var largestError: Double { (gradient + hessian).map(\.relativeError).max() ?? 0 }
     public var passed: Bool { largestError <= tolerance }
@@ -81,6 +83,7 @@ extension Script {
                 }
             }
         }
-        return GradientCheckReport(output: evaluation.output, gradient: gradient, hessian: hessian, tolerance: tolerance)
+        return GradientCheckReport(output: evaluation.output, gradient: gradient, hessian: hessian, tolerance: tolerance,
+                                   warnings: evaluation.warnings)
     }
 }

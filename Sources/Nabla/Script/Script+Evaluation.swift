@@ -12,19 +12,26 @@ public struct ScriptEvaluation: Sendable {
     public var values: [(name: String, value: Double)]
     /// d(output)/d(x) for the inputs (or the names asked for).
     public var gradient: [(name: String, value: Double)]
-    /// d(output)/d(s) for every statement the output is computed from (shown by `nabla grad`).
+    /// d(output)/d(s) for every statement up to the output (shown by `nabla grad`), when no
+    /// `wrt` names were given; empty when they were (only what was asked for is computed).
     public var statementGradients: [(name: String, value: Double)]
     /// ∂²(output)/∂x∂y for the names of ``gradient``, when asked for (order 2).
     public var hessian: [(name: String, row: [(name: String, value: Double)])]?
-    /// Things worth saying that are not errors (an input value given for a name the program
-    /// does not use).
+    /// Things worth saying that are not errors: an input value given for a name the program
+    /// does not use, statements the output never uses (``Script/warnings(output:)``).
     public var warnings: [String]
 }
 
 extension Script {
     /// Evaluates the script at the given input values, with the gradient of `output` (default:
-    /// the last statement) with respect to `wrt` (default: every input) and, with `order: 2`,
-    /// the Hessian with respect to the same names.
+    /// the last statement) with respect to `wrt` (default: every input, and then every
+    /// statement up to the output too) and, with `order: 2`, the Hessian with respect to the
+    /// same names.
+    ///
+    /// Every value must be finite, and so must every derivative computed; only those asked for
+    /// are computed. A derivative that is not finite is an error saying which (`dy/dx is inf at
+    /// x = 0`), in which statement, and by which rule of the op catalogue (`d/dx sqrt(x) =
+    /// 1/(2sqrt(x)) is inf`).
     public func evaluate(at feeds: [String: Double], output: String? = nil, wrt: [String]? = nil,
                          order: Int = 1, mode: ScriptMode = .static) throws(ScriptError) -> ScriptEvaluation {
         let outputName = output ?? self.output
@@ -39,7 +46,7 @@ extension Script {
             throw ScriptError("missing a value for the input '\(quoted: input)'")
         }
         let warnings = feeds.keys.sorted().filter { !known.contains($0) }
-            .map { "'\(quoted: $0)' is given a value but the program does not use it" }
+            .map { "'\(quoted: $0)' is given a value but the program does not use it" } + self.warnings(output: outputName)
         let inputSet = Set(inputs)
         for name in feeds.keys.sorted() where known.contains(name) && !inputSet.contains(name) {
             throw ScriptError("'\(quoted: name)' is computed by the program; only inputs (\(ScriptError.list(inputs))) take values")
@@ -48,32 +55,69 @@ extension Script {
 
         let wrtNames = wrt ?? inputs
         let outputIndex = statements.firstIndex { $0.name == outputName }
-        let usedStatements = outputIndex.map { Array(statements[...$0].map(\.name)) } ?? []
+        // Without `wrt`, the gradient with respect to every statement up to the output is shown
+        // too; with it, only what was asked for is computed, and only that has to be finite
+        // (d(a^b)/da is -4 at a = -2, b = 2, though d(a^b)/db is not a number).
+        let statementNames = wrt != nil ? [] : outputIndex.map { Array(statements[...$0].map(\.name)) } ?? []
+        var seen: Set<String> = []
+        let shownNames = (wrtNames + statementNames).filter { seen.insert($0).inserted }
         let everyName = inputs + statements.map(\.name)
-        let computed: Computed
+        var computed: Computed
         switch mode {
-        case .static: computed = try computeStatic(feeds, outputName, everyName, wrtNames, order)
+        case .static:
+            do {
+                computed = try computeStatic(feeds, outputName, everyName, shownNames, wrtNames, order)
+            } catch {
+                // A requested derivative is not finite: the dynamic mode gives the same numbers,
+                // and shows which one.
+                computed = computeDynamic(feeds, outputName, everyName, shownNames, wrtNames, order)
+                if computed.isFinite { throw ScriptError("a derivative is not finite: \(error)") }
+            }
         case .dynamic:
-            computed = computeDynamic(feeds, outputName, everyName, wrtNames, order)
-            // The values are finite (checked above); a derivative that is not is reported as the
-            // static mode reports it, by the compiled program's diagnosis, so both modes give the
-            // same error.
-            let derivatives = computed.gradients + (computed.hessian ?? []).flatMap { $0 }
-            if let bad = derivatives.firstIndex(where: { !$0.isFinite }) {
-                _ = try computeStatic(feeds, outputName, everyName, wrtNames, order)
-                let name = bad < computed.gradients.count ? "d\(quoted: outputName)/d\(quoted: everyName[bad])" : "a second derivative"
-                throw ScriptError("a derivative is not finite: \(name) is \(NumberFormat.shortest(derivatives[bad]))")
+            computed = computeDynamic(feeds, outputName, everyName, shownNames, wrtNames, order)
+        }
+        // The values are finite (checked above); a derivative that is not is explained.
+        for (name, value) in zip(shownNames, computed.gradients) where !value.isFinite {
+            throw nonFiniteDerivative(of: outputName, wrt: name, value: value, at: feeds)
+        }
+        for (row, cells) in zip(wrtNames, computed.hessian ?? []) {
+            for (column, value) in zip(wrtNames, cells) where !value.isFinite {
+                throw nonFiniteSecondDerivative(of: outputName, wrt: row, column, value: value, at: feeds)
             }
         }
-        let gradientOf = Dictionary(uniqueKeysWithValues: zip(everyName, computed.gradients))
+        let gradientOf = Dictionary(uniqueKeysWithValues: zip(shownNames, computed.gradients))
         let valueOf = Dictionary(uniqueKeysWithValues: zip(everyName, computed.values))
         return ScriptEvaluation(
             output: outputName, value: valueOf[outputName]!,
             values: everyName.map { ($0, valueOf[$0]!) },
             gradient: wrtNames.map { ($0, gradientOf[$0]!) },
-            statementGradients: usedStatements.map { ($0, gradientOf[$0]!) },
+            statementGradients: statementNames.map { ($0, gradientOf[$0]!) },
             hessian: computed.hessian.map { rows in zip(wrtNames, rows).map { ($0, Array(zip(wrtNames, $1)).map { ($0, $1) }) } },
             warnings: warnings)
+    }
+
+    /// The statements before the output that its value never depends on, in program order:
+    /// work that reaches nothing, often a typo (`u = x^2; y = 3x` where `y = 3u` was meant).
+    /// Statements after the output (chosen with `output`) are not counted: they were left out
+    /// on purpose. Empty when the output is an input.
+    public func unusedStatements(output: String? = nil) -> [String] {
+        let outputName = output ?? self.output
+        guard let last = statements.firstIndex(where: { $0.name == outputName }) else { return [] }
+        var needed: Set<String> = [outputName]
+        for statement in statements[...last].reversed() where needed.contains(statement.name) {
+            for case .name(let name) in statement.steps { needed.insert(name) }
+        }
+        return statements[..<last].map(\.name).filter { !needed.contains($0) }
+    }
+
+    /// Warnings about the program itself, as compilers give them: statements the output never
+    /// uses (`'u' is never used by the output 'y'`).
+    public func warnings(output: String? = nil) -> [String] {
+        let unused = unusedStatements(output: output)
+        guard !unused.isEmpty else { return [] }
+        let outputName = output ?? self.output
+        if unused.count == 1 { return ["'\(quoted: unused[0])' is never used by the output '\(quoted: outputName)'"] }
+        return ["\(ScriptError.list(unused.map { "'\($0)'" })) are never used by the output '\(quoted: outputName)'"]
     }
 
     /// The position of `name` among the inputs then the statements (the order of
@@ -95,31 +139,34 @@ extension Script {
     }
 
     private struct Computed {
+        /// Every name's value (inputs, then statements).
         var values: [Double]
+        /// The gradient with respect to the names shown.
         var gradients: [Double]
         var hessian: [[Double]]?
+
+        var isFinite: Bool { (gradients + (hessian ?? []).flatMap { $0 }).allSatisfy(\.isFinite) }
     }
 
-    private func computeStatic(_ feeds: [String: Double], _ output: String, _ names: [String], _ wrt: [String], _ order: Int) throws(ScriptError) -> Computed {
+    /// Compiles the values, the gradient with respect to `shown` and (order 2) the Hessian with
+    /// respect to `wrt`, and nothing else; throws if one of them is not finite.
+    private func computeStatic(_ feeds: [String: Double], _ output: String, _ names: [String], _ shown: [String], _ wrt: [String],
+                               _ order: Int) throws(ProgramError) -> Computed {
         let graph = Graph()
         let nodes = buildStatic(in: graph)
         let byName = Dictionary(uniqueKeysWithValues: zip(names, nodes))
         let y = byName[output]!
         let wrtNodes = wrt.map { byName[$0]! }
-        var requested = nodes + graph.gradients(of: y, wrt: nodes)
+        var requested = nodes + graph.gradients(of: y, wrt: shown.map { byName[$0]! })
         if order == 2 { requested += graph.hessian(of: y, wrt: wrtNodes).flatMap { $0 } }
-        do {
-            let outputs = try graph.compile(requested).run(inputValues(in: feeds))
-            let n = nodes.count
-            return Computed(values: Array(outputs[0..<n]), gradients: Array(outputs[n..<2 * n]),
-                            hessian: order != 2 ? nil : wrt.isEmpty ? [] : stride(from: 2 * n, to: outputs.count, by: wrt.count).map { Array(outputs[$0..<$0 + wrt.count]) })
-        } catch {
-            guard case .nonFinite(let node, let value, let operation) = error else { throw ScriptError("\(error)") }
-            throw ScriptError("a derivative is not finite: \(quoted: node) is \(NumberFormat.shortest(value)): \(quoted: operation, limit: 160) is not finite")
-        }
+        let outputs = try graph.compile(requested).run(inputValues(in: feeds))
+        let (n, m) = (nodes.count, shown.count)
+        return Computed(values: Array(outputs[0..<n]), gradients: Array(outputs[n..<n + m]),
+                        hessian: order != 2 ? nil : wrt.isEmpty ? [] : stride(from: n + m, to: outputs.count, by: wrt.count).map { Array(outputs[$0..<$0 + wrt.count]) })
     }
 
-    private func computeDynamic(_ feeds: [String: Double], _ output: String, _ names: [String], _ wrt: [String], _ order: Int) -> Computed {
+    private func computeDynamic(_ feeds: [String: Double], _ output: String, _ names: [String], _ shown: [String], _ wrt: [String],
+                                _ order: Int) -> Computed {
         let leaves = inputs.map { Value(feeds[$0]!, requiresGrad: true, name: $0) }
         let leafOf = Dictionary(uniqueKeysWithValues: zip(inputs, leaves))
         let results = evaluate(input: { leafOf[$0]! }, constant: { Value($0) }, distinctNodes: true)
@@ -131,7 +178,7 @@ extension Script {
         if order == 2 {
             hessian = y.differentiableGradients(wrt: wrtValues).map { $0.gradients(wrt: wrtValues) }
         }
-        return Computed(values: nodes.map(\.data), gradients: y.gradients(wrt: nodes), hessian: hessian)
+        return Computed(values: nodes.map(\.data), gradients: y.gradients(wrt: shown.map { byName[$0]! }), hessian: hessian)
     }
 
     /// The script as nodes of `graph`: the inputs (named), then one named node per statement.

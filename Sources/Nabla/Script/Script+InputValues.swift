@@ -17,20 +17,31 @@ extension Script {
                     throw ScriptError("\(option) expects name=value, got '\(quoted: pair)'")
                 }
                 let (name, text) = (parts[0], parts[1])
-                let given = "\(option) \(quoted: name)=\(quoted: text)"
-                switch DecimalNumber.value(of: text) {
-                case .success(let value):
-                    guard values.updateValue(value, forKey: name) == nil else { throw ScriptError("\(option) gives '\(quoted: name)' twice") }
-                case .failure(let problem):
-                    let word = text.lowercased().drop { $0 == "+" || $0 == "-" }
-                    if DecimalNumber.reservedWords.contains(String(word)) {
-                        throw ScriptError("\(given): input values must be finite numbers")
-                    }
-                    throw ScriptError(problem.describing("\(given): '\(quoted: text)'",
-                                                         malformed: "\(given): '\(quoted: text)' is not a decimal number (write values as 2, -0.5 or 1e-3)"))
-                }
+                let value = try decimal(text, given: "\(option) \(quoted: name)=\(quoted: text)", finite: "input values must be finite numbers")
+                guard values.updateValue(value, forKey: name) == nil else { throw ScriptError("\(option) gives '\(quoted: name)' twice") }
             }
         }
         return values
+    }
+
+    /// A number given to a command-line option (`option` names it in errors), written as the
+    /// notation writes numbers: a decimal number a double holds (`2`, `-0.5`, `.5`, `1e-3`), so
+    /// never `inf`, `nan` or hexadecimal. `nabla` reads `--lr`, `--tolerance`, `--a` and `--o`
+    /// with it.
+    public static func decimal(_ text: String, option: String) throws(ScriptError) -> Double {
+        try decimal(text, given: "\(option) \(quoted: text)", finite: "\(option) takes a finite number")
+    }
+
+    private static func decimal(_ text: String, given: String, finite: String) throws(ScriptError) -> Double {
+        switch DecimalNumber.value(of: text) {
+        case .success(let value): return value
+        case .failure(let problem):
+            let word = text.lowercased().drop { $0 == "+" || $0 == "-" }
+            if DecimalNumber.reservedWords.contains(String(word)) {
+                throw ScriptError("\(given): \(finite)")
+            }
+            throw ScriptError(problem.describing("\(given): '\(quoted: text)'",
+                                                 malformed: "\(given): '\(quoted: text)' is not a decimal number (write values as 2, -0.5 or 1e-3)"))
+        }
     }
 }

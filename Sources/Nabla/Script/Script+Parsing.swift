@@ -18,12 +18,14 @@ extension Script {
     /// Parses a program. Throws a ``ScriptError`` with the line, the column and the offending
     /// text for a syntax error, an unknown function, a name assigned twice or used before it is
     /// assigned, a number a double cannot hold (`1e309`, `1e-400`) or a reserved word (`nan`,
-    /// `inf`, `infinity`), and for a program longer than ``maximumProgramBytes``.
+    /// `inf`, `infinity`), and for a program longer than ``maximumProgramBytes``. Lines end at
+    /// `\n`, `\r\n` or a lone `\r`; a tab is a space; a leading byte-order mark is skipped.
     public init(parsing text: String) throws(ScriptError) {
         guard text.utf8.count <= Self.maximumProgramBytes else {
             throw ScriptError("the program is longer than \(Self.maximumProgramBytes >> 20) MiB, the largest accepted")
         }
-        let lexer = Lexer(text)
+        // A byte-order mark at the start (as some Windows editors write) is not part of the program.
+        let lexer = Lexer(text.hasPrefix("\u{FEFF}") ? text.dropFirst() : text[...])
         let tokens = try lexer.tokens()
         var parser = ScriptParser(tokens: tokens, lexer: lexer)
         let statements = try parser.statements()
@@ -52,8 +54,28 @@ extension Script {
                 }
             }
         }
+        // `2e-1` is the number 0.2, but in a program with a name `e` it could be 2·e − 1 (the
+        // tutorial has an `e`, and writes `2e` for 2·e): refuse to guess.
+        let names = seenInputs.union(assignedAt.keys)
+        for token in tokens {
+            guard let name = token.exponentAsName, names.contains(name), case .number(let value) = token.kind else { continue }
+            throw lexer.error(Self.ambiguousExponent(token, lexer: lexer, name: name, value: value), token.line, token.column - 1, token.length)
+        }
         self.statements = statements.map(\.statement)
         self.inputs = inputs
+    }
+
+    /// The error for a number like `2e-1` in a program that has a name like `e`.
+    private static func ambiguousExponent(_ token: Token, lexer: Lexer, name: String, value: Double) -> String {
+        let line = lexer.lines[token.line - 1]
+        let text = String(line[token.start...].prefix(token.length))
+        let mantissa = text.prefix { $0 != "e" && $0 != "E" }
+        let exponent = text.dropFirst(mantissa.count + 1)
+        var product = "\(mantissa)*\(name)"
+        if let sign = exponent.first, sign == "+" || sign == "-" { product += " \(sign) \(exponent.dropFirst())" }
+        let number = NumberFormat.shortest(value)
+        let asNumber = number.contains("e") ? "the number without an exponent" : "\(number) for the number"
+        return "'\(quoted: text)' is ambiguous in a program with a name '\(quoted: name)': the number \(number), or \(product)? Write \(asNumber) or \(product) for the product"
     }
 }
 
@@ -182,7 +204,9 @@ struct ScriptParser {
                     continue   // still expecting an operand (the first argument)
                 }
                 if position + 1 < tokens.count, tokens[position + 1].kind == .leftParenthesis {
-                    throw error("unknown function '\(quoted: name)' (known: \(ScriptFunction.allCases.map(\.rawValue).joined(separator: ", ")))", at: token)
+                    let known = ScriptFunction.allCases.map(\.rawValue)
+                    let suggestion = Spelling.closest(to: name, among: known).map { "; did you mean '\($0)'?" } ?? ""
+                    throw error("unknown function '\(quoted: name)'\(suggestion) (known: \(known.joined(separator: ", ")))", at: token)
                 }
                 output.append(.name(name))
                 uses.append((name, (token.line, token.column)))

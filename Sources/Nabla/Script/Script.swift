@@ -22,7 +22,7 @@ public struct Script: Sendable {
         case function(ScriptFunction)
     }
 
-    public enum BinaryOperator: String, Sendable {
+    public enum BinaryOperator: String, Sendable, CaseIterable {
         case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^"
     }
 

@@ -101,34 +101,52 @@ public struct Experiment: Sendable {
     /// after the last step. A program sets it from its SIGINT handler, so that Ctrl-C keeps
     /// the work done.
     ///
-    /// Every option is checked first (``TrainingError``): ``epochs`` in ``epochRange``,
-    /// ``batchSize`` in ``batchSizeRange``, ``learningRate`` positive and finite.
+    /// Every option is checked first, by ``validate()``.
     public func run(_ observe: (Event) -> Void = { _ in }, stopRequested: () -> Bool = { false }) throws -> Outcome {
-        guard Self.epochRange.contains(epochs) else {
-            throw TrainingError.optionOutOfRange(option: "--epochs", value: "\(epochs)", allowed: Self.describe(Self.epochRange))
-        }
-        guard Self.batchSizeRange.contains(batchSize) else {
-            throw TrainingError.optionOutOfRange(option: "--batch-size", value: "\(batchSize)", allowed: Self.describe(Self.batchSizeRange))
-        }
-        guard learningRate > 0, learningRate.isFinite else {
-            throw TrainingError.optionOutOfRange(option: "--lr", value: "\(learningRate)", allowed: "a positive number")
-        }
-        if task == .moons, architecture == .cnn {
-            throw TrainingError.invalidOption("--model cnn is for digits (moons trains micrograd's 2-16-16-1 MLP)")
-        }
-        if engine == .scalar, mode == .static {
-            throw TrainingError.invalidOption("--mode static compiles tensor programs; the scalar engine records a dynamic graph, as micrograd")
-        }
+        try validate()
         let start = monotonicSeconds()
         var outcome: Outcome
         switch (task, engine) {
         case (.moons, .scalar): outcome = try runMoonsScalar(stopRequested, observe)
         case (.moons, .tensor): outcome = try runMoonsTensor(stopRequested, observe)
-        case (.digits, .scalar): throw TrainingError.invalidOption("--engine scalar trains the moons demo only (digits needs tensors)")
-        case (.digits, .tensor): outcome = try runDigits(stopRequested, observe)
+        case (.digits, _): outcome = try runDigits(stopRequested, observe)
         }
         outcome.seconds = monotonicSeconds() - start
         return outcome
+    }
+
+    /// Checks the options, as ``run(_:stopRequested:)`` does before it starts (a command line
+    /// checks them before anything else): ``epochs`` in ``epochRange``, ``batchSize`` in
+    /// ``batchSizeRange``, ``learningRate`` positive and finite, and the combinations that
+    /// exist (the CNN is for digits, the scalar engine for moons and only in dynamic mode).
+    /// The errors name the options as `nabla train` spells them.
+    public func validate() throws(TrainingError) {
+        guard Self.epochRange.contains(epochs) else {
+            throw .optionOutOfRange(option: "--epochs", value: "\(epochs)", allowed: Self.describe(Self.epochRange))
+        }
+        guard Self.batchSizeRange.contains(batchSize) else {
+            throw .optionOutOfRange(option: "--batch-size", value: "\(batchSize)", allowed: Self.describe(Self.batchSizeRange))
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw .optionOutOfRange(option: "--lr", value: NumberFormat.shortest(learningRate), allowed: "a positive number")
+        }
+        if task == .moons, architecture == .cnn {
+            throw .invalidOption("--model cnn is for digits (moons trains micrograd's 2-16-16-1 MLP)")
+        }
+        if task == .digits, engine == .scalar {
+            throw .invalidOption("--engine scalar trains the moons demo only (digits needs tensors)")
+        }
+        if engine == .scalar, mode == .static {
+            throw .invalidOption("--mode static compiles tensor programs; the scalar engine records a dynamic graph, as micrograd")
+        }
+    }
+
+    /// Checks a file name for the plot (`--plot`): plots are SVG, so the name must end in `.svg`
+    /// (in any case), not `.png` or `.pdf`, which would hold SVG under a misleading name.
+    public static func validatePlotPath(_ path: String) throws(TrainingError) {
+        guard path.lowercased().hasSuffix(".svg") else {
+            throw .invalidOption("--plot writes SVG only: give a file name ending in .svg (got '\(path)')")
+        }
     }
 
     private static func describe(_ range: ClosedRange<Int>) -> String {

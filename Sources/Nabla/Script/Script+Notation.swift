@@ -1,0 +1,104 @@
+// The notation's reference, as `nabla notation` (and `nabla help notation`) prints it. The rules
+// of the grammar are the parser's (Script+Parsing.swift); the list of operations and their
+// derivatives is generated from the op catalogue, so it cannot drift from what Nabla computes.
+
+extension ScriptFunction {
+    /// The primitive the function applies (`pow` is the power operator `^`).
+    var primitive: Primitive {
+        switch self {
+        case .exp: .exp
+        case .log: .log
+        case .sqrt: .sqrt
+        case .sin: .sin
+        case .cos: .cos
+        case .tanh: .tanh
+        case .erf: .erf
+        case .sigmoid: .sigmoid
+        case .relu: .relu
+        case .abs: .abs
+        case .pow: .power
+        case .min: .minimum
+        case .max: .maximum
+        }
+    }
+}
+
+extension Script.BinaryOperator {
+    /// The primitive the operator applies.
+    var primitive: Primitive {
+        switch self {
+        case .add: .add
+        case .subtract: .subtract
+        case .multiply: .multiply
+        case .divide: .divide
+        case .power: .power
+        }
+    }
+}
+
+extension Script {
+    /// The derivative rules of the notation's operators and functions, each as it is written
+    /// and its partial derivatives as formulas (`("sqrt(x)", ["d/dx = 1 / (2sqrt(x))"])`),
+    /// obtained by running each primitive's pullback from the op catalogue on formulas.
+    /// `[x > 0]` is 1 where x > 0 and 0 elsewhere (½ at a tie for min and max, as PyTorch).
+    public static var derivativeRules: [(operation: String, derivatives: [String])] {
+        let (x, y) = (Formula.variable("x"), Formula.variable("y"))
+        func rule(_ op: Primitive, written: String) -> (String, [String]) {
+            let output = Formula.apply(op, x, y, constant: 0)
+            let (dx, dy) = op.pullback(x, y, output: output, constant: 0, seed: Formula.constant(1))
+            var derivatives = ["d/dx = \(dx ?? .constant(0))"]
+            if op.arity == 2 { derivatives.append("d/dy = \(dy ?? .constant(0))") }
+            return (written, derivatives)
+        }
+        let operators = BinaryOperator.allCases.map { rule($0.primitive, written: $0 == .power ? "x^y" : "x \($0.rawValue) y") }
+        let functions = ScriptFunction.allCases.map { f in
+            rule(f.primitive, written: f.arity == 2 ? "\(f.rawValue)(x, y)" : "\(f.rawValue)(x)")
+        }
+        return operators + functions
+    }
+
+    /// The notation's rules and every operation with its derivatives: what `nabla notation`
+    /// prints.
+    public static var notationReference: String {
+        let rules = derivativeRules
+        let width = (rules.map(\.operation.count).max() ?? 0) + 2
+        let ruleLines = rules.map { rule in
+            "  " + rule.operation + String(repeating: " ", count: width - rule.operation.count) + rule.derivatives.joined(separator: ",  ")
+        }
+        return """
+            The notation: the tutorial's way of writing a computation.
+
+              b = 5 - 3a
+              c = 2b + 3; d = 5b + 6   # a comment
+              e = 7c + d^2
+
+            Statements
+              name = expression, one per line or separated by ';'. '#' starts a comment.
+              A line break inside parentheses continues the statement. Lines end at LF,
+              CR LF or CR; a tab is a space; a UTF-8 byte-order mark is skipped.
+              A name never assigned is an input: give its value with --at. A name is
+              assigned once, before it is used. The output is the last statement, or the
+              one --of names.
+
+            Names and numbers
+              A name is letters, digits and _, not starting with a digit: a, x1, w_2, é.
+              Reserved: the function names below, and nan, inf, infinity (in any case).
+              Numbers are decimal and finite: 2, 2.5, .5, 1e-3 (no 0x10, no 1e400).
+              In a program with a name e, 2e-1 is ambiguous (0.2, or 2*e - 1?) and is an
+              error: write 0.2 or 2*e - 1 (likewise 2e3 with a name e3).
+
+            Operators, loosest first
+              + -       add, subtract      left to right: a - b + c is (a - b) + c
+              * /       multiply, divide   left to right: a/b*c is (a/b)*c
+              3a        a number written right before a name or '(' multiplies:
+                        3a, 2b, 3(a + 1); but (a)(b) and a b are errors
+              -x  +x    unary minus, plus  -a^2 is -(a^2); 2*-a and a - -b are allowed
+              ^  **     power              right to left: a^b^c is a^(b^c); a^-1 is allowed
+
+            Operations and their derivatives, from the op catalogue (the rules Nabla
+            computes with). [x > 0] is 1 where x > 0, else 0 (½ at a tie of min or max);
+            1.1283791670955126 is 2/√π.
+            \(ruleLines.joined(separator: "\n"))
+            """
+    }
+}
