@@ -79,7 +79,13 @@ struct TutorialCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = Tutorial.run(a: try number(a, "--a"), o: try number(o, "--o"))
+        let (a, o) = (try number(a, "--a"), try number(o, "--o"))
+        try reportingErrors {
+            // Inputs so large that a node overflows are an error naming the statement, as for
+            // `nabla grad`, rather than a report of infinities.
+            _ = try Script(parsing: Tutorial.program).evaluate(at: ["a": a, "o": o])
+        }
+        let report = Tutorial.run(a: a, o: o)
         print(report)
         if !report.modesAgree { throw ExitCode.failure }
     }

@@ -201,6 +201,8 @@ struct CommandLineTests {
         (["grad", "y = 2x", "--at", "x=1", "--of", "w"], "error: 'w' is not a name in the program (its names are x, y)\n"),
         (["grad", "y = log(x)", "--at", "x=-1"], "error: line 1, column 1: log(-1) is undefined (nan) in 'y = log(x)'\n"),
         (["grad", "y = 1/x", "--at", "x=0"], "error: line 1, column 1: 1 / 0 overflows to inf in 'y = 1/x'\n"),
+        // The tutorial at inputs that overflow names the statement (it printed infinities and a mismatch).
+        (["tutorial", "--a", "1e200", "--o", "0"], "error: line 1, column 37: -1.4999999999999999e+201 ^ 2 overflows to inf in 'e = 7c + d^2'\n"),
         // A value that overflows is that statement's value, not a derivative.
         (["grad", "y = exp(x)", "--at", "x=1000"], "error: line 1, column 1: exp(1000) overflows to inf in 'y = exp(x)'\n"),
         (["grad", "y = 1e300 * x * x", "--at", "x=1e10"], "error: line 1, column 1: 1e+300 * 10000000000 overflows to inf in 'y = 1e300 * x * x'\n"),
