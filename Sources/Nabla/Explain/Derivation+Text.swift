@@ -11,6 +11,7 @@ extension Formula {
 }
 
 extension Derivation: CustomStringConvertible {
+    /// The derivation as ``text(indent:)`` writes it with its default indent.
     public var description: String { text() }
 
     /// The three parts of the derivation as lines of text.

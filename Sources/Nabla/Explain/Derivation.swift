@@ -20,8 +20,11 @@
 public struct Derivation: Sendable {
     /// One named node and how it is computed from other named nodes.
     public struct Statement: Sendable {
+        /// The statement's name: the program's, or one the derivation gave (`y`, `v₁`, `t₁`).
         public var name: String
+        /// How the statement is computed, in terms of inputs, other statements and constants.
         public var expression: Formula
+        /// The statement's value at the given inputs.
         public var value: Double
         /// Whether the derivation named this part of a long statement (`t₁`, …); the program
         /// did not.
@@ -34,23 +37,36 @@ public struct Derivation: Sendable {
     public static let formulaOperationLimit = 16
     /// ∂`of`/∂`wrt` for one edge between statements.
     public struct LocalPartial: Sendable {
+        /// The statement differentiated.
         public var of: String
+        /// The statement or input it is differentiated with respect to, one of its operands.
         public var wrt: String
+        /// The partial derivative from the op catalogue's rules, written in terms of the
+        /// statement's operands and its own name (∂h/∂b = 1 - h^2 for h = tanh(b)).
         public var formula: Formula
+        /// The partial derivative's value at the given inputs.
         public var value: Double
     }
     /// d(output)/d(`node`) = Σ d(output)/d(via) · ∂via/∂node over the statements `via` that use `node`.
     public struct TotalDerivative: Sendable {
+        /// The share of one path: d(output)/d(via) · ∂via/∂node.
         public struct Term: Sendable {
+            /// A statement that uses the node.
             public var via: String
+            /// d(output)/d(via).
             public var upstream: Double
+            /// ∂via/∂node, from ``Derivation/partials``.
             public var local: Double
         }
+        /// The statement or input differentiated with respect to.
         public var node: String
+        /// One term per statement that uses the node, in forward order; none for the output.
         public var terms: [Term]
+        /// d(output)/d(node): the sum of the terms' products, or 1 for the output itself.
         public var value: Double
     }
 
+    /// The output's name: the program's, or `y` (`y₁`, … when `y` is taken) for an unnamed one.
     public var output: String
     /// The inputs the output depends on, with their values.
     public var inputs: [(name: String, value: Double)]

@@ -13,7 +13,9 @@
 public struct Formula: Equatable, Sendable {
     /// What a formula is at its top.
     public enum Kind: Sendable {
+        /// A number.
         case constant(Double)
+        /// A named value, bound when the formula is evaluated.
         case variable(String)
         /// `op` applied to `x` (and `y`, for binary ops) with the node constant.
         case apply(Primitive, Formula, Formula?, constant: Double)
@@ -51,7 +53,9 @@ public struct Formula: Equatable, Sendable {
     /// The formula's top: a constant, a variable, or an op applied to subformulas.
     public var kind: Kind { node.kind }
 
+    /// The number `c`, written as ``NumberFormat/shortest(_:)`` writes it.
     public static func constant(_ c: Double) -> Formula { Formula(.constant(c)) }
+    /// The value called `name`, written as the name; ``evaluate(_:)`` looks it up.
     public static func variable(_ name: String) -> Formula { Formula(.variable(name)) }
 
     /// The formula's value with the variables bound as given (unbound variables are NaN).
@@ -107,6 +111,11 @@ public struct Formula: Equatable, Sendable {
 }
 
 extension Formula: GraphScalar {
+    /// `op` applied to `x` (and `y`, for binary ops) with the node constant `c`, simplified:
+    /// operations on constants are folded, x·x becomes x^2, a sum or product with a constant
+    /// becomes the one-constant form (x − k is x + (−k)), 1·x, x^1 and x + 0 become x, 0·x
+    /// becomes 0, and a constant factor or a negation applied to a constant multiple or to a
+    /// negation is merged with it (c·(k·x) is (c·k)·x, c·(−x) is (−c)·x, −(−x) is x).
     public static func apply(_ op: Primitive, _ x: Formula, _ y: Formula, constant c: Double) -> Formula {
         let binary = op.arity == 2
         if let xc = x.constantValue, !binary || y.constantValue != nil {
@@ -130,6 +139,7 @@ extension Formula: GraphScalar {
         }
     }
 
+    /// The constant formula `c` (a formula belongs to no graph, so `self` plays no part).
     public func constant(_ c: Double) -> Formula { .constant(c) }
 }
 

@@ -3,16 +3,24 @@
 /// A graph's nodes and edges as data, with values and gradients when inputs were given. The
 /// JSON and DOT exports both come from this.
 public struct GraphExport: Sendable {
+    /// One node of the graph.
     public struct Node: Sendable {
+        /// The node's index in its graph (``Symbol/id``), which ``GraphExport/edges`` refer to.
         public var id: Int
+        /// The node's name: an input's, or one given with ``Symbol/named(_:)``.
         public var name: String?
+        /// The primitive's name (``Primitive/name``): `input`, `const`, `add`, `mul_const`, ….
         public var op: String
         /// The node's constant, for constants and ops with a constant operand (`mul_const` 7).
         public var constant: Double?
+        /// The node's value at the feeds; nil when none were given.
         public var value: Double?
+        /// d(output)/d(node) at the feeds; nil when none were given.
         public var gradient: Double?
     }
+    /// The output node's ``Node/id``.
     public var output: Int
+    /// The nodes the output depends on, the output included, in the graph's (topological) order.
     public var nodes: [Node]
     /// (from, to): `from` is an operand of `to`.
     public var edges: [(from: Int, to: Int)]

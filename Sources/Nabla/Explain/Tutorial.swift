@@ -11,7 +11,10 @@ public enum Tutorial {
 
     /// Every node of the tutorial's graph.
     public struct Nodes<T> {
+        /// b = 5 − 3a, c = 2b + 3, d = 5b + 6, e = 7c + d², f = 2e, g = 3f − o, as
+        /// ``Tutorial/graph(a:o:)`` builds them.
         public var b, c, d, e, f, g: T
+        /// The nodes, given one by one.
         @inlinable public init(b: T, c: T, d: T, e: T, f: T, g: T) {
             (self.b, self.c, self.d, self.e, self.f, self.g) = (b, c, d, e, f, g)
         }
@@ -80,10 +83,15 @@ public enum Tutorial {
     public struct Report: Sendable {
         /// a, o, b, c, d, e, f, g.
         public var names: [String]
+        /// The value of each node of ``names``, from the dynamic graph.
         public var dynamicValues: [Double]
         /// dg/dx for every x in ``names``, from the dynamic graph.
         public var dynamicGradients: [Double]
+        /// The value of each node of ``names``, from the compiled static program; all NaN if it
+        /// could not run (at inputs so large that a value overflows).
         public var staticValues: [Double]
+        /// dg/dx for every x in ``names``, from the compiled static program; all NaN if it
+        /// could not run.
         public var staticGradients: [Double]
         /// The chain rule worked out (from the static graph).
         public var derivation: Derivation?
@@ -92,7 +100,10 @@ public enum Tutorial {
         /// Instructions in the compiled program computing all values and gradients.
         public var instructionCount: Int
 
+        /// The dynamic graph's value of the node `name`; a name not in ``names`` stops (a
+        /// programmer error).
         public func value(_ name: String) -> Double { dynamicValues[names.firstIndex(of: name)!] }
+        /// The dynamic graph's dg/d`name`; a name not in ``names`` stops (a programmer error).
         public func gradient(_ name: String) -> Double { dynamicGradients[names.firstIndex(of: name)!] }
 
         /// Whether both modes gave the same bits for every value and gradient.

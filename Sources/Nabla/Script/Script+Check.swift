@@ -2,24 +2,36 @@
 
 /// The derivatives of a script compared with central finite differences.
 public struct GradientCheckReport: Sendable {
+    /// One derivative, computed and estimated.
     public struct Entry: Sendable {
         /// `a` for a gradient entry, `a,o` for a Hessian entry.
         public var name: String
+        /// The derivative by automatic differentiation.
         public var computed: Double
+        /// The central difference (f(x + h) − f(x − h)) / 2h, h = 10⁻⁶·max(1, |x|), for a
+        /// gradient entry `x`; the same difference of ∂f/∂o in `a` for a Hessian entry `a,o`.
         public var finiteDifference: Double
         /// |computed − finite difference| / max(1, |computed|, |finite difference|).
         public var relativeError: Double
     }
+    /// The name of the output differentiated.
     public var output: String
+    /// d(output)/d(x) for every input x, in the order of ``Script/inputs``.
     public var gradient: [Entry]
+    /// ∂²(output)/∂a∂o for every pair of inputs, row by row; empty unless order 2 was checked.
     public var hessian: [Entry]
+    /// The largest relative error that passes.
     public var tolerance: Double
     /// The evaluation's warnings (an unused input value, a statement the output never uses).
     public var warnings: [String] = []
 
+    /// The largest relative error of all the entries (0 with none).
     public var largestError: Double { (gradient + hessian).map(\.relativeError).max() ?? 0 }
+    /// Whether ``largestError`` is at most ``tolerance``.
     public var passed: Bool { largestError <= tolerance }
 
+    /// The report as `nabla check` prints it: every entry, then the largest error against the
+    /// tolerance, `ok` or `FAILED`. The warnings are not included.
     public var text: String {
         let n = NumberFormat.shortest
         var lines = ["checking d\(output)/d… against central finite differences (relative error = |a − b| / max(1, |a|, |b|))"]

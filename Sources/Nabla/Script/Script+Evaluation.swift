@@ -5,8 +5,9 @@ public enum ScriptMode: String, CaseIterable, Sendable {
 
 /// A script's output, every statement's value, and derivatives of the output.
 public struct ScriptEvaluation: Sendable {
-    /// The output's name and value.
+    /// The output's name.
     public var output: String
+    /// The output's value.
     public var value: Double
     /// Every named value: the inputs, then the statements, in program order.
     public var values: [(name: String, value: Double)]

@@ -15,22 +15,33 @@
 public struct Script: Sendable {
     /// One postfix step of an expression.
     public enum Step: Equatable, Sendable {
+        /// Pushes a number written in the program.
         case number(Double)
+        /// Pushes the value of an input or of an earlier statement.
         case name(String)
+        /// Replaces the top of the stack by its negation (unary minus).
         case negate
+        /// Pops y, then x, and pushes x ⊙ y.
         case binary(BinaryOperator)
+        /// Pops the function's arguments (``ScriptFunction/arity`` of them, the last on top)
+        /// and pushes its value.
         case function(ScriptFunction)
     }
 
+    /// The notation's binary operators, each with its symbol as raw value: x + y, x − y, x·y
+    /// (also written `3a`, a number right before a name or `(`), x / y, and x^y (also written
+    /// `x**y`).
     public enum BinaryOperator: String, Sendable, CaseIterable {
         case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^"
     }
 
+    /// One statement, `name = expression`.
     public struct Statement: Sendable {
         /// The name assigned.
         public var name: String
         /// Where the statement starts (1-based).
         public var line: Int
+        /// The column of the statement's first character, its name (1-based).
         public var column: Int
         /// The statement as written (for error messages).
         public var text: String
@@ -50,10 +61,13 @@ public struct Script: Sendable {
     public func statement(named name: String) -> Statement? { statements.first { $0.name == name } }
 }
 
-/// The functions the notation knows.
+/// The functions the notation knows, written `name(x)` or `name(x, y)`: each applies the op
+/// catalogue's primitive of the same name (``Primitive/name``). `log` is the natural logarithm,
+/// `pow(x, y)` is `x^y`, and `min` and `max` give each operand half the gradient at a tie.
 public enum ScriptFunction: String, CaseIterable, Sendable {
     case exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, pow, min, max
 
+    /// The number of arguments: 2 for `pow`, `min` and `max`, 1 for the others.
     public var arity: Int {
         switch self {
         case .pow, .min, .max: 2

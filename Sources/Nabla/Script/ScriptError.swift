@@ -1,14 +1,19 @@
 /// A problem with a program in the tutorial's notation, with where it is.
 public struct ScriptError: Error, Equatable, CustomStringConvertible, Sendable {
-    /// 1-based line and column of the offending text, when the problem has a place.
+    /// The line of the offending text (1-based), when the problem has a place.
     public var line: Int?
+    /// The column where the offending text starts (1-based, in characters), when the problem
+    /// has a place.
     public var column: Int?
     /// How many characters the caret marks.
     public var length: Int
+    /// What is wrong, without the place.
     public var message: String
     /// The source line, for showing the caret under it.
     public var sourceLine: String?
 
+    /// An error saying `message`, at `line` and `column` (1-based) when it has a place, marking
+    /// `length` characters (at least 1) of `sourceLine`.
     public init(_ message: String, line: Int? = nil, column: Int? = nil, length: Int = 1, sourceLine: String? = nil) {
         self.message = message
         self.line = line

@@ -34,6 +34,7 @@ public final class Graph {
     /// For ``capture(_:)``: the node of each dynamic leaf captured so far.
     var capturedLeaves: [ObjectIdentifier: Int32] = [:]
 
+    /// An empty graph.
     public init() {}
 
     /// The number of nodes.
@@ -100,11 +101,14 @@ public final class Graph {
 /// A node of a static ``Graph``: a value that will exist when the graph runs.
 /// Combine symbols with the operators and functions of ``DifferentiableScalar``.
 public struct Symbol: Hashable {
+    /// The graph the node belongs to.
     public let graph: Graph
     /// The node's index in its graph.
     public let id: Int32
 
+    /// Whether both are the same node of the same graph instance.
     public static func == (lhs: Symbol, rhs: Symbol) -> Bool { lhs.graph === rhs.graph && lhs.id == rhs.id }
+    /// Hashes the node's index.
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 
     /// Names this node; explanations, exports and error messages use the name.
@@ -119,10 +123,16 @@ public struct Symbol: Hashable {
 }
 
 extension Symbol: GraphScalar {
+    /// Appends a node for `primitive` to the operands' graph without computing anything. An
+    /// operation on constants only is folded into a constant; a product or sum with a constant
+    /// operand becomes one `mul_const` or `add_const` node. Operands from two different graphs
+    /// stop (a programmer error).
     public static func apply(_ primitive: Primitive, _ x: Symbol, _ y: Symbol, constant c: Double) -> Symbol {
         require(primitive.arity < 2 || x.graph === y.graph,
                      "Nabla: \(primitive.name) combines symbols from two different graphs")
         return Symbol(graph: x.graph, id: x.graph.append(primitive, x.id, y.id, c))
     }
+    /// The constant node `c` of this symbol's graph, stored once per value (see
+    /// ``Graph/constant(_:)``).
     public func constant(_ c: Double) -> Symbol { graph.constant(c) }
 }

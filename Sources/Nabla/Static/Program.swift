@@ -166,6 +166,7 @@ public enum ProgramError: Error, Equatable, CustomStringConvertible {
     /// A node produced ±∞ or NaN; `operation` shows the op and its operands.
     case nonFinite(node: String, value: Double, operation: String)
 
+    /// The message for people, naming the input or the node at fault.
     public var description: String {
         switch self {
         case .missingInput(let name):

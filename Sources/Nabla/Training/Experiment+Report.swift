@@ -16,6 +16,9 @@ extension Experiment {
             self.output = output
         }
 
+        /// Shows one event: `start` writes the run's description and starts the progress
+        /// display, `step` updates the live bar, `epoch` writes the epoch's line. Steps and
+        /// epochs before a `start` are ignored.
         public func show(_ event: Event) {
             switch event {
             case .start(let description, let epochs, let stepsPerEpoch):

@@ -2,19 +2,76 @@
 /// 8×8 digits, with the defaults that reach their targets. The command-line tool only parses
 /// options into an ``Experiment`` and shows its events.
 public struct Experiment: Sendable {
-    public enum Task: String, Sendable, CaseIterable { case moons, digits }
-    public enum Engine: String, Sendable, CaseIterable { case tensor, scalar }
-    public enum Architecture: String, Sendable, CaseIterable { case mlp, cnn }
-    public enum OptimizerKind: String, Sendable, CaseIterable { case sgd, momentum, adam, adamw, rmsprop }
+    /// The data a run trains on (`nabla train`'s first argument).
+    public enum Task: String, Sendable, CaseIterable {
+        /// micrograd's demo: 100 points on two interleaved half-circles (noise 0.1, always the
+        /// same points), two classes, no test set.
+        case moons
+        /// The 8×8 handwritten digits (``Digits``): 1,437 training and 360 test images, ten
+        /// classes.
+        case digits
+    }
 
+    /// What the model computes with (`--engine`).
+    public enum Engine: String, Sendable, CaseIterable {
+        /// ``Tensor``s: float64 for moons, float32 for digits, in either ``ExecutionMode``.
+        case tensor
+        /// micrograd's engine, one ``Value`` per number (``ScalarMLP``): moons only, full-batch
+        /// SGD, dynamic mode.
+        case scalar
+    }
+
+    /// The model trained (`--model`).
+    public enum Architecture: String, Sendable, CaseIterable {
+        /// A multilayer perceptron with ReLU between layers: 2-16-16-1 for moons, 64-128-128-10
+        /// for digits.
+        case mlp
+        /// Digits only: two 3×3 convolutions (1→16, 16→32 channels, padding 1), each with ReLU and
+        /// 2×2 max pooling, then a linear layer 128→10 (see ``digitsModel(_:seed:)``).
+        case cnn
+    }
+
+    /// The optimiser (`--optimizer`): the run's learning rate, and PyTorch's defaults for the
+    /// rest unless said otherwise below.
+    public enum OptimizerKind: String, Sendable, CaseIterable {
+        /// ``SGD`` without momentum: w ← w − η·∇.
+        case sgd
+        /// ``SGD`` with momentum μ = 0.9.
+        case momentum
+        /// ``Adam``.
+        case adam
+        /// ``AdamW``: Adam with decoupled weight decay λ = 0.01.
+        case adamw
+        /// ``RMSprop``.
+        case rmsprop
+    }
+
+    /// The data; ``init(task:architecture:)`` chose the other options' defaults for it, and
+    /// changing it afterwards changes none of them.
     public var task: Task
+    /// The engine: tensors (the default), or micrograd's scalar engine for moons.
     public var engine: Engine = .tensor
+    /// The model: the MLP (the default), or the CNN for digits.
     public var architecture: Architecture = .mlp
+    /// Dynamic graphs (the default) or compiled static programs; static mode needs the tensor
+    /// engine.
     public var mode: ExecutionMode = .dynamic
+    /// Passes over the training set, in ``epochRange``. Default: 100 for moons (one full-batch
+    /// step each), 15 for digits.
     public var epochs: Int
+    /// Examples per step, in ``batchSizeRange``; the last batch of an epoch may be smaller.
+    /// Default: 100 for moons (the whole set; the scalar engine takes only that), 32 for digits.
     public var batchSize: Int
+    /// The learning rate the run starts from, positive and finite. Default:
+    /// ``defaultLearningRate(task:architecture:optimizer:)``. Moons with SGD decays it linearly
+    /// to a tenth over the run, digits anneals it (cosine) to 0, moons with another optimiser
+    /// keeps it.
     public var learningRate: Double
+    /// The optimiser. Default: SGD for moons, Adam for digits. Setting it leaves
+    /// ``learningRate`` as it is; ``use(_:)`` sets both.
     public var optimizer: OptimizerKind
+    /// Seeds the initial weights and the order of the batches. Default: 1337 for moons
+    /// (micrograd's), 0 for digits. The moons points do not depend on it.
     public var seed: UInt64
 
     /// The defaults for `task`: for moons, micrograd's demo (100 full-batch SGD steps from rate
@@ -65,19 +122,32 @@ public struct Experiment: Sendable {
         /// A run is starting: a description of the model and data, and the number of epochs and
         /// steps per epoch.
         case start(description: String, epochs: Int, stepsPerEpoch: Int)
+        /// A step ended: its epoch and its index in the epoch (both from 0), the steps per
+        /// epoch, the batch's loss, and the fraction of the batch classified correctly before
+        /// the update.
         case step(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Double, accuracy: Double)
+        /// An epoch ended (counted from 0): the mean of its steps' losses weighted by batch
+        /// size, the accuracy over its batches (each measured before its update), and the
+        /// accuracy on the test set after it (digits; nil for moons).
         case epoch(epoch: Int, loss: Double, trainAccuracy: Double, testAccuracy: Double?)
     }
 
     /// What a finished run gives: the per-epoch history, the final accuracies, and what the
     /// plots need.
     public struct Outcome: Sendable {
+        /// Each finished epoch's loss, as in ``Event/epoch(epoch:loss:trainAccuracy:testAccuracy:)``.
         public var losses: [Double] = []
+        /// Each finished epoch's training accuracy, over its batches before each update.
         public var trainAccuracies: [Double] = []
+        /// Each finished epoch's test accuracy (digits; empty for moons).
         public var testAccuracies: [Double] = []
+        /// The final model's accuracy on the whole training set.
         public var finalTrainAccuracy = 0.0
+        /// The final model's accuracy on the test set (digits; nil for moons).
         public var finalTestAccuracy: Double?
+        /// Wall-clock seconds of the whole run, loading the data included.
         public var seconds = 0.0
+        /// The optimiser steps taken.
         public var steps = 0
         /// Digits: the confusion matrix on the test set (rows true, columns predicted).
         public var confusion: [[Int]]?
@@ -85,9 +155,13 @@ public struct Experiment: Sendable {
         /// than after all its epochs. The history then holds the epochs finished; the model,
         /// the accuracies and ``state`` are those after the last step taken.
         public var stopped = false
-        /// Moons: the data, and the model's score on a grid over it.
+        /// Moons: the training points, each `[x, y]`.
         public var points: [[Double]]?
+        /// Moons: each point's class, 0 (outer moon) or 1 (inner moon).
         public var labels: [Int]?
+        /// Moons: the final model's score on a 60×60 grid over the points' bounding box, widened
+        /// by 0.5 on every side: `scores[i][j]` is the score at (`xs[j]`, `ys[i]`), positive for
+        /// class 1.
         public var grid: (xs: [Double], ys: [Double], scores: [[Double]])?
         /// The trained parameters under PyTorch's names (for --save).
         public var state: SafeTensors?

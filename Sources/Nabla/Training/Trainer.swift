@@ -1,7 +1,10 @@
 /// Whether a model trains on the dynamic graph (recorded per step, as PyTorch eager) or on a
 /// compiled static program (traced once per shape, as `jax.jit`).
 public enum ExecutionMode: String, Sendable, CaseIterable {
+    /// Every step records a new graph of ``Tensor`` operations and differentiates it.
     case dynamic
+    /// The model and its loss are traced into a compiled program, once per input shape, and
+    /// every step runs it.
     case `static`
 }
 
@@ -9,10 +12,17 @@ public enum ExecutionMode: String, Sendable, CaseIterable {
 /// gradients, optional clipping, the optimiser's step, with the learning rate from a schedule;
 /// reports after every step and epoch, and evaluates on a test set.
 public final class Trainer<Model: Layer> {
+    /// The element type of the model's parameters and of the data.
     public typealias Scalar = Model.Scalar
+    /// The model trained; the optimiser updates its parameters in place.
     public let model: Model
+    /// The objective minimised; each batch's targets come from its labels through
+    /// ``Loss/targets(labels:classes:)``.
     public let loss: Loss
+    /// Applies the gradients; before each step its learning rate is set from ``schedule``,
+    /// when there is one.
     public let optimizer: any Optimizer<Scalar>
+    /// Whether steps and predictions run on the dynamic graph or on a compiled program.
     public let mode: ExecutionMode
     /// The number of classes (1: a single score, positive for class 1).
     public let classes: Int
@@ -21,9 +31,13 @@ public final class Trainer<Model: Layer> {
     /// Clips the gradients' joint norm to this before each step, when set.
     public var maxGradientNorm: Double?
     private lazy var compiled = CompiledModel(model, loss: loss)
+    /// The steps taken so far (by ``step(inputs:labels:)``, which `fit` calls): the position
+    /// in ``schedule``.
     public private(set) var stepsTaken = 0
     private var validatedInputShapes: Set<Shape> = []
 
+    /// A trainer of `model` for `classes` classes (1: a single score, positive for class 1)
+    /// that minimises `loss` with `optimizer`. `classes` < 1 stops (a programmer error).
     public init(model: Model, loss: Loss, optimizer: any Optimizer<Scalar>, mode: ExecutionMode = .dynamic, classes: Int) {
         require(classes >= 1, "Trainer: classes must be ≥ 1")
         self.model = model
@@ -35,19 +49,27 @@ public final class Trainer<Model: Layer> {
 
     /// What one step did.
     public struct Step: Sendable {
+        /// The epoch and the step's index in it (both from 0), and the number of steps in the
+        /// epoch.
         public var epoch: Int, step: Int, stepsInEpoch: Int
+        /// The batch's loss, how many of its examples were classified correctly (before the
+        /// update), and its size.
         public var loss: Double, correct: Int, count: Int
+        /// The learning rate of the step.
         public var learningRate: Double
     }
 
     /// One epoch's summary.
     public struct Epoch: Sendable {
+        /// The epoch's index, from 0.
         public var epoch: Int
         /// The mean of the steps' losses, weighted by batch size.
         public var loss: Double
         /// Accuracy over the epoch's batches, measured before each update.
         public var trainAccuracy: Double
+        /// Accuracy on the test set after the epoch, in evaluation mode; nil without a test set.
         public var testAccuracy: Double?
+        /// Wall-clock seconds the epoch took, the test set's evaluation included.
         public var seconds: Double
     }
 
@@ -187,14 +209,19 @@ public final class Trainer<Model: Layer> {
 
 /// What stops training.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    /// The loss became ±∞ or NaN at `step` (counted from 0); the learning rate may be too
+    /// high.
     case nonFiniteLoss(step: Int, loss: Double)
     /// A numeric option outside the values a run accepts: the option, the value given, and
     /// the values allowed ("between 1 and 1000000").
     case optionOutOfRange(option: String, value: String, allowed: String)
+    /// Options a run does not accept together, or data it cannot use (an empty training set,
+    /// a batch whose label count is not its size); the message says which.
     case invalidOption(String)
     /// A label at `position` in a batch is not a class in `0..<classes`.
     case labelOutOfRange(label: Int, position: Int, classes: Int)
 
+    /// The message for people, naming the option, the value or the step at fault.
     public var description: String {
         switch self {
         case .labelOutOfRange(let label, let position, let classes):
