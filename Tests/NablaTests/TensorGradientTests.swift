@@ -56,6 +56,9 @@ struct TensorGradientTests {
         Case(name: "scatterAdd", shapes: [[2, 3]]) { tanh($0[0].scatterAdding(into: [2, 4], indices: [3, 0, 3], axis: 1)) },
         Case(name: "select and comparisons", shapes: [[2, 3], [2, 3]]) { AnyTensor.select($0[0].greater(than: $0[1]), $0[0] * $0[0], $0[1] * 3) },
         Case(name: "clamp (away from the bounds)", shapes: [[6]]) { $0[0].clamped(to: -0.75...0.8) * $0[0] },
+        Case(name: "clamp min (one-sided)", shapes: [[6]]) { $0[0].clamped(min: 0.1) * $0[0] },
+        Case(name: "clamp max (one-sided)", shapes: [[6]]) { $0[0].clamped(max: -0.1) * $0[0] },
+        Case(name: "clamp to an unbounded range", shapes: [[2, 3]]) { $0[0].clamped(to: -0.2...Double.infinity) * $0[0] },
         Case(name: "variance", shapes: [[3, 4]]) { $0[0].variance(axes: [1]) },
         Case(name: "squeeze unsqueeze", shapes: [[3, 1]]) { sin($0[0].squeezed().unsqueezed(axis: 0)) },
         Case(name: "concatenate stack split", shapes: [[2, 3], [2, 2]]) {
@@ -144,6 +147,33 @@ struct TensorGradientTests {
         let y = x.clamped(to: -1...1)
         #expect(y.scalars == [-1, -1, 0, 1, 1])
         #expect(y.sum().gradients(wrt: [x])[0].scalars == [0, 1, 1, 1, 0])
+    }
+
+    /// PyTorch (float64), x = [-2, -0.5, 0, 3, inf, -inf]: torch.clamp(x, min=0) is
+    /// [0, 0, 0, 3, inf, 0] and the gradient of its sum [0, 0, 1, 1, 1, 0]; torch.clamp(x, max=1)
+    /// is [-2, -0.5, 0, 1, 1, -inf], gradient [1, 1, 1, 0, 0, 1]. (Before: NaN everywhere for an
+    /// infinite bound, since the bound was multiplied by a 0/1 indicator.)
+    @Test func clampTakesInfiniteAndOneSidedBounds() throws {
+        let values: [Double] = [-2, -0.5, 0, 3, .infinity, -.infinity]
+        let x = Tensor<Double>(values, requiresGrad: true)
+        for y in [x.clamped(to: 0...Double.infinity), x.clamped(min: 0)] {
+            #expect(y.scalars == [0, 0, 0, 3, .infinity, 0])
+            #expect(y.sum().gradients(wrt: [x])[0].scalars == [0, 0, 1, 1, 1, 0])
+        }
+        for y in [x.clamped(to: -Double.infinity...1), x.clamped(max: 1)] {
+            #expect(y.scalars == [-2, -0.5, 0, 1, 1, -.infinity])
+            #expect(y.sum().gradients(wrt: [x])[0].scalars == [1, 1, 1, 0, 0, 1])
+        }
+        #expect(x.clamped(to: -Double.infinity...Double.infinity).scalars == values)
+        // NaN stays NaN, as in PyTorch.
+        let withNaN = Tensor<Double>([1, .nan, -3]).clamped(to: 0...2).scalars
+        #expect(withNaN[0] == 1 && withNaN[1].isNaN && withNaN[2] == 0)
+        // The static graph computes the same numbers.
+        let graph = TensorGraph<Double>()
+        let symbol = graph.input("x", shape: [6])
+        let program = try graph.compile([symbol.clamped(min: 0), symbol.clamped(max: 1)])
+        let outputs = try program.run(["x": NDArray(values)])
+        #expect(outputs[0].scalars == [0, 0, 0, 3, .infinity, 0] && outputs[1].scalars == [-2, -0.5, 0, 1, 1, -.infinity])
     }
 
     @Test func creationAsPyTorchSpellsIt() {

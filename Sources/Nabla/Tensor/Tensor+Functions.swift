@@ -110,15 +110,33 @@ extension DifferentiableTensor {
         masked(condition, ifTrue) + masked(1 - condition, ifFalse)
     }
 
-    /// Each entry limited to [low, high]: x·m + low·[x < low] + high·[x > high], with m = 1 on
-    /// [low, high] (bounds included) and 0 outside, so the gradient is 1 inside and at the bounds
-    /// and 0 outside, as PyTorch's clamp. Every term but one is multiplied by 0, so the value is
-    /// exactly x, low or high.
+    /// Each entry limited to [low, high] (PyTorch's `clamp(min:max:)`): clamped(min: low)
+    /// then clamped(max: high). Either bound may be infinite; with low > high every entry is
+    /// high, as in PyTorch.
     public func clamped(to range: ClosedRange<Double>) -> Self {
-        let low = constant(range.lowerBound), high = constant(range.upperBound)
-        let below = less(than: low), above = greater(than: high)
-        let inside = greaterOrEqual(to: low) * lessOrEqual(to: high)
-        return self * inside + below * range.lowerBound + above * range.upperBound
+        clamped(min: range.lowerBound).clamped(max: range.upperBound)
+    }
+
+    /// max(x, low) entry by entry (PyTorch's `clamp(min:)`), with PyTorch's gradient: 1 where
+    /// x ≥ low (the bound included), 0 below. Computed as masked([x ≥ low], x) +
+    /// masked([x < low], low): each entry is exactly x or low, and an infinite x or bound never
+    /// meets a 0 factor (0·∞ would be NaN). NaN stays NaN. low = −∞ clamps nothing.
+    public func clamped(min low: Double) -> Self {
+        guard low > -.infinity else { return self }
+        let bound = constant(low)
+        let atOrAbove = heaviside(self - bound, atZero: 1), below = heaviside(bound - self, atZero: 0)
+        // atOrAbove − atOrAbove is 0, or NaN where x is NaN: NaN propagates, as in PyTorch.
+        return masked(atOrAbove, self) + masked(below, bound) + (atOrAbove - atOrAbove)
+    }
+
+    /// min(x, high) entry by entry (PyTorch's `clamp(max:)`), with PyTorch's gradient: 1 where
+    /// x ≤ high (the bound included), 0 above. Exact values, infinite entries and NaN as for
+    /// ``clamped(min:)``. high = +∞ clamps nothing.
+    public func clamped(max high: Double) -> Self {
+        guard high < .infinity else { return self }
+        let bound = constant(high)
+        let atOrBelow = heaviside(bound - self, atZero: 1), above = heaviside(self - bound, atZero: 0)
+        return masked(atOrBelow, self) + masked(above, bound) + (atOrBelow - atOrBelow)
     }
 
     /// The variance over `axes` with Bessel's correction: Σ (x − mean)² / max(n − correction, 0)
