@@ -19,6 +19,12 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable, MatmulScalar, Summa
     static func tanh(_ x: Self) -> Self
     /// The error function, (2/√π) ∫₀ˣ e^(−t²) dt (`erff`/`erf`).
     static func erf(_ x: Self) -> Self
+    /// ln(1 + x), accurate for small x (`log1pf`/`log1p`).
+    static func log1p(_ x: Self) -> Self
+    /// eˣ − 1, accurate for small x (`expm1f`/`expm1`).
+    static func expm1(_ x: Self) -> Self
+    /// The angle of the point (x, y) in (−π, π] (`atan2f`/`atan2`, with y first).
+    static func atan2(_ y: Self, _ x: Self) -> Self
     /// xʸ as C's `pow` defines it (a negative base with an integral exponent is allowed).
     static func pow(_ x: Self, _ y: Self) -> Self
     /// The type's name as NumPy and PyTorch print it: `float32`, `float64`.
@@ -41,6 +47,12 @@ extension Double: TensorScalar {
     @inlinable public static func tanh(_ x: Double) -> Double { Glibc_tanh(x) }
     /// erf x, by C's `erf`.
     @inlinable public static func erf(_ x: Double) -> Double { Glibc_erf(x) }
+    /// ln(1 + x), by C's `log1p`.
+    @inlinable public static func log1p(_ x: Double) -> Double { Glibc_log1p(x) }
+    /// eˣ − 1, by C's `expm1`.
+    @inlinable public static func expm1(_ x: Double) -> Double { Glibc_expm1(x) }
+    /// atan2(y, x), by C's `atan2`.
+    @inlinable public static func atan2(_ y: Double, _ x: Double) -> Double { Glibc_atan2(y, x) }
     /// xʸ, by C's `pow`.
     @inlinable public static func pow(_ x: Double, _ y: Double) -> Double { Glibc_pow(x, y) }
     /// The dtype name NumPy and PyTorch print, `"float64"`.
@@ -66,6 +78,12 @@ extension Float: TensorScalar {
     @inlinable public static func tanh(_ x: Float) -> Float { tanhf(x) }
     /// erf x, by C's `erff`.
     @inlinable public static func erf(_ x: Float) -> Float { erff(x) }
+    /// ln(1 + x), by C's `log1pf`.
+    @inlinable public static func log1p(_ x: Float) -> Float { log1pf(x) }
+    /// eˣ − 1, by C's `expm1f`.
+    @inlinable public static func expm1(_ x: Float) -> Float { expm1f(x) }
+    /// atan2(y, x), by C's `atan2f`.
+    @inlinable public static func atan2(_ y: Float, _ x: Float) -> Float { atan2f(y, x) }
     /// xʸ, by C's `powf`.
     @inlinable public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
     /// The dtype name NumPy and PyTorch print, `"float32"`.
@@ -85,4 +103,7 @@ extension Float: TensorScalar {
 @inlinable func Glibc_cos(_ x: Double) -> Double { cos(x) }
 @inlinable func Glibc_tanh(_ x: Double) -> Double { tanh(x) }
 @inlinable func Glibc_erf(_ x: Double) -> Double { erf(x) }
+@inlinable func Glibc_log1p(_ x: Double) -> Double { log1p(x) }
+@inlinable func Glibc_expm1(_ x: Double) -> Double { expm1(x) }
+@inlinable func Glibc_atan2(_ y: Double, _ x: Double) -> Double { atan2(y, x) }
 @inlinable func Glibc_pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

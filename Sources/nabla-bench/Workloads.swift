@@ -15,6 +15,7 @@ enum Workloads {
         case "micrograd-demo-step": TrainingWorkloads.microgradDemoStep(harness)
         case "digits-epoch": TrainingWorkloads.digitsEpoch(harness)
         case "anomaly-overhead": AnomalyWorkload.run(harness)
+        case "perop-elementwise": ElementwiseWorkload.run(harness)
         case "reduction": ReductionWorkload.run(harness)
         // One engine alone on one thread (for profiling).
         case "mlp-step-dynamic": TensorWorkloads.mlpStep(harness, threads: [1], static: false)

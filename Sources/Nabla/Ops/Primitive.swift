@@ -23,12 +23,18 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     case negate, exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, sign, heaviside
     /// A unary primitive with the node's constant c: x + c, c · x, x^c (see ``Rules``).
     case addConstant, multiplyConstant, powerConstant
+    /// A unary primitive added with PyTorch's elementwise set: ln(1 + x), eˣ − 1 (primitives for
+    /// accuracy near 0, where log(1 + x) and exp(x) − 1 lose every digit), and ⌊x⌋, ⌈x⌉ and
+    /// round-half-to-even (no composite of the others exists; their derivative is zero).
+    case log1p, expm1, floor, ceil, round
+    /// atan2(y, x), binary: no composite of the others exists (there is no arctangent).
+    case atan2
 
     /// How many node operands the primitive reads (0, 1 or 2).
     @inlinable public var arity: Int {
         switch self {
         case .input, .constant: 0
-        case .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked: 2
+        case .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked, .atan2: 2
         default: 1
         }
     }
@@ -62,6 +68,12 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .addConstant: Rules.AddConstant.self
         case .multiplyConstant: Rules.MultiplyConstant.self
         case .powerConstant: Rules.PowerConstant.self
+        case .log1p: Rules.Log1p.self
+        case .expm1: Rules.Expm1.self
+        case .floor: Rules.Floor.self
+        case .ceil: Rules.Ceil.self
+        case .round: Rules.Round.self
+        case .atan2: Rules.Atan2.self
         }
     }
 
@@ -99,6 +111,12 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .addConstant: Rules.AddConstant.evaluate(x, y, c)
         case .multiplyConstant: Rules.MultiplyConstant.evaluate(x, y, c)
         case .powerConstant: Rules.PowerConstant.evaluate(x, y, c)
+        case .log1p: Rules.Log1p.evaluate(x, y, c)
+        case .expm1: Rules.Expm1.evaluate(x, y, c)
+        case .floor: Rules.Floor.evaluate(x, y, c)
+        case .ceil: Rules.Ceil.evaluate(x, y, c)
+        case .round: Rules.Round.evaluate(x, y, c)
+        case .atan2: Rules.Atan2.evaluate(x, y, c)
         }
     }
 
@@ -136,6 +154,12 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .addConstant: Rules.AddConstant.pullback(x, y, output, c, seed)
         case .multiplyConstant: Rules.MultiplyConstant.pullback(x, y, output, c, seed)
         case .powerConstant: Rules.PowerConstant.pullback(x, y, output, c, seed)
+        case .log1p: Rules.Log1p.pullback(x, y, output, c, seed)
+        case .expm1: Rules.Expm1.pullback(x, y, output, c, seed)
+        case .floor: Rules.Floor.pullback(x, y, output, c, seed)
+        case .ceil: Rules.Ceil.pullback(x, y, output, c, seed)
+        case .round: Rules.Round.pullback(x, y, output, c, seed)
+        case .atan2: Rules.Atan2.pullback(x, y, output, c, seed)
         }
     }
 }

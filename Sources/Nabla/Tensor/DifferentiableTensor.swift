@@ -124,7 +124,12 @@ extension Primitive {
         case .addConstant: update(Rules.AddConstant.self)
         case .multiplyConstant: update(Rules.MultiplyConstant.self)
         case .powerConstant: update(Rules.PowerConstant.self)
-        case .input, .constant, .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked:
+        case .log1p: update(Rules.Log1p.self)
+        case .expm1: update(Rules.Expm1.self)
+        case .floor: update(Rules.Floor.self)
+        case .ceil: update(Rules.Ceil.self)
+        case .round: update(Rules.Round.self)
+        case .input, .constant, .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked, .atan2:
             requirementFailed("applyInPlace(to:): \(name) is not a unary primitive")
         }
     }
@@ -152,6 +157,7 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         case .minimum: return combined(Rules.Minimum.self)
         case .maximum: return combined(Rules.Maximum.self)
         case .masked: return combined(Rules.Masked.self)
+        case .atan2: return combined(Rules.Atan2.self)
         case .negate: return mapped(Rules.Negate.self)
         case .exp: return mapped(Rules.Exp.self)
         case .log: return mapped(Rules.Log.self)
@@ -168,6 +174,11 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         case .addConstant: return mapped(Rules.AddConstant.self)
         case .multiplyConstant: return mapped(Rules.MultiplyConstant.self)
         case .powerConstant: return mapped(Rules.PowerConstant.self)
+        case .log1p: return mapped(Rules.Log1p.self)
+        case .expm1: return mapped(Rules.Expm1.self)
+        case .floor: return mapped(Rules.Floor.self)
+        case .ceil: return mapped(Rules.Ceil.self)
+        case .round: return mapped(Rules.Round.self)
         }
     }
 
@@ -230,6 +241,11 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         case .addConstant: update(Rules.AddConstant.self)
         case .multiplyConstant: update(Rules.MultiplyConstant.self)
         case .powerConstant: update(Rules.PowerConstant.self)
+        case .log1p: update(Rules.Log1p.self)
+        case .expm1: update(Rules.Expm1.self)
+        case .floor: update(Rules.Floor.self)
+        case .ceil: update(Rules.Ceil.self)
+        case .round: update(Rules.Round.self)
         default: self = NDArray.apply(primitive, self, self, constant: Double(c))
         }
     }

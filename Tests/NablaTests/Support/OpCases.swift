@@ -8,12 +8,13 @@ enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, sign, heaviside, minimum, maximum, masked
     case addConstant, constantAdd, subtractConstant, constantSubtract
     case multiplyConstant, constantMultiply, divideConstant, constantDivide, minConstant, maxConstant
+    case log1p, expm1, floor, ceil, round, atan2
 
     var testDescription: String { rawValue }
 
     var arity: Int {
         switch self {
-        case .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked: 2
+        case .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked, .atan2: 2
         default: 1
         }
     }
@@ -57,6 +58,12 @@ enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .constantDivide: return 3 / x
         case .minConstant: return min(x, 0.25)
         case .maxConstant: return max(0.25, x)
+        case .log1p: return Nabla.log1p(x)
+        case .expm1: return Nabla.expm1(x)
+        case .floor: return Nabla.floor(x)
+        case .ceil: return Nabla.ceil(x)
+        case .round: return Nabla.round(x)
+        case .atan2: return Nabla.atan2(x, y)
         }
     }
 
@@ -67,6 +74,7 @@ enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .divide: return [[1.3, 0.7], [-0.5, -1.2], [2.2, 2.5], [0.9, -3.0]]
         case .minimum, .maximum: return [[1.3, 0.7], [-0.5, -1.2], [2.2, 2.5], [-0.9, 3.0]]
         case .log, .sqrt, .powerNegative: return [[0.3], [1.1], [2.7], [7.5]]
+        case .log1p: return [[-0.6], [-0.3], [0.4], [2.2]]
         case .constantDivide: return [[0.4], [-1.1], [2.7], [-7.5]]
         case .exp, .sin, .cos, .tanh, .erf, .sigmoid, .constantPower: return [[-1.7], [-0.3], [0.4], [2.2]]
         default:
