@@ -79,6 +79,9 @@ struct ReductionOperationTests {
         // keepdim=True
         #expect(x.argmax(axis: -1, keepingDimensions: true).shape == [2, 1])
         #expect(x.argmax(keepingDimensions: true).shape == [1, 1])
+        // Infinities: torch.argmax(torch.tensor([-inf, inf, 1., inf])) = 1; argmin = 0
+        let infinite = Tensor<Double>([-.infinity, .infinity, 1, .infinity])
+        #expect(infinite.argmax().scalars == [1] && infinite.argmin().scalars == [0])
         // Static mode gives the same indices.
         let graph = TensorGraph<Double>()
         let s = graph.input("x", shape: [2, 3])

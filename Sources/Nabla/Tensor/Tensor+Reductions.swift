@@ -43,7 +43,8 @@ extension DifferentiableTensor {
     /// (0, 1, 2, … exactly, up to 2²⁴ in Float), so they stay in the graph of either mode; read
     /// them with `Int(...)`. The result has no gradient (its derivative is zero). Shape: x's with
     /// `axis` removed (kept with size 1 when `keepingDimensions`); a scalar for nil (shape [1, …, 1]
-    /// when keeping). The entries are expected to be finite (an infinite or NaN entry gives NaN).
+    /// when keeping). ±∞ compare as PyTorch's; a NaN entry makes the index NaN (PyTorch returns
+    /// the NaN's index).
     public func argmax(axis: Int? = nil, keepingDimensions: Bool = false) -> Self {
         firstIndexOfExtreme(axis: axis, keepingDimensions: keepingDimensions, largest: true)
     }
@@ -55,8 +56,11 @@ extension DifferentiableTensor {
     }
 
     /// n − max over the axis of [x = extreme]·(n − i): the smallest index i at an extreme entry.
+    /// ±∞ are first clamped to ±greatestFiniteMagnitude (exactly, by masking), so x − extreme is
+    /// never ∞ − ∞.
     func firstIndexOfExtreme(axis: Int?, keepingDimensions: Bool, largest: Bool) -> Self {
-        let x = stoppingGradient()
+        let greatest = Double(Scalar.greatestFiniteMagnitude)
+        let x = stoppingGradient().clamped(to: -greatest...greatest)
         guard let axis else {
             let flat = x.reshaped([shape.count]).firstIndexOfExtreme(axis: 0, keepingDimensions: false, largest: largest)
             return keepingDimensions ? flat.reshaped(Shape([Int](repeating: 1, count: shape.rank))) : flat.reshaped([])
@@ -76,8 +80,8 @@ extension DifferentiableTensor {
     /// The running sum along `axis`: yᵢ = Σ_{j ≤ i} xⱼ (PyTorch's `torch.cumsum(x, dim=axis)`).
     /// Computed as a matrix product with the upper-triangular matrix of ones, so ∂/∂xⱼ =
     /// Σ_{i ≥ j} seedᵢ (the reversed running sum of the seed), and the second derivative is zero.
-    /// As the product multiplies by the zeros above the diagonal too, an infinite entry makes the
-    /// entries before it NaN (PyTorch leaves them finite). Shape: x's.
+    /// As the product multiplies by the zeros above the diagonal too, an infinite or NaN entry
+    /// makes the entries before it NaN as well (PyTorch leaves them finite). Shape: x's.
     public func cumulativeSum(axis: Int) -> Self {
         guard shape.rank > 0 else { return self }
         let a = shape.axis(axis), n = shape[a]
