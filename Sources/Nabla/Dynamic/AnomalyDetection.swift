@@ -130,13 +130,18 @@ final class AnomalyDetector {
         if let stack { tape.origins[index] = stack }
         guard first == nil else { return }
         let storage = tape.storage, i = Int(index)
-        let op = storage.ops[i]
+        let (op, operands) = Self.operation(at: i, of: storage)
         let x = storage.values[Int(storage.lhs[i])], y = storage.values[Int(storage.rhs[i])]
-        let operandsFinite = x.isFinite && (op.arity < 2 || y.isFinite)
-        guard !storage.values[i].isFinite, operandsFinite else { return }
-        let operands = op.arity == 2 ? "\(Self.format(x)), \(Self.format(y))" : Self.format(x)
+        guard !storage.values[i].isFinite, x.isFinite && (op.arity < 2 || y.isFinite) else { return }
         report(Anomaly(operation: op.name, pass: .forward, inputShapes: [],
                        detail: "\(op.name)(\(operands)) = \(Self.format(storage.values[i]))", origin: origin(of: stack)))
+    }
+
+    /// The primitive of scalar node `i` and its operands' values, written `-2` or `0, 1`.
+    private static func operation(at i: Int, of storage: TapeStorage) -> (Primitive, String) {
+        let op = storage.ops[i]
+        let x = format(storage.values[Int(storage.lhs[i])]), y = format(storage.values[Int(storage.rhs[i])])
+        return (op, op.arity == 2 ? "\(x), \(y)" : x)
     }
 
     /// Called when the derivative rule of scalar node `index` gave `gradients` (nil: none).
@@ -144,10 +149,7 @@ final class AnomalyDetector {
         guard first == nil, seed.isFinite else { return }
         let bad = [gradients.0, gradients.1].compactMap { $0 }.first { !$0.isFinite }
         guard let bad else { return }
-        let storage = tape.storage
-        let op = storage.ops[index]
-        let x = storage.values[Int(storage.lhs[index])], y = storage.values[Int(storage.rhs[index])]
-        let operands = op.arity == 2 ? "\(Self.format(x)), \(Self.format(y))" : Self.format(x)
+        let (op, operands) = Self.operation(at: index, of: tape.storage)
         report(Anomaly(operation: op.name, pass: .backward, inputShapes: [],
                        detail: "the derivative of \(op.name)(\(operands)) is \(Self.format(bad))",
                        origin: origin(of: tape.origins[Int32(index)])))
@@ -187,9 +189,6 @@ final class AnomalyDetector {
 
     /// "1 of 6 entries is nan", "2 of 6 entries are inf, 1 is -inf"; nil when all are finite.
     static func nonFiniteSummary<Scalar: TensorScalar>(_ array: NDArray<Scalar>) -> String? {
-        // x·0 is 0 for finite x and NaN for ±∞ and NaN: one vectorised pass finds whether to count.
-        let probe = array.withUnsafeBufferPointer { buffer in buffer.reduce(Scalar(0)) { $0 + $1 * 0 } }
-        guard !probe.isFinite else { return nil }
         var nan = 0, positive = 0, negative = 0
         array.withUnsafeBufferPointer { buffer in
             for x in buffer where !x.isFinite {

@@ -41,10 +41,6 @@ public final class Linear<Scalar: TensorScalar>: Layer {
                                TensorShapeError(operation: "Linear(\(inputSize) → \(outputSize))", shapes: [input.shape],
                                                 reason: "the input does not end in \(inputSize) features"))
         else { return input }
-        let rows = input.shape.rank == 2 ? input : input.reshaped([input.shape.count / inputSize, inputSize])
-        var output = T.matmul(rows, context.parameter(weight), transposingA: false, transposingB: true)
-        if let bias { output = output + context.parameter(bias) }
-        guard input.shape.rank != 2 else { return output }
-        return output.reshaped(Shape(input.shape.dimensions.dropLast() + [outputSize]))
+        return input.linear(weight: context.parameter(weight), bias: bias.map(context.parameter))
     }
 }

@@ -171,36 +171,20 @@ enum Operand<T: GraphScalar> {
     static func apply(_ f: ScriptFunction, _ x: Operand) -> Operand {
         switch x {
         case .number(let a):
-            return .number(unary(f).evaluate(a, a, 0))
+            return .number(f.primitive.evaluate(a, a, 0))
         case .value(let v):
-            return .value(T.apply(unary(f), v, v, constant: 0))
+            return .value(T.apply(f.primitive, v, v, constant: 0))
         }
     }
 
     static func apply(_ f: ScriptFunction, _ x: Operand, _ y: Operand) -> Operand {
         if f == .pow { return apply(.power, x, y) }
-        let primitive: Primitive = f == .min ? .minimum : .maximum
+        let primitive = f.primitive
         switch (x, y) {
         case (.number(let a), .number(let b)): return .number(primitive.evaluate(a, b, 0))
         case (.value(let v), .number(let b)): return .value(T.apply(primitive, v, v.constant(b), constant: 0))
         case (.number(let a), .value(let w)): return .value(T.apply(primitive, w.constant(a), w, constant: 0))
         case (.value(let v), .value(let w)): return .value(T.apply(primitive, v, w, constant: 0))
-        }
-    }
-
-    private static func unary(_ f: ScriptFunction) -> Primitive {
-        switch f {
-        case .exp: .exp
-        case .log: .log
-        case .sqrt: .sqrt
-        case .sin: .sin
-        case .cos: .cos
-        case .tanh: .tanh
-        case .erf: .erf
-        case .sigmoid: .sigmoid
-        case .relu: .relu
-        case .abs: .abs
-        case .pow, .min, .max: requirementFailed("binary function")
         }
     }
 }
