@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import Nabla
 
-/// Nabla's tensor operations against values and gradients computed by PyTorch (float64), frozen
-/// by `References/make_torch_references.py`.
+/// Nabla's tensor operations against values, gradients and Hessian-vector products computed by
+/// PyTorch (float64), in both modes, frozen by `References/make_torch_references.py`.
 @Suite("Against PyTorch")
 struct TorchReferenceTests {
     struct File: Decodable {
@@ -17,9 +17,12 @@ struct TorchReferenceTests {
         var output_shape: [Int]
         var output: [Double]
         var gradients: [[Double]]
+        var hessian_vector_products: [[Double]]
     }
 
-    static let functions: [String: @Sendable ([Tensor<Double>]) -> Tensor<Double>] = [
+    /// Each reference case's function, written once over both modes (dynamic tensors and static
+    /// symbols); the PyTorch call each mirrors is beside its name in the reference script.
+    static let functions: [String: @Sendable ([AnyTensor]) -> AnyTensor] = [
         "conv2d stride 2 padding 1 bias": { $0[0].conv2d($0[1], bias: $0[2], stride: (2, 2), padding: (1, 1)) },
         "maxPool2d 2x2": { $0[0].maxPool2d(kernel: (2, 2)) },
         "avgPool2d 3x3 stride 1 padding 1": { $0[0].avgPool2d(kernel: (3, 3), stride: (1, 1), padding: (1, 1)) },
@@ -30,32 +33,106 @@ struct TorchReferenceTests {
         "variance axis 1": { $0[0].variance(axes: [1]) },
         "tanh sigmoid broadcast": { tanh($0[0]) * sigmoid($0[1]) },
         "logSumExp axis 1": { $0[0].logSumExp(axis: 1) },
+        // Issue 11.
+        "flip axes 0 2": { $0[0].flipped(axes: [0, 2]) },
+        "roll shifts 1 -2": { $0[0].rolled(by: [1, -2], axes: [0, 1]) },
+        "pad reflect": { $0[0].padded([2, 1, 1, 0], mode: .reflect) },
+        "pad constant 0.5": { $0[0].padded([1, 2], mode: .constant(0.5)) },
+        "diagonal offset 1": { $0[0].diagonal(offset: 1, axis1: 1, axis2: 2) },
+        "tril -1 triu 1": { $0[0].tril(diagonal: -1) + $0[1].triu(diagonal: 1) * $0[0] },
+        "expand": { $0[0].expanded(to: [2, 3, 4]) * $0[0] },
+        "repeat": { $0[0].repeated([2, 1, 2]) },
+        "cumsum axis 1": { $0[0].cumulativeSum(axis: 1) * $0[0] },
+        "cumprod axis 0": { $0[0].cumulativeProduct(axis: 0) },
+        "logsumexp axes 0 2": { $0[0].logSumExp(axes: [0, 2]) },
+        "norm p1 axis 1": { $0[0].norm(p: 1, axes: [1]) },
+        "norm p2": { $0[0].norm() },
+        "norm p3 axis 0": { $0[0].norm(p: 3, axes: [0]) },
+        "norm inf axis 1": { $0[0].norm(p: .infinity, axes: [1]) },
+        "frobenius": { $0[0].frobeniusNorm() },
+        "std axis 1": { $0[0].std(axes: [1]) },
+        "log1p expm1": { log1p($0[0] * 0.9) + expm1($0[0]) },
+        "atan2 broadcast": { atan2($0[0], $0[1]) },
+        "softplus beta 2 threshold 1": { softplus($0[0] * 3, beta: 2, threshold: 1) },
+        "silu": { silu($0[0] * 3) },
+        "elu alpha 0.5": { elu($0[0] * 2, alpha: 0.5) },
+        "logsigmoid": { logSigmoid($0[0] * 10) },
+        "hardtanh": { hardtanh($0[0] * 2) * $0[0] },
+        "rsqrt reciprocal square": { rsqrt($0[0] * $0[0] + 0.5) + reciprocal($0[0] + 2) + square($0[0]) },
+        "clamp min 0": { $0[0].clamped(min: 0) * $0[0] },
+        "outer": { $0[0].outer($0[1]) },
+        "linear": { $0[0].linear(weight: $0[1], bias: $0[2]) },
     ]
 
-    @Test func valuesAndGradientsMatchPyTorch() throws {
+    static func references() throws -> [Case] {
         let url = try #require(Bundle.module.url(forResource: "torch_references", withExtension: "json"))
-        let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url))
-        #expect(file.cases.count == Self.functions.count)
-        for reference in file.cases {
-            let f = try #require(Self.functions[reference.name], "no Swift function for \(reference.name)")
-            // The inputs and weights, drawn as the script draws them.
-            var generator = SeededGenerator(seed: reference.seed)
-            func uniform(_ low: Double, _ high: Double, _ shape: [Int]) -> NDArray<Double> {
-                NDArray((0..<Shape(shape).count).map { _ in low + (high - low) * generator.nextUnit() }).reshaped(Shape(shape))
-            }
-            let inputs = reference.shapes.map { uniform(-1, 1, $0) }.map { Tensor($0, requiresGrad: true) }
-            let output = f(inputs)
-            let weights = uniform(0.5, 1.5, reference.output_shape)
-            let gradients = (output * Tensor(weights)).sum().gradients(wrt: inputs)
-            #expect(output.shape == Shape(reference.output_shape), "\(reference.name)")
-            #expect(close(output.scalars, reference.output), "\(reference.name): values")
-            for (k, g) in gradients.enumerated() {
-                #expect(close(g.scalars, reference.gradients[k]), "\(reference.name): gradient of input \(k)")
-            }
+        return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
+    }
+
+    /// The inputs, output weights and directions, drawn as the script draws them.
+    static func draws(_ reference: Case) -> (inputs: [NDArray<Double>], weights: NDArray<Double>, directions: [NDArray<Double>]) {
+        var generator = SeededGenerator(seed: reference.seed)
+        func uniform(_ low: Double, _ high: Double, _ shape: [Int]) -> NDArray<Double> {
+            NDArray((0..<Shape(shape).count).map { _ in low + (high - low) * generator.nextUnit() }).reshaped(Shape(shape))
+        }
+        let inputs = reference.shapes.map { uniform(-1, 1, $0) }
+        let weights = uniform(0.5, 1.5, reference.output_shape)
+        let directions = reference.shapes.map { uniform(-1, 1, $0) }
+        return (inputs, weights, directions)
+    }
+
+    @Test func everyReferenceHasAFunction() throws {
+        let names = Set(try Self.references().map(\.name))
+        #expect(names == Set(Self.functions.keys))
+        #expect(names.count >= 38)
+    }
+
+    /// Values, gradients and Hessian-vector products of the dynamic engine.
+    @Test(arguments: try references())
+    func dynamicMatchesPyTorch(_ reference: Case) throws {
+        let f = try #require(Self.functions[reference.name], "no Swift function for \(reference.name)")
+        let (inputs, weights, directions) = Self.draws(reference)
+        let leaves = inputs.map { Tensor($0, requiresGrad: true) }
+        let output = f(leaves.map(AnyTensor.dynamic)).dynamic
+        #expect(output.shape == Shape(reference.output_shape))
+        #expect(close(output.scalars, reference.output), "values")
+        let first = (output * Tensor(weights)).sum().differentiableGradients(wrt: leaves)
+        for (k, g) in first.enumerated() {
+            #expect(close(g.scalars, reference.gradients[k]), "gradient of input \(k)")
+        }
+        let directional = zip(first, directions).map { ($0 * Tensor($1)).sum() }.reduce(Tensor(0.0), +)
+        let hessianVector = directional.requiresGrad ? directional.gradients(wrt: leaves) : inputs.map { NDArray.zeros($0.shape) }
+        for (k, h) in hessianVector.enumerated() {
+            #expect(close(h.scalars, reference.hessian_vector_products[k]), "Hessian-vector product, input \(k)")
+        }
+    }
+
+    /// The same numbers from a static graph: the function traced on symbols, its gradient and
+    /// the gradient of that gradient built as graphs, compiled and run.
+    @Test(arguments: try references())
+    func staticMatchesPyTorch(_ reference: Case) throws {
+        let f = try #require(Self.functions[reference.name], "no Swift function for \(reference.name)")
+        let (inputs, weights, directions) = Self.draws(reference)
+        let graph = TensorGraph<Double>()
+        let symbols = inputs.enumerated().map { graph.input("x\($0)", shape: $1.shape) }
+        let y = f(symbols.map(AnyTensor.symbolic)).symbolic
+        let first = try graph.gradients(of: (y * graph.constant(weights)).sum(), wrt: symbols)
+        let directional = zip(first, directions).map { ($0 * graph.constant($1)).sum() }.reduce(graph.constant(NDArray(0.0)), +)
+        let second = try graph.gradients(of: directional, wrt: symbols)
+        let program = try graph.compile([y] + first + second)
+        let results = try program.run(Dictionary(uniqueKeysWithValues: inputs.enumerated().map { ("x\($0)", $1) }))
+        #expect(close(results[0].scalars, reference.output), "values")
+        for k in inputs.indices {
+            #expect(close(results[1 + k].scalars, reference.gradients[k]), "gradient of input \(k)")
+            #expect(close(results[1 + inputs.count + k].scalars, reference.hessian_vector_products[k]), "Hessian-vector product, input \(k)")
         }
     }
 
     private func close(_ a: [Double], _ b: [Double]) -> Bool {
         a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-12 * Swift.max(1, Swift.abs($1)) }
     }
+}
+
+extension TorchReferenceTests.Case: CustomTestStringConvertible {
+    var testDescription: String { name }
 }

@@ -43,6 +43,35 @@ CASES = [
     ("variance axis 1", [[3, 6]], lambda x: x.var(dim=1)),
     ("tanh sigmoid broadcast", [[2, 3], [3]], lambda a, b: torch.tanh(a) * torch.sigmoid(b)),
     ("logSumExp axis 1", [[3, 4]], lambda x: torch.logsumexp(x, dim=1)),
+    # Issue 11: the operations added under PyTorch's names.
+    ("flip axes 0 2", [[2, 3, 4]], lambda x: torch.flip(x, dims=(0, 2))),
+    ("roll shifts 1 -2", [[3, 4]], lambda x: torch.roll(x, shifts=(1, -2), dims=(0, 1))),
+    ("pad reflect", [[1, 2, 4, 5]], lambda x: F.pad(x, (2, 1, 1, 0), mode="reflect")),
+    ("pad constant 0.5", [[2, 3]], lambda x: F.pad(x, (1, 2), value=0.5)),
+    ("diagonal offset 1", [[2, 3, 4]], lambda x: torch.diagonal(x, offset=1, dim1=1, dim2=2)),
+    ("tril -1 triu 1", [[4, 3], [4, 3]], lambda a, b: torch.tril(a, -1) + torch.triu(b, 1) * a),
+    ("expand", [[3, 1]], lambda x: x.expand(2, 3, 4) * x),
+    ("repeat", [[2, 3]], lambda x: x.repeat(2, 1, 2)),
+    ("cumsum axis 1", [[3, 4]], lambda x: torch.cumsum(x, dim=1) * x),
+    ("cumprod axis 0", [[4, 3]], lambda x: torch.cumprod(x, dim=0)),
+    ("logsumexp axes 0 2", [[2, 3, 4]], lambda x: torch.logsumexp(x, dim=(0, 2))),
+    ("norm p1 axis 1", [[3, 4]], lambda x: torch.linalg.vector_norm(x, ord=1, dim=1)),
+    ("norm p2", [[3, 4]], lambda x: torch.linalg.vector_norm(x, ord=2)),
+    ("norm p3 axis 0", [[3, 4]], lambda x: torch.linalg.vector_norm(x, ord=3, dim=0)),
+    ("norm inf axis 1", [[3, 4]], lambda x: torch.linalg.vector_norm(x, ord=float("inf"), dim=1)),
+    ("frobenius", [[2, 3, 4]], lambda x: torch.linalg.matrix_norm(x)),
+    ("std axis 1", [[3, 5]], lambda x: x.std(dim=1)),
+    ("log1p expm1", [[3, 4]], lambda x: torch.log1p(x * 0.9) + torch.expm1(x)),
+    ("atan2 broadcast", [[2, 3], [3]], lambda a, b: torch.atan2(a, b)),
+    ("softplus beta 2 threshold 1", [[3, 4]], lambda x: F.softplus(x * 3, beta=2, threshold=1)),
+    ("silu", [[3, 4]], lambda x: F.silu(x * 3)),
+    ("elu alpha 0.5", [[3, 4]], lambda x: F.elu(x * 2, alpha=0.5)),
+    ("logsigmoid", [[3, 4]], lambda x: F.logsigmoid(x * 10)),
+    ("hardtanh", [[3, 4]], lambda x: F.hardtanh(x * 2) * x),
+    ("rsqrt reciprocal square", [[3, 4]], lambda x: torch.rsqrt(x * x + 0.5) + torch.reciprocal(x + 2) + torch.square(x)),
+    ("clamp min 0", [[3, 4]], lambda x: torch.clamp(x, min=0) * x),
+    ("outer", [[3], [4]], lambda a, b: torch.outer(a, b)),
+    ("linear", [[2, 3], [4, 3], [4]], lambda x, w, b: F.linear(x, w, b)),
 ]
 
 
@@ -53,11 +82,19 @@ def main():
         inputs = [rng.uniform(-1, 1, s).requires_grad_(True) for s in shapes]
         y = f(*inputs)
         w = rng.uniform(0.5, 1.5, list(y.shape))
-        grads = torch.autograd.grad((y * w).sum(), inputs)
+        grads = torch.autograd.grad((y * w).sum(), inputs, create_graph=True)
+        v = [rng.uniform(-1, 1, list(x.shape)) for x in inputs]
+        g = sum((gk * vk).sum() for gk, vk in zip(grads, v))
+        if g.requires_grad:
+            hvps = torch.autograd.grad(g, inputs, allow_unused=True)
+            hvps = [torch.zeros(x.shape) if h is None else h.detach().clone() for h, x in zip(hvps, inputs)]
+        else:
+            hvps = [torch.zeros(x.shape) for x in inputs]
         out.append({
             "name": name, "seed": seed, "shapes": shapes,
             "output_shape": list(y.shape), "output": y.detach().flatten().tolist(),
-            "gradients": [g.flatten().tolist() for g in grads],
+            "gradients": [g.detach().flatten().tolist() for g in grads],
+            "hessian_vector_products": [h.detach().flatten().tolist() for h in hvps],
         })
     path = __file__.replace("make_torch_references.py", "torch_references.json")
     with open(path, "w") as file:
