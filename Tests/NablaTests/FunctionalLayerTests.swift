@@ -61,6 +61,27 @@ struct FunctionalLayerTests {
         try TensorGraphTests().staticMatchesDynamic(c)
     }
 
+    /// The modules with the new options, through NNTests' table helpers: gradients with respect
+    /// to input and parameters, and a compiled training step equal to the dynamic one.
+    static let layers: [NNTests.LayerCase] = [
+        .init(name: "Conv2d dilation 2, groups 2", make: { Conv2d<Double>(4, 2, kernelSize: 2, padding: 1, dilation: 2, groups: 2, seed: 3) },
+              input: [1, 4, 4, 4]),
+        .init(name: "Conv2d depthwise", make: { Conv2d<Double>(3, 3, kernelSize: 3, padding: 1, groups: 3, seed: 4) }, input: [2, 3, 3, 3]),
+        .init(name: "MaxPool2d dilation 2", make: { MaxPool2d<Double>(kernelSize: 2, stride: 1, dilation: 2) }, input: [1, 2, 4, 4]),
+        .init(name: "AdaptiveAvgPool2d", make: { AdaptiveAvgPool2d<Double>(outputSize: (2, 3)) }, input: [2, 2, 5, 4]),
+    ]
+
+    @Test("Module gradients, first and second order", arguments: layers)
+    func moduleGradients(_ c: NNTests.LayerCase) {
+        let mismatches = NNTests.check(c.make(), input: c.input, low: c.low, high: c.high)
+        #expect(mismatches.isEmpty, "\(c.name): \(mismatches.prefix(3))")
+    }
+
+    @Test("A compiled training step gives the dynamic step's numbers", arguments: layers)
+    func moduleStaticMatchesDynamic(_ c: NNTests.LayerCase) throws {
+        try NNTests().staticMatchesDynamic(c)
+    }
+
     static func close(_ a: NDArray<Double>, _ b: NDArray<Double>, _ tolerance: Double = 1e-12) -> Bool {
         a.shape == b.shape && zip(a.scalars, b.scalars).allSatisfy { Swift.abs($0 - $1) <= tolerance }
     }
