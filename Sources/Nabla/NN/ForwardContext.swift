@@ -70,10 +70,15 @@ public final class DropoutRandomness: Sendable {
 
     /// 1/keep with probability `keep`, else 0, for each of `shape`'s elements.
     public func mask<Scalar: TensorScalar>(_ shape: Shape, keep: Double) -> NDArray<Scalar> {
+        generator.withLock { Self.mask(shape, keep: keep, generator: &$0) }
+    }
+
+    /// 1/keep with probability `keep`, else 0, for each of `shape`'s elements in row-major order:
+    /// an element is kept when `generator.nextUnit()` is below `keep`. A keep probability outside
+    /// (0, 1] stops (a programmer error).
+    public static func mask<Scalar: TensorScalar>(_ shape: Shape, keep: Double, generator: inout SeededGenerator) -> NDArray<Scalar> {
         require(keep > 0 && keep <= 1, "dropout: keep probability \(keep) is not in (0, 1]")
         let scale = Scalar(1 / keep)
-        return generator.withLock { generator in
-            NDArray(shape: shape, checkedScalars: (0..<shape.count).map { _ in generator.nextUnit() < keep ? scale : 0 })
-        }
+        return NDArray(shape: shape, checkedScalars: (0..<shape.count).map { _ in generator.nextUnit() < keep ? scale : 0 })
     }
 }

@@ -1,5 +1,6 @@
 /// Layer normalisation over the last axes (`normalizedShape`): (x − mean)/√(var + ε)·γ + β,
-/// with the biased variance, as PyTorch's `nn.LayerNorm`.
+/// with the biased variance, as PyTorch's `nn.LayerNorm`; the computation is
+/// `layerNorm(_:shape:weight:bias:eps:)`.
 public final class LayerNorm<Scalar: TensorScalar>: Layer {
     /// The trailing shape normalised over (PyTorch's `normalized_shape`).
     public let normalizedShape: Shape
@@ -27,12 +28,7 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
                                TensorShapeError(operation: "LayerNorm\(normalizedShape)", shapes: [input.shape],
                                                 reason: "the input does not end in \(normalizedShape)"))
         else { return input }
-        let axes = Array(rank - count..<rank)
-        let centred = input - input.mean(axes: axes, keepingDimensions: true)
-        let variance = (centred * centred).mean(axes: axes, keepingDimensions: true)
-        var output = centred / sqrt(variance + epsilon)
-        if let weight, let bias { output = output * context.parameter(weight) + context.parameter(bias) }
-        return output
+        return layerNorm(input, shape: normalizedShape, weight: weight.map(context.parameter), bias: bias.map(context.parameter), eps: epsilon)
     }
 }
 
@@ -42,7 +38,8 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
 /// variance from the unbiased one); in evaluation it uses the running averages.
 ///
 /// y = (x − mean)/√(var + ε)·γ + β, and after each training batch
-/// running ← (1 − momentum)·running + momentum·batch statistic.
+/// running ← (1 − momentum)·running + momentum·batch statistic. The computation is
+/// `batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:)`.
 public final class BatchNorm<Scalar: TensorScalar>: Layer, TrainingModeDependent {
     /// C, the number of channels (PyTorch's `num_features`).
     public let features: Int
@@ -81,32 +78,23 @@ public final class BatchNorm<Scalar: TensorScalar>: Layer, TrainingModeDependent
                                TensorShapeError(operation: "BatchNorm(\(features))", shapes: [input.shape],
                                                 reason: "the input does not have \(features) channels on axis 1"))
         else { return input }
-        // Per-channel vectors broadcast as [1, C, 1, …].
-        let channelShape = Shape([1, features] + Array(repeating: 1, count: rank - 2))
-        let axes = [0] + Array(2..<rank)
-        let mean: T, variance: T
         if isTraining {
-            let count = axes.reduce(1) { $0 * input.shape[$1] }
+            let count = input.shape.count / Swift.max(features, 1)
             guard input.shapesHold(count > 1, TensorShapeError(operation: "BatchNorm(\(features))", shapes: [input.shape],
                                                                reason: "training needs more than one value per channel"))
             else { return input }
-            mean = input.mean(axes: axes, keepingDimensions: true)
-            let centred = input - mean
-            variance = (centred * centred).mean(axes: axes, keepingDimensions: true)
-            let momentum = Scalar(self.momentum), unbiased = Scalar(Double(count) / Double(count - 1))
-            let (runningMean, runningVar) = (self.runningMean, self.runningVar)
-            context.observe(mean.stoppingGradient().reshaped([features])) { batchMean in
-                runningMean.value = NDArray.combine(runningMean.value, batchMean) { (1 - momentum) * $0 + momentum * $1 }
-            }
-            context.observe(variance.stoppingGradient().reshaped([features])) { batchVariance in
-                runningVar.value = NDArray.combine(runningVar.value, batchVariance) { (1 - momentum) * $0 + momentum * unbiased * $1 }
-            }
-        } else {
-            mean = context.buffer(runningMean).reshaped(channelShape)
-            variance = context.buffer(runningVar).reshaped(channelShape)
         }
-        let normalized = (input - mean) / sqrt(variance + epsilon)
-        return normalized * context.parameter(weight).reshaped(channelShape) + context.parameter(bias).reshaped(channelShape)
+        // The running statistics enter as constants (static: inputs fed with their values) and,
+        // in training, leave updated, to be stored once known.
+        var mean: T? = context.buffer(runningMean), variance: T? = context.buffer(runningVar)
+        let output = batchNorm(input, runningMean: &mean, runningVar: &variance, weight: context.parameter(weight),
+                               bias: context.parameter(bias), training: isTraining, momentum: momentum, eps: epsilon)
+        if isTraining, let mean, let variance {
+            let (runningMean, runningVar) = (self.runningMean, self.runningVar)
+            context.observe(mean) { runningMean.value = $0 }
+            context.observe(variance) { runningVar.value = $0 }
+        }
+        return output
     }
 }
 
@@ -133,15 +121,11 @@ public final class Embedding<Scalar: TensorScalar>: Module {
         self.init(count, dimension, generator: &generator)
     }
 
-    /// The rows at `indices`: shape [indices.count, dimension]. Its gradient adds into the rows
-    /// looked up (repeated indices accumulate). An index outside `0..<count` stops (a
-    /// programmer error); see ``callAsFunction(checking:)`` for untrusted indices.
+    /// The rows at `indices`: shape [indices.count, dimension], by `embedding(_:weight:)`. Its
+    /// gradient adds into the rows looked up (repeated indices accumulate). An index outside
+    /// `0..<count` stops (a programmer error); see ``callAsFunction(checking:)`` for untrusted indices.
     public func forward<T: DifferentiableTensor>(indices: [Int], _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
-        let count = weight.shape[0]
-        for (position, index) in indices.enumerated() {
-            require(index >= 0 && index < count, "Embedding(\(count)): index \(index) at position \(position) is out of range")
-        }
-        return context.parameter(weight).gather(indices, axis: 0)
+        embedding(indices, weight: context.parameter(weight))
     }
 
     /// The rows at `indices`, recorded dynamically.

@@ -226,44 +226,85 @@ extension DifferentiableTensor {
 // MARK: Convolution and pooling (composites of patches, matmul, reductions)
 
 extension DifferentiableTensor {
-    /// 2-d convolution (cross-correlation, as PyTorch's conv2d) of an image batch [N, C, H, W]
-    /// with filters [O, C, kh, kw], stride and zero padding: [N, O, OH, OW]. Computed as the
-    /// filters, flattened to [O, C·kh·kw], times the image's patches (im2col).
-    public func conv2d(_ filters: Self, bias: Self? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0)) -> Self {
-        guard shapesHold(shape.rank == 4 && filters.shape.rank == 4 && filters.shape[1] == shape[1],
-                         TensorShapeError(operation: "conv2d", shapes: [shape, filters.shape],
-                                          reason: "expected an input [N, C, H, W] and filters [O, C, kh, kw] with the same C"))
+    /// 2-d convolution (cross-correlation, as PyTorch's `F.conv2d(x, w, b, stride, padding,
+    /// dilation, groups)`) of an image batch [N, C, H, W] with filters [O, C/groups, kh, kw] and
+    /// an optional bias [O]: [N, O, OH, OW] with OH = ⌊(H + 2·ph − dh·(kh − 1) − 1)/sh⌋ + 1
+    /// (likewise OW), and
+    ///
+    ///     out[n, o, r, s] = b[o] + Σ_{c, i, j} w[o, c, i, j] · x[n, g·C/groups + c, r·sh − ph + i·dh, s·sw − pw + j·dw]
+    ///
+    /// where g = o / (O/groups) is the output channel's group (zeros outside the image).
+    /// `groups` splits the C input and O output channels into that many independent blocks;
+    /// groups == C is a depthwise convolution. Computed as the filters, flattened to
+    /// [O, C·kh·kw], times the image's patches (im2col); with groups, patches [N, G, (C/G)·kh·kw, L]
+    /// times filters [G, O/G, (C/G)·kh·kw] in one batched matmul. Derivatives come from matmul's
+    /// and the patches' rules (col2im).
+    public func conv2d(_ filters: Self, bias: Self? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                       dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Self {
+        let shapes = [shape, filters.shape]
+        guard shapesHold(shape.rank == 4 && filters.shape.rank == 4 && groups >= 1 && shape[1] % groups == 0 && filters.shape[0] % groups == 0
+                            && filters.shape[1] * groups == shape[1],
+                         TensorShapeError(operation: "conv2d", shapes: shapes, reason: groups == 1
+                            ? "expected an input [N, C, H, W] and filters [O, C, kh, kw] with the same C"
+                            : "expected an input [N, C, H, W] and filters [O, C/groups, kh, kw] with C and O divisible by groups = \(groups)"))
         else { return self }
-        let geometry = PatchGeometry(kernel: (filters.shape[2], filters.shape[3]), stride: stride, padding: padding)
+        guard shapesHold(bias == nil || bias!.shape == [filters.shape[0]],
+                         TensorShapeError(operation: "conv2d", shapes: shapes + [bias!.shape], reason: "the bias must be [O] = [\(filters.shape[0])]"))
+        else { return self }
+        guard shapesHold(stride.0 > 0 && stride.1 > 0 && padding.0 >= 0 && padding.1 >= 0 && dilation.0 > 0 && dilation.1 > 0,
+                         TensorShapeError(operation: "conv2d", shapes: shapes,
+                                          reason: "stride \(stride) and dilation \(dilation) must be positive, padding \(padding) not negative"))
+        else { return self }
+        let geometry = PatchGeometry(kernel: (filters.shape[2], filters.shape[3]), stride: stride, padding: padding, dilation: dilation)
         guard let (oh, ow) = geometry.outputSize(height: shape[2], width: shape[3]) else {
-            _ = shapesHold(false, TensorShapeError(operation: "conv2d", shapes: [shape, filters.shape],
-                                                   reason: "a \(filters.shape[2])×\(filters.shape[3]) filter does not fit the input with padding \(padding)"))
+            let dilated = dilation == (1, 1) ? "" : " and dilation \(dilation)"
+            _ = shapesHold(false, TensorShapeError(operation: "conv2d", shapes: shapes,
+                                                   reason: "a \(filters.shape[2])×\(filters.shape[3]) filter does not fit the input with padding \(padding)\(dilated)"))
             return self
         }
         let (n, o) = (shape[0], filters.shape[0])
-        let flat = filters.reshaped([o, filters.shape[1] * filters.shape[2] * filters.shape[3]])
-        var out = flat.matmul(patches(geometry, padValue: 0)).reshaped([n, o, oh, ow])
+        let rows = filters.shape[1] * filters.shape[2] * filters.shape[3]
+        var out: Self
+        if groups == 1 {
+            out = filters.reshaped([o, rows]).matmul(patches(geometry, padValue: 0)).reshaped([n, o, oh, ow])
+        } else {
+            // Patch rows are ordered (c, i, j) with c outermost, so each group's rows are contiguous;
+            // [G, O/G, K] · [N, G, K, L] broadcasts the batch axes to [N, G].
+            let grouped = patches(geometry, padValue: 0).reshaped([n, groups, rows, oh * ow])
+            out = filters.reshaped([groups, o / groups, rows]).matmul(grouped).reshaped([n, o, oh, ow])
+        }
         if let bias { out = out + bias.reshaped([o, 1, 1]) }
         return out
     }
 
-    /// Max pooling over kh×kw windows of [N, C, H, W] (padding counts as −∞, as PyTorch).
-    public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Self {
-        pool(kernel: kernel, stride: stride ?? kernel, padding: padding, padValue: -.infinity) { $0.max(axes: [2], keepingDimensions: false) }
+    /// Max pooling over kh×kw windows of [N, C, H, W] (padding counts as −∞, as PyTorch's
+    /// `F.max_pool2d(x, kernel, stride, padding, dilation)`); the stride defaults to the kernel.
+    /// `dilation` spaces the window's taps as in `conv2d`.
+    /// As PyTorch, the padding may be at most half the kernel (kh/2, kw/2, rounded down), so no
+    /// window lies wholly in the padding. ∂/∂x: the seed shared among each window's maxima.
+    public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) -> Self {
+        pool(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation, padValue: -.infinity) { $0.max(axes: [2], keepingDimensions: false) }
     }
 
     /// Average pooling over kh×kw windows (zero padding counted in the average, as PyTorch's
-    /// default `count_include_pad`).
+    /// default `count_include_pad`: `F.avg_pool2d(x, kernel, stride, padding)`); the padding may
+    /// be at most half the kernel, as in PyTorch.
     public func avgPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Self {
-        pool(kernel: kernel, stride: stride ?? kernel, padding: padding, padValue: 0) { $0.mean(axes: [2]) }
+        pool(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: (1, 1), padValue: 0) { $0.mean(axes: [2]) }
     }
 
-    private func pool(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), padValue: Double, _ reduce: (Self) -> Self) -> Self {
+    private func pool(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), padValue: Double, _ reduce: (Self) -> Self) -> Self {
         guard shapesHold(shape.rank == 4, TensorShapeError(operation: "pool2d", shapes: [shape], reason: "expected an input [N, C, H, W]")) else { return self }
-        let geometry = PatchGeometry(kernel: kernel, stride: stride, padding: padding)
+        guard shapesHold(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0
+                            && padding.0 >= 0 && padding.1 >= 0 && padding.0 <= kernel.0 / 2 && padding.1 <= kernel.1 / 2,
+                         TensorShapeError(operation: "pool2d", shapes: [shape],
+                                          reason: "kernel \(kernel), stride \(stride) and dilation \(dilation) must be positive, and padding \(padding) at most half the kernel"))
+        else { return self }
+        let geometry = PatchGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
         guard let (oh, ow) = geometry.outputSize(height: shape[2], width: shape[3]) else {
+            let dilated = dilation == (1, 1) ? "" : " and dilation \(dilation)"
             _ = shapesHold(false, TensorShapeError(operation: "pool2d", shapes: [shape],
-                                                   reason: "a \(kernel.0)×\(kernel.1) window does not fit the input with padding \(padding)"))
+                                                   reason: "a \(kernel.0)×\(kernel.1) window does not fit the input with padding \(padding)\(dilated)"))
             return self
         }
         let (n, c) = (shape[0], shape[1])
