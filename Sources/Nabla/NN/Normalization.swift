@@ -141,7 +141,7 @@ public final class Embedding<Scalar: TensorScalar>: Module {
         for (position, index) in indices.enumerated() {
             require(index >= 0 && index < count, "Embedding(\(count)): index \(index) at position \(position) is out of range")
         }
-        return context.parameter(weight).gather(indices, axis: 0)
+        return context.parameter(weight).indexSelect(indices, axis: 0)
     }
 
     /// The rows at `indices`, recorded dynamically.
