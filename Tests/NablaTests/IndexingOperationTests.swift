@@ -198,6 +198,9 @@ struct IndexingOperationTests {
         // ∂/∂source: the seed's rows 0, 2, 0 (index_select of the seed).
         let seed = try! NDArray<Double>(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6])
         #expect(y.gradients(wrt: [source], seed: seed)[0].scalars == [1, 2, 5, 6, 1, 2])
+        // A negative axis: torch.zeros(2, 3).index_add(-1, torch.tensor([2, 2]), torch.ones(2, 2)).
+        let columns = Tensor<Double>(NDArray.zeros([2, 3])).indexAdd(axis: -1, indices: [2, 2], source: Tensor(NDArray.ones([2, 2])))
+        expectValues(columns, [2, 3], [0, 0, 2, 0, 0, 2])
         // The renamed primitives: index_select and index_add into zeros.
         let x = Self.arange([2, 3])
         expectValues(x.indexSelect([2, 0, 2], axis: -1), [2, 3], [2, 0, 2, 5, 3, 5])    // x.index_select(-1, [2, 0, 2])
