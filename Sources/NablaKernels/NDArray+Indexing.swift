@@ -1,4 +1,5 @@
-// Sub-arrays: boxes (slices), their inverse (placing into zeros), and gathering along an axis.
+// Sub-arrays: boxes (slices), their inverse (placing into zeros), and selecting entries along an axis
+// (PyTorch's index_select) with its inverse (index_add into zeros).
 
 extension NDArray {
     /// The box `ranges[k]` along each axis k (missing trailing axes are taken whole).
@@ -34,13 +35,13 @@ extension NDArray {
         return NDArray(shape: shape, checkedScalars: result)
     }
 
-    /// The entries at `indices` along `axis` (NumPy's take): the result has `indices.count`
-    /// entries along that axis.
+    /// The entries at `indices` along `axis` (PyTorch's `index_select`, NumPy's `take` with an
+    /// axis): the result has `indices.count` entries along that axis.
     @inlinable
-    public func gather(_ indices: [Int], axis: Int) -> NDArray {
+    public func indexSelect(_ indices: [Int], axis: Int) -> NDArray {
         let axis = shape.axis(axis)
         let size = shape[axis]
-        for i in indices { require(i >= 0 && i < size, "gather: index \(i) is out of range for axis \(axis) of shape \(shape)") }
+        for i in indices { require(i >= 0 && i < size, "index_select: index \(i) is out of range for axis \(axis) of shape \(shape)") }
         let outer = shape.dimensions[..<axis].reduce(1, *), inner = shape.dimensions[(axis + 1)...].reduce(1, *)
         var dimensions = shape.dimensions
         dimensions[axis] = indices.count
@@ -57,10 +58,10 @@ extension NDArray {
         }
     }
 
-    /// Zeros of `shape` with `self` added at `indices` along `axis` (repeated indices add up):
-    /// the inverse of ``gather(_:axis:)`` for gradients.
+    /// Zeros of `shape` with `self` added at `indices` along `axis`, repeated indices adding up
+    /// (PyTorch's `index_add` into zeros): the adjoint of ``indexSelect(_:axis:)``, for gradients.
     @inlinable
-    public func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> NDArray {
+    public func indexAdding(into shape: Shape, indices: [Int], axis: Int) -> NDArray {
         let axis = shape.axis(axis)
         let size = shape[axis]
         let outer = shape.dimensions[..<axis].reduce(1, *), inner = shape.dimensions[(axis + 1)...].reduce(1, *)

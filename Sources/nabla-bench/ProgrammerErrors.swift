@@ -9,7 +9,10 @@ enum ProgrammerErrors {
         ("reshape", "reshape: cannot reshape [2, 3] (6 elements) to [4]", { _ = Tensor<Float>.zeros([2, 3]).reshaped([4]) }),
         ("permute", "permute: [0, 0] is not a permutation of the axes of [2, 3]", { _ = Tensor<Float>.zeros([2, 3]).permuted([0, 0]) }),
         ("slice", "slice: range 0..<5 is out of bounds for axis 0 of shape [3]", { _ = Tensor<Float>.zeros([3]).slice([0..<5]) }),
-        ("gather", "gather: index 7 is out of range for axis 0 of shape [3]", { _ = Tensor<Float>.zeros([3]).gather([7], axis: 0) }),
+        ("index-select", "index_select: index 7 is out of range for axis 0 of shape [3]", { _ = Tensor<Float>.zeros([3]).indexSelect([7], axis: 0) }),
+        ("gather", "gather: index 3 at position [1, 0] is out of range 0..<3 for axis 1 of [2, 3]", {
+            _ = Tensor<Float>.zeros([2, 3]).gather(indices: IndexTensor([[0, 1], [3, 0]]), axis: 1)
+        }),
         ("axis", "axis 2 is out of range for shape [2, 3]", { _ = Tensor<Float>.zeros([2, 3]).squeezed(axis: 2) }),
         ("label", "crossEntropy: label 5 at 0 is not a class in 0..<3", { _ = Tensor<Float>.zeros([1, 3]).crossEntropy(labels: [5]) }),
         ("conv-kernel", "conv2d: [1, 1, 3, 3] and [1, 1, 5, 5] — a 5×5 filter does not fit the input", {

@@ -135,7 +135,7 @@ public func embedding<T: DifferentiableTensor>(_ indices: [Int], weight: T) -> T
     for (position, index) in indices.enumerated() {
         require(index >= 0 && index < count, "embedding: index \(index) at position \(position) is out of range 0..<\(count)")
     }
-    return weight.gather(indices, axis: 0)
+    return weight.indexSelect(indices, axis: 0)
 }
 
 extension DifferentiableTensor {

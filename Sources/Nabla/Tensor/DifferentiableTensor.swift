@@ -39,11 +39,13 @@ public protocol DifferentiableTensor: GraphScalar {
     func slice(_ ranges: [Range<Int>]) -> Self
     /// Zeros of `shape` holding self at `origin`.  ∂/∂x: the box sliced out of the seed.
     func placed(into shape: Shape, at origin: [Int]) -> Self
-    /// Entries at `indices` along `axis`.  ∂/∂x: the seed scatter-added into zeros.
-    func gather(_ indices: [Int], axis: Int) -> Self
-    /// Zeros of `shape` with self added at `indices` along `axis` (repeats add up).  ∂/∂x: the seed
-    /// gathered at the same indices.
-    func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> Self
+    /// Entries at `indices` along `axis` (PyTorch's `index_select`).  ∂/∂x: the seed added at the
+    /// same indices into zeros (``indexAdding(into:indices:axis:)``).
+    func indexSelect(_ indices: [Int], axis: Int) -> Self
+    /// Zeros of `shape` with self added at `indices` along `axis`, repeats adding up (PyTorch's
+    /// `torch.zeros(shape).index_add(axis, indices, self)`).  ∂/∂x: the seed index-selected at the
+    /// same indices.
+    func indexAdding(into shape: Shape, indices: [Int], axis: Int) -> Self
     /// im2col of an image batch [N, C, H, W]: patches [N, C·kh·kw, OH·OW], padding read as
     /// `padValue`.  ∂/∂x: the seed folded back, overlaps added.
     func patches(_ geometry: PatchGeometry, padValue: Double) -> Self

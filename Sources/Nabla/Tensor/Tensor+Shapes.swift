@@ -1,5 +1,5 @@
 // Shape operations under PyTorch's names, written once over DifferentiableTensor as composites of
-// the structural primitives (reshape, permute, slice, place, gather, broadcast) and `masked`, so
+// the structural primitives (reshape, permute, slice, place, index_select, broadcast) and `masked`, so
 // dynamic tensors and static symbols both have them, and their derivatives, of any order, come
 // from the primitives' rules. Axes may be negative (−1 is the last) wherever PyTorch takes them.
 
@@ -157,7 +157,7 @@ extension DifferentiableTensor {
     public func flipped(axes: [Int]) -> Self {
         guard let axes = checkedAxes(axes, "flip") else { return self }
         var result = self
-        for a in axes where shape[a] > 1 { result = result.gather(Array((0..<shape[a]).reversed()), axis: a) }
+        for a in axes where shape[a] > 1 { result = result.indexSelect(Array((0..<shape[a]).reversed()), axis: a) }
         return result
     }
 
@@ -172,7 +172,7 @@ extension DifferentiableTensor {
         guard n > 0 else { return self }
         let s = ((shift % n) + n) % n
         guard s != 0 else { return self }
-        return gather((0..<n).map { ($0 - s + n) % n }, axis: a)
+        return indexSelect((0..<n).map { ($0 - s + n) % n }, axis: a)
     }
 
     /// Rolled by `shifts[k]` along `axes[k]` for each k (PyTorch's `roll(shifts, dims)` with
@@ -237,7 +237,7 @@ extension DifferentiableTensor {
                 case .replicate: indices = [Int](repeating: 0, count: p) + Array(0..<n) + [Int](repeating: n - 1, count: q)
                 default: indices = Array((n - p)..<n) + Array(0..<n) + Array(0..<q)
                 }
-                result = result.gather(indices, axis: a)
+                result = result.indexSelect(indices, axis: a)
             }
             return result
         }
@@ -255,7 +255,7 @@ extension DifferentiableTensor {
         let (n, m) = (shape[a], shape[b])
         let length = offset >= 0 ? Swift.max(0, Swift.min(n, m - offset)) : Swift.max(0, Swift.min(n + offset, m))
         let indices = (0..<length).map { i in offset >= 0 ? i * m + i + offset : (i - offset) * m + i }
-        return permuted(rest + [a, b]).reshaped(Shape(rest.map { shape[$0] } + [n * m])).gather(indices, axis: rest.count)
+        return permuted(rest + [a, b]).reshaped(Shape(rest.map { shape[$0] } + [n * m])).indexSelect(indices, axis: rest.count)
     }
 
     /// The lower triangle of the matrices in the last two axes: entries [i, j] with

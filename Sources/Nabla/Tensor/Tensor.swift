@@ -248,11 +248,12 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     /// ``slice(_:)``).  ∂/∂x: that box sliced out of the seed.
     public func placed(into shape: Shape, at origin: [Int]) -> Tensor { Tensor.record(.place(shape, origin: origin), self, self) }
     /// The entries at `indices` along `axis` (PyTorch's `index_select`; −1 is the last axis);
-    /// indices may repeat.  ∂/∂x: the seed scatter-added into zeros. An index out of range stops.
-    public func gather(_ indices: [Int], axis: Int) -> Tensor { Tensor.record(.gather(indices, axis: axis), self, self) }
+    /// indices may repeat.  ∂/∂x: the seed index-added into zeros. An index out of range stops.
+    /// (PyTorch's `gather` is ``gather(indices:axis:)``.)
+    public func indexSelect(_ indices: [Int], axis: Int) -> Tensor { Tensor.record(.indexSelect(indices, axis: axis), self, self) }
     /// Zeros of `shape` with this tensor added at `indices` along `axis`, repeated indices adding
-    /// up (PyTorch's `index_add` into zeros).  ∂/∂x: the seed gathered at the same indices.
-    public func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> Tensor {
-        Tensor.record(.scatterAdd(shape, indices: indices, axis: axis), self, self)
+    /// up (PyTorch's `index_add` into zeros).  ∂/∂x: the seed index-selected at the same indices.
+    public func indexAdding(into shape: Shape, indices: [Int], axis: Int) -> Tensor {
+        Tensor.record(.indexAdd(shape, indices: indices, axis: axis), self, self)
     }
 }

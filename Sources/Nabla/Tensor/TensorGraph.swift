@@ -265,10 +265,11 @@ extension TensorSymbol: DifferentiableTensor {
     /// Records zeros of `shape` holding this node's value in the box starting at `origin`.
     public func placed(into shape: Shape, at origin: [Int]) -> TensorSymbol { .record(.place(shape, origin: origin), self, self) }
     /// Records the entries at `indices` along `axis` (PyTorch's `index_select`).
-    public func gather(_ indices: [Int], axis: Int) -> TensorSymbol { .record(.gather(indices, axis: axis), self, self) }
-    /// Records zeros of `shape` with this node added at `indices` along `axis` (repeats add up).
-    public func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> TensorSymbol {
-        .record(.scatterAdd(shape, indices: indices, axis: axis), self, self)
+    public func indexSelect(_ indices: [Int], axis: Int) -> TensorSymbol { .record(.indexSelect(indices, axis: axis), self, self) }
+    /// Records zeros of `shape` with this node added at `indices` along `axis` (repeats add up;
+    /// PyTorch's `index_add` into zeros).
+    public func indexAdding(into shape: Shape, indices: [Int], axis: Int) -> TensorSymbol {
+        .record(.indexAdd(shape, indices: indices, axis: axis), self, self)
     }
 }
 

@@ -50,7 +50,7 @@ extension TensorOperation {
                 return fail("does not fit in \(target) at \(origin)", [x])
             }
             return .success(target)
-        case .gather(let indices, let axis):
+        case .indexSelect(let indices, let axis):
             guard axis >= -x.rank && axis < x.rank else { return fail("axis \(axis) out of range", [x]) }
             let a = axis < 0 ? axis + x.rank : axis
             guard indices.allSatisfy({ $0 >= 0 && $0 < x[a] }) else { return fail("an index is out of range along axis \(axis)", [x]) }
@@ -68,7 +68,7 @@ extension TensorOperation {
                 return fail("patches do not fold into \(target)", [x])
             }
             return .success(target)
-        case .scatterAdd(let target, let indices, let axis):
+        case .indexAdd(let target, let indices, let axis):
             let a = axis < 0 ? axis + target.rank : axis
             guard a >= 0 && a < target.rank, x.rank == target.rank, x[a] == indices.count,
                   indices.allSatisfy({ $0 >= 0 && $0 < target[a] }) else {

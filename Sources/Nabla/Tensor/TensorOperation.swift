@@ -37,10 +37,12 @@ public enum TensorOperation: Sendable, Equatable {
     case slice([Range<Int>])
     /// x placed into zeros of a larger shape.  ∂/∂x: the box sliced out of the seed.
     case place(Shape, origin: [Int])
-    /// Entries at integer indices along an axis.  ∂/∂x: the seed scatter-added into zeros.
-    case gather([Int], axis: Int)
-    /// x scatter-added into zeros of a shape.  ∂/∂x: the seed gathered at the same indices.
-    case scatterAdd(Shape, indices: [Int], axis: Int)
+    /// Entries at integer indices along an axis (PyTorch's `index_select`).  ∂/∂x: the seed
+    /// index-added into zeros.
+    case indexSelect([Int], axis: Int)
+    /// x added at integer indices along an axis into zeros of a shape (PyTorch's `index_add`
+    /// into zeros).  ∂/∂x: the seed index-selected at the same indices.
+    case indexAdd(Shape, indices: [Int], axis: Int)
     /// x itself, with no gradient flowing back (JAX's stop_gradient, PyTorch's detach).
     case stopGradient
     /// im2col: an image batch [N, C, H, W] as patches [N, C·kh·kw, OH·OW] (the padding filled
@@ -76,8 +78,8 @@ public enum TensorOperation: Sendable, Equatable {
         case .reduceProduct: "prod"
         case .slice: "slice"
         case .place: "place"
-        case .gather: "gather"
-        case .scatterAdd: "scatter_add"
+        case .indexSelect: "index_select"
+        case .indexAdd: "index_add"
         case .stopGradient: "stop_gradient"
         case .unfold: "unfold"
         case .fold: "fold"
@@ -106,8 +108,8 @@ public enum TensorOperation: Sendable, Equatable {
         case .reduceProduct(let axes, let keep): return x.reduce(axes: axes, keepingDimensions: keep, initial: 1, *)
         case .slice(let ranges): return x.slice(ranges)
         case .place(let shape, let origin): return x.placed(into: shape, at: origin)
-        case .gather(let indices, let axis): return x.gather(indices, axis: axis)
-        case .scatterAdd(let shape, let indices, let axis): return x.scatterAdding(into: shape, indices: indices, axis: axis)
+        case .indexSelect(let indices, let axis): return x.indexSelect(indices, axis: axis)
+        case .indexAdd(let shape, let indices, let axis): return x.indexAdding(into: shape, indices: indices, axis: axis)
         case .stopGradient: return x
         case .unfold(let g, let padValue): return x.unfolded(g, padValue: S(padValue))
         case .fold(let shape, let g): return x.folded(into: shape, g)
@@ -172,10 +174,10 @@ public enum TensorOperation: Sendable, Equatable {
             return (seed.placed(into: x.shape, at: (0..<x.shape.rank).map { $0 < ranges.count ? ranges[$0].lowerBound : 0 }), nil)
         case .place(_, let origin):
             return (seed.slice(zip(origin, x.shape.dimensions).map { $0..<($0 + $1) }), nil)
-        case .gather(let indices, let axis):
-            return (seed.scatterAdding(into: x.shape, indices: indices, axis: axis), nil)
-        case .scatterAdd(_, let indices, let axis):
-            return (seed.gather(indices, axis: axis), nil)
+        case .indexSelect(let indices, let axis):
+            return (seed.indexAdding(into: x.shape, indices: indices, axis: axis), nil)
+        case .indexAdd(_, let indices, let axis):
+            return (seed.indexSelect(indices, axis: axis), nil)
         case .unfold(let g, _):
             return (seed.fromPatches(into: x.shape, g), nil)
         case .fold(_, let g):

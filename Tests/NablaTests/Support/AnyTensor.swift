@@ -61,10 +61,10 @@ enum AnyTensor: DifferentiableTensor {
     }
     func slice(_ ranges: [Range<Int>]) -> AnyTensor { map({ $0.slice(ranges) }, { $0.slice(ranges) }) }
     func placed(into shape: Shape, at origin: [Int]) -> AnyTensor { map({ $0.placed(into: shape, at: origin) }, { $0.placed(into: shape, at: origin) }) }
-    func gather(_ indices: [Int], axis: Int) -> AnyTensor { map({ $0.gather(indices, axis: axis) }, { $0.gather(indices, axis: axis) }) }
+    func indexSelect(_ indices: [Int], axis: Int) -> AnyTensor { map({ $0.indexSelect(indices, axis: axis) }, { $0.indexSelect(indices, axis: axis) }) }
     func patches(_ g: PatchGeometry, padValue: Double) -> AnyTensor { map({ $0.patches(g, padValue: padValue) }, { $0.patches(g, padValue: padValue) }) }
     func fromPatches(into shape: Shape, _ g: PatchGeometry) -> AnyTensor { map({ $0.fromPatches(into: shape, g) }, { $0.fromPatches(into: shape, g) }) }
-    func scatterAdding(into shape: Shape, indices: [Int], axis: Int) -> AnyTensor {
-        map({ $0.scatterAdding(into: shape, indices: indices, axis: axis) }, { $0.scatterAdding(into: shape, indices: indices, axis: axis) })
+    func indexAdding(into shape: Shape, indices: [Int], axis: Int) -> AnyTensor {
+        map({ $0.indexAdding(into: shape, indices: indices, axis: axis) }, { $0.indexAdding(into: shape, indices: indices, axis: axis) })
     }
 }
