@@ -19,6 +19,9 @@ enum ProgrammerErrors {
             _ = Tensor<Float>.zeros([1, 1, 3, 3]).conv2d(Tensor<Float>.zeros([1, 1, 5, 5]))
         }),
         ("concatenate-empty", "concatenate: no tensors to join", { _ = Tensor<Float>.concatenate([], axis: 0) }),
+        ("einsum", "einsum(\"ij,jk->ik\"): the equation has 2 operands but 1 was given", {
+            _ = einsum("ij,jk->ik", Tensor<Float>.zeros([2, 3]))
+        }),
         ("backward-non-scalar", "Tensor.backward: the tensor has shape [2]; give a seed", {
             (Tensor<Float>.ones([2], requiresGrad: true) * 2).backward()
         }),

@@ -421,8 +421,9 @@ struct CommandLineTests {
         #expect(help.status == 0 && help.errors.isEmpty)
         #expect(help.output == Script.notationReference + "\n")
         #expect(try Self.nabla(["notation"]).output == help.output)
-        for line in ["  sqrt(x)     d/dx = 1 / (2sqrt(x))", "  x^y         d/dx = y·x^(y - 1),  d/dy = x^y·log(x)",
-                     "  tanh(x)     d/dx = 1 - tanh(x)^2", "  max(x, y)   d/dx = [x - y > 0],  d/dy = [y - x > 0]"] {
+        for line in ["  sqrt(x)        d/dx = 1 / (2sqrt(x))", "  x^y            d/dx = y·x^(y - 1),  d/dy = x^y·log(x)",
+                     "  tanh(x)        d/dx = 1 - tanh(x)^2", "  max(x, y)      d/dx = [x - y > 0],  d/dy = [y - x > 0]",
+                     "  softplus(x)    d/dx = max(sigmoid(x), [x - 20 > 0])", "  hardtanh(x)    d/dx = [1 - abs(x) > 0]"] {
             #expect(help.output.contains(line + "\n"), "\(line)")
         }
         for function in ScriptFunction.allCases { #expect(help.output.contains("  \(function.rawValue)(x")) }

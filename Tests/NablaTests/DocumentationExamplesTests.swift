@@ -297,20 +297,20 @@ struct DocumentationExamplesTests {
 
     @Test func addingAPrimitiveRule() {
         let x = 0.7, h = 1e-6
-        let output = Rules.Softplus.evaluate(x, x, 0)
-        let (derivative, _) = Rules.Softplus.pullback(x, x, output, 0, 1.0)
-        let numeric = (Rules.Softplus.evaluate(x + h, x, 0) - Rules.Softplus.evaluate(x - h, x, 0)) / (2 * h)
+        let output = Rules.LogCosh.evaluate(x, x, 0)
+        let (derivative, _) = Rules.LogCosh.pullback(x, x, output, 0, 1.0)
+        let numeric = (Rules.LogCosh.evaluate(x + h, x, 0) - Rules.LogCosh.evaluate(x - h, x, 0)) / (2 * h)
         #expect(Swift.abs(derivative! - numeric) < 1e-8)
-        #expect(Swift.abs(derivative! - 0.668) < 1e-3)
-        #expect(Swift.abs(output - Foundation.log(1 + Foundation.exp(0.7))) < 1e-15)
-        // Large arguments do not overflow.
-        #expect(Rules.Softplus.evaluate(1000.0, 0, 0) == 1000 && Rules.Softplus.evaluate(-1000.0, 0, 0) == 0)
-        #expect(Rules.Softplus.evaluate(Float(200), 0, 0) == 200)
-        // On values the rule's derivative is differentiable again: d²/dx² softplus = σ(1 − σ).
+        #expect(Swift.abs(derivative! - 0.604) < 1e-3)
+        #expect(Swift.abs(output - Foundation.log(Foundation.cosh(0.7))) < 1e-15)
+        // Large arguments do not overflow (cosh(1000) does).
+        #expect(Rules.LogCosh.evaluate(1000.0, 0, 0) == 1000 - Foundation.log(2.0) && Rules.LogCosh.evaluate(-1000.0, 0, 0) == 1000 - Foundation.log(2.0))
+        #expect(Rules.LogCosh.evaluate(Float(200), 0, 0) == 200 - Foundation.log(Float(2)))
+        // On values the rule's derivative is differentiable again: d²/dx² logcosh = 1 − tanh².
         let v = Value(x, requiresGrad: true)
-        let (dv, _) = Rules.Softplus.pullback(v, v, v, 0, v.constant(1))
-        let s = 1 / (1 + Foundation.exp(-x))
-        #expect(Swift.abs(dv!.gradient(wrt: v) - s * (1 - s)) < 1e-15)
+        let (dv, _) = Rules.LogCosh.pullback(v, v, v, 0, v.constant(1))
+        let t = Foundation.tanh(x)
+        #expect(Swift.abs(dv!.gradient(wrt: v) - (1 - t * t)) < 1e-15)
     }
 
     // MARK: NablaKernels
@@ -329,18 +329,18 @@ struct DocumentationExamplesTests {
 // The rule of "Adding a primitive", exactly as the article writes it (outside the library, it
 // cannot be wired into `Primitive`; the article's last section checks it this way).
 extension Rules {
-    /// softplus x = log(1 + eˣ), a smooth ReLU.  d/dx = σ(x).
-    /// Evaluated as max(x, 0) + log(1 + e^(−|x|)), so that e^x never overflows.
-    public enum Softplus: PrimitiveRule {
-        public static let name = "softplus"
-        public static let notation = Notation.function("softplus")
+    /// logcosh x = log(cosh x), a smooth |x|.  d/dx = tanh x.
+    /// Evaluated as |x| + log1p(e^(−2|x|)) − log 2, so that cosh x never overflows.
+    public enum LogCosh: PrimitiveRule {
+        public static let name = "logcosh"
+        public static let notation = Notation.function("logCosh")
         @inlinable public static func evaluate<T: TensorScalar>(_ x: T, _ y: T, _ c: T) -> T {
-            Swift.max(x, 0) + T.log(1 + T.exp(-Swift.abs(x)))
+            Swift.abs(x) + T.log1p(T.exp(-2 * Swift.abs(x))) - T.log(2)
         }
         @inlinable public static func pullback<T: DifferentiableScalar>(
             _ x: T, _ y: T, _ output: T, _ c: Double, _ seed: T
         ) -> (T?, T?) {
-            (seed * sigmoid(x), nil)
+            (seed * tanh(x), nil)
         }
     }
 }

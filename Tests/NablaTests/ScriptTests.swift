@@ -68,8 +68,8 @@ struct ScriptTests {
 
     @Test("Errors name the place", arguments: [
         ("c = 2b * ", "line 1, column 10: expected an expression after '*'\n  c = 2b * \n           ^"),
-        ("y = foo(x)", "line 1, column 5: unknown function 'foo' (known: exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, pow, min, max)\n  y = foo(x)\n      ^^^"),
-        ("y = sine(x)", "line 1, column 5: unknown function 'sine'; did you mean 'sin'? (known: exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, pow, min, max)\n  y = sine(x)\n      ^^^^"),
+        ("y = foo(x)", "line 1, column 5: unknown function 'foo' (known: exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, softplus, logSigmoid, elu, hardtanh, silu, pow, min, max)\n  y = foo(x)\n      ^^^"),
+        ("y = sine(x)", "line 1, column 5: unknown function 'sine'; did you mean 'sin'? (known: exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, softplus, logSigmoid, elu, hardtanh, silu, pow, min, max)\n  y = sine(x)\n      ^^^^"),
         ("y = x\ny = 2", "line 2, column 1: 'y' is assigned twice (first on line 1)\n  y = 2\n  ^"),
         ("y = z + 1; z = x", "line 1, column 5: 'z' is used before it is assigned on line 1\n  y = z + 1; z = x\n      ^"),
         ("y = y + 1", "line 1, column 5: 'y' is used in its own statement\n  y = y + 1\n      ^"),

@@ -215,6 +215,13 @@ extension Formula: CustomStringConvertible {
                 return ([.formula(y ?? x, parenthesizedBelow: 2), .text("·")] + condition, 2)
             case .input, .constant:
                 return ([.formula(x, parenthesizedBelow: 0)], 5)
+            // The activations' constants, written as their functions take them when not the default.
+            case .softplus where c != Rules.Softplus.defaultThreshold:
+                return ([.text("softplus("), .formula(x, parenthesizedBelow: 0), .text(", threshold: \(n(c)))")], 5)
+            case .elu where c != Rules.ELU.defaultAlpha:
+                return ([.text("elu("), .formula(x, parenthesizedBelow: 0), .text(", alpha: \(n(c)))")], 5)
+            case .hardtanh where c != Rules.Hardtanh.defaultBound:
+                return ([.text("hardtanh("), .formula(x, parenthesizedBelow: 0), .text(", min: \(n(-c)), max: \(n(c)))")], 5)
             default:
                 switch op.rule.notation {
                 case .infix(let symbol, let p):

@@ -4,7 +4,8 @@ import NablaKernels
 // scalars (``Value``, ``TapeValue``, ``Symbol``) and the tensors (`NDArray`, ``Tensor``,
 // ``TensorSymbol``) all have them, in both modes, with derivatives of every order. Each is a
 // composite of the primitives unless a primitive is needed for accuracy or nothing else computes
-// it (`log1p`, `expm1`, `floor`, `ceil`, `round`, `atan2`; see their rules in `Ops/Rules/`).
+// it (`log1p`, `expm1`, `floor`, `ceil`, `round`, `atan2`; see their rules in `Ops/Rules/`), or
+// a primitive is much faster (the activations softplus, logSigmoid, elu, hardtanh and silu).
 // For `Double` arguments the C library's `log1p`, `expm1`, `floor`, `ceil`, `round` and `atan2`
 // are chosen first, as they are more specific (note C's `round` rounds halves away from zero).
 
@@ -39,9 +40,6 @@ import NablaKernels
 /// negative x gives NaN.
 @inlinable @inline(__always) public func rsqrt<T: DifferentiableScalar>(_ x: T) -> T { 1 / sqrt(x) }
 
-/// SiLU (swish), x · σ(x) (PyTorch's `silu`).  d/dx = σ(x) (1 + x (1 − σ(x))).
-@inlinable @inline(__always) public func silu<T: DifferentiableScalar>(_ x: T) -> T { x * sigmoid(x) }
-
 /// `ifTrue` where `condition` (0/1, or NaN) is 1, `ifFalse` where it is 0, NaN where it is NaN,
 /// and no gradient into the branch not taken.
 @inlinable @inline(__always)
@@ -50,43 +48,51 @@ func choose<T: DifferentiableScalar>(_ condition: T, _ ifTrue: T, _ ifFalse: T) 
     masked(condition, ifTrue) + masked(1 - condition, ifFalse) + (condition - condition)
 }
 
+// MARK: Activations
+// Primitives (see `Ops/Rules/PyTorchActivations.swift`), with a composite only for the parameters the
+// node's one constant cannot carry: softplus with β ≠ 1 and hardtanh with bounds other than ±c.
+
 /// Softplus (PyTorch's `softplus(x, beta, threshold)`, defaults 1 and 20):
-/// log(1 + e^(βx))/β where βx ≤ threshold, and x itself above it (softplus(30) = 30 exactly).
-/// Below the threshold it is log1p(exp(βx))/β, PyTorch's formula, with exp never fed a value
-/// above the threshold, so nothing overflows.  d/dx = σ(βx) below the threshold, 1 above.
+/// log(1 + e^(βx))/β where βx ≤ threshold, and x itself above it (softplus(30) = 30 exactly),
+/// log1p(exp(βx))/β being PyTorch's formula; nothing overflows (softplus(1e4) = 1e4, with no
+/// NaN gradient) and large negative x gives 0.  d/dx = σ(βx) below the threshold, 1 above
+/// (σ(βx) at the threshold itself, as PyTorch's softplus_backward).
+/// One primitive node for β = 1; for another β, the primitive applied to βx, divided by β and
+/// replaced by x above the threshold, so that it is x exactly there.
 @inlinable
-public func softplus<T: DifferentiableScalar>(_ x: T, beta: Double = 1, threshold: Double = 20) -> T {
-    let z = beta == 1 ? x : x * beta
+public func softplus<T: DifferentiableScalar>(_ x: T, beta: Double = 1, threshold: Double = Rules.Softplus.defaultThreshold) -> T {
+    if beta == 1 { return T.apply(.softplus, x, constant: threshold) }
+    let z = x * beta
     let above = heaviside(z - threshold, atZero: 0)
-    var soft = log1p(exp(masked(1 - above, z)))
-    if beta != 1 { soft = soft / beta }
-    return choose(above, x, soft)
+    return choose(above, x, T.apply(.softplus, z, constant: threshold) / beta)
 }
 
-/// log σ(x) (PyTorch's `logsigmoid`), computed as PyTorch does: min(x, 0) − log1p(e^(−|x|)),
-/// accurate at both ends (logSigmoid(−800) = −800, logSigmoid(40) = −4.25e−18).
-/// d/dx = 1 − σ(x) = σ(−x) (½ at 0).
-@inlinable
-public func logSigmoid<T: DifferentiableScalar>(_ x: T) -> T {
-    T.apply(.minimum, x, x.constant(0), constant: 0) - log1p(exp(-abs(x)))
-}
+/// log σ(x) (PyTorch's `logsigmoid`), one primitive node computed as PyTorch does:
+/// min(x, 0) − log1p(e^(−|x|)), accurate at both ends (logSigmoid(−800) = −800,
+/// logSigmoid(40) = −4.25e−18).  d/dx = 1 − σ(x) = σ(−x) (½ at 0).
+@inlinable @inline(__always)
+public func logSigmoid<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.logSigmoid, x) }
 
-/// ELU (PyTorch's `elu(x, alpha)`, alpha 1 by default): x for x > 0, α(eˣ − 1) for x ≤ 0,
-/// with expm1 for accuracy near 0.  d/dx = 1 for x > 0, α eˣ for x ≤ 0 (α at 0, as PyTorch).
-@inlinable
-public func elu<T: DifferentiableScalar>(_ x: T, alpha: Double = 1) -> T {
-    let positive = heaviside(x, atZero: 0)
-    var negative = expm1(masked(1 - positive, x))     // x > 0 never reaches exp: no overflow
-    if alpha != 1 { negative = negative * alpha }
-    return choose(positive, x, negative)
-}
+/// ELU (PyTorch's `elu(x, alpha)`, alpha 1 by default), one primitive node: x for x > 0,
+/// α(eˣ − 1) for x ≤ 0, with expm1 for accuracy near 0.  d/dx = 1 for x > 0, α eˣ for x ≤ 0
+/// (α at 0, as PyTorch's elu_backward).
+@inlinable @inline(__always)
+public func elu<T: DifferentiableScalar>(_ x: T, alpha: Double = Rules.ELU.defaultAlpha) -> T { T.apply(.elu, x, constant: alpha) }
+
+/// SiLU (swish), x · σ(x) (PyTorch's `silu`), one primitive node.  d/dx = σ(x) (1 + x (1 − σ(x)))
+/// (½ at 0).
+@inlinable @inline(__always)
+public func silu<T: DifferentiableScalar>(_ x: T) -> T { T.apply(.silu, x) }
 
 /// HardTanh (PyTorch's `hardtanh(x, min_val, max_val)`, defaults −1 and 1): x limited to
 /// [min, max], each entry exactly x or a bound.  d/dx = 1 strictly inside (min, max), 0 outside
 /// and at the bounds, as PyTorch's `hardtanh_backward` (unlike `clamp`, whose gradient includes
 /// the bounds). NaN stays NaN. min > max is a programmer error, as in PyTorch.
-public func hardtanh<T: DifferentiableScalar>(_ x: T, min low: Double = -1, max high: Double = 1) -> T {
+/// One primitive node when min = −max (the default); other bounds (ReLU6's 0 and 6) are a
+/// composite of steps and masks with the same values and derivatives.
+public func hardtanh<T: DifferentiableScalar>(_ x: T, min low: Double = -Rules.Hardtanh.defaultBound, max high: Double = Rules.Hardtanh.defaultBound) -> T {
     if !(low <= high) { requirementFailed("hardtanh: min (\(low)) must not be greater than max (\(high))") }
+    if low == -high { return T.apply(.hardtanh, x, constant: high) }
     let aboveLow = heaviside(x - low, atZero: 0)      // x > low
     let atOrAboveHigh = heaviside(x - high, atZero: 1) // x ≥ high
     let inside = aboveLow - atOrAboveHigh

@@ -9,7 +9,7 @@ import NablaKernels
 /// the gradient checker all go through it.
 ///
 /// Every primitive takes one or two operands and a constant (`c`), which only the `…Constant`
-/// primitives and ``heaviside`` read. Composite functions (subtraction of a constant, division by
+/// primitives, ``heaviside``, ``softplus``, ``elu`` and ``hardtanh`` read. Composite functions (subtraction of a constant, division by
 /// a constant, `c - x`, …) are written with these in ``DifferentiableScalar``.
 public enum Primitive: UInt8, CaseIterable, Sendable {
     /// A leaf fed from outside: a named input of a static graph, or a dynamic leaf value.
@@ -29,6 +29,10 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     case log1p, expm1, floor, ceil, round
     /// atan2(y, x), binary: no composite of the others exists (there is no arctangent).
     case atan2
+    /// PyTorch's activations softplus, log σ, ELU, HardTanh and SiLU, primitives for speed (one
+    /// node instead of several; see `Ops/Rules/PyTorchActivations.swift`). The constant c is softplus's
+    /// threshold, ELU's α and HardTanh's bound (the range [−c, c]).
+    case softplus, logSigmoid, elu, hardtanh, silu
 
     /// How many node operands the primitive reads (0, 1 or 2).
     @inlinable public var arity: Int {
@@ -74,6 +78,11 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .ceil: Rules.Ceil.self
         case .round: Rules.Round.self
         case .atan2: Rules.Atan2.self
+        case .softplus: Rules.Softplus.self
+        case .logSigmoid: Rules.LogSigmoid.self
+        case .elu: Rules.ELU.self
+        case .hardtanh: Rules.Hardtanh.self
+        case .silu: Rules.SiLU.self
         }
     }
 
@@ -117,6 +126,11 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .ceil: Rules.Ceil.evaluate(x, y, c)
         case .round: Rules.Round.evaluate(x, y, c)
         case .atan2: Rules.Atan2.evaluate(x, y, c)
+        case .softplus: Rules.Softplus.evaluate(x, y, c)
+        case .logSigmoid: Rules.LogSigmoid.evaluate(x, y, c)
+        case .elu: Rules.ELU.evaluate(x, y, c)
+        case .hardtanh: Rules.Hardtanh.evaluate(x, y, c)
+        case .silu: Rules.SiLU.evaluate(x, y, c)
         }
     }
 
@@ -160,6 +174,11 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .ceil: Rules.Ceil.pullback(x, y, output, c, seed)
         case .round: Rules.Round.pullback(x, y, output, c, seed)
         case .atan2: Rules.Atan2.pullback(x, y, output, c, seed)
+        case .softplus: Rules.Softplus.pullback(x, y, output, c, seed)
+        case .logSigmoid: Rules.LogSigmoid.pullback(x, y, output, c, seed)
+        case .elu: Rules.ELU.pullback(x, y, output, c, seed)
+        case .hardtanh: Rules.Hardtanh.pullback(x, y, output, c, seed)
+        case .silu: Rules.SiLU.pullback(x, y, output, c, seed)
         }
     }
 }

@@ -16,9 +16,25 @@ extension ScriptFunction {
         case .sigmoid: .sigmoid
         case .relu: .relu
         case .abs: .abs
+        case .softplus: .softplus
+        case .logSigmoid: .logSigmoid
+        case .elu: .elu
+        case .hardtanh: .hardtanh
+        case .silu: .silu
         case .pow: .power
         case .min: .minimum
         case .max: .maximum
+        }
+    }
+
+    /// The node constant the function applies its primitive with: PyTorch's default parameter
+    /// for the activations that have one, 0 (unused) for the others.
+    var constant: Double {
+        switch self {
+        case .softplus: Rules.Softplus.defaultThreshold
+        case .elu: Rules.ELU.defaultAlpha
+        case .hardtanh: Rules.Hardtanh.defaultBound
+        default: 0
         }
     }
 }
@@ -43,16 +59,16 @@ extension Script {
     /// `[x > 0]` is 1 where x > 0 and 0 elsewhere (½ at a tie for min and max, as PyTorch).
     public static var derivativeRules: [(operation: String, derivatives: [String])] {
         let (x, y) = (Formula.variable("x"), Formula.variable("y"))
-        func rule(_ op: Primitive, written: String) -> (String, [String]) {
-            let output = Formula.apply(op, x, y, constant: 0)
-            let (dx, dy) = op.pullback(x, y, output: output, constant: 0, seed: Formula.constant(1))
+        func rule(_ op: Primitive, constant c: Double = 0, written: String) -> (String, [String]) {
+            let output = Formula.apply(op, x, y, constant: c)
+            let (dx, dy) = op.pullback(x, y, output: output, constant: c, seed: Formula.constant(1))
             var derivatives = ["d/dx = \(dx ?? .constant(0))"]
             if op.arity == 2 { derivatives.append("d/dy = \(dy ?? .constant(0))") }
             return (written, derivatives)
         }
         let operators = BinaryOperator.allCases.map { rule($0.primitive, written: $0 == .power ? "x^y" : "x \($0.rawValue) y") }
         let functions = ScriptFunction.allCases.map { f in
-            rule(f.primitive, written: f.arity == 2 ? "\(f.rawValue)(x, y)" : "\(f.rawValue)(x)")
+            rule(f.primitive, constant: f.constant, written: f.arity == 2 ? "\(f.rawValue)(x, y)" : "\(f.rawValue)(x)")
         }
         return operators + functions
     }

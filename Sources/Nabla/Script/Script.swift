@@ -64,8 +64,10 @@ public struct Script: Sendable {
 /// The functions the notation knows, written `name(x)` or `name(x, y)`: each applies the op
 /// catalogue's primitive of the same name (``Primitive/name``). `log` is the natural logarithm,
 /// `pow(x, y)` is `x^y`, and `min` and `max` give each operand half the gradient at a tie.
+/// The activations take PyTorch's defaults: `softplus` its threshold 20, `elu` α = 1,
+/// `hardtanh` the range [−1, 1].
 public enum ScriptFunction: String, CaseIterable, Sendable {
-    case exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, pow, min, max
+    case exp, log, sqrt, sin, cos, tanh, erf, sigmoid, relu, abs, softplus, logSigmoid, elu, hardtanh, silu, pow, min, max
 
     /// The number of arguments: 2 for `pow`, `min` and `max`, 1 for the others.
     public var arity: Int {
@@ -171,9 +173,9 @@ enum Operand<T: GraphScalar> {
     static func apply(_ f: ScriptFunction, _ x: Operand) -> Operand {
         switch x {
         case .number(let a):
-            return .number(f.primitive.evaluate(a, a, 0))
+            return .number(f.primitive.evaluate(a, a, f.constant))
         case .value(let v):
-            return .value(T.apply(f.primitive, v, v, constant: 0))
+            return .value(T.apply(f.primitive, v, v, constant: f.constant))
         }
     }
 

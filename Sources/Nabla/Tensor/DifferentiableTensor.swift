@@ -131,6 +131,11 @@ extension Primitive {
         case .floor: update(Rules.Floor.self)
         case .ceil: update(Rules.Ceil.self)
         case .round: update(Rules.Round.self)
+        case .softplus: update(Rules.Softplus.self)
+        case .logSigmoid: update(Rules.LogSigmoid.self)
+        case .elu: update(Rules.ELU.self)
+        case .hardtanh: update(Rules.Hardtanh.self)
+        case .silu: update(Rules.SiLU.self)
         case .input, .constant, .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked, .atan2:
             requirementFailed("applyInPlace(to:): \(name) is not a unary primitive")
         }
@@ -181,6 +186,11 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         case .floor: return mapped(Rules.Floor.self)
         case .ceil: return mapped(Rules.Ceil.self)
         case .round: return mapped(Rules.Round.self)
+        case .softplus: return mapped(Rules.Softplus.self)
+        case .logSigmoid: return mapped(Rules.LogSigmoid.self)
+        case .elu: return mapped(Rules.ELU.self)
+        case .hardtanh: return mapped(Rules.Hardtanh.self)
+        case .silu: return mapped(Rules.SiLU.self)
         }
     }
 
@@ -248,6 +258,11 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         case .floor: update(Rules.Floor.self)
         case .ceil: update(Rules.Ceil.self)
         case .round: update(Rules.Round.self)
+        case .softplus: update(Rules.Softplus.self)
+        case .logSigmoid: update(Rules.LogSigmoid.self)
+        case .elu: update(Rules.ELU.self)
+        case .hardtanh: update(Rules.Hardtanh.self)
+        case .silu: update(Rules.SiLU.self)
         default: self = NDArray.apply(primitive, self, self, constant: Double(c))
         }
     }

@@ -9,6 +9,7 @@ enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case addConstant, constantAdd, subtractConstant, constantSubtract
     case multiplyConstant, constantMultiply, divideConstant, constantDivide, minConstant, maxConstant
     case log1p, expm1, floor, ceil, round, atan2
+    case softplus, softplusThreshold, logSigmoid, elu, eluAlpha, hardtanh, hardtanhBound, silu
 
     var testDescription: String { rawValue }
 
@@ -64,6 +65,14 @@ enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .ceil: return Nabla.ceil(x)
         case .round: return Nabla.round(x)
         case .atan2: return Nabla.atan2(x, y)
+        case .softplus: return Nabla.softplus(x)
+        case .softplusThreshold: return Nabla.softplus(x, threshold: 0.5)
+        case .logSigmoid: return Nabla.logSigmoid(x)
+        case .elu: return Nabla.elu(x)
+        case .eluAlpha: return Nabla.elu(x, alpha: 1.5)
+        case .hardtanh: return Nabla.hardtanh(x)
+        case .hardtanhBound: return Nabla.hardtanh(x, min: -2, max: 2)
+        case .silu: return Nabla.silu(x)
         }
     }
 
@@ -77,6 +86,10 @@ enum OpCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .log1p: return [[-0.6], [-0.3], [0.4], [2.2]]
         case .constantDivide: return [[0.4], [-1.1], [2.7], [-7.5]]
         case .exp, .sin, .cos, .tanh, .erf, .sigmoid, .constantPower: return [[-1.7], [-0.3], [0.4], [2.2]]
+        // Either side of each kink: softplus's threshold 0.5, hardtanh's bounds ±1 and ±2, elu's 0.
+        case .softplusThreshold: return [[-1.7], [0.3], [0.7], [2.2]]
+        case .hardtanhBound: return [[-2.6], [-1.2], [0.4], [2.2]]
+        case .softplus, .logSigmoid, .silu: return [[-3.1], [-0.3], [0.4], [2.2]]
         default:
             return arity == 2 ? [[1.3, 0.7], [-0.5, -1.2], [2.2, 2.5], [-0.9, 3.0]] : [[-1.7], [-0.3], [0.4], [2.2]]
         }
