@@ -34,7 +34,7 @@ public func scaledDotProductAttention<T: DifferentiableTensor>(query: T, key: T,
 }
 
 /// Scaled dot-product attention returning the attention weights too: `output` as
-/// ``scaledDotProductAttention(query:key:value:mask:causal:scale:)``, `weights` the softmax
+/// `scaledDotProductAttention(query:key:value:mask:causal:scale:)`, `weights` the softmax
 /// [..., L, S] (after `dropout`, which, when given, is applied to the weights before they
 /// multiply `value`, as `nn.MultiheadAttention` does in training).
 func attention<T: DifferentiableTensor>(query: T, key: T, value: T, mask: T?, causal: Bool, scale: Double?,
