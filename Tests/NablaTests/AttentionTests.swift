@@ -66,6 +66,12 @@ struct AttentionTests {
         // Huge scores do not overflow: scores [10⁴, 9900] (scale 1) give weights [1, e⁻¹⁰⁰].
         let big = scaledDotProductAttention(query: Tensor([[100.0]]), key: Tensor([[100.0], [99]]), value: v, scale: 1).data
         Self.expectClose(big, NDArray([[1, 2]]))
+        // PyTorch's reference formula, softmax(q @ k.transpose(-2, -1) * scale + mask) @ v, written
+        // out with the library's softmax: the same numbers where no row is fully masked.
+        let q = Tensor(NDArray<Double>.randomUniform([2, 3, 4], seed: 1)), k = Tensor(NDArray<Double>.randomUniform([2, 5, 4], seed: 2))
+        let values = Tensor(NDArray<Double>.randomUniform([2, 5, 3], seed: 3)), bias = Tensor(NDArray<Double>.randomUniform([3, 5], seed: 4))
+        let reference = (q.matmul(k.transposed()) * 0.5 + bias).softmax(axis: -1).matmul(values)
+        Self.expectClose(scaledDotProductAttention(query: q, key: k, value: values, mask: bias).data, reference.data)
     }
 
     @Test func maskedPositionsAndFullyMaskedRows() throws {
@@ -264,6 +270,20 @@ struct AttentionTests {
             "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias",
         ])
         #expect(layer.parameters.map(\.shape) == [[12, 4], [12], [4, 4], [4], [6, 4], [6], [4, 6], [4], [4], [4], [4], [4]])
+        #expect(layer.parameterCount == 154)     // sum(p.numel() for p in layer.parameters())
+        #expect(layer.summary == """
+            TransformerEncoderLayer: 154 parameters
+              self_attn: MultiheadAttention  in_proj_weight [12, 4]  in_proj_bias [12]
+                out_proj: Linear  weight [4, 4]  bias [4]
+              linear1: Linear  weight [6, 4]  bias [6]
+              dropout: Dropout
+              linear2: Linear  weight [4, 6]  bias [4]
+              norm1: LayerNorm  weight [4]  bias [4]
+              norm2: LayerNorm  weight [4]  bias [4]
+              dropout1: Dropout
+              dropout2: Dropout
+              activation: ReLU
+            """)
         // Dropout in the attention and the three Dropout modules follow train() and eval().
         layer.eval()
         #expect(!layer.selfAttn.isTraining && !layer.dropout.isTraining && !layer.dropout1.isTraining && !layer.dropout2.isTraining)

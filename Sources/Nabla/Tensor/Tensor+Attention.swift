@@ -20,8 +20,8 @@
 /// The softmax is the max-shifted one of `softmax(axis:)`, so large scores do not overflow and
 /// −∞ entries give weight exactly 0 (and no NaN, in the value or the gradient) in any row that
 /// keeps at least one position. A row whose positions are all dropped gives weights 0 and so an
-/// output row of zeros, with zero gradient, as PyTorch's `scaled_dot_product_attention` (its
-/// `_safe_softmax`, since PyTorch 2.5) does; a plain softmax would give NaN. Computed as
+/// output row of zeros, as PyTorch's `scaled_dot_product_attention` does (its `_safe_softmax`,
+/// since PyTorch 2.5; a plain softmax gives NaN), and its gradient is zero, not NaN. Computed as
 /// e / (Σe + [Σe = 0]) with e = exp(x − max x): Σe ≥ 1 in a row that keeps a position (its
 /// maximum contributes exp 0 = 1), so such rows are the plain softmax exactly.
 ///
