@@ -88,7 +88,7 @@ struct EinsumTerm<T: DifferentiableTensor> {
             let size = tensor.shape[first]
             var dimensions = tensor.shape.dimensions
             dimensions.replaceSubrange(first...(first + 1), with: [size * size])
-            tensor = Self.reshape(tensor, Shape(dimensions)).gather((0..<size).map { $0 * (size + 1) }, axis: first)
+            tensor = Self.reshape(tensor, Shape(dimensions)).indexSelect((0..<size).map { $0 * (size + 1) }, axis: first)
             labels.remove(at: first + 1)
         }
     }
