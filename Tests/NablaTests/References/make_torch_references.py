@@ -32,6 +32,8 @@ class LCG:
         return torch.tensor([lo + (hi - lo) * self.next() for _ in range(n)]).reshape(shape)
 
 
+MASK_3x4 = torch.tensor([[False, True, False, False], [True, False, False, True], [False, False, False, False]])
+
 CASES = [
     ("conv2d stride 2 padding 1 bias", [[2, 3, 5, 5], [4, 3, 3, 3], [4]], lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1)),
     ("maxPool2d 2x2", [[1, 2, 4, 6]], lambda x: F.max_pool2d(x, 2)),
@@ -72,6 +74,24 @@ CASES = [
     ("clamp min 0", [[3, 4]], lambda x: torch.clamp(x, min=0) * x),
     ("outer", [[3], [4]], lambda a, b: torch.outer(a, b)),
     ("linear", [[2, 3], [4, 3], [4]], lambda x, w, b: F.linear(x, w, b)),
+    ("gather axis 1", [[3, 4]], lambda x: torch.gather(x, 1, torch.tensor([[0, 3, 3], [1, 1, 0], [2, 0, 1]]))),
+    ("scatter_add axis 0", [[3, 2], [2, 2]], lambda x, src: x.scatter_add(0, torch.tensor([[0, 2], [0, 0]]), src) * x),
+    ("index_select axis 1 repeated", [[2, 4]], lambda x: torch.index_select(x, 1, torch.tensor([3, 0, 3]))),
+    ("masked_fill -inf softmax", [[3, 4]], lambda x: F.softmax(x.masked_fill(MASK_3x4, float("-inf")), dim=1)),
+    ("where broadcast", [[2, 3], [3]], lambda a, b: torch.where(torch.tensor([[True, False, True], [False, False, True]]), a, b) * a),
+    ("strided slice", [[5, 4]], lambda x: x[1:5:2, -3:]),
+    ("einsum bilinear", [[2, 3], [4, 3, 5], [2, 5]], lambda x, w, y: torch.einsum("bn,anm,bm->ba", x, w, y)),
+    ("einsum diagonal", [[3, 3]], lambda a: torch.einsum("ii->i", a) * torch.einsum("ii->", a)),
+    ("einsum ellipsis", [[2, 3, 4], [4, 2]], lambda a, b: torch.einsum("...ij,jk->...ik", a, b)),
+    ("layer_norm", [[2, 3, 4], [3, 4], [3, 4]], lambda x, w, b: F.layer_norm(x, (3, 4), w, b, eps=1e-5)),
+    ("batch_norm training", [[4, 3, 2], [3], [3]], lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)),
+    ("conv2d dilation 2 groups 2", [[1, 4, 7, 7], [6, 2, 3, 3], [6]], lambda x, w, b: F.conv2d(x, w, b, padding=2, dilation=2, groups=2)),
+    ("conv2d depthwise stride 2", [[2, 3, 6, 6], [3, 1, 3, 3]], lambda x, w: F.conv2d(x, w, stride=2, padding=1, groups=3)),
+    ("adaptive_avg_pool2d 3x2", [[1, 2, 5, 7]], lambda x: F.adaptive_avg_pool2d(x, (3, 2))),
+    ("max_pool2d dilation 2", [[1, 2, 7, 7]], lambda x: F.max_pool2d(x, 3, stride=2, padding=1, dilation=2)),
+    ("sdpa causal", [[2, 3, 4], [2, 5, 4], [2, 5, 3]], lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)),
+    ("sdpa additive mask", [[1, 3, 4], [1, 3, 4], [1, 3, 2], [3, 3]], lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m)),
+    ("embedding", [[3, 4]], lambda w: F.embedding(torch.tensor([2, 0, 2, 1]), w)),
 ]
 
 
