@@ -218,4 +218,59 @@ struct ScalarForwardModeTests {
             #expect(outputs?[0].bitPattern == derivative.bitPattern, "\(program): static \(outputs.map { "\($0)" } ?? "threw"), dynamic \(derivative)")
         }
     }
+
+    // MARK: The command line's forward mode
+
+    /// `Script.evaluate(mode: .forward)` against the reverse modes on random programs: the gradient
+    /// (inputs and statements) and the Hessian to 1e-12 relative.
+    @Test func scriptForwardModeAgreesWithReverseModes() async {
+        await propertyCheck(count: 100, input: Gen<UInt64>.value(in: 0...UInt64.max)) { seed in
+            let (text, feeds) = ScriptFuzzTests.program(seed: seed)
+            guard let script = try? Script(parsing: text),
+                  let reverse = try? script.evaluate(at: feeds, order: 2, mode: .static) else { return }
+            guard let forward = try? script.evaluate(at: feeds, order: 2, mode: .forward) else {
+                Issue.record("seed \(seed): forward mode threw on \(text)")
+                return
+            }
+            #expect(forward.value.bitPattern == reverse.value.bitPattern)
+            for (f, r) in zip(forward.gradient + forward.statementGradients, reverse.gradient + reverse.statementGradients) {
+                #expect(f.name == r.name && Self.agree(f.value, r.value), "seed \(seed): d/d\(f.name) forward \(f.value), reverse \(r.value) in \(text)")
+            }
+            for (f, r) in zip(forward.hessian ?? [], reverse.hessian ?? []) {
+                for (a, b) in zip(f.row, r.row) {
+                    #expect(Self.agree(a.value, b.value), "seed \(seed): H[\(f.name)][\(a.name)] forward \(a.value), reverse \(b.value) in \(text)")
+                }
+            }
+        }
+    }
+
+    /// `nabla grad --mode forward --order 2 --json`: the same JSON object as the other modes, the
+    /// same names, and numbers agreeing to 1e-12 relative.
+    @Test func commandLineForwardMode() throws {
+        let program = "u = x * z; y = x^2 * z + exp(z) * sin(u)"
+        var decoded: [String: ScriptFuzzTests.EvaluationJSON] = [:]
+        for mode in ["static", "dynamic", "forward"] {
+            let run = try CommandLineTests.nabla(["grad", program, "--at", "x=1.5,z=0.5", "--order", "2", "--json", "--mode", mode])
+            #expect(run.status == 0 && run.errors.isEmpty, "\(mode): \(run.errors)")
+            decoded[mode] = try JSONDecoder().decode(ScriptFuzzTests.EvaluationJSON.self, from: Data(run.output.utf8))
+        }
+        let forward = try #require(decoded["forward"]), reverse = try #require(decoded["static"])
+        #expect(forward.output == "y" && forward.value == reverse.value && forward.values == reverse.values)
+        #expect(Set(forward.gradient.keys) == ["x", "z"] && Set(forward.gradient.keys) == Set(reverse.gradient.keys))
+        for (name, value) in forward.gradient {
+            #expect(Self.agree(value, reverse.gradient[name]!), "d/d\(name): forward \(value), reverse \(reverse.gradient[name]!)")
+        }
+        // Hand-derived: ∂y/∂x = 2xz + eᶻ cos(xz) z, ∂y/∂z = x² + eᶻ sin(xz) + eᶻ cos(xz) x.
+        let (x, z) = (1.5, 0.5)
+        #expect(Self.agree(forward.gradient["x"]!, 2 * x * z + Foundation.exp(z) * Foundation.cos(x * z) * z, tolerance: 1e-14))
+        #expect(Self.agree(forward.gradient["z"]!, x * x + Foundation.exp(z) * Foundation.sin(x * z) + Foundation.exp(z) * Foundation.cos(x * z) * x,
+                           tolerance: 1e-14))
+        let hessian = try #require(forward.hessian), expected = try #require(reverse.hessian)
+        #expect(Set(hessian.keys) == ["x", "z"])
+        for (row, cells) in hessian {
+            for (column, value) in cells {
+                #expect(Self.agree(value, expected[row]![column]!), "H[\(row)][\(column)]: forward \(value), reverse \(expected[row]![column]!)")
+            }
+        }
+    }
 }
