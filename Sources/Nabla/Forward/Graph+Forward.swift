@@ -49,7 +49,7 @@ extension Graph {
         return outputs.map { tangentOf[Int($0.id)] >= 0 ? Symbol(graph: self, id: tangentOf[Int($0.id)]) : constant(0) }
     }
 
-    /// The directional derivative of one output (see ``jvp(of:wrt:along:)``).
+    /// The directional derivative of one output (see `jvp(of:wrt:along:)` on an array of outputs).
     public func jvp(of output: Symbol, wrt nodes: [Symbol], along tangents: [Symbol]) -> Symbol {
         jvp(of: [output], wrt: nodes, along: tangents)[0]
     }
