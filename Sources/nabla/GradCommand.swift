@@ -18,6 +18,7 @@ struct GradCommand: ParsableCommand {
               nabla grad 'y = x^3 + sin(x)' --at x=0.5 --order 2
               nabla grad -f model.txt --at a=2,o=1 --wrt a --json
               echo 'y = exp(x) * x' | nabla grad - --at x=1 --mode dynamic
+              nabla grad 'y = x^2 * z + exp(z)' --at x=1.5,z=0.5 --order 2 --mode forward
             """
     )
 
@@ -29,7 +30,7 @@ struct GradCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "1 for the gradient, 2 to add the Hessian.")
     var order: Int = 1
 
-    @Option(help: "The engine: static (compiled graph) or dynamic (recorded while computing).")
+    @Option(help: "The engine: static (compiled graph), dynamic (recorded while computing), or forward (forward mode: one Jacobian-vector product per input, the Hessian forward-over-reverse).")
     var mode: ScriptMode = .static
 
     @Flag(help: "Print one JSON object (see the README for its schema).")

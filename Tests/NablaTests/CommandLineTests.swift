@@ -92,7 +92,7 @@ struct CommandLineTests {
     }
 
     @Test func gradJSONWithTheHessian() throws {
-        for mode in ["static", "dynamic"] {
+        for mode in ["static", "dynamic", "forward"] {
             let run = try Self.nabla(["grad", Self.tutorial, "--at", "a=2,o=1", "--order", "2", "--json", "--mode", mode])
             #expect(run.status == 0)
             #expect(run.output == """
@@ -227,7 +227,7 @@ struct CommandLineTests {
 
     @Test func bothModesReportANonFiniteDerivativeAlikeAndJSONNeverTraps() throws {
         let expected = "error: line 1, column 1: dy/dx is inf at x = 0: d/dx sqrt(x) = 1 / (2sqrt(x)) is inf, in 'y = sqrt(x)'\n"
-        for mode in ["static", "dynamic"] {
+        for mode in ["static", "dynamic", "forward"] {
             for json in [[], ["--json"]] {
                 let run = try Self.nabla(["grad", "y = sqrt(x)", "--at", "x=0", "--mode", mode] + json)
                 #expect(run.status == 1 && run.output.isEmpty, "\(mode) \(json)")

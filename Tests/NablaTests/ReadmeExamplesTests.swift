@@ -146,8 +146,32 @@ struct ReadmeExamplesTests {
         #expect(after < loss.scalar)
     }
 
-    @Test func neuralNetworkQuickStart() throws {
+    @Test func forwardModeAndJacobians() throws {
         // README block 8
+        func f<T: DifferentiableScalar>(_ x: T) -> T { x * x + sin(x) }
+        let y = f(Dual(2.0, tangent: 1.0))                  // a dual number: value and tangent
+        print(y.primal, y.tangent)                          // 4.909297426825682 3.5838531634528574
+
+        let (value, derivative) = jvp(at: [1, 2], along: [0, 1]) { x in x[0] * x[1] + exp(x[0]) }
+        print(value, derivative)                            // 4.718281828459045 1.0
+
+        let (_, pullback) = vjp(at: [3, 4]) { x in sqrt(x[0] * x[0] + x[1] * x[1]) }
+        print(pullback(1), pullback(10))                    // [0.6000000000000001, 0.8] [6.0, 8.0]
+
+        let j = jacobian(at: [2, 3], mode: .forward) { x in [x[0] * x[1], x[0] + x[1], x[1] * x[1]] }
+        print(j)                                            // [[3.0, 2.0], [1.0, 1.0], [0.0, 6.0]]
+        print(hessian(at: [1.5, 0.5]) { x in x[0] * x[0] * x[1] })   // [[1.0, 3.0], [3.0, 0.0]]
+
+        let graph = Graph()
+        let a = graph.input("a"), v = graph.input("v")
+        let tangent = graph.jvp(of: a * a, wrt: [a], along: [v])          // 2a·v, as graph nodes
+        print(try graph.compile([tangent]).run(["a": 3, "v": 2]))    // [12.0]
+        // end of README block
+        try expectPrintedAsCommented(8)
+    }
+
+    @Test func neuralNetworkQuickStart() throws {
+        // README block 9
         let model = Sequential<Float>(
             Linear(64, 128, seed: 1), ReLU(), Dropout(probability: 0.1),
             Linear(128, 10, seed: 2))                        // or Sequential<Float>.mlp([64, 128, 10], seed: 1)
@@ -167,12 +191,12 @@ struct ReadmeExamplesTests {
         let correct = zip(predictions, test.labels).filter { $0 == $1 }.count
         print("\(correct) of \(test.count) test images")      // … of 360 test images
         // end of README block
-        try expectPrintedAsCommented(8)
+        try expectPrintedAsCommented(9)
         #expect(correct > 250)      // one epoch: most of 360
     }
 
     @Test func validatingAModelsInput() throws {
-        // README block 9
+        // README block 10
         let model = Sequential<Float>.mlp([784, 256, 10], seed: 1)
         let request = Tensor<Float>.zeros([1, 783])        // one feature short
         do {
@@ -182,11 +206,11 @@ struct ReadmeExamplesTests {
             print(error)   // Linear(784 → 256): [1, 783] — the input does not end in 784 features
         }
         // end of README block
-        try expectPrintedAsCommented(9)
+        try expectPrintedAsCommented(10)
     }
 
     @Test func findingWhereANaNCameFrom() throws {
-        // README block 10
+        // README block 11
         let x = Tensor<Double>([4, 0, 1], requiresGrad: true)
         do {
             try withAnomalyDetection {
@@ -197,10 +221,10 @@ struct ReadmeExamplesTests {
             print(error)   // anomaly: the backward pass of sqrt of [3] produced a non-finite value: …
         }
         // end of README block
-        try expectPrintedAsCommented(10)
+        try expectPrintedAsCommented(11)
         // The rest of the message, as the README gives it, with this file and the line of sqrt(x).
         let message = try #require(printed.lines.last?.text)
-        let sqrtLine = try #require(try Self.testedBlocks()[10]).first.offset + 5    // 1-based: the block's 4th line
+        let sqrtLine = try #require(try Self.testedBlocks()[11]).first.offset + 5    // 1-based: the block's 4th line
         #expect(message.hasSuffix(": in its gradient, 1 of 3 entries is inf, created at \(#filePath):\(sqrtLine) in closure #1 in ReadmeExamplesTests.findingWhereANaNCameFrom()"),
                 "\(message)")
     }

@@ -1,6 +1,15 @@
-/// How to run a script: the static graph (compiled) or the dynamic one. Both give the same numbers.
+/// How to run a script: the static graph (compiled), the dynamic one, or forward mode. The static
+/// and dynamic modes give the same numbers bit for bit; forward mode the same up to rounding.
 public enum ScriptMode: String, CaseIterable, Sendable {
-    case `static`, dynamic
+    /// The static graph: the derivatives as graph nodes, compiled and run (reverse mode).
+    case `static`
+    /// The dynamic graph: recorded while computing, then swept backwards (reverse mode).
+    case dynamic
+    /// Forward mode on the dynamic graph: one Jacobian-vector product (a forward sweep of the
+    /// recorded graph) per name differentiated with respect to, and the Hessian
+    /// forward-over-reverse (one forward sweep through the recorded gradient per column), as
+    /// JAX's `jacfwd` and `hessian`.
+    case forward
 }
 
 /// A script's output, every statement's value, and derivatives of the output.
@@ -76,6 +85,8 @@ extension Script {
             }
         case .dynamic:
             computed = computeDynamic(feeds, outputName, everyName, shownNames, wrtNames, order)
+        case .forward:
+            computed = computeForward(feeds, outputName, everyName, shownNames, wrtNames, order)
         }
         // The values are finite (checked above); a derivative that is not is explained.
         for (name, value) in zip(shownNames, computed.gradients) where !value.isFinite {
@@ -180,6 +191,28 @@ extension Script {
             hessian = y.differentiableGradients(wrt: wrtValues).map { $0.gradients(wrt: wrtValues) }
         }
         return Computed(values: nodes.map(\.data), gradients: y.gradients(wrt: shown.map { byName[$0]! }), hessian: hessian)
+    }
+
+    /// Forward mode: the script recorded once, then one forward sweep per name in `shown` (a
+    /// Jacobian-vector product seeded at that name) and, for order 2, one forward sweep per name
+    /// in `wrt` through the recorded gradient (forward-over-reverse).
+    private func computeForward(_ feeds: [String: Double], _ output: String, _ names: [String], _ shown: [String], _ wrt: [String],
+                                _ order: Int) -> Computed {
+        let leaves = inputs.map { Value(feeds[$0]!, requiresGrad: true, name: $0) }
+        let leafOf = Dictionary(uniqueKeysWithValues: zip(inputs, leaves))
+        let results = evaluate(input: { leafOf[$0]! }, constant: { Value($0) }, distinctNodes: true)
+        let nodes = leaves + results
+        let byName = Dictionary(uniqueKeysWithValues: zip(names, nodes))
+        let y = byName[output]!
+        let gradients = shown.map { Value.directionalDerivatives(of: [y], wrt: [byName[$0]!], along: [1])[0] }
+        var hessian: [[Double]]?
+        if order == 2 {
+            let wrtValues = wrt.map { byName[$0]! }
+            let gradient = y.differentiableGradients(wrt: wrtValues)
+            let columns = wrtValues.map { Value.directionalDerivatives(of: gradient, wrt: [$0], along: [1]) }
+            hessian = wrt.indices.map { i in wrt.indices.map { j in columns[j][i] } }
+        }
+        return Computed(values: nodes.map(\.data), gradients: gradients, hessian: hessian)
     }
 
     /// The script as nodes of `graph`: the inputs (named), then one named node per statement.
