@@ -95,7 +95,7 @@ extension DualTensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     @inlinable public func max(axes: [Int]?, keepingDimensions: Bool) -> DualTensor {
         lifting(.reduceMaximum(axes: axes, keepingDimensions: keepingDimensions), primal.max(axes: axes, keepingDimensions: keepingDimensions))
     }
-    /// The smallest entries over `axes`; tangent as for ``max(axes:keepingDimensions:)``.
+    /// The smallest entries over `axes`; tangent as for `max(axes:keepingDimensions:)`.
     @inlinable public func min(axes: [Int]?, keepingDimensions: Bool) -> DualTensor {
         lifting(.reduceMinimum(axes: axes, keepingDimensions: keepingDimensions), primal.min(axes: axes, keepingDimensions: keepingDimensions))
     }
