@@ -146,7 +146,7 @@ struct ReadmeExamplesTests {
         #expect(after < loss.scalar)
     }
 
-    @Test func forwardModeAndJacobians() throws {
+    @Test func scalarForwardModeAndJacobians() throws {
         // README block 8
         func f<T: DifferentiableScalar>(_ x: T) -> T { x * x + sin(x) }
         let y = f(Dual(2.0, tangent: 1.0))                  // a dual number: value and tangent
@@ -170,8 +170,26 @@ struct ReadmeExamplesTests {
         try expectPrintedAsCommented(8)
     }
 
-    @Test func neuralNetworkQuickStart() throws {
+    @Test func tensorForwardModeAndJacobians() throws {
         // README block 9
+        let x = try NDArray<Double>(shape: [2, 2], scalars: [1, 2, 3, 4])
+        let f: (Tensor<Double>) -> Tensor<Double> = { ($0 * $0).sum(axes: [1], keepingDimensions: false) }
+
+        let (value, derivative) = jvp(at: [x], along: [NDArray.ones([2, 2])]) { f($0[0]) }
+        print(value.scalars, derivative.scalars)       // [5.0, 25.0] [6.0, 14.0]
+        let (_, pullback) = vjp(at: [x]) { f($0[0]) }  // the pullback may be called many times
+        print(pullback(NDArray([1, 0]))[0].scalars)    // [2.0, 4.0, 0.0, 0.0]
+        print(jacobian(at: x, f).shape)                // [2, 2, 2]
+        print(hessian(at: x) { f($0).sum() }.scalars.filter { $0 != 0 })   // [2.0, 2.0, 2.0, 2.0]
+
+        let dual = DualTensor(x, tangent: NDArray.ones([2, 2]))    // forward mode through any composite
+        print((dual.softmax(axis: 1) * dual).sum().primal.shape)   // []
+        // end of README block
+        try expectPrintedAsCommented(9)
+    }
+
+    @Test func neuralNetworkQuickStart() throws {
+        // README block 10
         let model = Sequential<Float>(
             Linear(64, 128, seed: 1), ReLU(), Dropout(probability: 0.1),
             Linear(128, 10, seed: 2))                        // or Sequential<Float>.mlp([64, 128, 10], seed: 1)
@@ -191,12 +209,12 @@ struct ReadmeExamplesTests {
         let correct = zip(predictions, test.labels).filter { $0 == $1 }.count
         print("\(correct) of \(test.count) test images")      // … of 360 test images
         // end of README block
-        try expectPrintedAsCommented(9)
+        try expectPrintedAsCommented(10)
         #expect(correct > 250)      // one epoch: most of 360
     }
 
     @Test func validatingAModelsInput() throws {
-        // README block 10
+        // README block 11
         let model = Sequential<Float>.mlp([784, 256, 10], seed: 1)
         let request = Tensor<Float>.zeros([1, 783])        // one feature short
         do {
@@ -206,11 +224,11 @@ struct ReadmeExamplesTests {
             print(error)   // Linear(784 → 256): [1, 783] — the input does not end in 784 features
         }
         // end of README block
-        try expectPrintedAsCommented(10)
+        try expectPrintedAsCommented(11)
     }
 
     @Test func findingWhereANaNCameFrom() throws {
-        // README block 11
+        // README block 12
         let x = Tensor<Double>([4, 0, 1], requiresGrad: true)
         do {
             try withAnomalyDetection {
@@ -221,10 +239,10 @@ struct ReadmeExamplesTests {
             print(error)   // anomaly: the backward pass of sqrt of [3] produced a non-finite value: …
         }
         // end of README block
-        try expectPrintedAsCommented(11)
+        try expectPrintedAsCommented(12)
         // The rest of the message, as the README gives it, with this file and the line of sqrt(x).
         let message = try #require(printed.lines.last?.text)
-        let sqrtLine = try #require(try Self.testedBlocks()[11]).first.offset + 5    // 1-based: the block's 4th line
+        let sqrtLine = try #require(try Self.testedBlocks()[12]).first.offset + 5    // 1-based: the block's 4th line
         #expect(message.hasSuffix(": in its gradient, 1 of 3 entries is inf, created at \(#filePath):\(sqrtLine) in closure #1 in ReadmeExamplesTests.findingWhereANaNCameFrom()"),
                 "\(message)")
     }

@@ -198,4 +198,72 @@ public enum TensorOperation: Sendable, Equatable {
             }
         }
     }
+
+    /// The Jacobian-vector product: given the operands, the output and the operands' tangents
+    /// (ẋ, ẏ; nil for zero), returns the output's tangent (nil for zero). It is the forward-mode
+    /// face of the same declaration as `pullback` above, and is derived from it where the
+    /// mathematics allows:
+    /// - an elementwise primitive's pullback multiplies the seed by its partial derivatives, so
+    ///   its tangent is that pullback seeded with the operand tangents (broadcast to the output's
+    ///   shape): ∂f/∂x·ẋ + ∂f/∂y·ẏ;
+    /// - max, min and product over axes: the pullback seeded with ones is the coefficient tensor
+    ///   C = ∂out/∂x (broadcast to x's shape), and the tangent is the sum of C ⊙ ẋ over the
+    ///   reduced axes;
+    /// - the linear structural operations are their own tangent (the operation applied to ẋ;
+    ///   im2col pads the tangent with 0, as the padding is constant);
+    /// - matmul is bilinear: op(Ȧ)·op(B) + op(A)·op(Ḃ);
+    /// - stop_gradient and leaves: zero.
+    /// Like `pullback`, it is written in the ``DifferentiableTensor`` algebra, so a tangent
+    /// computed in a recorded algebra can be differentiated again.
+    @inlinable
+    public func tangent<T: DifferentiableTensor>(_ x: T, _ y: T, output: T, tangents: (T?, T?)) -> T? {
+        func add(_ a: T?, _ b: T?) -> T? {
+            guard let a else { return b }
+            guard let b else { return a }
+            return a + b
+        }
+        guard let dx = tangents.0 else {
+            // Only ẏ: a binary primitive or matmul.
+            guard arity == 2, let dy = tangents.1 else { return nil }
+            return tangentAlongSecond(x, y, output: output, dy)
+        }
+        switch self {
+        case .leaf, .stopGradient:
+            return nil
+        case .elementwise(let p, let c):
+            let first = p.pullback(x, y, output: output, constant: c, seed: dx.broadcast(to: output.shape)).0
+            let second = p.arity == 2 ? tangents.1.flatMap { tangentAlongSecond(x, y, output: output, $0) } : nil
+            return add(first.map { $0.broadcast(to: output.shape) }, second)
+        case .matmul(let ta, let tb):
+            let first = T.matmul(dx, y, transposingA: ta, transposingB: tb)
+            return add(first, tangents.1.flatMap { tangentAlongSecond(x, y, output: output, $0) })
+        case .reduceMaximum(let axes, let keep), .reduceMinimum(let axes, let keep), .reduceProduct(let axes, let keep):
+            let ones = output.constant(NDArray<T.Scalar>.ones(output.shape))
+            guard let coefficients = pullback(x, y, output: output, seed: ones, needs: (true, false)).0 else { return nil }
+            return (coefficients * dx).sum(axes: axes, keepingDimensions: keep)
+        case .sum(let axes, let keep): return dx.sum(axes: axes, keepingDimensions: keep)
+        case .broadcast(let shape): return dx.broadcast(to: shape)
+        case .reshape(let shape): return dx.reshaped(shape)
+        case .permute(let p): return dx.permuted(p)
+        case .slice(let ranges): return dx.slice(ranges)
+        case .place(let shape, let origin): return dx.placed(into: shape, at: origin)
+        case .indexSelect(let indices, let axis): return dx.indexSelect(indices, axis: axis)
+        case .indexAdd(let shape, let indices, let axis): return dx.indexAdding(into: shape, indices: indices, axis: axis)
+        case .unfold(let g, _): return dx.patches(g, padValue: 0)
+        case .fold(let shape, let g): return dx.fromPatches(into: shape, g)
+        }
+    }
+
+    /// The part of the tangent due to the second operand's tangent ẏ (binary operations only).
+    @inlinable
+    func tangentAlongSecond<T: DifferentiableTensor>(_ x: T, _ y: T, output: T, _ dy: T) -> T? {
+        switch self {
+        case .elementwise(let p, let c):
+            return p.pullback(x, y, output: output, constant: c, seed: dy.broadcast(to: output.shape)).1.map { $0.broadcast(to: output.shape) }
+        case .matmul(let ta, let tb):
+            return T.matmul(x, dy, transposingA: ta, transposingB: tb)
+        default:
+            return nil
+        }
+    }
 }
