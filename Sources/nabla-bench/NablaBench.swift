@@ -22,7 +22,7 @@ enum NablaBench {
             exit(1)
         }
         if arguments.contains("--help") || arguments.contains("-h") {
-            print("usage: nabla-bench [--json] [workload…]\nworkloads: \(Workloads.all.joined(separator: ", ")), chain-N")
+            print("usage: nabla-bench [--json] [workload…]\nworkloads: \(Workloads.all.joined(separator: ", ")), chain-N, checkpoint-mlp-K")
             return
         }
         let names = arguments.isEmpty ? Workloads.all : arguments
@@ -30,7 +30,7 @@ enum NablaBench {
         for name in names {
             let records = Workloads.run(name, harness: harness)
             if records.isEmpty {
-                print("nabla-bench: unknown workload '\(name)' (known: \(Workloads.all.joined(separator: ", ")), chain-N)")
+                print("nabla-bench: unknown workload '\(name)' (known: \(Workloads.all.joined(separator: ", ")), chain-N, checkpoint-mlp-K)")
                 exit(2)
             }
             for record in records { print(json ? record.json : record.text) }

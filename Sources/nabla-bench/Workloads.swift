@@ -26,7 +26,9 @@ enum Workloads {
         case "chain-10m": chain(steps: 3_333_334, name: name, engines: ["dynamic", "static"])
         default:
             // chain-N, chain-dynamic-N, chain-static-N: the chain at N steps in both or one engine.
-            if name.hasPrefix("chain-"), let n = Int(name.split(separator: "-").last!) {
+            if name.hasPrefix("checkpoint-mlp-"), let k = Int(name.dropFirst("checkpoint-mlp-".count)), k >= 0 {
+                CheckpointWorkload.run(every: k)
+            } else if name.hasPrefix("chain-"), let n = Int(name.split(separator: "-").last!) {
                 chain(steps: n, name: name, engines: name.contains("static") ? ["static"] : name.contains("dynamic") ? ["dynamic"] : ["dynamic", "static"])
             } else { [] }
         }

@@ -188,8 +188,30 @@ struct ReadmeExamplesTests {
         try expectPrintedAsCommented(9)
     }
 
-    @Test func neuralNetworkQuickStart() throws {
+    @Test func checkpointingAndGradientHooks() throws {
         // README block 10
+        let w1 = Tensor<Double>([[1, -1], [0.5, 1]], requiresGrad: true)
+        let w2 = Tensor<Double>([[3], [-2]], requiresGrad: true)
+        var norms: [String: Double] = [:]
+        for (name, w) in [("w1", w1), ("w2", w2)] {
+            w.registerHook { g in norms[name] = g.norm().scalar; return nil }   // read: log each layer's gradient norm
+        }
+        let clip = w1.registerHook { g in g.clamped(to: -10...10) }           // replace: clip it as it flows
+        let x = Tensor<Double>([[1, 2]])
+        let h = checkpoint(x) { x in relu(x.matmul(w1)) }   // not kept: recomputed by backward
+        let out = h.matmul(w2)
+        let loss = 0.5 * ((out - 1) * (out - 1)).sum()
+        loss.backward()
+        print(norms["w1"]!, norms["w2"]!)     // 24.186773244895647 6.708203932499369
+        print(w1.grad!.scalars)               // [9.0, -6.0, 10.0, -10.0]
+        clip.remove()
+        // end of README block
+        try expectPrintedAsCommented(10)
+        #expect(w2.grad!.scalars == [6, 3])
+    }
+
+    @Test func neuralNetworkQuickStart() throws {
+        // README block 11
         let model = Sequential<Float>(
             Linear(64, 128, seed: 1), ReLU(), Dropout(probability: 0.1),
             Linear(128, 10, seed: 2))                        // or Sequential<Float>.mlp([64, 128, 10], seed: 1)
@@ -209,12 +231,12 @@ struct ReadmeExamplesTests {
         let correct = zip(predictions, test.labels).filter { $0 == $1 }.count
         print("\(correct) of \(test.count) test images")      // … of 360 test images
         // end of README block
-        try expectPrintedAsCommented(10)
+        try expectPrintedAsCommented(11)
         #expect(correct > 250)      // one epoch: most of 360
     }
 
     @Test func validatingAModelsInput() throws {
-        // README block 11
+        // README block 12
         let model = Sequential<Float>.mlp([784, 256, 10], seed: 1)
         let request = Tensor<Float>.zeros([1, 783])        // one feature short
         do {
@@ -224,11 +246,11 @@ struct ReadmeExamplesTests {
             print(error)   // Linear(784 → 256): [1, 783] — the input does not end in 784 features
         }
         // end of README block
-        try expectPrintedAsCommented(11)
+        try expectPrintedAsCommented(12)
     }
 
     @Test func findingWhereANaNCameFrom() throws {
-        // README block 12
+        // README block 13
         let x = Tensor<Double>([4, 0, 1], requiresGrad: true)
         do {
             try withAnomalyDetection {
@@ -239,10 +261,10 @@ struct ReadmeExamplesTests {
             print(error)   // anomaly: the backward pass of sqrt of [3] produced a non-finite value: …
         }
         // end of README block
-        try expectPrintedAsCommented(12)
+        try expectPrintedAsCommented(13)
         // The rest of the message, as the README gives it, with this file and the line of sqrt(x).
         let message = try #require(printed.lines.last?.text)
-        let sqrtLine = try #require(try Self.testedBlocks()[12]).first.offset + 5    // 1-based: the block's 4th line
+        let sqrtLine = try #require(try Self.testedBlocks()[13]).first.offset + 5    // 1-based: the block's 4th line
         #expect(message.hasSuffix(": in its gradient, 1 of 3 entries is inf, created at \(#filePath):\(sqrtLine) in closure #1 in ReadmeExamplesTests.findingWhereANaNCameFrom()"),
                 "\(message)")
     }

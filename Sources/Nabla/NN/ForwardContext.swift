@@ -57,7 +57,7 @@ extension ForwardContext {
 
 /// Where dropout masks come from: a seedable generator, so training runs repeat exactly.
 public final class DropoutRandomness: Sendable {
-    private let generator: Mutex<SeededGenerator>
+    let generator: Mutex<SeededGenerator>
 
     /// A source whose sequence of masks is fixed by `seed`.
     public init(seed: UInt64) { generator = Mutex(SeededGenerator(seed: seed)) }

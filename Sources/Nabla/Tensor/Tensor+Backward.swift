@@ -11,8 +11,15 @@ extension TensorTape {
         var grads = [NDArray<Scalar>?](repeating: nil, count: Int(root) + 1)
         grads[Int(root)] = seed
         let detector = context.anomalyDetector
+        let hooks = hookTable()
         for i in stride(from: Int(root), through: 0, by: -1) {
-            guard let g = grads[i] else { continue }
+            guard var g = grads[i] else { continue }
+            if let hooks, let list = hooks[Int32(i)] { g = Self.applying(list, to: g); grads[i] = g }
+            if let checkpoint = extras?.checkpoints[Int32(i)] {
+                if !keeping.contains(Int32(i)) { grads[i] = nil }
+                checkpoint.pullback(g, on: self, into: &grads)
+                continue
+            }
             let node = nodes[i]
             guard node.operation.arity > 0, node.requiresGrad else { continue }
             if !keeping.contains(Int32(i)) { grads[i] = nil }
@@ -39,11 +46,18 @@ extension TensorTape {
 
     /// Like ``gradients(from:seed:)`` with gradients recorded as tensors on this tape, so they
     /// can be differentiated again (Hessian-vector products, gradient penalties).
-    func differentiableGradients(from root: Int32, seed: Tensor<Scalar>) -> [Tensor<Scalar>?] {
+    /// Nodes below `lowest` are not visited (their gradients are left in the result).
+    func differentiableGradients(from root: Int32, seed: Tensor<Scalar>, through lowest: Int32 = 0) -> [Tensor<Scalar>?] {
         var grads = [Tensor<Scalar>?](repeating: nil, count: Int(root) + 1)
         grads[Int(root)] = seed
-        for i in stride(from: Int(root), through: 0, by: -1) {
-            guard let g = grads[i] else { continue }
+        let hooks = hookTable()
+        for i in stride(from: Int(root), through: Int(lowest), by: -1) {
+            guard var g = grads[i] else { continue }
+            if let hooks, let list = hooks[Int32(i)] { g = Self.applying(list, to: g); grads[i] = g }
+            if let checkpoint = extras?.checkpoints[Int32(i)] {
+                checkpoint.differentiablePullback(g, on: self, into: &grads)
+                continue
+            }
             let node = nodes[i]
             guard node.operation.arity > 0, node.requiresGrad else { continue }
             let x = self.node(node.x), y = self.node(node.y)
@@ -67,6 +81,7 @@ extension Tensor {
     public func backward(seed: NDArray<Scalar>? = nil) {
         let seed = checkedSeed(seed, "backward")
         if let leaf {
+            let seed = TensorTape.applying(leaf.hooks, to: seed)
             leaf.grad = leaf.grad.map { $0 + seed } ?? seed
             return
         }

@@ -17,6 +17,9 @@ final class TensorTape<Scalar: TensorScalar>: TensorOwner<Scalar> {
     @exclusivity(unchecked) var leaves: [(index: Int32, leaf: TensorLeaf<Scalar>)] = []
     /// The call stacks of nodes recorded with anomaly detection on (see ``withAnomalyDetection(_:)``).
     @exclusivity(unchecked) var origins: [Int32: AnomalyDetector.CallStack] = [:]
+    /// Gradient hooks and checkpoints recorded on this tape (Tensor+Hooks.swift, Checkpoint.swift);
+    /// nil while there are none.
+    @exclusivity(unchecked) var extras: TensorTapeExtras<Scalar>?
     let serial = RecordingContext.takeSerial()
     let context: RecordingContext
 
@@ -47,6 +50,7 @@ final class TensorTape<Scalar: TensorScalar>: TensorOwner<Scalar> {
 
     /// The node index of `leaf`, recording it the first time.
     func index(of leaf: TensorLeaf<Scalar>) -> Int32 {
+        if let extras, extras.isolatedLeaves != nil { return extras.isolatedIndex(of: leaf, on: self) }
         if leaf.tapeSerial == serial { return leaf.tapeIndex }
         let index = append(.leaf, -1, -1, leaf.data, requiresGrad: true)
         leaf.tapeSerial = serial
@@ -69,6 +73,8 @@ final class TensorLeaf<Scalar: TensorScalar>: TensorOwner<Scalar> {
     @usableFromInline var grad: NDArray<Scalar>?
     var tapeSerial: UInt64 = .max
     var tapeIndex: Int32 = -1
+    /// Hooks on this leaf's gradient (Tensor+Hooks.swift).
+    var hooks: [TensorHookBox<Scalar>] = []
 
     init(_ data: NDArray<Scalar>) {
         self.data = data
