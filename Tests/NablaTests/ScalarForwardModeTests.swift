@@ -219,6 +219,80 @@ struct ScalarForwardModeTests {
         }
     }
 
+    /// An output that is an input returned untouched (never recorded on the tape) has its own
+    /// tangent: d x₀/d x₀ = 1 (forward mode once gave 0 here; found by the property test below).
+    @Test func anInputReturnedAsAnOutput() {
+        #expect(jacobian(at: [1, 2], mode: .forward) { x in [x[0], x[1] * 2] } == [[1, 0], [0, 2]])
+        #expect(jacobian(at: [1, 2], mode: .reverse) { x in [x[0], x[1] * 2] } == [[1, 0], [0, 2]])
+        #expect(jvp(at: [3], along: [5]) { x in x[0] }.derivative == 5)
+    }
+
+    /// Random programs as functions with many outputs (every node): the Jacobian in forward and
+    /// in reverse mode, and the Hessian of their sum (forward-over-reverse), against central finite
+    /// differences. Entries where two step sizes disagree (a kink such as relu's, abs's or floor's
+    /// lies within the step) are skipped, as `gradcheck` cannot judge them either.
+    @Test func randomProgramsJacobiansAndHessiansAgainstFiniteDifferences() {
+        for seed in UInt64(1)...300 {   // fixed seeds: the same programs on every run
+            let program = RandomProgram(seed: seed)
+            let x = program.point, n = x.count
+            func values(_ point: [Double]) -> [Double] { program.buildNodes(point.map { Value($0) }).map(\.data) }
+            func gradient(_ point: [Double]) -> [Double] {
+                let leaves = point.map { Value($0, requiresGrad: true) }
+                return program.build(leaves).gradients(wrt: leaves)
+            }
+            /// Central differences, and whether each entry is smooth there: the one-sided
+            /// differences on either side agree (at a kink, such as relu's at 0, they do not, even
+            /// when central differences of two step sizes do), and so do central differences of
+            /// two step sizes (at a jump whose midpoint is taken, such as a tie of max, the
+            /// one-sided ones agree).
+            func central(_ f: ([Double]) -> [Double], _ j: Int, _ h: Double = 1e-6) -> [(value: Double, smooth: Bool)] {
+                var up = x, down = x
+                up[j] += h; down[j] -= h
+                let (fUp, fDown, fHere) = (f(up), f(down), f(x))
+                var up2 = x, down2 = x
+                up2[j] += 2 * h; down2[j] -= 2 * h
+                let (fUp2, fDown2) = (f(up2), f(down2))
+                return fUp.indices.map { i in
+                    let value = (fUp[i] - fDown[i]) / (up[j] - down[j])
+                    let wider = (fUp2[i] - fDown2[i]) / (up2[j] - down2[j])
+                    let right = (fUp[i] - fHere[i]) / (up[j] - x[j]), left = (fHere[i] - fDown[i]) / (x[j] - down[j])
+                    let tolerance = 1e-4 * Swift.max(1, Swift.abs(value))
+                    return (value, value.isFinite && Swift.abs(right - left) <= tolerance && Swift.abs(wider - value) <= tolerance)
+                }
+            }
+            func close(_ a: Double, _ b: Double, _ tolerance: Double) -> Bool {
+                Swift.abs(a - b) <= tolerance * Swift.max(1, Swift.abs(a), Swift.abs(b))
+            }
+            // Where a node's value is NaN or infinite the function is undefined there, and 0·NaN
+            // makes the modes' NaNs differ (as PyTorch's do): judge defined points only.
+            guard values(x).allSatisfy(\.isFinite) else { continue }
+            let forward = jacobian(at: x, mode: .forward) { program.buildNodes($0) }
+            let reverse = jacobian(at: x, mode: .reverse) { program.buildNodes($0) }
+            let hessianMatrix = hessian(at: x) { program.build($0) }
+            for j in 0..<n {
+                let differences = central(values, j), gradientDifferences = central(gradient, j)
+                for i in differences.indices {
+                    // Where a local derivative is infinite (sqrt at 0) and the path into it is an
+                    // exact 0 (a masked branch), one mode meets 0·∞ = NaN and the other 0, as
+                    // PyTorch's forward and reverse modes do: then the other must be NaN or 0.
+                    if forward[i][j].isNaN || reverse[i][j].isNaN {
+                        #expect((forward[i][j].isNaN || forward[i][j] == 0) && (reverse[i][j].isNaN || reverse[i][j] == 0),
+                                "\(program): J[\(i)][\(j)] forward \(forward[i][j]), reverse \(reverse[i][j])")
+                        continue
+                    }
+                    guard differences[i].smooth else { continue }
+                    let fd = differences[i].value
+                    #expect(close(forward[i][j], fd, 1e-5), "\(program): J[\(i)][\(j)] forward \(forward[i][j]), finite differences \(fd)")
+                    #expect(close(reverse[i][j], fd, 1e-5), "\(program): J[\(i)][\(j)] reverse \(reverse[i][j]), finite differences \(fd)")
+                }
+                for i in 0..<n where !hessianMatrix[i][j].isNaN && gradientDifferences[i].smooth {
+                    #expect(close(hessianMatrix[i][j], gradientDifferences[i].value, 1e-5),
+                            "\(program): H[\(i)][\(j)] \(hessianMatrix[i][j]), finite differences \(gradientDifferences[i].value)")
+                }
+            }
+        }
+    }
+
     // MARK: The command line's forward mode
 
     /// `Script.evaluate(mode: .forward)` against the reverse modes on random programs: the gradient

@@ -48,13 +48,13 @@ extension Value {
     static func directionalDerivatives(of outputs: [Value], wrt inputs: [Value], along tangents: [Double]) -> [Double] {
         require(inputs.count == tangents.count,
                 "Nabla: jvp was given \(inputs.count) inputs but \(tangents.count) tangents")
+        // An output off the tape is a constant (0) or a leaf: its tangent is its own seed.
+        func leafTangent(_ output: Value) -> Double {
+            zip(inputs, tangents).reduce(0) { sum, pair in output.leaf != nil && pair.0.leaf === output.leaf ? sum + pair.1 : sum }
+        }
         guard let tape = outputs.lazy.compactMap(\.tape).first else {
             // No output was computed: each is a constant (0) or a leaf (its own tangent).
-            return outputs.map { out in
-                zip(inputs, tangents).reduce(0) { sum, pair in
-                    out.leaf != nil && pair.0.leaf === out.leaf ? sum + pair.1 : sum
-                }
-            }
+            return outputs.map(leafTangent)
         }
         require(outputs.allSatisfy { $0.tape == nil || $0.tape === tape },
                 "Nabla: jvp's outputs were recorded on different graphs")
@@ -64,10 +64,12 @@ extension Value {
         }
         let indices = outputs.map { $0.index(in: tape) }
         let last = indices.compactMap { $0 }.max() ?? -1
-        guard last >= 0 else { return outputs.map { _ in 0 } }
+        guard last >= 0 else { return outputs.map(leafTangent) }
         let buffer = tape.tangents(through: last, seeds: seeds)
         defer { tape.context.releaseBuffer(buffer) }
-        return indices.map { i in i.map { Gradient.value(buffer[Int($0)]) } ?? 0 }
+        return zip(outputs, indices).map { output, i in
+            i.map { Gradient.value(buffer[Int($0)]) } ?? leafTangent(output)
+        }
     }
 
     /// The derivative of this value seeded with d(self)/d(self) = `seed`, for each of `values`.

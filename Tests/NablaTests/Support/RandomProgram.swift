@@ -44,15 +44,21 @@ struct RandomProgram: CustomStringConvertible {
         point = (0..<inputCount).map { _ in Double(Int.random(in: -40...40, using: &rng)) / 16 }
     }
 
-    /// Builds the program; returns every node (inputs first) and the output, the sum of all.
+    /// Builds the program; returns the output, the sum of every node (inputs included).
     func build<T: GraphScalar>(_ inputs: [T]) -> T {
+        let nodes = buildNodes(inputs)
+        return nodes.dropFirst().reduce(nodes[0], +)
+    }
+
+    /// Builds the program; returns every node, inputs first (a function with many outputs).
+    func buildNodes<T: GraphScalar>(_ inputs: [T]) -> [T] {
         var nodes = inputs
         for s in statements {
             var y = s.op(s.operands.map { nodes[$0] })
             if let scale = s.scale { y = y * scale + 0.5 }
             nodes.append(y)
         }
-        return nodes.dropFirst().reduce(nodes[0], +)
+        return nodes
     }
 
     var description: String {
