@@ -131,6 +131,22 @@ struct CustomFunctionTests {
         expectClose(forward.scalars, reverse.scalars)
     }
 
+    @Test func dualTensorsUseTheJVPOrDeriveIt() {
+        // Same derivative as above: ∂logaddexp(a, b) along (1, 2) at (0, 1) = (1 + 2e)/(1 + e).
+        let e = M_E
+        let a = DualTensor(NDArray<Double>([0]), tangent: NDArray([1]))
+        let b = DualTensor(NDArray<Double>([1]), tangent: NDArray([2]))
+        let derived = LogAddExp().apply(a, b), given = LogAddExpWithJVP().apply(a, b)
+        expectClose(derived.primal.scalars, [Foundation.log(1 + e)])
+        expectClose(derived.tangent.scalars, [(1 + 2 * e) / (1 + e)])
+        expectClose(given.tangent.scalars, [(1 + 2 * e) / (1 + e)])
+        // Over recorded tensors (with the hand JVP): the tangent is differentiable again.
+        // d/da of the tangent e^(a−y)·1 at b = 0 with ḃ = 0: σ(a)(1 − σ(a)) = 1/4 at a = 0.
+        let x = Tensor<Double>([0], requiresGrad: true)
+        let dual = LogAddExpWithJVP().apply(DualTensor(x, tangent: Tensor([1])), DualTensor(Tensor([0])))
+        expectClose(dual.tangent.sum().gradients(wrt: [x])[0].scalars, [0.25])
+    }
+
     @Test func theCheckerReportsTheInputAndElementOfAWrongRule() {
         // The rule for input 1 is twice the true gradient x₀·w: every element of input 1 is
         // reported, none of input 0.

@@ -34,11 +34,12 @@
 /// StraightThrough().apply(w).sum().backward()           // w.grad = [1, 1]
 /// ```
 ///
-/// Applies to dynamic ``Tensor``s (recorded as one node of their graph) and to `NDArray`s (the
-/// forward alone). Static ``TensorSymbol``s and ``DualTensor``s are not supported yet: `apply`
-/// records a shape error in a symbol's graph, and stops on a dual tensor. Forward mode over a
-/// dynamic graph (`tangent(wrt:along:)`, `jvp(at:along:_:)`, `jacobian(at:mode:_:)`) uses
-/// `jvp(_:output:tangents:)`; the default derives it from the VJP.
+/// Applies to dynamic ``Tensor``s (recorded as one node of their graph), to `NDArray`s (the
+/// forward alone) and to ``DualTensor``s (the tangent by `jvp(_:output:tangents:)`, derived from
+/// the VJP when not given and the base is `NDArray`; a dual tensor over another base needs the
+/// JVP). Forward mode over a dynamic graph (`tangent(wrt:along:)`, `jvp(at:along:_:)`,
+/// `jacobian(at:mode:_:)`) likewise uses the JVP or derives it. Static ``TensorSymbol``s are not
+/// supported yet: `apply` records a shape error in the symbol's graph.
 public protocol DifferentiableFunction {
     /// The output f(x₀, x₁, …) computed from the inputs' values. On dynamic tensors it runs on
     /// `NDArray`s, unrecorded: its own derivative is never taken.
@@ -189,19 +190,61 @@ final class CustomFunctionNode<Scalar: TensorScalar> {
                     "\(function.name).jvp: a tangent of shape \(given.shape) for an output of shape \(output.shape)")
             return given
         }
-        // ẏ = ∇ᵤ Σₖ ⟨vjpₖ(u), ẋₖ⟩ at u = 0, on a private tape (the caller's is left alone).
-        let privateTape = TensorTape<Scalar>(context: tape.context)
+        return NDArray.transposedTangent(function, values, output: output, tangents: tangents)
+    }
+}
+
+extension NDArray {
+    /// The tangent of `function`'s output derived from its VJP: ẏ = ∇ᵤ Σₖ ⟨vjpₖ(u), ẋₖ⟩ at u = 0,
+    /// by reverse mode on a private tape (the thread's current one is left alone).
+    static func transposedTangent(_ function: any DifferentiableFunction, _ values: [NDArray], output: NDArray,
+                                  tangents: [NDArray?]) -> NDArray {
+        let privateTape = TensorTape<Scalar>(context: RecordingContext.forThisThread)
         return CheckpointNode<Scalar>.recording(on: privateTape) {
-            let u = Tensor(NDArray<Scalar>.zeros(output.shape), requiresGrad: true)
-            let results = cotangents(values.map { Tensor($0) }, output: Tensor(output), seed: u)
+            let u = Tensor(NDArray.zeros(output.shape), requiresGrad: true)
+            let results = function.vjp(values.map { Tensor($0) }, output: Tensor(output), seed: u)
+            require(results.count == values.count,
+                    "\(function.name).vjp: returned \(results.count) gradients for \(values.count) inputs")
             var total: Tensor<Scalar>?
-            for (result, tangent) in zip(results, tangents) {
+            for ((result, tangent), value) in zip(zip(results, tangents), values) {
                 guard let result, let tangent else { continue }
-                let term = (result * Tensor(tangent)).sum()
+                let term = (result.summed(toShape: value.shape) * Tensor(tangent)).sum()
                 total = total.map { $0 + term } ?? term
             }
             guard let total, total.requiresGrad else { return NDArray.zeros(output.shape) }
             return total.gradients(wrt: [u])[0]
         }
+    }
+}
+
+extension DualTensor: CustomFunctionApplying {
+    /// The primal by `Base`'s `apply` (recorded when `Base` records), the tangent by the
+    /// function's JVP; without one, derived from the VJP when `Base` is `NDArray`, else stops.
+    static func applying(_ function: some DifferentiableFunction, _ inputs: [DualTensor]) -> DualTensor {
+        let primals = inputs.map(\.primal)
+        let primal = function.apply(primals)
+        let tangents = inputs.map(\.storedTangent)
+        guard tangents.contains(where: { $0 != nil }) else { return DualTensor(primal) }
+        if let given = function.jvp(primals, output: primal, tangents: tangents) {
+            require(given.shape == primal.shape,
+                    "\(function.name).jvp: a tangent of shape \(given.shape) for an output of shape \(primal.shape)")
+            return DualTensor(primal, tangent: given)
+        }
+        if let numbers = Base.self as? any CustomFunctionTransposing.Type {
+            return DualTensor(primal, tangent: numbers.transposing(function, primals, output: primal, tangents: tangents))
+        }
+        requirementFailed("\(function.name).apply: forward mode on DualTensor<\(Base.self)> needs the function's jvp (it is derived from the vjp only over NDArray)")
+    }
+}
+
+/// Tensor types whose tangents a custom function can derive from its VJP (`NDArray`).
+protocol CustomFunctionTransposing {
+    static func transposing<T: DifferentiableTensor>(_ function: some DifferentiableFunction, _ values: [T], output: T, tangents: [T?]) -> T
+}
+
+extension NDArray: CustomFunctionTransposing {
+    static func transposing<T: DifferentiableTensor>(_ function: some DifferentiableFunction, _ values: [T], output: T, tangents: [T?]) -> T {
+        transposedTangent(function, values.map { $0 as! NDArray }, output: output as! NDArray,
+                          tangents: tangents.map { $0.map { $0 as! NDArray } }) as! T
     }
 }
