@@ -210,8 +210,52 @@ struct ReadmeExamplesTests {
         #expect(w2.grad!.scalars == [6, 3])
     }
 
-    @Test func neuralNetworkQuickStart() throws {
+    @Test func customDifferentiableFunctions() throws {
         // README block 11
+        struct LogAddExp: DifferentiableFunction {              // log(eᵃ + eᵇ), stable, hand rule
+            func forward<T: DifferentiableTensor>(_ x: [T]) -> T {
+                let m = max(x[0], x[1])
+                return m + log(exp(x[0] - m) + exp(x[1] - m))
+            }
+            func vjp<T: DifferentiableTensor>(_ x: [T], output: T, seed: T) -> [T?] {
+                [seed * sigmoid(x[0] - x[1]), seed * sigmoid(x[1] - x[0])]   // ∂y/∂a = σ(a − b)
+            }
+        }
+        struct StraightThrough: DifferentiableFunction {        // round forward, identity backward
+            func forward<T: DifferentiableTensor>(_ x: [T]) -> T { round(x[0]) }
+            func vjp<T: DifferentiableTensor>(_ x: [T], output: T, seed: T) -> [T?] { [seed] }
+        }
+        struct ClipGradient: DifferentiableFunction {           // identity forward, clipped gradient
+            var bound: Double
+            func forward<T: DifferentiableTensor>(_ x: [T]) -> T { x[0] }
+            func vjp<T: DifferentiableTensor>(_ x: [T], output: T, seed: T) -> [T?] { [seed.clamped(to: -bound...bound)] }
+        }
+
+        let a = Tensor<Double>([1000, -1000], requiresGrad: true), b = Tensor<Double>([1000, 0], requiresGrad: true)
+        let y = LogAddExp().apply(a, b)
+        y.sum().backward()
+        print(y.scalars, a.grad!.scalars, b.grad!.scalars)    // [1000.6931471805599, 0.0] [0.5, 0.0] [0.5, 1.0]
+        print(hessian(at: NDArray([0.0])) { LogAddExp().apply($0, Tensor([0.0])).sum() })   // NDArray<float64>[1, 1] [[0.25]]
+
+        let w = Tensor<Double>([0.3, 1.6], requiresGrad: true)
+        let q = StraightThrough().apply(w)
+        (q * Tensor([2, 3])).sum().backward()
+        print(q.scalars, w.grad!.scalars)                     // [0.0, 2.0] [2.0, 3.0]
+
+        let x = Tensor<Double>([1, 2], requiresGrad: true)
+        (ClipGradient(bound: 1).apply(x) * Tensor([5, -0.5])).sum().backward()
+        print(x.grad!.scalars)                                // [1.0, -0.5]
+
+        // The checker compares a rule with finite differences; the straight-through rule differs by design:
+        print(GradientChecker.check({ StraightThrough().apply($0[0]) }, at: [NDArray([0.3])], order: 1)[0])
+        // prints: order 1, input 0, element 0: computed 1.0, finite differences 0.0
+        // end of README block
+        #expect(a.grad!.scalars == [0.5, 0] && w.grad!.scalars == [2, 3])
+        try expectPrintedAsCommented(11)
+    }
+
+    @Test func neuralNetworkQuickStart() throws {
+        // README block 12
         let model = Sequential<Float>(
             Linear(64, 128, seed: 1), ReLU(), Dropout(probability: 0.1),
             Linear(128, 10, seed: 2))                        // or Sequential<Float>.mlp([64, 128, 10], seed: 1)
@@ -231,12 +275,12 @@ struct ReadmeExamplesTests {
         let correct = zip(predictions, test.labels).filter { $0 == $1 }.count
         print("\(correct) of \(test.count) test images")      // … of 360 test images
         // end of README block
-        try expectPrintedAsCommented(11)
+        try expectPrintedAsCommented(12)
         #expect(correct > 250)      // one epoch: most of 360
     }
 
     @Test func validatingAModelsInput() throws {
-        // README block 12
+        // README block 13
         let model = Sequential<Float>.mlp([784, 256, 10], seed: 1)
         let request = Tensor<Float>.zeros([1, 783])        // one feature short
         do {
@@ -246,11 +290,11 @@ struct ReadmeExamplesTests {
             print(error)   // Linear(784 → 256): [1, 783] — the input does not end in 784 features
         }
         // end of README block
-        try expectPrintedAsCommented(12)
+        try expectPrintedAsCommented(13)
     }
 
     @Test func findingWhereANaNCameFrom() throws {
-        // README block 13
+        // README block 14
         let x = Tensor<Double>([4, 0, 1], requiresGrad: true)
         do {
             try withAnomalyDetection {
@@ -261,10 +305,10 @@ struct ReadmeExamplesTests {
             print(error)   // anomaly: the backward pass of sqrt of [3] produced a non-finite value: …
         }
         // end of README block
-        try expectPrintedAsCommented(13)
+        try expectPrintedAsCommented(14)
         // The rest of the message, as the README gives it, with this file and the line of sqrt(x).
         let message = try #require(printed.lines.last?.text)
-        let sqrtLine = try #require(try Self.testedBlocks()[13]).first.offset + 5    // 1-based: the block's 4th line
+        let sqrtLine = try #require(try Self.testedBlocks()[14]).first.offset + 5    // 1-based: the block's 4th line
         #expect(message.hasSuffix(": in its gradient, 1 of 3 entries is inf, created at \(#filePath):\(sqrtLine) in closure #1 in ReadmeExamplesTests.findingWhereANaNCameFrom()"),
                 "\(message)")
     }

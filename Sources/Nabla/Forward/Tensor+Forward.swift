@@ -12,6 +12,10 @@ extension TensorTape {
                 tangents[i] = seed
                 continue
             }
+            if let custom = extras?.customFunctions[Int32(i)] {
+                tangents[i] = custom.tangent(at: Int32(i), on: self, tangents: custom.inputs.map { tangents[Int($0)] })
+                continue
+            }
             let node = nodes[i]
             guard node.operation.arity > 0, node.requiresGrad else { continue }
             let binary = node.operation.arity == 2

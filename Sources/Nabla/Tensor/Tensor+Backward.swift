@@ -20,6 +20,11 @@ extension TensorTape {
                 checkpoint.pullback(g, on: self, into: &grads)
                 continue
             }
+            if let custom = extras?.customFunctions[Int32(i)] {
+                if !keeping.contains(Int32(i)) { grads[i] = nil }
+                custom.pullback(g, at: Int32(i), on: self, into: &grads)
+                continue
+            }
             let node = nodes[i]
             guard node.operation.arity > 0, node.requiresGrad else { continue }
             if !keeping.contains(Int32(i)) { grads[i] = nil }
@@ -56,6 +61,10 @@ extension TensorTape {
             if let hooks, let list = hooks[Int32(i)] { g = Self.applying(list, to: g); grads[i] = g }
             if let checkpoint = extras?.checkpoints[Int32(i)] {
                 checkpoint.differentiablePullback(g, on: self, into: &grads)
+                continue
+            }
+            if let custom = extras?.customFunctions[Int32(i)] {
+                custom.differentiablePullback(g, at: Int32(i), on: self, into: &grads)
                 continue
             }
             let node = nodes[i]

@@ -30,6 +30,8 @@ final class TensorHookBox<Scalar: TensorScalar> {
 final class TensorTapeExtras<Scalar: TensorScalar> {
     var hooks: [Int32: [TensorHookBox<Scalar>]] = [:]
     var checkpoints: [Int32: CheckpointNode<Scalar>] = [:]
+    /// Nodes recorded by a custom differentiable function's `apply` (DifferentiableFunction.swift).
+    var customFunctions: [Int32: CustomFunctionNode<Scalar>] = [:]
     /// Non-nil on a checkpoint's private tape: leaf identity → node index on that tape.
     var isolatedLeaves: [ObjectIdentifier: Int32]?
 
