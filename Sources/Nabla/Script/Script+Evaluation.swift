@@ -177,13 +177,19 @@ extension Script {
                         hessian: order != 2 ? nil : wrt.isEmpty ? [] : stride(from: n + m, to: outputs.count, by: wrt.count).map { Array(outputs[$0..<$0 + wrt.count]) })
     }
 
-    private func computeDynamic(_ feeds: [String: Double], _ output: String, _ names: [String], _ shown: [String], _ wrt: [String],
-                                _ order: Int) -> Computed {
+    /// The script recorded on `Value` leaves fed from `feeds`: every node, inputs first, and the
+    /// nodes by name (shared by the dynamic reverse and forward modes).
+    private func recorded(_ feeds: [String: Double], _ names: [String]) -> (nodes: [Value], byName: [String: Value]) {
         let leaves = inputs.map { Value(feeds[$0]!, requiresGrad: true, name: $0) }
         let leafOf = Dictionary(uniqueKeysWithValues: zip(inputs, leaves))
         let results = evaluate(input: { leafOf[$0]! }, constant: { Value($0) }, distinctNodes: true)
         let nodes = leaves + results
-        let byName = Dictionary(uniqueKeysWithValues: zip(names, nodes))
+        return (nodes, Dictionary(uniqueKeysWithValues: zip(names, nodes)))
+    }
+
+    private func computeDynamic(_ feeds: [String: Double], _ output: String, _ names: [String], _ shown: [String], _ wrt: [String],
+                                _ order: Int) -> Computed {
+        let (nodes, byName) = recorded(feeds, names)
         let y = byName[output]!
         let wrtValues = wrt.map { byName[$0]! }
         var hessian: [[Double]]?
@@ -198,11 +204,7 @@ extension Script {
     /// in `wrt` through the recorded gradient (forward-over-reverse).
     private func computeForward(_ feeds: [String: Double], _ output: String, _ names: [String], _ shown: [String], _ wrt: [String],
                                 _ order: Int) -> Computed {
-        let leaves = inputs.map { Value(feeds[$0]!, requiresGrad: true, name: $0) }
-        let leafOf = Dictionary(uniqueKeysWithValues: zip(inputs, leaves))
-        let results = evaluate(input: { leafOf[$0]! }, constant: { Value($0) }, distinctNodes: true)
-        let nodes = leaves + results
-        let byName = Dictionary(uniqueKeysWithValues: zip(names, nodes))
+        let (nodes, byName) = recorded(feeds, names)
         let y = byName[output]!
         let gradients = shown.map { Value.directionalDerivatives(of: [y], wrt: [byName[$0]!], along: [1])[0] }
         var hessian: [[Double]]?
