@@ -45,6 +45,8 @@ final class Tape: ValueOwner {
     @exclusivity(unchecked) var origins: [Int32: AnomalyDetector.CallStack] = [:]
     /// Names given with ``Value/named(_:)``.
     @exclusivity(unchecked) @usableFromInline var names: [Int32: String] = [:]
+    /// The custom functions (``DifferentiableScalarFunction``) recorded, by their `custom` node.
+    @exclusivity(unchecked) var customFunctions: [Int32: CustomScalarFunctionCall] = [:]
 
     init(context: RecordingContext, serial: UInt64) {
         self.context = context
@@ -119,6 +121,7 @@ final class Tape: ValueOwner {
         let usedGradients = scopeGradientCount
         scopeGradientCount = 0
         if !names.isEmpty { names.removeAll() }
+        if !customFunctions.isEmpty { customFunctions.removeAll() }
         if !origins.isEmpty { origins.removeAll() }
         let limit = RecordingContext.recycledScopeCapacity
         if storage.capacity > RecordingContext.recycledCapacity && (storage.count < storage.capacity / 4 || storage.capacity > limit) {

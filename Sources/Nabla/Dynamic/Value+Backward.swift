@@ -54,10 +54,14 @@ extension Tape {
             // Unary nodes store their operand as both operands, and their rules return no second
             // gradient.
             if g.bitPattern != Gradient.unreachedBits && op.arity > 0 {
-                let a = Int(lhs[i]), b = Int(rhs[i])
-                let (ga, gb) = op.pullback(values[a], values[b], output: values[i], constant: constants[i], seed: g)
-                if let ga { Gradient.accumulate(ga, into: &grads[a]) }
-                if let gb { Gradient.accumulate(gb, into: &grads[b]) }
+                if _slowPath(op == .custom) {
+                    pullbackThroughCustomFunction(at: i, seed: g, into: grads)
+                } else {
+                    let a = Int(lhs[i]), b = Int(rhs[i])
+                    let (ga, gb) = op.pullback(values[a], values[b], output: values[i], constant: constants[i], seed: g)
+                    if let ga { Gradient.accumulate(ga, into: &grads[a]) }
+                    if let gb { Gradient.accumulate(gb, into: &grads[b]) }
+                }
             }
             i -= 1
         }
@@ -72,6 +76,10 @@ extension Tape {
         for i in stride(from: Int(root), through: 0, by: -1) {
             let g = grads[i], op = storage.ops[i]
             guard g.bitPattern != Gradient.unreachedBits && op.arity > 0 else { continue }
+            if op == .custom {
+                pullbackThroughCustomFunction(at: i, seed: g, into: grads)
+                continue
+            }
             let a = Int(storage.lhs[i]), b = Int(storage.rhs[i])
             let (ga, gb) = op.pullback(storage.values[a], storage.values[b], output: storage.values[i], constant: storage.constants[i], seed: g)
             detector?.checkBackward(on: self, i, seed: g, (ga, gb))
@@ -83,7 +91,7 @@ extension Tape {
     /// Like ``gradients(from:seed:)``, but each gradient is a value recorded on this tape (a
     /// ``Value`` or a ``TapeValue``, made by `node`), so it can be differentiated again. Entries
     /// are nil where the gradient is zero.
-    func differentiableGradients<V: DifferentiableScalar>(from root: Int32, seed: V, node: (Int32) -> V) -> [V?] {
+    func differentiableGradients<V: GraphScalar>(from root: Int32, seed: V, node: (Int32) -> V) -> [V?] {
         let n = Int(root) + 1
         var adjoints = [V?](repeating: nil, count: n)
         adjoints[Int(root)] = seed
@@ -93,6 +101,15 @@ extension Tape {
             // tape and may move its arrays.
             let op = storage.ops[i]
             guard op.arity > 0 else { continue }
+            if op == .custom {
+                // The function's rule, run on the recorded nodes: differentiable again.
+                guard let call = customFunctions[Int32(i)] else { continue }
+                let results = call.cotangents(call.inputs.map(node), output: node(Int32(i)), seed: g)
+                for (input, result) in zip(call.inputs, results) {
+                    if let result { adjoints[Int(input)] = adjoints[Int(input)].map { $0 + result } ?? result }
+                }
+                continue
+            }
             let a = storage.lhs[i]
             let b = op.arity == 2 ? storage.rhs[i] : a
             let x = node(a), y = node(b), out = node(Int32(i))

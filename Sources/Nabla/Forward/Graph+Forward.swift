@@ -33,7 +33,9 @@ extension Graph {
         var i = Int(first) + 1
         while i <= Int(last) {
             let op = ops[i]
-            if op.arity > 0 && !seeded.contains(Int32(i)) {
+            if op == .custom && !seeded.contains(Int32(i)) {
+                if let t = tangentThroughCustomFunction(at: i, tangents: tangentOf) { tangentOf[i] = t.id }
+            } else if op.arity > 0 && !seeded.contains(Int32(i)) {
                 let a = lhs[i], b = op.arity == 2 ? rhs[i] : lhs[i]
                 let ta = tangentOf[Int(a)], tb = op.arity == 2 ? tangentOf[Int(b)] : -1
                 if ta >= 0 || tb >= 0 {

@@ -25,7 +25,9 @@ extension Tape {
         var i = Int(first) + 1
         while i <= Int(last) {
             let op = ops[i]
-            if op.arity > 0 && !seeded.contains(Int32(i)) {
+            if op == .custom && !seeded.contains(Int32(i)) {
+                if let t = tangentThroughCustomFunction(at: i, tangents: tangents) { tangents[i] = t }
+            } else if op.arity > 0 && !seeded.contains(Int32(i)) {
                 let a = Int(lhs[i]), b = Int(rhs[i])
                 let ta = tangents[a], tb = op.arity == 2 ? tangents[b] : Gradient.unreached
                 if ta.bitPattern != unreached || tb.bitPattern != unreached {

@@ -33,6 +33,10 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     /// node instead of several; see `Ops/Rules/PyTorchActivations.swift`). The constant c is softplus's
     /// threshold, ELU's α and HardTanh's bound (the range [−c, c]).
     case softplus, logSigmoid, elu, hardtanh, silu
+    /// The output of a custom differentiable function (``DifferentiableScalarFunction``),
+    /// unary: its value is its operand's (the function's forward, recorded below it) and its
+    /// derivative the function's own rule, which the graph keeps beside the node.
+    case custom
 
     /// How many node operands the primitive reads (0, 1 or 2).
     @inlinable public var arity: Int {
@@ -83,6 +87,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .elu: Rules.ELU.self
         case .hardtanh: Rules.Hardtanh.self
         case .silu: Rules.SiLU.self
+        case .custom: Rules.CustomFunctionOutput.self
         }
     }
 
@@ -131,6 +136,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .elu: Rules.ELU.evaluate(x, y, c)
         case .hardtanh: Rules.Hardtanh.evaluate(x, y, c)
         case .silu: Rules.SiLU.evaluate(x, y, c)
+        case .custom: Rules.CustomFunctionOutput.evaluate(x, y, c)
         }
     }
 
@@ -179,6 +185,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .elu: Rules.ELU.pullback(x, y, output, c, seed)
         case .hardtanh: Rules.Hardtanh.pullback(x, y, output, c, seed)
         case .silu: Rules.SiLU.pullback(x, y, output, c, seed)
+        case .custom: Rules.CustomFunctionOutput.pullback(x, y, output, c, seed)
         }
     }
 }

@@ -20,6 +20,9 @@ extension Graph {
             let arity = s.ops[i].arity
             if arity >= 1 { reachable[Int(s.lhs[i])] = true }
             if arity == 2 { reachable[Int(s.rhs[i])] = true }
+            if s.ops[i] == .custom, let call = tape.customFunctions[Int32(i)] {
+                for input in call.inputs { reachable[Int(input)] = true }
+            }
         }
         var leafAt: [Int32: Leaf] = [:]
         for (index, leaf) in tape.storage.leaves where Int(index) <= root { leafAt[index] = leaf }
@@ -30,6 +33,13 @@ extension Graph {
             switch op {
             case .input: nodeOf[i] = node(for: leafAt[Int32(i)]!)
             case .constant: nodeOf[i] = constant(s.constants[i]).id
+            case .custom:
+                let forward = nodeOf[Int(s.lhs[i])]
+                if let call = tape.customFunctions[Int32(i)] {
+                    nodeOf[i] = appendCustomFunction(call.function, inputs: call.inputs.map { nodeOf[Int($0)] }, forward: forward)
+                } else {
+                    nodeOf[i] = append(op, forward, forward, 0)
+                }
             default:
                 let x = nodeOf[Int(s.lhs[i])]
                 let y = op.arity == 2 ? nodeOf[Int(s.rhs[i])] : x

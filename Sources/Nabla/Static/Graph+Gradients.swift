@@ -41,6 +41,10 @@ extension Graph {
             let seed = adjoints[i]
             let op = ops[i]
             guard seed >= 0, op.arity > 0 else { continue }
+            if op == .custom {
+                pullbackThroughCustomFunction(at: i, seed: seed, into: &adjoints)
+                continue
+            }
             let a = lhs[i], b = op.arity == 2 ? rhs[i] : lhs[i]
             let (ga, gb) = op.pullback(Symbol(graph: self, id: a), Symbol(graph: self, id: b),
                                        output: Symbol(graph: self, id: Int32(i)), constant: constants[i],

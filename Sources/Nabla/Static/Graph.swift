@@ -31,6 +31,8 @@ public final class Graph {
     @exclusivity(unchecked) var inputNodes: [String: Int32] = [:]
     /// Constant nodes by bit pattern, so each constant is stored once.
     @exclusivity(unchecked) var constantNodes: [UInt64: Int32] = [:]
+    /// The custom functions (``DifferentiableScalarFunction``) recorded, by their `custom` node.
+    @exclusivity(unchecked) var customFunctions: [Int32: CustomScalarFunctionCall] = [:]
     /// For ``capture(_:)``: the node of each dynamic leaf captured so far.
     var capturedLeaves: [ObjectIdentifier: Int32] = [:]
 

@@ -67,12 +67,13 @@ extension Graph {
                        outputRegisters: outputs.map { registerOf[Int($0.id)] }, registerNames: registerNames)
     }
 
-    /// The register an op on register `x` would merely copy, if it is an identity: x·1, x^1, or
-    /// −(−x). Each gives x exactly.
+    /// The register an op on register `x` would merely copy, if it is an identity: x·1, x^1,
+    /// −(−x), or a custom function's output node (its value is its forward's). Each gives x
+    /// exactly.
     private func identityOperand(_ op: Primitive, _ x: Int32, _ c: Double, instructions: [Program.Instruction],
                                  _ firstInstructionRegister: Int32) -> Int32? {
         switch op {
-        case .multiplyConstant where c == 1, .powerConstant where c == 1: return x
+        case .multiplyConstant where c == 1, .powerConstant where c == 1, .custom: return x
         case .negate where x >= firstInstructionRegister:
             let operand = instructions[Int(x - firstInstructionRegister)]
             return operand.op == .negate ? operand.x : nil
