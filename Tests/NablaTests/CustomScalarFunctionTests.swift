@@ -121,6 +121,8 @@ struct CustomScalarFunctionTests {
         let sw = graph.input("w")
         let sy = ScalarStraightThrough().apply(sw) * 3
         #expect(try graph.compile([sy, graph.gradient(of: sy, wrt: sw)]).run(["w": 1.6]) == [6, 3])
+        // Exports (and `nabla graph` pictures) name the function on its node.
+        #expect(try graph.export(sy).nodes.map(\.op).contains("custom ScalarStraightThrough"))
         // Without the rule, round passes no gradient.
         let plain = Value(1.6, requiresGrad: true)
         #expect((round(plain) * 3).gradient(wrt: plain) == 0)

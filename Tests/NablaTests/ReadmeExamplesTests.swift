@@ -254,8 +254,34 @@ struct ReadmeExamplesTests {
         try expectPrintedAsCommented(11)
     }
 
-    @Test func neuralNetworkQuickStart() throws {
+    @Test func customScalarFunctions() throws {
         // README block 12
+        struct ScalarLogAddExp: DifferentiableScalarFunction {  // the same function, for scalars
+            func forward<T: GraphScalar>(_ v: [T]) -> T {
+                let m = max(v[0], v[1])
+                return m + log(exp(v[0] - m) + exp(v[1] - m))
+            }
+            func vjp<T: GraphScalar>(_ v: [T], output: T, seed: T) -> [T?] {
+                [seed * exp(v[0] - output), seed * exp(v[1] - output)]
+            }
+        }
+        let p = Value(0, requiresGrad: true), r = Value(0, requiresGrad: true)
+        ScalarLogAddExp().apply(p, r).backward()
+        print(p.grad, r.grad)                                 // 0.5 0.5
+
+        let graph = Graph()                                   // static: the rule's nodes join the graph
+        let (u, v) = (graph.input("u"), graph.input("v"))
+        let h = graph.hessian(of: ScalarLogAddExp().apply(u, v), wrt: [u, v])
+        print(try graph.compile(h.flatMap { $0 }).run(["u": 0, "v": 0]))   // [0.25, -0.25, -0.25, 0.25]
+
+        print(jvp(at: [0, 0], along: [1, 3]) { ScalarLogAddExp().apply($0[0], $0[1]) })   // (value: 0.6931471805599453, derivative: 2.0)
+        print(ScalarLogAddExp().apply(Tensor([0.0, 1000]), Tensor([0.0, 1000])).scalars)  // [0.6931471805599453, 1000.6931471805599]
+        // end of README block
+        try expectPrintedAsCommented(12)
+    }
+
+    @Test func neuralNetworkQuickStart() throws {
+        // README block 13
         let model = Sequential<Float>(
             Linear(64, 128, seed: 1), ReLU(), Dropout(probability: 0.1),
             Linear(128, 10, seed: 2))                        // or Sequential<Float>.mlp([64, 128, 10], seed: 1)
@@ -275,12 +301,12 @@ struct ReadmeExamplesTests {
         let correct = zip(predictions, test.labels).filter { $0 == $1 }.count
         print("\(correct) of \(test.count) test images")      // … of 360 test images
         // end of README block
-        try expectPrintedAsCommented(12)
+        try expectPrintedAsCommented(13)
         #expect(correct > 250)      // one epoch: most of 360
     }
 
     @Test func validatingAModelsInput() throws {
-        // README block 13
+        // README block 14
         let model = Sequential<Float>.mlp([784, 256, 10], seed: 1)
         let request = Tensor<Float>.zeros([1, 783])        // one feature short
         do {
@@ -290,11 +316,11 @@ struct ReadmeExamplesTests {
             print(error)   // Linear(784 → 256): [1, 783] — the input does not end in 784 features
         }
         // end of README block
-        try expectPrintedAsCommented(13)
+        try expectPrintedAsCommented(14)
     }
 
     @Test func findingWhereANaNCameFrom() throws {
-        // README block 14
+        // README block 15
         let x = Tensor<Double>([4, 0, 1], requiresGrad: true)
         do {
             try withAnomalyDetection {
@@ -305,10 +331,10 @@ struct ReadmeExamplesTests {
             print(error)   // anomaly: the backward pass of sqrt of [3] produced a non-finite value: …
         }
         // end of README block
-        try expectPrintedAsCommented(14)
+        try expectPrintedAsCommented(15)
         // The rest of the message, as the README gives it, with this file and the line of sqrt(x).
         let message = try #require(printed.lines.last?.text)
-        let sqrtLine = try #require(try Self.testedBlocks()[14]).first.offset + 5    // 1-based: the block's 4th line
+        let sqrtLine = try #require(try Self.testedBlocks()[15]).first.offset + 5    // 1-based: the block's 4th line
         #expect(message.hasSuffix(": in its gradient, 1 of 3 entries is inf, created at \(#filePath):\(sqrtLine) in closure #1 in ReadmeExamplesTests.findingWhereANaNCameFrom()"),
                 "\(message)")
     }

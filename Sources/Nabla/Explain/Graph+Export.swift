@@ -46,7 +46,9 @@ extension Graph {
         for (k, i) in ids.enumerated() {
             let op = ops[i]
             let hasConstant = [.constant, .addConstant, .multiplyConstant, .powerConstant, .heaviside].contains(op)
-            nodes.append(.init(id: i, name: names[Int32(i)], op: op.name, constant: hasConstant ? constants[i] : nil,
+            // A custom function's node shows the function's name: `custom LogAddExp`.
+            let opName = customFunctionName(at: Int32(i)).map { "custom \($0)" } ?? op.name
+            nodes.append(.init(id: i, name: names[Int32(i)], op: opName, constant: hasConstant ? constants[i] : nil,
                                value: values?[k], gradient: gradients?[k]))
             if op.arity >= 1 { edges.append((Int(lhs[i]), i)) }
             if op.arity == 2 { edges.append((Int(rhs[i]), i)) }
