@@ -186,7 +186,8 @@ struct CustomFunctionStaticTests {
     @Test func secondDerivativesGoThroughTheRule() throws {
         // d/dx logaddexp(x, 0) = σ(x); d²/dx² = σ(x)(1 − σ(x)): 1/2 and 1/4 at x = 0, σ and
         // σ(1−σ) at x = 2. The Hessian is diagonal: H·[1, 1] = its diagonal, by gradients of
-        // gradients and by the jvp of the gradient (both through the rule, given or derived).
+        // gradients, by the jvp of the gradient and by the gradient of the jvp (all through the
+        // rule, its JVP given or derived).
         let s = 1 / (1 + Foundation.exp(-2.0))
         for function in [StableLogAddExp() as any DifferentiableFunction, StableLogAddExpWithJVP()] {
             let graph = TensorGraph<Double>()
@@ -194,10 +195,15 @@ struct CustomFunctionStaticTests {
             let g = try graph.gradients(of: function.apply(x, zero).sum(), wrt: [x])[0]
             let reverse = try graph.gradients(of: g.sum(), wrt: [x])[0]
             let forward = try graph.jvp(of: [g], wrt: [x], along: [graph.constant(NDArray.ones([2]))])[0]
-            let results = try graph.compile([g, reverse, forward]).run(["x": NDArray([0, 2])])
+            // Reverse over forward: the tangent along ones is σ(x), its gradient σ(1 − σ).
+            let tangent = try graph.jvp(of: [function.apply(x, zero)], wrt: [x], along: [graph.constant(NDArray.ones([2]))])[0]
+            let overForward = try graph.gradients(of: tangent.sum(), wrt: [x])[0]
+            let results = try graph.compile([g, reverse, forward, tangent, overForward]).run(["x": NDArray([0, 2])])
             expectClose(results[0].scalars, [0.5, s])
             expectClose(results[1].scalars, [0.25, s * (1 - s)])
             expectClose(results[2].scalars, [0.25, s * (1 - s)])
+            expectClose(results[3].scalars, [0.5, s])
+            expectClose(results[4].scalars, [0.25, s * (1 - s)])
         }
     }
 
