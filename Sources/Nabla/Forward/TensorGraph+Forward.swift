@@ -26,7 +26,21 @@ extension TensorGraph {
             tangents[Int(s.id)] = tangents[Int(s.id)].map { $0 + d } ?? d
         }
         let seeded = Set(symbols.map(\.id))
-        for i in 0...root where !seeded.contains(Int32(i)) {
+        // A custom function's forward nodes get no tangents (its marker gets the function's);
+        // `forwardEnd[k]`: the marker above the forward whose first node is k.
+        var forwardEnd: [Int32: Int32] = [:]
+        for (marker, custom) in customFunctions where custom.forwardStart < marker {
+            forwardEnd[custom.forwardStart] = Swift.max(forwardEnd[custom.forwardStart] ?? marker, marker)
+        }
+        var i = -1
+        while i < root {
+            i += 1
+            if let end = forwardEnd[Int32(i)], Int(end) <= root { i = Int(end) }
+            guard !seeded.contains(Int32(i)) else { continue }
+            if let custom = customFunctions[Int32(i)] {
+                tangents[i] = customTangent(at: Int32(i), custom, tangents: custom.inputs.map { tangents[Int($0)] })
+                continue
+            }
             let node = nodes[i]
             guard node.operation.arity > 0 else { continue }
             let binary = node.operation.arity == 2

@@ -11,6 +11,10 @@
 // differentiated (second order). Forward mode calls the JVP, or, when the function gives none,
 // derives it from the VJP by transposition (below). Nothing recurses over the graph: each node is
 // one step of the existing loops.
+//
+// On static symbols (TensorGraph+CustomFunction.swift), `apply` records the forward as ordinary
+// nodes topped by a marker node (a stop-gradient), and the graph's gradient and tangent
+// transforms inline the rule at the marker, symbolically.
 
 /// A differentiable operation declared once by its user: its forward computation and its
 /// derivative rule, a vector-Jacobian product (and optionally a Jacobian-vector product), as
@@ -36,10 +40,12 @@
 ///
 /// Applies to dynamic ``Tensor``s (recorded as one node of their graph), to `NDArray`s (the
 /// forward alone) and to ``DualTensor``s (the tangent by `jvp(_:output:tangents:)`, derived from
-/// the VJP when not given and the base is `NDArray`; a dual tensor over another base needs the
-/// JVP). Forward mode over a dynamic graph (`tangent(wrt:along:)`, `jvp(at:along:_:)`,
-/// `jacobian(at:mode:_:)`) likewise uses the JVP or derives it. Static ``TensorSymbol``s are not
-/// supported yet: `apply` records a shape error in the symbol's graph.
+/// the VJP when not given and the base is `NDArray` or ``TensorSymbol``; a dual tensor over
+/// ``Tensor`` needs the JVP). Forward mode over a dynamic graph (`tangent(wrt:along:)`,
+/// `jvp(at:along:_:)`, `jacobian(at:mode:_:)`) likewise uses the JVP or derives it. On static
+/// ``TensorSymbol``s the forward is recorded as ordinary nodes under one marker node, and
+/// ``TensorGraph``'s `gradients(of:wrt:)` and `jvp(of:wrt:along:)` inline the rule there as
+/// nodes of the graph (second order included), giving the dynamic numbers bit for bit.
 public protocol DifferentiableFunction {
     /// The output f(x₀, x₁, …) computed from the inputs' values. On dynamic tensors it runs on
     /// `NDArray`s, unrecorded: its own derivative is never taken.
@@ -74,6 +80,7 @@ extension DifferentiableFunction {
     /// f(inputs), recorded so that reverse and forward mode use this function's rule (PyTorch's
     /// `Function.apply(*inputs)`). Dynamic tensors: the forward runs on their values and one node
     /// joins their graph (none when no input requires gradients, or under `withoutRecording`);
+    /// symbols: the forward's nodes under one marker node whose rule is this function's;
     /// numbers: the forward alone.
     public func apply<T: DifferentiableTensor>(_ inputs: [T]) -> T {
         require(!inputs.isEmpty, "\(name).apply: a differentiable function needs at least one input")
@@ -81,7 +88,7 @@ extension DifferentiableFunction {
             return applyOpening(applying, inputs)
         }
         let error = TensorShapeError(operation: "\(name).apply", shapes: inputs.map(\.shape),
-                                     reason: "custom differentiable functions apply to Tensor and NDArray only (not yet to \(T.self))")
+                                     reason: "custom differentiable functions apply to Tensor, TensorSymbol, DualTensor and NDArray only (not to \(T.self))")
         _ = inputs[0].shapesHold(false, error)
         return forward(inputs)
     }
@@ -98,6 +105,30 @@ extension DifferentiableFunction {
 
     /// f(x, y, z) for a function of three inputs: `apply(_:)` on `[x, y, z]`.
     public func apply<T: DifferentiableTensor>(_ x: T, _ y: T, _ z: T) -> T { apply([x, y, z]) }
+}
+
+extension DifferentiableFunction {
+    /// The rule's results, checked: one per input, each summed back to its input's shape. A
+    /// wrong count or a shape that does not sum to its input's is a `TensorShapeError` through
+    /// `shapesHold`: numbers and dynamic tensors stop with it, symbols record it in their graph
+    /// (and get no gradient from the rule).
+    func checkedVJP<T: DifferentiableTensor>(_ values: [T], output: T, seed: T) -> [T?] {
+        let results = vjp(values, output: output, seed: seed)
+        guard output.shapesHold(results.count == values.count,
+                                TensorShapeError(operation: "\(name).vjp", shapes: values.map(\.shape),
+                                                 reason: "returned \(results.count) gradients for \(values.count) inputs")) else {
+            return values.map { _ in nil }
+        }
+        return zip(results, values).map { result, input in
+            guard let result else { return nil }
+            guard output.shapesHold(Shape.broadcast(input.shape, result.shape) == result.shape,
+                                    TensorShapeError(operation: "\(name).vjp", shapes: [result.shape, input.shape],
+                                                     reason: "a gradient of shape \(result.shape) for an input of shape \(input.shape)")) else {
+                return nil
+            }
+            return result.summed(toShape: input.shape)
+        }
+    }
 }
 
 /// The tensor types `apply` knows how to record a custom function on.
@@ -146,24 +177,10 @@ final class CustomFunctionNode<Scalar: TensorScalar> {
         self.inputs = inputs
     }
 
-    /// The rule's results, checked: one per input, each summed back to its input's shape.
-    private func cotangents<T: DifferentiableTensor>(_ values: [T], output: T, seed: T) -> [T?] {
-        let results = function.vjp(values, output: output, seed: seed)
-        require(results.count == values.count,
-                "\(function.name).vjp: returned \(results.count) gradients for \(values.count) inputs")
-        return zip(results, values).map { result, input in
-            guard let result else { return nil }
-            let summed = result.summed(toShape: input.shape)
-            require(summed.shape == input.shape,
-                    "\(function.name).vjp: a gradient of shape \(result.shape) for an input of shape \(input.shape)")
-            return summed
-        }
-    }
-
     /// Reverse mode on numbers: adds ∂L/∂input, for `g` = ∂L/∂output at node `index`, into `grads`.
     func pullback(_ g: NDArray<Scalar>, at index: Int32, on tape: TensorTape<Scalar>, into grads: inout [NDArray<Scalar>?]) {
         let values = inputs.map { tape.nodes[Int($0)].value }
-        let results = withoutRecording { cotangents(values, output: tape.nodes[Int(index)].value, seed: g) }
+        let results = withoutRecording { function.checkedVJP(values, output: tape.nodes[Int(index)].value, seed: g) }
         for (input, result) in zip(inputs, results) where tape.nodes[Int(input)].requiresGrad {
             if let result { TensorTape.accumulateInPlace(result, into: &grads[Int(input)]) }
         }
@@ -173,7 +190,7 @@ final class CustomFunctionNode<Scalar: TensorScalar> {
     /// inputs' nodes, so the gradients it adds into `grads` are differentiable again.
     func differentiablePullback(_ g: Tensor<Scalar>, at index: Int32, on tape: TensorTape<Scalar>, into grads: inout [Tensor<Scalar>?]) {
         let values = inputs.map { tape.node($0) }
-        let results = cotangents(values, output: tape.node(index), seed: g)
+        let results = function.checkedVJP(values, output: tape.node(index), seed: g)
         for (input, result) in zip(inputs, results) where tape.nodes[Int(input)].requiresGrad {
             if let result { TensorTape<Scalar>.accumulate(result, into: &grads[Int(input)]) }
         }
@@ -202,13 +219,11 @@ extension NDArray {
         let privateTape = TensorTape<Scalar>(context: RecordingContext.forThisThread)
         return CheckpointNode<Scalar>.recording(on: privateTape) {
             let u = Tensor(NDArray.zeros(output.shape), requiresGrad: true)
-            let results = function.vjp(values.map { Tensor($0) }, output: Tensor(output), seed: u)
-            require(results.count == values.count,
-                    "\(function.name).vjp: returned \(results.count) gradients for \(values.count) inputs")
+            let results = function.checkedVJP(values.map { Tensor($0) }, output: Tensor(output), seed: u)
             var total: Tensor<Scalar>?
-            for ((result, tangent), value) in zip(zip(results, tangents), values) {
+            for (result, tangent) in zip(results, tangents) {
                 guard let result, let tangent else { continue }
-                let term = (result.summed(toShape: value.shape) * Tensor(tangent)).sum()
+                let term = (result * Tensor(tangent)).sum()
                 total = total.map { $0 + term } ?? term
             }
             guard let total, total.requiresGrad else { return NDArray.zeros(output.shape) }
@@ -219,7 +234,8 @@ extension NDArray {
 
 extension DualTensor: CustomFunctionApplying {
     /// The primal by `Base`'s `apply` (recorded when `Base` records), the tangent by the
-    /// function's JVP; without one, derived from the VJP when `Base` is `NDArray`, else stops.
+    /// function's JVP; without one, derived from the VJP when `Base` is `NDArray` or
+    /// `TensorSymbol`, else stops.
     static func applying(_ function: some DifferentiableFunction, _ inputs: [DualTensor]) -> DualTensor {
         let primals = inputs.map(\.primal)
         let primal = function.apply(primals)
@@ -233,11 +249,11 @@ extension DualTensor: CustomFunctionApplying {
         if let numbers = Base.self as? any CustomFunctionTransposing.Type {
             return DualTensor(primal, tangent: numbers.transposing(function, primals, output: primal, tangents: tangents))
         }
-        requirementFailed("\(function.name).apply: forward mode on DualTensor<\(Base.self)> needs the function's jvp (it is derived from the vjp only over NDArray)")
+        requirementFailed("\(function.name).apply: forward mode on DualTensor<\(Base.self)> needs the function's jvp (it is derived from the vjp only over NDArray and TensorSymbol)")
     }
 }
 
-/// Tensor types whose tangents a custom function can derive from its VJP (`NDArray`).
+/// Tensor types whose tangents a custom function can derive from its VJP (`NDArray`, `TensorSymbol`).
 protocol CustomFunctionTransposing {
     static func transposing<T: DifferentiableTensor>(_ function: some DifferentiableFunction, _ values: [T], output: T, tangents: [T?]) -> T
 }

@@ -27,6 +27,12 @@ public final class TensorGraph<Scalar: TensorScalar> {
     /// The first shape mismatch met while building.
     public private(set) var error: TensorShapeError?
     var inputNodes: [String: Int32] = [:]
+    /// The custom differentiable functions applied in this graph, by their marker node's id
+    /// (see TensorGraph+CustomFunction.swift).
+    var customFunctions: [Int32: CustomFunctionMarker] = [:]
+    /// Constant nodes that reverse mode treats as variables: the zero seeds through which a
+    /// custom function's tangent is derived from its VJP.
+    var gradientVariables: Set<Int32> = []
 
     /// An empty graph, to which ``input(_:shape:)`` and ``constant(_:)`` add leaves.
     public init() {}
@@ -76,11 +82,22 @@ public final class TensorGraph<Scalar: TensorScalar> {
     /// are summed, as a scalar loss is).
     public func gradients(of output: TensorSymbol<Scalar>, wrt symbols: [TensorSymbol<Scalar>]) throws(TensorShapeError) -> [TensorSymbol<Scalar>] {
         try check()
+        let results = recordedGradients(of: output, wrt: symbols)
+        try check()
+        return results
+    }
+
+    /// `gradients(of:wrt:)` without the checks: a mismatch met while building is recorded.
+    func recordedGradients(of output: TensorSymbol<Scalar>, wrt symbols: [TensorSymbol<Scalar>]) -> [TensorSymbol<Scalar>] {
         let root = Int(output.id)
         var adjoints = [TensorSymbol<Scalar>?](repeating: nil, count: root + 1)
         adjoints[root] = constant(NDArray.ones(output.shape))
         for i in stride(from: root, through: 0, by: -1) {
             guard let seed = adjoints[i] else { continue }
+            if let custom = customFunctions[Int32(i)] {
+                customPullback(at: Int32(i), custom, seed: seed, into: &adjoints)
+                continue
+            }
             let node = nodes[i]
             guard node.operation.arity > 0 else { continue }
             let x = TensorSymbol(graph: self, id: node.x), y = TensorSymbol(graph: self, id: node.y)
@@ -89,17 +106,22 @@ public final class TensorGraph<Scalar: TensorScalar> {
             if needs.0, let gx { TensorTape<Scalar>.accumulate(gx.summed(toShape: x.shape), into: &adjoints[Int(node.x)]) }
             if node.operation.arity == 2, needs.1, let gy { TensorTape<Scalar>.accumulate(gy.summed(toShape: y.shape), into: &adjoints[Int(node.y)]) }
         }
-        try check()
         return symbols.map { s in (Int(s.id) < adjoints.count ? adjoints[Int(s.id)] : nil) ?? constant(NDArray.zeros(s.shape)) }
     }
 
-    /// Whether an input is at or below node `id` (constants need no gradient).
-    private func requiresGrad(_ id: Int32) -> Bool {
-        // Nodes only read earlier nodes; memoised per node.
+    /// Whether an input is at or below node `id` (constants need no gradient; a custom
+    /// function's marker needs one when one of its inputs does).
+    func requiresGrad(_ id: Int32) -> Bool {
+        // Nodes only read earlier nodes; memoised per node. (A marker and a gradient variable
+        // are registered as soon as they are appended, before anything asks about them.)
         if requiresGradCache.count < nodes.count {
             for k in requiresGradCache.count..<nodes.count {
                 let n = nodes[k]
-                requiresGradCache.append(n.operation.arity == 0 ? n.name != nil
+                if let custom = customFunctions[Int32(k)] {
+                    requiresGradCache.append(custom.inputs.contains { requiresGradCache[Int($0)] })
+                    continue
+                }
+                requiresGradCache.append(n.operation.arity == 0 ? n.name != nil || gradientVariables.contains(Int32(k))
                     : requiresGradCache[Int(n.x)] || (n.operation.arity == 2 && requiresGradCache[Int(n.y)]))
             }
         }
