@@ -4,42 +4,7 @@ import Testing
 
 // Custom differentiable functions on static tensor graphs: the forward recorded as ordinary nodes
 // under a marker, the rule inlined by `gradients(of:wrt:)` and `jvp(of:wrt:along:)`. The test
-// functions are those of CustomFunctionTests (private there), declared again.
-
-/// log(eᵃ + eᵇ) in the stable form m + log(e^(a−m) + e^(b−m)), m = max(a, b), with the hand rule
-/// ∂/∂a = e^(a−y), ∂/∂b = e^(b−y). PyTorch: `torch.logaddexp`.
-private struct StableLogAddExp: DifferentiableFunction {
-    func forward<T: DifferentiableTensor>(_ x: [T]) -> T {
-        let m = max(x[0], x[1])
-        return m + log(exp(x[0] - m) + exp(x[1] - m))
-    }
-    func vjp<T: DifferentiableTensor>(_ x: [T], output: T, seed: T) -> [T?] {
-        [seed * exp(x[0] - output), seed * exp(x[1] - output)]
-    }
-}
-
-/// The same with a hand JVP: ẏ = e^(a−y)·ȧ + e^(b−y)·ḃ.
-private struct StableLogAddExpWithJVP: DifferentiableFunction {
-    func forward<T: DifferentiableTensor>(_ x: [T]) -> T { StableLogAddExp().forward(x) }
-    func vjp<T: DifferentiableTensor>(_ x: [T], output: T, seed: T) -> [T?] { StableLogAddExp().vjp(x, output: output, seed: seed) }
-    func jvp<T: DifferentiableTensor>(_ x: [T], output: T, tangents: [T?]) -> T? {
-        let terms = zip(x, tangents).compactMap { input, tangent in tangent.map { exp(input - output) * $0 } }
-        return terms.dropFirst().reduce(terms[0], +)
-    }
-}
-
-/// Round forward, identity backward.
-private struct RoundStraightThrough: DifferentiableFunction {
-    func forward<T: DifferentiableTensor>(_ x: [T]) -> T { round(x[0]) }
-    func vjp<T: DifferentiableTensor>(_ x: [T], output: T, seed: T) -> [T?] { [seed] }
-}
-
-/// Identity forward; the incoming gradient clipped to [−bound, bound].
-private struct GradientClip: DifferentiableFunction {
-    var bound: Double
-    func forward<T: DifferentiableTensor>(_ x: [T]) -> T { x[0] }
-    func vjp<T: DifferentiableTensor>(_ x: [T], output: T, seed: T) -> [T?] { [seed.clamped(to: -bound...bound)] }
-}
+// functions are in Support/CustomFunctionExamples.swift, shared with CustomFunctionTests.
 
 /// a·b for inputs of broadcast shapes; the rule returns gradients of the broadcast shape (for b
 /// they are summed back). No JVP: forward mode derives it.
@@ -50,7 +15,7 @@ private struct BroadcastProduct: DifferentiableFunction {
 
 /// A custom function whose forward applies another one: 2·round(x), with the rule 2·seed.
 private struct DoubledStraightThrough: DifferentiableFunction {
-    func forward<T: DifferentiableTensor>(_ x: [T]) -> T { RoundStraightThrough().apply(x[0]) * 2 }
+    func forward<T: DifferentiableTensor>(_ x: [T]) -> T { StraightThroughRound().apply(x[0]) * 2 }
     func vjp<T: DifferentiableTensor>(_ x: [T], output: T, seed: T) -> [T?] { [seed * 2] }
 }
 
@@ -78,11 +43,11 @@ struct CustomFunctionStaticTests {
 
         func callAsFunction<T: DifferentiableTensor>(_ x: [T]) -> T {
             switch name {
-            case "logAddExp": return StableLogAddExp().apply(x[0], x[1]) * x[0]
-            case "logAddExpBroadcast": return tanh(StableLogAddExp().apply(x[0], x[1]))
-            case "logAddExpWithJVP": return StableLogAddExpWithJVP().apply(x[0], x[1]) * x[1]
-            case "straightThrough": return RoundStraightThrough().apply(x[0] * 3) * x[0]
-            case "clipGradient": return GradientClip(bound: 0.8).apply(tanh(x[0])) * x[0]
+            case "logAddExp": return LogAddExp().apply(x[0], x[1]) * x[0]
+            case "logAddExpBroadcast": return tanh(LogAddExp().apply(x[0], x[1]))
+            case "logAddExpWithJVP": return LogAddExpWithJVP().apply(x[0], x[1]) * x[1]
+            case "straightThrough": return StraightThroughRound().apply(x[0] * 3) * x[0]
+            case "clipGradient": return ClipGradient(bound: 0.8).apply(tanh(x[0])) * x[0]
             case "broadcastProduct": return exp(BroadcastProduct().apply(x[0], x[1]) * 0.5) + x[1]
             default: return DoubledStraightThrough().apply(x[0] * 3) * x[0]
             }
@@ -149,7 +114,7 @@ struct CustomFunctionStaticTests {
         // gradients: ∂/∂a = e^(a−y) = [1/2, 1/2, 1/(1+e)], ∂/∂b = [1/2, 1/2, e/(1+e)].
         let graph = TensorGraph<Double>()
         let a = graph.input("a", shape: [3]), b = graph.input("b", shape: [3])
-        let y = StableLogAddExp().apply(a, b)
+        let y = LogAddExp().apply(a, b)
         let program = try graph.compile([y] + graph.gradients(of: y.sum(), wrt: [a, b]))
         let results = try program.run(["a": NDArray([1000, -1000, 0]), "b": NDArray([1000, -1000, 1])])
         let e = M_E
@@ -163,7 +128,7 @@ struct CustomFunctionStaticTests {
         // (recorded as the forward's node) would be zero.
         let graph = TensorGraph<Double>()
         let x = graph.input("x", shape: [3])
-        let y = RoundStraightThrough().apply(x)
+        let y = StraightThroughRound().apply(x)
         let program = try graph.compile([y] + graph.gradients(of: y.sum(), wrt: [x]) + graph.gradients(of: round(x).sum(), wrt: [x]))
         let results = try program.run(["x": NDArray([0.3, 1.6, -2.7])])
         #expect(results[0].scalars == [0, 2, -3])
@@ -176,7 +141,7 @@ struct CustomFunctionStaticTests {
         // [−1, 1]: [1, −0.5, −1].
         let graph = TensorGraph<Double>()
         let x = graph.input("x", shape: [3])
-        let y = GradientClip(bound: 1).apply(x)
+        let y = ClipGradient(bound: 1).apply(x)
         let program = try graph.compile([y] + graph.gradients(of: (y * graph.constant(NDArray([3, -0.5, -7]))).sum(), wrt: [x]))
         let results = try program.run(["x": NDArray([1, 2, 3])])
         #expect(results[0].scalars == [1, 2, 3])
@@ -189,7 +154,7 @@ struct CustomFunctionStaticTests {
         // gradients, by the jvp of the gradient and by the gradient of the jvp (all through the
         // rule, its JVP given or derived).
         let s = 1 / (1 + Foundation.exp(-2.0))
-        for function in [StableLogAddExp() as any DifferentiableFunction, StableLogAddExpWithJVP()] {
+        for function in [LogAddExp() as any DifferentiableFunction, LogAddExpWithJVP()] {
             let graph = TensorGraph<Double>()
             let x = graph.input("x", shape: [2]), zero = graph.constant(NDArray.zeros([2]))
             let g = try graph.gradients(of: function.apply(x, zero).sum(), wrt: [x])[0]
@@ -210,7 +175,7 @@ struct CustomFunctionStaticTests {
     @Test func forwardModeUsesTheJVPOrDerivesIt() throws {
         // ∂logaddexp(a, b) at (0, 1) along (1, 2): 1/(1+e) + 2e/(1+e) = (1 + 2e)/(1 + e).
         let e = M_E
-        for function in [StableLogAddExp() as any DifferentiableFunction, StableLogAddExpWithJVP()] {
+        for function in [LogAddExp() as any DifferentiableFunction, LogAddExpWithJVP()] {
             let graph = TensorGraph<Double>()
             let a = graph.input("a", shape: [1]), b = graph.input("b", shape: [1])
             let tangent = try graph.jvp(of: [function.apply(a, b)], wrt: [a, b],
@@ -222,7 +187,7 @@ struct CustomFunctionStaticTests {
         // does not read x, so the program needs no input.
         let graph = TensorGraph<Double>()
         let x = graph.input("x", shape: [2])
-        let tangent = try graph.jvp(of: [RoundStraightThrough().apply(x)], wrt: [x], along: [graph.constant(NDArray([1, -3]))])[0]
+        let tangent = try graph.jvp(of: [StraightThroughRound().apply(x)], wrt: [x], along: [graph.constant(NDArray([1, -3]))])[0]
         let program = try graph.compile([tangent])
         #expect(program.inputShapes.isEmpty)
         #expect(try program.run([:])[0].scalars == [1, -3])
@@ -232,7 +197,7 @@ struct CustomFunctionStaticTests {
         // DualTensor<TensorSymbol> without a JVP derives it in the graph; the numbers are those of
         // DualTensor<NDArray> bit for bit, with and without the hand JVP.
         let a = NDArray<Double>([0, -1.5, 2]), b = NDArray<Double>([1, 0.5, 2]), da = NDArray<Double>([1, 0.5, -2]), db = NDArray<Double>([2, 1, 0.25])
-        for function in [StableLogAddExp() as any DifferentiableFunction, StableLogAddExpWithJVP()] {
+        for function in [LogAddExp() as any DifferentiableFunction, LogAddExpWithJVP()] {
             let numbers = function.apply(DualTensor(a, tangent: da), DualTensor(b, tangent: db))
             let graph = TensorGraph<Double>()
             let symbols = function.apply(DualTensor(graph.input("a", shape: [3]), tangent: graph.input("da", shape: [3])),
@@ -275,8 +240,8 @@ struct CustomFunctionStaticTests {
         // torch.logaddexp(x, tensor(0.)) has gradient σ(x) = 1/2 at x = 0.
         let graph = TensorGraph<Double>()
         let x = graph.input("x", shape: [1]), c = graph.constant(NDArray([0]))
-        let y = StableLogAddExp().apply(x, c)
-        let constantOnly = StableLogAddExp().apply(c, c)
+        let y = LogAddExp().apply(x, c)
+        let constantOnly = LogAddExp().apply(c, c)
         let grads = try graph.gradients(of: y.sum() + constantOnly.sum(), wrt: [x, c])
         let results = try graph.compile([y, constantOnly] + grads).run(["x": NDArray([0])])
         expectClose(results[0].scalars, [M_LN2])
