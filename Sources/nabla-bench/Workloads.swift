@@ -2,7 +2,7 @@ import Nabla
 
 /// The workloads of issue 2, as Benchmarks/WORKLOADS.md defines them (W1 and W2).
 enum Workloads {
-    static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul", "perop", "mlp-step", "micrograd-demo-step", "digits-epoch", "reduction", "mlp-jvp", "jacobian-4x256"]
+    static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul", "perop", "mlp-step", "micrograd-demo-step", "digits-epoch", "reduction", "mlp-jvp", "jacobian-4x256", "chain-scan"]
 
     static func run(_ name: String, harness: Harness) -> [Record] {
         switch name {
@@ -19,6 +19,7 @@ enum Workloads {
         case "reduction": ReductionWorkload.run(harness)
         case "mlp-jvp": ForwardWorkloads.mlpJVP(harness)
         case "jacobian-4x256": ForwardWorkloads.jacobian4x256(harness)
+        case "chain-scan": LoopWorkloads.chainScan(harness)
         // One engine alone on one thread (for profiling).
         case "mlp-step-dynamic": TensorWorkloads.mlpStep(harness, threads: [1], static: false)
         case "mlp-step-static": TensorWorkloads.mlpStepStatic(harness, TensorWorkloads.MLPData(), threads: [1])

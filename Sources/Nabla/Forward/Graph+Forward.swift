@@ -23,32 +23,14 @@ extension Graph {
         guard let last = outputs.map(\.id).max(), let first = nodes.map(\.id).min(), first <= last else {
             return outputs.map { _ in constant(0) }
         }
-        var tangentOf = [Int32](repeating: -1, count: Int(last) + 1)
+        var tangentOf = NodeTable(base: 0, count: Int(last) + 1)
         var seeded = Set<Int32>()
         for (node, tangent) in zip(nodes, tangents) where node.id <= last {
-            let i = Int(node.id)
-            tangentOf[i] = tangentOf[i] < 0 ? tangent.id : append(.add, tangentOf[i], tangent.id, 0)
+            tangentOf[node.id] = tangentOf[node.id] < 0 ? tangent.id : append(.add, tangentOf[node.id], tangent.id, 0)
             seeded.insert(node.id)
         }
-        var i = Int(first) + 1
-        while i <= Int(last) {
-            let op = ops[i]
-            if op == .custom && !seeded.contains(Int32(i)) {
-                if let t = tangentThroughCustomFunction(at: i, tangents: tangentOf) { tangentOf[i] = t.id }
-            } else if op.arity > 0 && !seeded.contains(Int32(i)) {
-                let a = lhs[i], b = op.arity == 2 ? rhs[i] : lhs[i]
-                let ta = tangentOf[Int(a)], tb = op.arity == 2 ? tangentOf[Int(b)] : -1
-                if ta >= 0 || tb >= 0 {
-                    let t = op.tangent(Symbol(graph: self, id: a), Symbol(graph: self, id: b),
-                                       output: Symbol(graph: self, id: Int32(i)), constant: constants[i],
-                                       tangents: (ta >= 0 ? Symbol(graph: self, id: ta) : nil,
-                                                  tb >= 0 ? Symbol(graph: self, id: tb) : nil))
-                    if let t { tangentOf[i] = t.id }
-                }
-            }
-            i += 1
-        }
-        return outputs.map { tangentOf[Int($0.id)] >= 0 ? Symbol(graph: self, id: tangentOf[Int($0.id)]) : constant(0) }
+        propagateTangents(from: Int(first) + 1, upTo: Int(last), seeded: seeded, &tangentOf)
+        return outputs.map { tangentOf[$0.id] >= 0 ? Symbol(graph: self, id: tangentOf[$0.id]) : constant(0) }
     }
 
     /// The directional derivative of one output (see `jvp(of:wrt:along:)` on an array of outputs).

@@ -37,11 +37,16 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     /// unary: its value is its operand's (the function's forward, recorded below it) and its
     /// derivative the function's own rule, which the graph keeps beside the node.
     case custom
+    /// A value a static graph's loop supplies (``Graph/loop(count:carrying:_:)``): inside the
+    /// loop's body, the step's index or a carried value; outside it, the loop's result. It has
+    /// no operands: the graph keeps the loop beside the node, and every pass reaching it goes
+    /// through the loop.
+    case loopValue
 
     /// How many node operands the primitive reads (0, 1 or 2).
     @inlinable public var arity: Int {
         switch self {
-        case .input, .constant: 0
+        case .input, .constant, .loopValue: 0
         case .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked, .atan2: 2
         default: 1
         }
@@ -88,6 +93,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .hardtanh: Rules.Hardtanh.self
         case .silu: Rules.SiLU.self
         case .custom: Rules.CustomFunctionOutput.self
+        case .loopValue: Rules.LoopValue.self
         }
     }
 
@@ -137,6 +143,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .hardtanh: Rules.Hardtanh.evaluate(x, y, c)
         case .silu: Rules.SiLU.evaluate(x, y, c)
         case .custom: Rules.CustomFunctionOutput.evaluate(x, y, c)
+        case .loopValue: Rules.LoopValue.evaluate(x, y, c)
         }
     }
 
@@ -186,6 +193,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
         case .hardtanh: Rules.Hardtanh.pullback(x, y, output, c, seed)
         case .silu: Rules.SiLU.pullback(x, y, output, c, seed)
         case .custom: Rules.CustomFunctionOutput.pullback(x, y, output, c, seed)
+        case .loopValue: Rules.LoopValue.pullback(x, y, output, c, seed)
         }
     }
 }

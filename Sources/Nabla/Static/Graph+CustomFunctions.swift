@@ -20,23 +20,22 @@ extension Graph {
     func customFunctionName(at id: Int32) -> String? { customFunctions[id]?.function.name }
 
     /// Adds the custom function's VJP at node `i`, seeded with `seed`, into its inputs' adjoints.
-    func pullbackThroughCustomFunction(at i: Int, seed: Int32, into adjoints: inout [Int32]) {
+    func pullbackThroughCustomFunction(at i: Int, seed: Int32, into adjoints: inout NodeTable) {
         guard let call = customFunctions[Int32(i)] else { return }
         let results = call.cotangents(call.inputs.map { Symbol(graph: self, id: $0) },
                                       output: Symbol(graph: self, id: Int32(i)), seed: Symbol(graph: self, id: seed))
         for (input, result) in zip(call.inputs, results) {
             guard let result else { continue }
             require(result.graph === self, "\(call.function.name).vjp: returned a symbol of another graph")
-            let k = Int(input)
-            adjoints[k] = adjoints[k] < 0 ? result.id : append(.add, adjoints[k], result.id, 0)
+            accumulate(result.id, into: input, &adjoints)
         }
     }
 
     /// The custom function's tangent at node `i` from its inputs' tangents (-1: zero).
-    func tangentThroughCustomFunction(at i: Int, tangents: [Int32]) -> Symbol? {
+    func tangentThroughCustomFunction(at i: Int, tangents: NodeTable) -> Symbol? {
         guard let call = customFunctions[Int32(i)] else { return nil }
         return call.tangent(call.inputs.map { Symbol(graph: self, id: $0) }, output: Symbol(graph: self, id: Int32(i)),
-                            tangents: call.inputs.map { tangents[Int($0)] >= 0 ? Symbol(graph: self, id: tangents[Int($0)]) : nil })
+                            tangents: call.inputs.map { tangents[$0] >= 0 ? Symbol(graph: self, id: tangents[$0]) : nil })
     }
 }
 

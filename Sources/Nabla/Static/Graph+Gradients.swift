@@ -35,27 +35,9 @@ extension Graph {
     /// The adjoint node of every node at or below `root` (-1 where it is zero). One loop down
     /// from the root; the nodes it appends lie above the root and are not visited.
     func adjoints(of root: Int32) -> [Int32] {
-        var adjoints = [Int32](repeating: -1, count: Int(root) + 1)
-        adjoints[Int(root)] = constant(1).id
-        for i in stride(from: Int(root), through: 0, by: -1) {
-            let seed = adjoints[i]
-            let op = ops[i]
-            guard seed >= 0, op.arity > 0 else { continue }
-            if op == .custom {
-                pullbackThroughCustomFunction(at: i, seed: seed, into: &adjoints)
-                continue
-            }
-            let a = lhs[i], b = op.arity == 2 ? rhs[i] : lhs[i]
-            let (ga, gb) = op.pullback(Symbol(graph: self, id: a), Symbol(graph: self, id: b),
-                                       output: Symbol(graph: self, id: Int32(i)), constant: constants[i],
-                                       seed: Symbol(graph: self, id: seed))
-            if let ga { accumulate(ga.id, into: &adjoints[Int(a)]) }
-            if op.arity == 2, let gb { accumulate(gb.id, into: &adjoints[Int(b)]) }
-        }
-        return adjoints
-    }
-
-    private func accumulate(_ gradient: Int32, into adjoint: inout Int32) {
-        adjoint = adjoint < 0 ? gradient : append(.add, adjoint, gradient, 0)
+        var table = NodeTable(base: 0, count: Int(root) + 1)
+        table[root] = constant(1).id
+        propagateAdjoints(from: Int(root), downTo: 0, &table)
+        return table.inside
     }
 }

@@ -33,6 +33,14 @@ public final class Graph {
     @exclusivity(unchecked) var constantNodes: [UInt64: Int32] = [:]
     /// The custom functions (``DifferentiableScalarFunction``) recorded, by their `custom` node.
     @exclusivity(unchecked) var customFunctions: [Int32: CustomScalarFunctionCall] = [:]
+    /// The loops recorded (``loop(count:carrying:_:)``), and what each `loopValue` node is.
+    var loops: [GraphLoop] = []
+    var loopRoles: [Int32: LoopValueRole] = [:]
+    /// Loops by their body's first node and by the first node after it.
+    var loopStartingAt: [Int32: Int] = [:]
+    var loopEndingAt: [Int32: Int] = [:]
+    /// The loops whose body is being recorded, innermost last.
+    var openLoops: [Int] = []
     /// For ``capture(_:)``: the node of each dynamic leaf captured so far.
     var capturedLeaves: [ObjectIdentifier: Int32] = [:]
 
@@ -82,6 +90,7 @@ public final class Graph {
     /// modes agree bit for bit. Identities such as x·1 are removed when compiling.
     func append(_ op: Primitive, _ x: Int32, _ y: Int32, _ c: Double) -> Int32 {
         let binary = op.arity == 2
+        if !loops.isEmpty { checkLoopScope(x, binary ? y : x, op) }
         let xConst = ops[Int(x)] == .constant ? constants[Int(x)] : nil
         let yConst = binary && ops[Int(y)] == .constant ? constants[Int(y)] : nil
         if let xc = xConst, !binary || yConst != nil {

@@ -20,9 +20,9 @@ public struct Program: Sendable {
     /// that the outputs depend on, in declaration order.
     public let inputNames: [String]
     /// Every input of the graph: feeding one the outputs do not need is allowed.
-    let declaredInputs: Set<String>
+    var declaredInputs: Set<String>
     /// A label for each output: its node's name, or `output0`, `output1`, … .
-    public let outputNames: [String]
+    public internal(set) var outputNames: [String]
     @usableFromInline let instructions: [Instruction]
     /// Register count; registers 0..<inputCount hold the inputs, then the constants.
     @usableFromInline let registerCount: Int
@@ -33,13 +33,18 @@ public struct Program: Sendable {
     let firstInstructionRegister: Int32
     /// Names of the registers holding inputs and named nodes, for error messages.
     let registerNames: [Int32: String]
+    /// The loops the `loopValue` instructions run (their index is the instruction's x).
+    @usableFromInline let loops: [CompiledLoop]
+    /// How many sequences (a loop's per-step values) a run stores, for this program and the
+    /// loops inside it.
+    @usableFromInline var sequenceSlotCount = 0
 
     /// The number of instructions a run executes.
     public var instructionCount: Int { instructions.count }
 
     init(inputNames: [String], declaredInputs: Set<String>, outputNames: [String], instructions: [Instruction], registerCount: Int,
          constantRegisters: [(register: Int32, value: Double)], firstInstructionRegister: Int32,
-         outputRegisters: [Int32], registerNames: [Int32: String]) {
+         outputRegisters: [Int32], registerNames: [Int32: String], loops: [CompiledLoop] = []) {
         self.inputNames = inputNames
         self.declaredInputs = declaredInputs
         self.outputNames = outputNames
@@ -49,6 +54,7 @@ public struct Program: Sendable {
         self.outputRegisters = outputRegisters
         self.firstInstructionRegister = firstInstructionRegister
         self.registerNames = registerNames
+        self.loops = loops
     }
 }
 
@@ -85,7 +91,8 @@ extension Program {
             outputs = [Double](repeating: 0, count: outputRegisters.count)
         }
         let finite = withUnsafeTemporaryAllocation(of: Double.self, capacity: registerCount) { registers in
-            execute(inputs, registers: registers, outputs: &outputs)
+            loops.isEmpty ? execute(inputs, registers: registers, outputs: &outputs)
+                : executeWithLoops(inputs, registers: registers, outputs: &outputs)
         }
         if !finite { throw diagnoseNonFinite(inputs) }
     }
@@ -115,6 +122,7 @@ extension Program {
     /// not finite although its operands were.
     @usableFromInline
     func diagnoseNonFinite(_ inputs: [Double]) -> ProgramError {
+        if !loops.isEmpty { return diagnoseNonFiniteWithLoops(inputs) }
         var registers = [Double](repeating: 0, count: registerCount)
         for i in inputs.indices { registers[i] = inputs[i] }
         for (register, value) in constantRegisters { registers[Int(register)] = value }

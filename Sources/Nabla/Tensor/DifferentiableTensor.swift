@@ -136,7 +136,7 @@ extension Primitive {
         case .elu: update(Rules.ELU.self)
         case .hardtanh: update(Rules.Hardtanh.self)
         case .silu: update(Rules.SiLU.self)
-        case .custom: break
+        case .custom, .loopValue: break
         case .input, .constant, .add, .subtract, .multiply, .divide, .power, .minimum, .maximum, .masked, .atan2:
             requirementFailed("applyInPlace(to:): \(name) is not a unary primitive")
         }
@@ -155,7 +155,7 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
         func mapped<R: PrimitiveRule>(_ rule: R.Type) -> NDArray { NDArray.mapping(x, rule, constant: c) }
         func combined<R: PrimitiveRule>(_ rule: R.Type) -> NDArray { NDArray.combining(x, y, rule, constant: c) }
         switch primitive {
-        case .input, .custom: return x
+        case .input, .custom, .loopValue: return x
         case .constant: return NDArray(c)
         case .add: return combined(Rules.Add.self)
         case .subtract: return combined(Rules.Subtract.self)

@@ -16,6 +16,10 @@ struct CommonSubexpressions {
         lastConsumer = [Int32](repeating: -1, count: registerCount)
     }
 
+    /// Records instruction `index` as one that is never merged (a loop's), keeping the lists
+    /// aligned with the instructions.
+    mutating func skip() { previousConsumer.append(-1) }
+
     /// The index in `instructions` of an instruction equal to `candidate`, or nil after
     /// remembering `candidate` as instruction `index`.
     mutating func findOrInsert(_ candidate: Program.Instruction, at index: Int, in instructions: [Program.Instruction]) -> Int? {
