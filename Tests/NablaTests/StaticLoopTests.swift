@@ -151,4 +151,69 @@ struct StaticLoopTests {
         #expect(throws: ProgramError.self) { try graph.compile([y]).run(["x": 1]) }
         #expect(try graph.compile([y]).run(["x": 0]) == [0])
     }
+
+    @Test func whileLoopRunsUntilItsConditionFails() throws {
+        let graph = Graph()
+        let (x, limit) = (graph.input("x"), graph.input("limit"))
+        // Doubling x until it reaches the limit; counting the steps in a second carry.
+        let result = graph.whileLoop(carrying: [x, graph.constant(0)], condition: { c in limit - c[0] }) { c in [c[0] * 2, c[1] + 1] }
+        let program = graph.compile(result)
+        #expect(try program.run(["x": 1, "limit": 100]) == [128, 7])
+        #expect(try program.run(["x": 200, "limit": 100]) == [200, 0])   // no step at all
+        // Forward mode goes through: d(result)/dx along 1 is 2^steps.
+        let tangent = graph.jvp(of: result[0], wrt: [x], along: [graph.constant(1)])
+        #expect(try graph.compile([tangent]).run(["x": 3, "limit": 100]) == [64])
+    }
+
+    @Test func whileLoopThatNeverEndsStopsAtItsLimitWithAnError() throws {
+        let graph = Graph()
+        let x = graph.input("x")
+        let result = graph.whileLoop(carrying: [x], maxIterations: 1000, condition: { c in c[0] }) { c in [c[0] + 1] }
+        #expect(throws: ProgramError.iterationLimit(limit: 1000)) { try graph.compile(result).run(["x": 1]) }
+        #expect(try graph.compile(result).run(["x": -5]) == [-5])   // −5 is not > 0: no step
+        #expect("\(ProgramError.iterationLimit(limit: 1000))" == "a while loop ran 1000 steps (its maxIterations) and its condition still held")
+    }
+
+    @Test func condRunsOnlyTheBranchTakenAndDifferentiatesIt() throws {
+        let graph = Graph()
+        let x = graph.input("x")
+        // log(x) would be NaN for x ≤ 0: the branch not taken must not reach the result.
+        let y = graph.cond(x, then: { [log(x) * x] }, else: { [x * x * 3] })[0]
+        let dy = graph.gradient(of: y, wrt: x)
+        let d2y = graph.gradient(of: dy, wrt: x)
+        let program = graph.compile([y, dy, d2y])
+        let at2 = try program.run(["x": 2])
+        #expect(at2 == [log(2.0) * 2, log(2.0) + 1, 0.5])          // x log x: log x + 1, 1/x
+        #expect(try program.run(["x": -2]) == [12, -12, 6])         // 3x²: 6x, 6
+        let tangent = graph.jvp(of: y, wrt: [x], along: [graph.constant(1)])
+        #expect(try graph.compile([tangent]).run(["x": -1]) == [-6])
+    }
+
+    @Test func loopsInsideBranchesAndBranchesInsideLoops() throws {
+        let graph = Graph()
+        let (x, w) = (graph.input("x"), graph.input("w"))
+        let y = graph.loop(count: 6, carrying: x) { _, v in
+            graph.cond(v - 0.5, then: { [sin(v * w)] }, else: { [v * v + w] })[0]
+        }
+        let g = graph.gradients(of: y, wrt: [x, w])
+        let h = graph.hessian(of: y, wrt: [x, w])
+        let result = try graph.compile([y] + g + h.flatMap { $0 }).run(["x": 0.3, "w": 0.9])
+        // By hand, in Double, with forward-mode derivatives (value, d/dx, d/dw) and second order by
+        // central differences of the first.
+        func reference(_ x: Double, _ w: Double) -> (Double, Double, Double) {
+            var (v, dx, dw) = (x, 1.0, 0.0)
+            for _ in 0..<6 {
+                if v > 0.5 { (v, dx, dw) = (sin(v * w), cos(v * w) * w * dx, cos(v * w) * (w * dw + v)) }
+                else { (v, dx, dw) = (v * v + w, 2 * v * dx, 2 * v * dw + 1) }
+            }
+            return (v, dx, dw)
+        }
+        let r = reference(0.3, 0.9)
+        #expect(Self.close([result[0], result[1], result[2]], [r.0, r.1, r.2], 1e-13))
+        let e = 1e-6
+        let hxx = (reference(0.3 + e, 0.9).1 - reference(0.3 - e, 0.9).1) / (2 * e)
+        let hww = (reference(0.3, 0.9 + e).2 - reference(0.3, 0.9 - e).2) / (2 * e)
+        #expect(abs(result[3] - hxx) < 1e-6 * max(1, abs(hxx)) && abs(result[6] - hww) < 1e-6 * max(1, abs(hww)))
+        #expect(abs(result[4] - result[5]) < 1e-12)
+    }
 }

@@ -173,6 +173,9 @@ public enum ProgramError: Error, Equatable, CustomStringConvertible {
     case wrongInputCount(expected: [String], got: Int)
     /// A node produced ±∞ or NaN; `operation` shows the op and its operands.
     case nonFinite(node: String, value: Double, operation: String)
+    /// A ``Graph/whileLoop(carrying:maxIterations:condition:body:)`` ran `limit` steps and its
+    /// condition still held.
+    case iterationLimit(limit: Int)
 
     /// The message for people, naming the input or the node at fault.
     public var description: String {
@@ -185,6 +188,8 @@ public enum ProgramError: Error, Equatable, CustomStringConvertible {
             "expected \(expected.count) inputs (\(expected.joined(separator: ", "))), got \(got)"
         case .nonFinite(let node, let value, let operation):
             "\(node) is \(NumberFormat.shortest(value)): \(operation) is not finite"
+        case .iterationLimit(let limit):
+            "a while loop ran \(limit) steps (its maxIterations) and its condition still held"
         }
     }
 }

@@ -20,6 +20,11 @@ struct CompiledLoop: Sendable {
     let slotOfSequence: [Int32]
     /// Where each carry's final value goes in the program around the loop (-1: nowhere).
     var resultRegisters: [Int32] = []
+    /// A while loop's condition: the index of its body output (-1: a loop of `count` steps).
+    let conditionOutput: Int
+    /// The register deciding whether the loop runs (-1: always), and on which sign.
+    let guardRegister: Int32
+    let runsWhenGuardPositive: Bool
 
     /// Runs every step, reading the initial values and parameters from `r` and writing the
     /// results into it.
@@ -27,12 +32,16 @@ struct CompiledLoop: Sendable {
     func run(_ r: UnsafeMutablePointer<Double>, _ store: SequenceStore) {
         let nc = carryCount, ne = sequenceInputSlots.count
         let parameters = 1 + nc + ne
+        if guardRegister >= 0 && (r[Int(guardRegister)] > 0) != runsWhenGuardPositive {
+            for k in 0..<nc where resultRegisters[k] >= 0 { r[Int(resultRegisters[k])] = r[Int(initialRegisters[k])] }
+            return
+        }
         withUnsafeTemporaryAllocation(of: Double.self, capacity: body.registerCount + nc) { buffer in
             let b = buffer.baseAddress!
             for (register, value) in body.constantRegisters { b[Int(register)] = value }
             for (p, register) in captureRegisters.enumerated() { b[parameters + p] = r[Int(register)] }
             for k in 0..<nc { b[1 + k] = r[Int(initialRegisters[k])] }
-            let inputs = sequenceInputSlots.map { store.buffer($0) }
+            let inputs = sequenceInputSlots.map { store.buffer($0, count: count) }
             let outputs = sequenceOutputSlots.map { store.allocate($0, count: count) }
             let next = b + body.registerCount
             let nested = !body.loops.isEmpty
@@ -40,7 +49,8 @@ struct CompiledLoop: Sendable {
                 body.instructions.withUnsafeBufferPointer { program in
                     var t = reversed ? count - 1 : 0
                     let delta = reversed ? -1 : 1
-                    for _ in 0..<count {
+                    let condition = conditionOutput >= 0 ? Int(results[conditionOutput]) : -1
+                    for _ in 0..<(condition >= 0 ? count + 1 : count) {
                         b[0] = Double(t)
                         for j in 0..<ne { b[1 + nc + j] = inputs[j][t] }
                         if nested {
@@ -50,6 +60,11 @@ struct CompiledLoop: Sendable {
                                 b[Int(instruction.target)] = instruction.op.evaluate(
                                     b[Int(instruction.x)], b[Int(instruction.y)], instruction.constant)
                             }
+                        }
+                        if condition >= 0 && !(b[condition] > 0) { break }
+                        if condition >= 0 && t == count {
+                            store.failure = .iterationLimit(limit: count)
+                            break
                         }
                         for j in outputs.indices { outputs[j][t] = b[Int(results[nc + j])] }
                         for k in 0..<nc { next[k] = b[Int(results[k])] }
@@ -88,11 +103,17 @@ final class SequenceStore {
         return buffer
     }
 
-    /// The buffer of `slot`, written by an earlier loop of the run.
-    func buffer(_ slot: Int32) -> UnsafeMutablePointer<Double> {
-        guard let buffer = buffers[Int(slot)] else { requirementFailed("Nabla: a loop read a sequence before it was written") }
+    /// The buffer of `slot`, written by an earlier loop of the run, or zeros where that loop did
+    /// not run (a branch not taken).
+    func buffer(_ slot: Int32, count: Int) -> UnsafeMutablePointer<Double> {
+        if let buffer = buffers[Int(slot)], capacities[Int(slot)] >= count { return buffer }
+        let buffer = allocate(slot, count: count)
+        buffer.initialize(repeating: 0, count: count)
         return buffer
     }
+
+    /// The first error of the run (a while loop that reached its limit).
+    var failure: ProgramError?
 }
 
 extension Program {
@@ -104,6 +125,7 @@ extension Program {
         for (register, value) in constantRegisters { r[Int(register)] = value }
         let store = SequenceStore(slots: sequenceSlotCount)
         instructions.withUnsafeBufferPointer { runInstructions($0, r, store) }
+        if store.failure != nil { return false }
         var finite = true
         for (k, register) in outputRegisters.enumerated() {
             let value = r[Int(register)]
@@ -139,6 +161,7 @@ extension Program {
             for instruction in instructions {
                 if instruction.op == .loopValue {
                     if instruction.constant == 1 { loops[Int(instruction.x)].run(r, store) }
+                    if let failure = store.failure { return failure }
                     let loop = loops[Int(instruction.x)]
                     if instruction.y >= 0, !r[Int(instruction.target)].isFinite {
                         return .nonFinite(node: label(instruction.target), value: r[Int(instruction.target)],
@@ -168,16 +191,19 @@ extension Graph {
                      sequenceSlots: inout Int32) -> CompiledLoop {
         let loop = loops[index]
         let liveSequences = loop.sequences.indices.filter { live[Int(loop.sequences[$0])] }
-        let bodyOutputs = loop.carryOut + liveSequences.map { loop.perStepOut[$0] }
+        let bodyOutputs = loop.carryOut + liveSequences.map { loop.perStepOut[$0] } + (loop.condition >= 0 ? [loop.condition] : [])
         let leaves = [loop.step] + loop.carryIn + loop.elements + loop.captures
         let leafNames = ["step"] + loop.carryIn.indices.map { "carry\($0)" } + loop.elements.indices.map { "element\($0)" }
             + loop.captures.map { names[$0] ?? "parameter\($0)" }
         let bodyLive = liveNodes(for: bodyOutputs, lowest: Int(loop.start), leaves: Set(leaves))
         var outerConstants: [Int32] = bodyOutputs.filter { Int($0) < Int(loop.start) && ops[Int($0)] == .constant }
-        for i in Int(loop.start)..<Int(loop.end) where bodyLive[i] {
+        for i in Int(loop.start)..<Int(loop.end) {
             let op = ops[i]
-            for operand in [lhs[i], rhs[i]].prefix(op.arity)
-            where Int(operand) < Int(loop.start) && ops[Int(operand)] == .constant {
+            var read = bodyLive[i] ? Array([lhs[i], rhs[i]].prefix(op.arity)) : []
+            if let inner = loopStartingAt[Int32(i)], i > Int(loop.start) {
+                read += loops[inner].initial + (loops[inner].guardNode >= 0 ? [loops[inner].guardNode] : [])
+            }
+            for operand in read where Int(operand) < Int(loop.start) && ops[Int(operand)] == .constant {
                 outerConstants.append(operand)
             }
         }
@@ -199,6 +225,9 @@ extension Graph {
                             initialRegisters: loop.initial.map { registerOf[Int($0)] },
                             captureRegisters: loop.captures.map { registerOf[Int($0)] },
                             sequenceInputSlots: inputSlots, sequenceOutputSlots: liveSequences.map { slotOfSequence[$0] },
-                            slotOfSequence: slotOfSequence)
+                            slotOfSequence: slotOfSequence,
+                            conditionOutput: loop.condition >= 0 ? bodyOutputs.count - 1 : -1,
+                            guardRegister: loop.guardNode >= 0 ? registerOf[Int(loop.guardNode)] : -1,
+                            runsWhenGuardPositive: loop.runsWhenGuardPositive)
     }
 }

@@ -6,7 +6,8 @@
 // Both bodies are ordinary graph regions, so the derivative loops differentiate again.
 
 /// Node ids → derivative node ids (-1: zero) for the nodes from `base` up, and a dictionary for
-/// nodes below `base` (a loop body's parameters, reached from inside the body).
+/// nodes below `base` (a loop body's parameters, reached from inside the body). Nodes above the
+/// table's range (made after the pass began) are not recorded.
 struct NodeTable {
     let base: Int
     var inside: [Int32]
@@ -19,7 +20,9 @@ struct NodeTable {
 
     subscript(id: Int32) -> Int32 {
         get { Int(id) >= base ? (Int(id) - base < inside.count ? inside[Int(id) - base] : -1) : outside[id] ?? -1 }
-        set { if Int(id) >= base { inside[Int(id) - base] = newValue } else { outside[id] = newValue } }
+        set {
+            if Int(id) < base { outside[id] = newValue } else if Int(id) - base < inside.count { inside[Int(id) - base] = newValue }
+        }
     }
 }
 
@@ -117,6 +120,8 @@ extension Graph {
         let carrySeeds = loops[index].results.map { table[$0] }
         let sequenceSeeds = loops[index].sequences.map { table[$0] }
         guard carrySeeds.contains(where: { $0 >= 0 }) || sequenceSeeds.contains(where: { $0 >= 0 }) else { return }
+        require(loops[index].condition < 0, "Nabla: reverse mode cannot go through a whileLoop (its number of steps is "
+                + "known only when it runs), as in JAX; use loop(count:carrying:) or forward mode (jvp)")
         let trajectory = loops[index].carryIn.map { sequence(of: $0, inLoop: index) }
         let forward = loops[index]
         let carryCount = forward.carryIn.count, captures = forward.captures
@@ -130,6 +135,8 @@ extension Graph {
                                  initial: carrySeeds.map { $0 >= 0 ? $0 : zero } + captures.map { _ in zero },
                                  sequenceInputs: trajectory + forward.sequenceInputs + seededOutputs.map { sequenceSeeds[$0] }
                                     + residualSequences)
+        loops[backward].guardNode = forward.guardNode
+        loops[backward].runsWhenGuardPositive = forward.runsWhenGuardPositive
         let b = loops[backward]
         var map: [Int32: Int32] = [forward.step: b.step]
         for k in 0..<carryCount { map[forward.carryIn[k]] = b.elements[k] }
@@ -195,6 +202,8 @@ extension Graph {
         let tangentLoop = beginLoop(count: forward.count, reversed: forward.reversed,
                                     initial: forward.initial + initialTangents.map { $0 >= 0 ? $0 : zero },
                                     sequenceInputs: forward.sequenceInputs + movingInputs.map { sequenceTangents[$0] })
+        loops[tangentLoop].guardNode = forward.guardNode
+        loops[tangentLoop].runsWhenGuardPositive = forward.runsWhenGuardPositive
         let t = loops[tangentLoop]
         var map: [Int32: Int32] = [forward.step: t.step]
         for k in 0..<carryCount { map[forward.carryIn[k]] = t.carryIn[k] }
@@ -207,6 +216,7 @@ extension Graph {
         for (n, j) in movingInputs.enumerated() { tangents[t.elements[j]] = t.elements[forward.elements.count + n] }
         propagateTangents(from: replayStart, upTo: ops.count - 1, seeded: [], &tangents)
         func mapped(_ id: Int32) -> Int32 { map[id] ?? id }
+        if forward.condition >= 0 { loops[tangentLoop].condition = mapped(forward.condition) }
         func tangent(_ id: Int32) -> Int32 { let d = tangents[mapped(id)]; return d >= 0 ? d : zero }
         let movingOutputs = forward.perStepOut.indices.filter { tangents[mapped(forward.perStepOut[$0])] >= 0 }
         endLoop(tangentLoop, carryOut: forward.carryOut.map(mapped) + forward.carryOut.map(tangent),
@@ -233,10 +243,13 @@ extension Graph {
                 let loop = loops[inner]
                 let copy = beginLoop(count: loop.count, reversed: loop.reversed, initial: loop.initial.map(mapped),
                                      sequenceInputs: loop.sequenceInputs.map(mapped))
+                loops[copy].guardNode = mapped(loop.guardNode)
+                loops[copy].runsWhenGuardPositive = loop.runsWhenGuardPositive
                 map[loop.step] = loops[copy].step
                 for (a, b) in zip(loop.carryIn, loops[copy].carryIn) { map[a] = b }
                 for (a, b) in zip(loop.elements, loops[copy].elements) { map[a] = b }
                 replay(loop.bodyNodes, &map)
+                if loop.condition >= 0 { loops[copy].condition = mapped(loop.condition) }
                 endLoop(copy, carryOut: loop.carryOut.map(mapped), perStepOut: loop.perStepOut.map(mapped))
                 for (a, b) in zip(loop.results, loops[copy].results) { map[a] = b }
                 for (a, b) in zip(loop.sequences, loops[copy].sequences) { map[a] = b }

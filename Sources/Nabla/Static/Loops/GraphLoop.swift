@@ -16,10 +16,10 @@ struct GraphLoop {
     var end: Int32 = -1
     /// Placeholders inside the body: the step's index, each carry, each per-step input's element.
     let step: Int32
-    let carryIn: [Int32]
+    var carryIn: [Int32]
     let elements: [Int32]
     /// Outside the body: each carry's initial value, and the sequences the elements come from.
-    let initial: [Int32]
+    var initial: [Int32]
     let sequenceInputs: [Int32]
     /// The body's nodes giving each carry's next value, and those collected at each step into a
     /// sequence (the per-step outputs; the derivatives add the carries' trajectories here).
@@ -30,11 +30,17 @@ struct GraphLoop {
     var sequences: [Int32] = []
     /// Nodes made outside the body (or inputs) that the body reads: the loop's parameters.
     var captures: [Int32] = []
+    /// A while loop's condition, a body node computed from the carries: the loop goes on while it
+    /// is > 0, for at most `count` steps (-1: a loop of exactly `count` steps).
+    var condition: Int32 = -1
+    /// A node from outside the body deciding whether the loop runs at all (a branch of
+    /// ``Graph/cond(_:then:else:)``): it runs where `(guard > 0) == runsWhenGuardPositive`, and
+    /// otherwise its results are its initial values (-1: it always runs).
+    var guardNode: Int32 = -1
+    var runsWhenGuardPositive = true
 
-    /// The number of placeholder nodes at the start of the body.
-    var placeholderCount: Int { 1 + carryIn.count + elements.count }
-    /// The body's nodes after the placeholders.
-    var bodyNodes: Range<Int> { Int(start) + placeholderCount ..< Int(end) }
+    /// The body's nodes, placeholders included.
+    var bodyNodes: Range<Int> { Int(start)..<Int(end) }
 }
 
 /// What a `loopValue` node of a graph is, for the loop at an index of `Graph.loops`.
@@ -77,6 +83,64 @@ extension Graph {
                 "Nabla: a loop's body returned \(next.count) carries, expected \(initial.count)")
         require(next.allSatisfy { $0.graph === self }, "Nabla: a loop's body returned symbols from another graph")
         endLoop(index, carryOut: next.map(\.id), perStepOut: [])
+        return loops[index].results.map { Symbol(graph: self, id: $0) }
+    }
+
+    /// A loop that goes on while `condition` of the carries is > 0, as JAX's `while_loop`:
+    /// `while condition(carries) > 0 { carries = body(carries) }`, returning the final carries.
+    ///
+    /// Both closures are called once and recorded. A run that reaches `maxIterations` steps with
+    /// the condition still > 0 throws ``ProgramError/iterationLimit(limit:)`` (never a hang).
+    /// Forward mode (``jvp(of:wrt:along:)``) goes through it; reverse mode does not, as in JAX
+    /// (the number of steps is not known when the backward loop is built): asking for a gradient
+    /// through it stops with a message; use ``loop(count:carrying:_:)`` for that.
+    public func whileLoop(carrying initial: [Symbol], maxIterations: Int = 1_000_000,
+                          condition: (_ carries: [Symbol]) -> Symbol,
+                          body: (_ carries: [Symbol]) -> [Symbol]) -> [Symbol] {
+        require(maxIterations >= 0, "Nabla: whileLoop(maxIterations:) needs a limit ≥ 0, got \(maxIterations)")
+        require(initial.allSatisfy { $0.graph === self }, "Nabla: whileLoop(carrying:) was given symbols from another graph")
+        guard !initial.isEmpty else { return initial }
+        let index = beginLoop(count: maxIterations, reversed: false, initial: initial.map(\.id), sequenceInputs: [])
+        let carries = loops[index].carryIn.map { Symbol(graph: self, id: $0) }
+        let test = condition(carries)
+        let next = body(carries)
+        require(test.graph === self && next.allSatisfy { $0.graph === self }, "Nabla: a while loop's closures returned symbols from another graph")
+        require(next.count == initial.count,
+                "Nabla: a while loop's body returned \(next.count) carries, expected \(initial.count)")
+        loops[index].condition = test.id
+        endLoop(index, carryOut: next.map(\.id), perStepOut: [])
+        return loops[index].results.map { Symbol(graph: self, id: $0) }
+    }
+
+    /// `then()` where `predicate` > 0, else `otherwise()`, as JAX's `lax.cond`: each branch is
+    /// recorded once, and a run computes only the branch taken (a NaN or ∞ in the other cannot
+    /// reach the result). Both branches return as many values. Differentiable in both modes, to
+    /// any order: the derivative of the branch taken (none flows into the predicate).
+    public func cond(_ predicate: Symbol, then: () -> [Symbol], else otherwise: () -> [Symbol]) -> [Symbol] {
+        require(predicate.graph === self, "Nabla: cond was given a predicate from another graph")
+        let taken = branch(predicate, whenPositive: true, then)
+        let other = branch(predicate, whenPositive: false, otherwise)
+        require(taken.count == other.count, "Nabla: cond's branches return \(taken.count) and \(other.count) values")
+        let positive = heaviside(predicate, atZero: 0)
+        return zip(taken, other).map { choose(positive, $0, $1) }
+    }
+
+    /// One branch of ``cond(_:then:else:)``: a loop of one step, guarded by the predicate.
+    private func branch(_ predicate: Symbol, whenPositive: Bool, _ body: () -> [Symbol]) -> [Symbol] {
+        // A loop of one step carrying one value per result, from 0 (its result where the branch is
+        // not taken). How many is known once the body has run: the carries' placeholders, which
+        // the body does not read, are appended after it.
+        let index = beginLoop(count: 1, reversed: false, initial: [], sequenceInputs: [])
+        loops[index].guardNode = predicate.id
+        loops[index].runsWhenGuardPositive = whenPositive
+        let values = body()
+        require(values.allSatisfy { $0.graph === self }, "Nabla: a cond branch returned symbols from another graph")
+        let zero = constant(0).id
+        for k in values.indices {
+            loops[index].carryIn.append(appendLoopValue(.carry(index, k)))
+            loops[index].initial.append(zero)
+        }
+        endLoop(index, carryOut: values.map(\.id), perStepOut: [])
         return loops[index].results.map { Symbol(graph: self, id: $0) }
     }
 
@@ -164,6 +228,7 @@ extension Graph {
             if i > body.lowerBound, let inner = loopStartingAt[Int32(i)] {
                 let loop = loops[inner]
                 (loop.initial + loop.captures + loop.sequenceInputs).forEach(note)
+                if loop.guardNode >= 0 { note(loop.guardNode) }
             }
         }
         extra.forEach(note)

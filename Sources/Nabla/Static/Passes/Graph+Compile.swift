@@ -148,6 +148,7 @@ extension Graph {
                 switch role {
                 case .result(let l, _), .sequence(let l, _):
                     for id in loops[l].initial + loops[l].captures + loops[l].sequenceInputs { live[Int(id)] = true }
+                    if loops[l].guardNode >= 0 { live[Int(loops[l].guardNode)] = true }
                 default: break
                 }
             }
