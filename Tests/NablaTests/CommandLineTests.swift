@@ -390,7 +390,7 @@ struct CommandLineTests {
 
     @Test func everySubcommandHasHelpWithExamplesThatFitAndRun() throws {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for command in ["grad", "explain", "graph", "check", "tutorial", "train"] {
+        for command in ["grad", "explain", "graph", "check", "tutorial", "train", "emit"] {
             let run = try Self.nabla([command, "--help"])
             #expect(run.status == 0)
             let examples = try Self.examples(inHelpOf: command)

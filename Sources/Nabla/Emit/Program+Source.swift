@@ -30,6 +30,12 @@ extension Program {
     ///     `// reverse pass`.
     public func source(in language: SourceLanguage, functionName: String = "program", resultNames: [String]? = nil,
                        valueCount: Int? = nil) -> String {
+        SourceFile(language: language, heading: [emittedFileNotice],
+                   functions: [sourceEmitter(language, functionName: functionName, resultNames: resultNames, valueCount: valueCount)]).text
+    }
+
+    /// The emitter of ``source(in:functionName:resultNames:valueCount:)``'s function.
+    func sourceEmitter(_ language: SourceLanguage, functionName: String, resultNames: [String]?, valueCount: Int?) -> SourceEmitter {
         let names = resultNames ?? outputNames
         require(names.count == outputNames.count,
                 "Nabla: source(in:) was given \(names.count) result names for \(outputNames.count) outputs")
@@ -37,10 +43,9 @@ extension Program {
         for (register, name) in zip(outputRegisters, names) where registerNames[register] == nil && resultRegisterNames[register] == nil {
             resultRegisterNames[register] = name
         }
-        let emitter = SourceEmitter(program: self, language: language, functionName: functionName,
+        return SourceEmitter(program: self, language: language, functionName: functionName,
                                     results: names.enumerated().map { ($1, $0) }, valueCount: valueCount,
                                     resultRegisterNames: resultRegisterNames,
                                     documentation: ["The compiled program's outputs \(names.joined(separator: ", ")) (\(instructionCount) instructions)."])
-        return SourceFile(language: language, heading: [emittedFileNotice], functions: [emitter]).text
     }
 }

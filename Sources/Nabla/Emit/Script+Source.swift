@@ -28,6 +28,13 @@ extension Script {
     ///   order other than 1 or 2.
     public func source(in language: SourceLanguage, output: String? = nil, wrt: [String]? = nil, order: Int = 1,
                        functionName: String? = nil, main: Bool = false) throws(ScriptError) -> String {
+        try sourceFile(in: language, output: output, wrt: wrt, order: order, functionName: functionName, main: main).file.text
+    }
+
+    /// The file ``source(in:output:wrt:order:functionName:main:)`` writes, and the program it
+    /// writes out.
+    func sourceFile(in language: SourceLanguage, output: String? = nil, wrt: [String]? = nil, order: Int = 1,
+                    functionName: String? = nil, main: Bool = false) throws(ScriptError) -> (file: SourceFile, program: Program) {
         let outputName = output ?? self.output
         let names = inputs + statements.map(\.name)
         guard names.contains(outputName) else {
@@ -88,6 +95,6 @@ extension Script {
                 hessian: order == 2 ? wrtNames.enumerated().map { i, row in (row, wrtNames.enumerated().map { ($1, n + m + i * m + $0) }) } : nil,
                 descriptions: descriptions)
         }
-        return file.text
+        return (file, program)
     }
 }

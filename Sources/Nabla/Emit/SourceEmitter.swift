@@ -38,6 +38,16 @@ struct SourceEmitter {
         return results.map { SourceEmitter.unique(language.identifier($0.label), in: &taken) }
     }
 
+    /// The parameters' names, the inputs' names made identifiers of the language.
+    var parameterNames: [String] {
+        Variables(program: program, language: language, reserved: reservedNames, resultRegisterNames: [:]).parameters
+    }
+
+    /// Names no variable may take: the function's, its result type's and the helpers'.
+    var reservedNames: [String] {
+        [language.identifier(functionName), resultTypeName] + SourceHelper.allCases.map { $0.name(language) }
+    }
+
     /// The C struct the function returns (empty for Swift, whose function returns a tuple).
     var resultTypeName: String { "\(language.identifier(functionName))_result" }
 
@@ -48,7 +58,7 @@ struct SourceEmitter {
         let name = language.identifier(functionName)
         let labels = resultLabels
         var variables = Variables(program: program, language: language,
-                                  reserved: [name, resultTypeName] + SourceHelper.allCases.map { $0.name(language) },
+                                  reserved: reservedNames,
                                   resultRegisterNames: resultRegisterNames)
         var lines: [String] = []
         if !swift {

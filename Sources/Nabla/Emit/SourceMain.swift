@@ -225,7 +225,7 @@ struct SourceMain {
         return out + "\""
     }
 
-    private static let cHelpers = #"""
+    static let cHelpers = #"""
         /* A number as nabla grad --json writes it: integers below 10^15 without a fraction, others in
            the shortest form that reads back as the same double, laid out as Swift writes doubles
            (decimal from 1e-4 to 2^53, else d.ddde±XX). */
