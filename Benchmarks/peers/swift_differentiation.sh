@@ -23,8 +23,7 @@ python3 - "$build/nabla.jsonl" "$build/peer.jsonl" <<'PY'
 import json, sys
 records = [json.loads(line) for path in sys.argv[1:] for line in open(path) if line.strip()]
 ns = {r["engine"]: r["value"] for r in records}
-peer = ns["swift-differentiation"]
-for engine in ("nabla-emitted-swift", "nabla-static"):
-    print(f"{engine:22} {ns[engine]:10.2f} ns   swift-differentiation / {engine} = {peer / ns[engine]:.2f}x")
-print(f"{'swift-differentiation':22} {peer:10.2f} ns")
+for engine, peer in (("nabla-emitted-swift", "swift-differentiation"), ("nabla-emitted-swift-call", "swift-differentiation-call"),
+                     ("nabla-static", "swift-differentiation")):
+    print(f"{engine:26} {ns[engine]:8.2f} ns   {peer} {ns[peer]:.2f} ns / {engine} = {ns[peer] / ns[engine]:.2f}x")
 PY

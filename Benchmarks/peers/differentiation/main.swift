@@ -28,7 +28,7 @@ func now() -> Double {
 }
 
 /// nabla-bench's Harness.measure: seconds per repetition, median and best of 7 rounds.
-func measure(rounds: Int = 7, roundSeconds: Double = 0.25, _ body: () -> Void) -> (median: Double, best: Double, iterations: Int) {
+@inline(__always) func measure(rounds: Int = 7, roundSeconds: Double = 0.25, _ body: () -> Void) -> (median: Double, best: Double, iterations: Int) {
     var k = 1
     while true {
         let start = now()
@@ -53,16 +53,34 @@ func measure(rounds: Int = 7, roundSeconds: Double = 0.25, _ body: () -> Void) -
 @inline(never) func blackHole<T>(_ x: T) { _ = x }
 
 let inputs: [(a: Double, o: Double)] = (0..<1024).map { _ in (2, 1) }
+// Each repetition's results are stored (1024 slots, reused), as nabla-bench stores them.
+let sink = UnsafeMutablePointer<(g: Double, dg_da: Double, dg_do: Double)>.allocate(capacity: 1024)
 var k = 0
-var check = (g: 0.0, dg_da: 0.0, dg_do: 0.0)
 let timing = measure {
-    let input = inputs[k & 1023]
+    let j = k & 1023
     k &+= 1
-    let (value, gradient) = valueWithGradient(at: input.a, input.o, of: tutorial)
-    check = (value, gradient.0, gradient.1)
-    blackHole(check)
+    let (value, gradient) = valueWithGradient(at: inputs[j].a, inputs[j].o, of: tutorial)
+    sink[j] = (value, gradient.0, gradient.1)
 }
+blackHole(sink)
+var check = sink[(k - 1) & 1023]
 guard check == (47, -432, -1) else { fatalError("tutorial computed \(check)") }
-print("{\"workload\": \"tutorial-emitted\", \"engine\": \"swift-differentiation\", \"metric\": \"time_per_rep\", "
-      + "\"value\": \(timing.median * 1e9), \"unit\": \"ns\", \"best\": \(timing.best * 1e9), \"rounds\": 7, "
-      + "\"iters\": \(timing.iterations), \"threads\": 1}")
+
+/// The same through a call the optimiser may not inline (nabla-bench's `nabla-emitted-swift-call`).
+@inline(never) func gradientNotInlined(_ a: Double, _ o: Double) -> (g: Double, dg_da: Double, dg_do: Double) {
+    let (value, gradient) = valueWithGradient(at: a, o, of: tutorial)
+    return (value, gradient.0, gradient.1)
+}
+let called = measure {
+    let j = k & 1023
+    k &+= 1
+    sink[j] = gradientNotInlined(inputs[j].a, inputs[j].o)
+}
+blackHole(sink)
+check = sink[(k - 1) & 1023]
+guard check == (47, -432, -1) else { fatalError("tutorial (not inlined) computed \(check)") }
+for (engine, t) in [("swift-differentiation", timing), ("swift-differentiation-call", called)] {
+    print("{\"workload\": \"tutorial-emitted\", \"engine\": \"\(engine)\", \"metric\": \"time_per_rep\", "
+          + "\"value\": \(t.median * 1e9), \"unit\": \"ns\", \"best\": \(t.best * 1e9), \"rounds\": 7, "
+          + "\"iters\": \(t.iterations), \"threads\": 1}")
+}
