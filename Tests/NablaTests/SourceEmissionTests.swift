@@ -62,6 +62,20 @@ struct SourceEmissionTests {
             let x = graph.input("x")
             cases.append(staticCase("constant\(k)", graph, Symbol.apply(primitive, x, x, constant: c), [x]))
         }
+        // A register written several times (as memory planning makes programs reuse registers),
+        // and an input and a constant register overwritten: y = ((x·x + 1)·x)·2.5, by hand.
+        let reused = Program(
+            inputNames: ["x"], declaredInputs: ["x"], outputNames: ["y", "x_end"],
+            instructions: [.init(op: .multiply, x: 0, y: 0, target: 2, constant: 0),
+                           .init(op: .addConstant, x: 2, y: 2, target: 2, constant: 1),
+                           .init(op: .multiply, x: 2, y: 0, target: 2, constant: 0),
+                           .init(op: .multiply, x: 2, y: 1, target: 1, constant: 0),
+                           .init(op: .negate, x: 0, y: 0, target: 0, constant: 0)],
+            registerCount: 3, constantRegisters: [(1, 2.5)], firstInstructionRegister: 2,
+            outputRegisters: [1, 0], registerNames: [0: "x"])
+        cases.append(Case(name: "reused", program: reused) { language in
+            reused.sourceEmitter(language, functionName: "reused", resultNames: nil, valueCount: nil)
+        })
         return cases
     }
 
@@ -384,6 +398,19 @@ struct SourceEmissionTests {
             #expect(c.contains(line + "\n"), "\(line)")
         }
         #expect(!c.contains("stdio.h"))
+    }
+
+    @Test func registersWrittenSeveralTimesAreVariables() {
+        let reused = Self.cases.first { $0.name == "reused" }!
+        let swift = reused.emitter(.swift).function()
+        for line in ["    var x = x", "    var y = 2.5", "    var t2 = x * x", "    t2 = t2 + 1.0", "    t2 = t2 * x", "    y = t2 * y",
+                     "    x = -x", "    return (y: y, x_end: x)"] {
+            #expect(swift.contains(line + "\n"), "\(line)")
+        }
+        let c = reused.emitter(.c).function()
+        for line in ["    double y = 2.5;", "    double t2 = x * x;", "    t2 = t2 + 1.0;", "    x = -x;"] {
+            #expect(c.contains(line + "\n"), "\(line)")
+        }
     }
 
     @Test func namesBecomeIdentifiersThatCollideWithNothing() {
