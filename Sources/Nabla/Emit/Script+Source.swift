@@ -67,7 +67,12 @@ extension Script {
             labels += wrtNames.map { "d2\(outputName)_d\(row)_d\($0)" }
             descriptions += wrtNames.map { "the second derivative d2\(outputName)/d\(row)d\($0)" }
         }
-        let function = functionName ?? "\(outputName)_gradient"
+        var function = language.identifier(functionName ?? "\(outputName)_gradient")
+        // The names `main` uses for its own variables.
+        if main && ["r", "given", "computed", "line", "argument", "pair", "parts", "name", "text", "value", "i", "comma", "eq",
+                    "problem"].contains(function) {
+            function += "_"
+        }
         let wrtList = wrtNames.joined(separator: ", ")
         let derivatives = "its gradient with respect to \(wrtList.isEmpty ? "nothing" : wrtList)" + (order == 2 ? " and its Hessian" : "")
         let documentation = [main ? "Every value of the program, and \(outputName)'s \(derivatives.dropFirst(4)), at the inputs given."

@@ -20,7 +20,7 @@ extension SourceLanguage {
         let common: Set<String> = [
             "exp", "log", "sqrt", "sin", "cos", "tanh", "erf", "log1p", "expm1", "atan2", "pow", "abs", "fabs", "floor", "ceil",
             "nearbyint", "isnan", "min", "max", "main", "result", "value", "argc", "argv", "inputs", "values", "json",
-            "sigmoid", "softplus", "logsigmoid", "silu", "step",
+            "sigmoid", "softplus", "logsigmoid", "silu", "step", "fail", "isDecimal",
         ]
         switch self {
         case .swift:
