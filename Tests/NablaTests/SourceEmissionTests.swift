@@ -272,6 +272,7 @@ struct SourceEmissionTests {
         ("y = -x * 0", ["x=2"], nil, 2, nil),
         ("y = relu(x) + abs(x) + 4", ["x=-3"], nil, 2, nil),
         ("z = 3", [], nil, 1, nil),
+        ("é = x^2; y = é * 3 + x", ["x=0.5"], nil, 2, nil),
     ]
 
     @Test(.enabled(if: cc != nil, "needs a C compiler: no cc on PATH"))

@@ -37,6 +37,7 @@ extension Program {
     /// The emitter of ``source(in:functionName:resultNames:valueCount:)``'s function.
     func sourceEmitter(_ language: SourceLanguage, functionName: String, resultNames: [String]?, valueCount: Int?) -> SourceEmitter {
         let names = resultNames ?? outputNames
+        require(!outputNames.isEmpty, "Nabla: source(in:) needs a program with at least one output")
         require(names.count == outputNames.count,
                 "Nabla: source(in:) was given \(names.count) result names for \(outputNames.count) outputs")
         var resultRegisterNames: [Int32: String] = [:]
