@@ -47,6 +47,7 @@ struct EmitCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let script = try options.script()
+            warn(script.warnings(output: options.output))
             let names = wrt.map { $0.split(separator: ",").map { String($0).trimmingWhitespace } }
             print(try script.source(in: lang, output: options.output, wrt: names, order: order, functionName: function, main: main),
                   terminator: "")

@@ -31,18 +31,17 @@ struct SourceMain {
     /// The JSON text before each number, in order, and the result printed after it.
     private var pieces: [(text: String, result: Int)] {
         var pieces: [(String, Int)] = []
-        var pending = "{\"output\":\(JSON.string(output.name)),\"value\":"
-        pieces.append((pending, output.result))
-        func object(_ key: String, _ pairs: [(name: String, result: Int)], closing: String) {
-            pending = ",\"\(key)\":{"
+        pieces.append(("{\"output\":\(JSON.string(output.name)),\"value\":", output.result))
+        func object(_ key: String, _ pairs: [(name: String, result: Int)]) {
+            let pending = ",\"\(key)\":{"
             if pairs.isEmpty { pieces.append((pending + "}", -1)) }
             for (k, pair) in pairs.enumerated() {
                 pieces.append(((k == 0 ? pending : ",") + "\(JSON.string(pair.name)):", pair.result))
             }
             if !pairs.isEmpty { pieces.append(("}", -1)) }
         }
-        object("values", values, closing: "}")
-        object("gradient", gradient, closing: "}")
+        object("values", values)
+        object("gradient", gradient)
         if let hessian {
             pieces.append((",\"hessian\":{", -1))
             for (k, row) in hessian.enumerated() {
