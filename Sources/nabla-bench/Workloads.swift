@@ -2,12 +2,13 @@ import Nabla
 
 /// The workloads of issue 2, as Benchmarks/WORKLOADS.md defines them (W1 and W2).
 enum Workloads {
-    static let all = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul", "perop", "mlp-step", "micrograd-demo-step", "digits-epoch", "reduction", "mlp-jvp", "jacobian-4x256", "chain-scan"]
+    static let all = ["tutorial-dynamic", "tutorial-static", "tutorial-emitted", "chain-10m", "matmul", "perop", "mlp-step", "micrograd-demo-step", "digits-epoch", "reduction", "mlp-jvp", "jacobian-4x256", "chain-scan"]
 
     static func run(_ name: String, harness: Harness) -> [Record] {
         switch name {
         case "tutorial-dynamic": tutorialDynamic(harness)
         case "tutorial-static": tutorialStatic(harness)
+        case "tutorial-emitted": EmittedWorkload.run(harness)
         case "tutorial-breakdown": Breakdown.run(harness) + Breakdown.scoped(harness)
         case "matmul": MatmulWorkload.run(harness)
         case "perop": TensorWorkloads.perOp(harness) + TensorWorkloads.perOpStatic(harness)

@@ -20,6 +20,7 @@ struct NablaCommand: ParsableCommand {
             that conflict); 130 interrupted (Ctrl-C).
             """,
         subcommands: [TutorialCommand.self, GradCommand.self, ExplainCommand.self, GraphCommand.self, CheckCommand.self, TrainCommand.self,
+                      EmitCommand.self,
                       NotationCommand.self],
         defaultSubcommand: TutorialCommand.self
     )

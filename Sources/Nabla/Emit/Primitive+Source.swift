@@ -1,0 +1,166 @@
+// Each primitive written as an expression of Swift or C that computes, bit for bit, what
+// `Primitive.evaluate` computes on Doubles: the same IEEE operations, the same C library calls
+// (Swift's `exp`, `tanh`, `erf`, … on Linux are glibc's, the ones <math.h> declares), the same
+// branches, in the same order.
+
+/// A helper function the emitted code defines once, above the functions that call it, for the
+/// primitives that are more than one expression.
+enum SourceHelper: String, CaseIterable, Comparable {
+    case sigmoid, softplus, silu
+
+    static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+
+    /// The helper's name in the language (C's has a prefix, its functions sharing one namespace).
+    func name(_ language: SourceLanguage) -> String { language == .swift ? rawValue : "nabla_\(rawValue)" }
+
+    /// The helpers a helper calls.
+    var dependencies: [SourceHelper] { self == .silu ? [.sigmoid] : [] }
+
+    /// The helper's definition, as `Rules.Sigmoid`, `Rules.Softplus` and `Rules.SiLU` evaluate.
+    func definition(_ language: SourceLanguage) -> String {
+        switch (self, language) {
+        case (.sigmoid, .swift):
+            """
+            /// σ(x) = 1 / (1 + e^(−x)), as e^x / (1 + e^x) for x < 0 so that neither branch overflows.
+            @inline(__always) private func sigmoid(_ x: Double) -> Double {
+                if x >= 0 { return 1 / (1 + exp(-x)) }
+                let e = exp(x)
+                return e / (1 + e)
+            }
+            """
+        case (.sigmoid, .c):
+            """
+            /* σ(x) = 1 / (1 + e^(−x)), as e^x / (1 + e^x) for x < 0 so that neither branch overflows. */
+            static inline double nabla_sigmoid(double x) {
+                if (x >= 0) return 1.0 / (1.0 + exp(-x));
+                double e = exp(x);
+                return e / (1.0 + e);
+            }
+            """
+        case (.softplus, .swift):
+            """
+            /// softplus x = ln(1 + e^x), and x above the threshold c (or where e^x overflows).
+            @inline(__always) private func softplus(_ x: Double, threshold c: Double) -> Double {
+                if x > c { return x }
+                let e = exp(x)
+                return e == .infinity ? x : log1p(e)
+            }
+            """
+        case (.softplus, .c):
+            """
+            /* softplus x = ln(1 + e^x), and x above the threshold c (or where e^x overflows). */
+            static inline double nabla_softplus(double x, double c) {
+                if (x > c) return x;
+                double e = exp(x);
+                return e == INFINITY ? x : log1p(e);
+            }
+            """
+        case (.silu, .swift):
+            """
+            /// SiLU, x · σ(x).
+            @inline(__always) private func silu(_ x: Double) -> Double { x * sigmoid(x) }
+            """
+        case (.silu, .c):
+            """
+            /* SiLU, x · σ(x). */
+            static inline double nabla_silu(double x) { return x * nabla_sigmoid(x); }
+            """
+        }
+    }
+}
+
+extension Primitive {
+    /// The helper function the primitive's expression calls, if any.
+    var sourceHelper: SourceHelper? {
+        switch self {
+        case .sigmoid: .sigmoid
+        case .softplus: .softplus
+        case .silu: .silu
+        default: nil
+        }
+    }
+
+    /// The primitive applied to the operands `x` and `y` (variable names or literals) with the
+    /// node's constant `c`, as an expression of `language` computing exactly
+    /// `evaluate(x, y, c)`.
+    func sourceExpression(_ x: String, _ y: String, constant c: Double, in language: SourceLanguage) -> String {
+        let swift = language == .swift
+        let literal = { (value: Double) in SourceLiteral.double(value, in: language) }
+        let zero = swift ? "0" : "0.0", one = swift ? "1" : "1.0"
+        func isNaN(_ v: String) -> String { swift ? "\(v).isNaN" : "isnan(\(v))" }
+        let nan = swift ? "Double.nan" : "NAN"
+        switch self {
+        case .input, .custom: return x
+        case .constant: return literal(c)
+        case .add: return "\(x) + \(y)"
+        case .subtract: return "\(x) - \(y)"
+        case .multiply: return "\(x) * \(y)"
+        case .divide: return "\(x) / \(y)"
+        case .power: return "pow(\(x), \(y))"
+        // Swift.min(x, y) is `y < x ? y : x` and Swift.max(x, y) is `y >= x ? y : x`; written out
+        // so that C picks the same zero of ±0.
+        case .minimum: return "\(isNaN(x)) || \(isNaN(y)) ? \(nan) : (\(y) < \(x) ? \(y) : \(x))"
+        case .maximum: return "\(isNaN(x)) || \(isNaN(y)) ? \(nan) : (\(y) >= \(x) ? \(y) : \(x))"
+        case .masked: return "\(x) > 0 ? \(y) : \(zero)"
+        case .negate: return "-\(x)"
+        case .exp: return "exp(\(x))"
+        case .log: return "log(\(x))"
+        case .sqrt: return swift ? "\(x).squareRoot()" : "sqrt(\(x))"
+        case .sin: return "sin(\(x))"
+        case .cos: return "cos(\(x))"
+        case .tanh: return "tanh(\(x))"
+        case .erf: return "erf(\(x))"
+        case .sigmoid: return "\(SourceHelper.sigmoid.name(language))(\(x))"
+        case .relu: return "\(x) <= 0 ? \(zero) : \(x)"
+        case .abs: return swift ? "abs(\(x))" : "fabs(\(x))"
+        case .sign: return "\(x) > 0 ? \(one) : (\(x) < 0 ? -\(one) : (\(x) == 0 ? \(zero) : \(x)))"
+        case .heaviside:
+            return "\(isNaN(x)) ? \(x) : (\(x) > 0 ? \(one) : \(zero)) + (\(x) == 0 ? \(literal(c)) : \(zero))"
+        case .addConstant: return "\(x) + \(literal(c))"
+        case .multiplyConstant: return "\(x) * \(literal(c))"
+        case .powerConstant:
+            // The same shortcuts as `Rules.PowerConstant`, decided here since c is known.
+            return c == 2 ? "\(x) * \(x)" : c == 1 ? x : "pow(\(x), \(literal(c)))"
+        case .log1p: return "log1p(\(x))"
+        case .expm1: return "expm1(\(x))"
+        case .floor: return swift ? "\(x).rounded(.down)" : "floor(\(x))"
+        case .ceil: return swift ? "\(x).rounded(.up)" : "ceil(\(x))"
+        // nearbyint rounds in the current rounding mode, to nearest with ties to even by default.
+        case .round: return swift ? "\(x).rounded(.toNearestOrEven)" : "nearbyint(\(x))"
+        case .atan2: return "atan2(\(x), \(y))"
+        case .softplus:
+            return swift ? "softplus(\(x), threshold: \(literal(c)))" : "nabla_softplus(\(x), \(literal(c)))"
+        case .logSigmoid: return "(\(x) < 0 ? \(x) : \(zero)) - log1p(exp(-\(swift ? "abs" : "fabs")(\(x))))"
+        case .elu: return "\(x) > 0 ? \(x) : expm1(\(x)) * \(literal(c))"
+        case .hardtanh:
+            return "\(x) < \(literal(-c)) ? \(literal(-c)) : (\(x) > \(literal(c)) ? \(literal(c)) : \(x))"
+        case .silu: return "\(SourceHelper.silu.name(language))(\(x))"
+        }
+    }
+}
+
+/// Numbers written as literals that read back as the same `Double`.
+enum SourceLiteral {
+    /// `x` as a literal of `language`: the shortest decimal that reads back as `x` (`3.0`,
+    /// `0.1`, `1e-05`), negative ones in parentheses; subnormal numbers as their bit pattern in
+    /// Swift (whose compiler warns about decimal ones) and as hexadecimal literals in C;
+    /// infinities and NaN by name.
+    static func double(_ x: Double, in language: SourceLanguage) -> String {
+        let swift = language == .swift
+        if x.isNaN { return swift ? "Double.nan" : "NAN" }
+        if x.isInfinite { return x < 0 ? (swift ? "(-Double.infinity)" : "(-INFINITY)") : (swift ? "Double.infinity" : "INFINITY") }
+        var text = "\(x)"
+        if x.isSubnormal {
+            if swift { return "Double(bitPattern: 0x\(String(x.bitPattern, radix: 16)))" }
+            text = (x < 0 ? "-" : "") + hexadecimal(x.magnitude)
+        }
+        return x.sign == .minus ? "(\(text))" : text
+    }
+
+    /// A positive subnormal number as a C hexadecimal literal, `0x0.0000000000001p-1022` for
+    /// the least: its 52 fraction bits, exactly.
+    private static func hexadecimal(_ x: Double) -> String {
+        let fraction = String(x.significandBitPattern, radix: 16)
+        return "0x0." + String(repeating: "0", count: 13 - fraction.count) + fraction + "p-1022"
+    }
+}
