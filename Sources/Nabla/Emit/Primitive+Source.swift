@@ -90,7 +90,7 @@ extension Primitive {
         func isNaN(_ v: String) -> String { swift ? "\(v).isNaN" : "isnan(\(v))" }
         let nan = swift ? "Double.nan" : "NAN"
         switch self {
-        case .input, .custom: return x
+        case .input, .custom, .loopValue: return x
         case .constant: return literal(c)
         case .add: return "\(x) + \(y)"
         case .subtract: return "\(x) - \(y)"
