@@ -91,8 +91,29 @@ struct ReadmeExamplesTests {
         }
     }
 
-    @Test func oneFunctionBothModes() throws {
+    @Test func staticLoopsAndBranches() throws {
         // README block 5
+        let graph = Graph()
+        let x0 = graph.input("x0")
+        // W2's chain x ← tanh(1.01x + 0.1): the body is recorded once, whatever the count.
+        let x = graph.loop(count: 1000, carrying: x0) { step, x in tanh(1.01 * x + 0.1) }
+        let dx = graph.gradient(of: x, wrt: x0)            // a loop that runs the steps backwards
+        let chain = graph.compile([x, dx])
+        print(chain.instructionCount)                      // 3
+        print(try chain.run(["x0": 0.5]))                  // [0.6219347411545191, 1.26929506218836…e-208]
+
+        let y = graph.input("y")
+        let doubled = graph.whileLoop(carrying: [y], condition: { c in 100 - c[0] }) { c in [2 * c[0]] }[0]
+        let safe = graph.cond(y, then: { [log(y)] }, else: { [y * y] })[0]   // log runs only where y > 0
+        print(try graph.compile([doubled, safe, graph.gradient(of: safe, wrt: y)]).run(["y": 3]))
+        // [192.0, 1.0986122886681098, 0.3333333333333333]
+        // end of README block
+        try expectPrintedAsCommented(5)
+        #expect(printed.lines.last?.text == "[192.0, 1.0986122886681098, 0.3333333333333333]")
+    }
+
+    @Test func oneFunctionBothModes() throws {
+        // README block 6
         func model<T: DifferentiableScalar>(_ x: T, _ w: T) -> T { tanh(w * x + 1) }
         let number = model(0.5, 2.0)                                          // a Double
         let value = model(Value(0.5), Value(2, requiresGrad: true, name: "w"))   // a Value, recorded
@@ -101,7 +122,7 @@ struct ReadmeExamplesTests {
         let program = graph.compile([symbol])
         print(number, value.data == number, try program.run(["x": 0.5, "w": 2]) == [number])   // 0.96402758007581… true true
         // end of README block
-        try expectPrintedAsCommented(5)
+        try expectPrintedAsCommented(6)
         #expect(value.data == number)
         // Tracing, as the prose after the block says: the captured graph runs with new inputs.
         let traced = Graph()
@@ -110,7 +131,7 @@ struct ReadmeExamplesTests {
     }
 
     @Test func derivation() throws {
-        // README block 6
+        // README block 7
         let graph = Graph()
         let a = graph.input("a"), o = graph.input("o")
         let b = (5 - 3 * a).named("b")
@@ -124,14 +145,14 @@ struct ReadmeExamplesTests {
         // What it prints is the README's next block (`…` lines standing for any lines).
         let output = try #require(printed.lines.last?.text)
         let blocks = try Self.readmeBlocks()
-        let sixth = try #require(blocks.indices.filter { blocks[$0].language == "swift" }.dropFirst(5).first)
+        let sixth = try #require(blocks.indices.filter { blocks[$0].language == "swift" }.dropFirst(6).first)
         let shown = blocks[sixth + 1]
         #expect(shown.language == "")
         #expect(Self.matches(output, shown.lines.joined(separator: "\n")), "printed:\n\(output)")
     }
 
     @Test func tensorQuickStart() throws {
-        // README block 7
+        // README block 8
         let x = Tensor<Float>.randomUniform([64, 784], low: -1, high: 1, seed: 7)
         let w = Tensor<Float>.randomNormal([784, 10], standardDeviation: 0.05, seed: 8, requiresGrad: true)
         let b = Tensor<Float>.zeros([10], requiresGrad: true)
@@ -140,14 +161,14 @@ struct ReadmeExamplesTests {
         withoutRecording { w.data = w.data.adding(w.grad!, scaledBy: -0.01) }
         print(w.grad!)                                   // NDArray<float32>[784, 10] [[…]]
         // end of README block
-        try expectPrintedAsCommented(7)
+        try expectPrintedAsCommented(8)
         #expect(w.grad!.shape == [784, 10] && b.grad!.shape == [10])
         let after = (x.matmul(w) + b).crossEntropy(labels: (0..<64).map { $0 % 10 }).scalar
         #expect(after < loss.scalar)
     }
 
     @Test func scalarForwardModeAndJacobians() throws {
-        // README block 8
+        // README block 9
         func f<T: DifferentiableScalar>(_ x: T) -> T { x * x + sin(x) }
         let y = f(Dual(2.0, tangent: 1.0))                  // a dual number: value and tangent
         print(y.primal, y.tangent)                          // 4.909297426825682 3.5838531634528574
@@ -167,11 +188,11 @@ struct ReadmeExamplesTests {
         let tangent = graph.jvp(of: a * a, wrt: [a], along: [v])          // 2a·v, as graph nodes
         print(try graph.compile([tangent]).run(["a": 3, "v": 2]))    // [12.0]
         // end of README block
-        try expectPrintedAsCommented(8)
+        try expectPrintedAsCommented(9)
     }
 
     @Test func tensorForwardModeAndJacobians() throws {
-        // README block 9
+        // README block 10
         let x = try NDArray<Double>(shape: [2, 2], scalars: [1, 2, 3, 4])
         let f: (Tensor<Double>) -> Tensor<Double> = { ($0 * $0).sum(axes: [1], keepingDimensions: false) }
 
@@ -185,11 +206,11 @@ struct ReadmeExamplesTests {
         let dual = DualTensor(x, tangent: NDArray.ones([2, 2]))    // forward mode through any composite
         print((dual.softmax(axis: 1) * dual).sum().primal.shape)   // []
         // end of README block
-        try expectPrintedAsCommented(9)
+        try expectPrintedAsCommented(10)
     }
 
     @Test func checkpointingAndGradientHooks() throws {
-        // README block 10
+        // README block 11
         let w1 = Tensor<Double>([[1, -1], [0.5, 1]], requiresGrad: true)
         let w2 = Tensor<Double>([[3], [-2]], requiresGrad: true)
         var norms: [String: Double] = [:]
@@ -206,12 +227,12 @@ struct ReadmeExamplesTests {
         print(w1.grad!.scalars)               // [9.0, -6.0, 10.0, -10.0]
         clip.remove()
         // end of README block
-        try expectPrintedAsCommented(10)
+        try expectPrintedAsCommented(11)
         #expect(w2.grad!.scalars == [6, 3])
     }
 
     @Test func customDifferentiableFunctions() throws {
-        // README block 11
+        // README block 12
         struct LogAddExp: DifferentiableFunction {              // log(eᵃ + eᵇ), stable, hand rule
             func forward<T: DifferentiableTensor>(_ x: [T]) -> T {
                 let m = max(x[0], x[1])
@@ -251,11 +272,11 @@ struct ReadmeExamplesTests {
         // prints: order 1, input 0, element 0: computed 1.0, finite differences 0.0
         // end of README block
         #expect(a.grad!.scalars == [0.5, 0] && w.grad!.scalars == [2, 3])
-        try expectPrintedAsCommented(11)
+        try expectPrintedAsCommented(12)
     }
 
     @Test func customScalarFunctions() throws {
-        // README block 12
+        // README block 13
         struct ScalarLogAddExp: DifferentiableScalarFunction {  // the same function, for scalars
             func forward<T: GraphScalar>(_ v: [T]) -> T {
                 let m = max(v[0], v[1])
@@ -277,11 +298,11 @@ struct ReadmeExamplesTests {
         print(jvp(at: [0, 0], along: [1, 3]) { ScalarLogAddExp().apply($0[0], $0[1]) })   // (value: 0.6931471805599453, derivative: 2.0)
         print(ScalarLogAddExp().apply(Tensor([0.0, 1000]), Tensor([0.0, 1000])).scalars)  // [0.6931471805599453, 1000.6931471805599]
         // end of README block
-        try expectPrintedAsCommented(12)
+        try expectPrintedAsCommented(13)
     }
 
     @Test func neuralNetworkQuickStart() throws {
-        // README block 13
+        // README block 14
         let model = Sequential<Float>(
             Linear(64, 128, seed: 1), ReLU(), Dropout(probability: 0.1),
             Linear(128, 10, seed: 2))                        // or Sequential<Float>.mlp([64, 128, 10], seed: 1)
@@ -301,12 +322,12 @@ struct ReadmeExamplesTests {
         let correct = zip(predictions, test.labels).filter { $0 == $1 }.count
         print("\(correct) of \(test.count) test images")      // … of 360 test images
         // end of README block
-        try expectPrintedAsCommented(13)
+        try expectPrintedAsCommented(14)
         #expect(correct > 250)      // one epoch: most of 360
     }
 
     @Test func validatingAModelsInput() throws {
-        // README block 14
+        // README block 15
         let model = Sequential<Float>.mlp([784, 256, 10], seed: 1)
         let request = Tensor<Float>.zeros([1, 783])        // one feature short
         do {
@@ -316,11 +337,11 @@ struct ReadmeExamplesTests {
             print(error)   // Linear(784 → 256): [1, 783] — the input does not end in 784 features
         }
         // end of README block
-        try expectPrintedAsCommented(14)
+        try expectPrintedAsCommented(15)
     }
 
     @Test func findingWhereANaNCameFrom() throws {
-        // README block 15
+        // README block 16
         let x = Tensor<Double>([4, 0, 1], requiresGrad: true)
         do {
             try withAnomalyDetection {
@@ -331,10 +352,10 @@ struct ReadmeExamplesTests {
             print(error)   // anomaly: the backward pass of sqrt of [3] produced a non-finite value: …
         }
         // end of README block
-        try expectPrintedAsCommented(15)
+        try expectPrintedAsCommented(16)
         // The rest of the message, as the README gives it, with this file and the line of sqrt(x).
         let message = try #require(printed.lines.last?.text)
-        let sqrtLine = try #require(try Self.testedBlocks()[15]).first.offset + 5    // 1-based: the block's 4th line
+        let sqrtLine = try #require(try Self.testedBlocks()[16]).first.offset + 5    // 1-based: the block's 4th line
         #expect(message.hasSuffix(": in its gradient, 1 of 3 entries is inf, created at \(#filePath):\(sqrtLine) in closure #1 in ReadmeExamplesTests.findingWhereANaNCameFrom()"),
                 "\(message)")
     }
