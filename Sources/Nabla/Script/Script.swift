@@ -47,15 +47,29 @@ public struct Script: Sendable {
         public var text: String
         /// The expression in postfix order.
         public var steps: [Step]
+        /// The innermost loop whose body holds the statement (an index into ``Script/loops``),
+        /// nil outside loops.
+        public var loop: Int? = nil
     }
 
-    /// The statements, in order.
+    /// The statements, in order, those of loops' bodies included.
     public let statements: [Statement]
-    /// The inputs (names used but never assigned), in order of first use.
+    /// The loops, in order of their `repeat`.
+    public let loops: [Loop]
+    /// The inputs (names read before any assignment), in order of first use.
     public let inputs: [String]
+    /// The named values: the inputs, then each statement outside loops and, after each loop,
+    /// the names it carries, primed (`x'` after the first loop that changes `x`, `x''` after the
+    /// second), in program order. Without loops: the inputs, then the statements.
+    public let valueNames: [String]
+    /// Where each of ``valueNames`` comes from.
+    let entries: [Entry]
+    /// The program outside loops.
+    let body: [Item]
 
-    /// The name of the last statement: the default output.
-    public var output: String { statements.last!.name }
+    /// The default output: the last statement's name, or for a program that ends with a loop,
+    /// the primed name of the carry its body assigns last (`x'`).
+    public let output: String
 
     /// The statement assigning `name`, if any.
     public func statement(named name: String) -> Statement? { statements.first { $0.name == name } }
@@ -80,44 +94,70 @@ public enum ScriptFunction: String, CaseIterable, Sendable {
 
 extension Script {
     /// Runs the script in an algebra: `input` gives each input's value and `constant` makes a
-    /// constant (for a statement that is a bare number); returns the value of every statement,
-    /// in order. Numbers stay numbers until they meet a value, so `3a` records one node (a·3),
-    /// `d^2` a constant power and `5 - 3` nothing at all, exactly as the same expression written
-    /// in Swift would.
+    /// constant (for a statement that is a bare number); returns the value of every named value
+    /// after the inputs (``valueNames``: each statement outside loops, and each loop's carries
+    /// after it), in order. Loops run step by step. Numbers stay numbers until they meet a
+    /// value, so `3a` records one node (a·3), `d^2` a constant power and `5 - 3` nothing at all,
+    /// exactly as the same expression written in Swift would.
     public func evaluate<T: GraphScalar>(input: (String) -> T, constant: (Double) -> T) -> [T] {
-        var assigned: [String: T] = [:]
+        evaluate(input: input, constant: constant, distinctNodes: false, loop: iterate)
+    }
+
+    /// Like ``evaluate(input:constant:)``, with loops run by `loop` (iterating, or a static
+    /// graph's loop); with `distinctNodes`, a statement that only copies another name or is a
+    /// bare number still gets a node of its own (`x·1`, exact), and so does each carry after
+    /// its loop, so that every named value has its own value and gradient.
+    func evaluate<T: GraphScalar>(input: (String) -> T, constant: (Double) -> T, distinctNodes: Bool,
+                                  loop: (_ loop: Int, _ initial: [T], _ body: ([T]) -> [T]?) -> [T]?) -> [T] {
+        var environment: [String: T] = [:]
+        for name in inputs { environment[name] = input(name) }
         var results: [T] = []
-        results.reserveCapacity(statements.count)
         var stack: [Operand<T>] = []
-        for statement in statements {
-            stack.removeAll(keepingCapacity: true)
-            for step in statement.steps {
-                switch step {
-                case .number(let x): stack.append(.number(x))
-                case .name(let name): stack.append(.value(assigned[name] ?? input(name)))
-                case .negate: stack.append(-stack.removeLast())
-                case .binary(let op):
-                    let y = stack.removeLast(), x = stack.removeLast()
-                    stack.append(Operand.apply(op, x, y))
-                case .function(let f):
-                    if f.arity == 2 {
-                        let y = stack.removeLast(), x = stack.removeLast()
-                        stack.append(Operand.apply(f, x, y))
-                    } else {
-                        stack.append(Operand.apply(f, stack.removeLast()))
-                    }
+        _ = run(body, &environment, statement: { k, environment in
+            let statement = statements[k]
+            var value = self.value(of: statement, in: environment, constant: constant, stack: &stack)
+            if distinctNodes && statement.loop == nil && statement.steps.count == 1 { value = value * 1 }
+            environment[statement.name] = value
+            return true
+        }, loop: loop, after: { item, environment in
+            switch item {
+            case .statement(let k): results.append(environment[statements[k].name]!)
+            case .loop(let l):
+                for name in loops[l].carries {
+                    if distinctNodes { environment[name] = environment[name]! * 1 }
+                    results.append(environment[name]!)
                 }
             }
-            // A statement that is a bare number becomes a constant of the algebra.
-            let value: T
-            switch stack.removeLast() {
-            case .value(let v): value = v
-            case .number(let x): value = constant(x)
-            }
-            assigned[statement.name] = value
-            results.append(value)
-        }
+        })
         return results
+    }
+
+    /// The value of one statement's expression, reading names from `environment`.
+    func value<T: GraphScalar>(of statement: Statement, in environment: [String: T], constant: (Double) -> T,
+                               stack: inout [Operand<T>]) -> T {
+        stack.removeAll(keepingCapacity: true)
+        for step in statement.steps {
+            switch step {
+            case .number(let x): stack.append(.number(x))
+            case .name(let name): stack.append(.value(environment[name]!))
+            case .negate: stack.append(-stack.removeLast())
+            case .binary(let op):
+                let y = stack.removeLast(), x = stack.removeLast()
+                stack.append(Operand.apply(op, x, y))
+            case .function(let f):
+                if f.arity == 2 {
+                    let y = stack.removeLast(), x = stack.removeLast()
+                    stack.append(Operand.apply(f, x, y))
+                } else {
+                    stack.append(Operand.apply(f, stack.removeLast()))
+                }
+            }
+        }
+        // A statement that is a bare number becomes a constant of the algebra.
+        switch stack.removeLast() {
+        case .value(let v): return v
+        case .number(let x): return constant(x)
+        }
     }
 }
 
