@@ -192,8 +192,8 @@ struct ProgramStructure {
                         localOf[s.name] = frames[f].loop
                     }
                 } else if visible.contains(s.name) {
-                    let loop = loops.first { $0.carries.contains(s.name) }.map { " (the loop on line \($0.line) carries it)" } ?? ""
-                    throw lexer.error("'\(quoted: s.name)' is an input (read on line \(inputReadOn[s.name] ?? s.line) before any assignment)\(loop): "
+                    let loop = loops.first { $0.carries.contains(s.name) }.map { ", and carried by the loop on line \($0.line)" } ?? ""
+                    throw lexer.error("'\(quoted: s.name)' is an input (read on line \(inputReadOn[s.name] ?? s.line) before any assignment\(loop)): "
                                       + "outside a loop's body it cannot be assigned", s.line, s.column - 1, s.name.count)
                 }
                 visible.insert(s.name)

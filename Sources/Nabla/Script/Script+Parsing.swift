@@ -152,8 +152,7 @@ struct ScriptParser {
     private mutating func loopCount(after keyword: Token) throws(ScriptError) -> Int {
         let range = "a whole number from 0 to \(Script.maximumLoopCount)"
         guard position < tokens.count, tokens[position].kind != .newline, tokens[position].kind != .end else {
-            throw error("expected the number of steps after 'repeat': a loop is repeat N { statements }, N \(range)",
-                        at: position < tokens.count ? tokens[position] : keyword)
+            throw error("expected the number of steps after 'repeat': a loop is repeat N { statements }, N \(range)", at: keyword)
         }
         let token = tokens[position]
         switch token.kind {
