@@ -240,8 +240,8 @@ extension Script {
     }
 
     /// The script as nodes of `graph`: the inputs (named), then one named node per named value
-    /// (``valueNames``). Each loop is one ``Graph/loop(count:carrying:_:)``, its body built once
-    /// per call of the body.
+    /// (``valueNames``). Each loop is one call of `Graph.loop(count:carrying:_:)`, whose body
+    /// closure builds the loop's statements from the carries it is given.
     public func buildStatic(in graph: Graph) -> [Symbol] {
         let inputNodes = inputs.map(graph.input)
         let results = evaluate(input: { graph.input($0) }, constant: { graph.constant($0) }, distinctNodes: true) { loop, initial, body in
