@@ -258,19 +258,23 @@ extension Script {
         for (name, value) in feeds.sorted(by: { $0.key < $1.key }) where !value.isFinite && inputSet.contains(name) {
             return ScriptError("the input '\(quoted: name)' is \(NumberFormat.shortest(value))")
         }
-        var environment: [String: Double] = [:]
-        for name in inputs { environment[name] = feeds[name] ?? .nan }
+        var environment = [Double?](repeating: nil, count: slotCount)
+        for (slot, name) in inputs.enumerated() { environment[slot] = feeds[name] ?? .nan }
         var problem: ScriptError?
         var steps: [(loop: Int, step: Int)] = []   // the loops running, innermost last
         var stack: [Double] = []
         _ = run(body, &environment, statement: { k, environment in
             let statement = statements[k]
             stack.removeAll(keepingCapacity: true)
+            var read = 0
             for step in statement.steps {
                 let (x, y, result): (Double, Double, Double)
                 switch step {
                 case .number(let x): stack.append(x); continue
-                case .name(let n): stack.append(environment[n] ?? .nan); continue
+                case .name:
+                    stack.append(environment[statement.reads[read]] ?? .nan)
+                    read += 1
+                    continue
                 case .negate: stack.append(-stack.removeLast()); continue
                 case .binary(let op):
                     (y, x) = (stack.removeLast(), stack.removeLast())
@@ -295,7 +299,7 @@ extension Script {
                 }
                 stack.append(result)
             }
-            environment[statement.name] = stack.last ?? .nan
+            environment[statement.slot] = stack.last ?? .nan
             return true
         }, loop: { loop, initial, body in
             steps.append((loop, 0))

@@ -46,6 +46,8 @@ extension Script {
         var body: [Item]
         /// The line where `repeat` is written, for errors.
         var sourceLine: String
+        /// The slots of ``carries``.
+        var carrySlots: [Int] = []
     }
 
     /// A statement or a loop, in program order.
@@ -91,6 +93,7 @@ struct ProgramStructure {
     var valueNames: [String] = []
     var entries: [Script.Entry] = []
     var output = ""
+    var slotCount = 0
 
     init(_ items: [ParsedItem], lexer: Lexer) throws(ScriptError) {
         var parsed: [ScriptParser.Parsed] = []
@@ -239,6 +242,15 @@ struct ProgramStructure {
                 }
             }
         }
+        // Slots: every name an index, the inputs first.
+        var slotOf: [String: Int] = [:]
+        for name in inputs + statements.map(\.name) where slotOf[name] == nil { slotOf[name] = slotOf.count }
+        slotCount = slotOf.count
+        for k in statements.indices {
+            statements[k].slot = slotOf[statements[k].name]!
+            statements[k].reads = statements[k].steps.compactMap { if case .name(let n) = $0 { slotOf[n]! } else { nil } }
+        }
+        for l in loops.indices { loops[l].carrySlots = loops[l].carries.map { slotOf[$0]! } }
         // The output: the last statement outside loops, or the last carry the last loop assigns.
         switch body.last {
         case .statement(let k): output = statements[k].name
@@ -258,10 +270,10 @@ extension Script {
     /// (the body gives the next carries, or nil to stop), and `after` sees each item of the
     /// top level once it has run. Locals of a loop's body are dropped after the loop. Recursion
     /// goes only as deep as loops nest (at most ``maximumLoopNesting``).
-    func run<V>(_ items: [Item], _ environment: inout [String: V],
-                statement: (Int, inout [String: V]) -> Bool,
+    func run<V>(_ items: [Item], _ environment: inout [V?],
+                statement: (Int, inout [V?]) -> Bool,
                 loop: (_ loop: Int, _ initial: [V], _ body: ([V]) -> [V]?) -> [V]?,
-                after: ((Item, inout [String: V]) -> Void)? = nil) -> Bool {
+                after: ((Item, inout [V?]) -> Void)? = nil) -> Bool {
         // A loop's body calls both again: let the closures be captured (they never outlive this call).
         withoutActuallyEscaping(statement) { statement in
             withoutActuallyEscaping(loop) { loop in
@@ -270,25 +282,25 @@ extension Script {
         }
     }
 
-    private func run<V>(_ items: [Item], _ environment: inout [String: V],
-                        _ statement: @escaping (Int, inout [String: V]) -> Bool,
+    private func run<V>(_ items: [Item], _ environment: inout [V?],
+                        _ statement: @escaping (Int, inout [V?]) -> Bool,
                         _ loop: @escaping (_ loop: Int, _ initial: [V], _ body: ([V]) -> [V]?) -> [V]?,
-                        _ after: ((Item, inout [String: V]) -> Void)?) -> Bool {
+                        _ after: ((Item, inout [V?]) -> Void)?) -> Bool {
         for item in items {
             switch item {
             case .statement(let k):
                 guard statement(k, &environment) else { return false }
             case .loop(let l):
-                let carries = loops[l].carries
+                let carries = loops[l].carrySlots
                 let outside = environment
                 let final = loop(l, carries.map { environment[$0]! }) { values in
-                    for (name, value) in zip(carries, values) { environment[name] = value }
+                    for (slot, value) in zip(carries, values) { environment[slot] = value }
                     guard run(loops[l].body, &environment, statement, loop, nil) else { return nil }
                     return carries.map { environment[$0]! }
                 }
                 environment = outside
                 guard let final else { return false }
-                for (name, value) in zip(carries, final) { environment[name] = value }
+                for (slot, value) in zip(carries, final) { environment[slot] = value }
             }
             after?(item, &environment)
         }

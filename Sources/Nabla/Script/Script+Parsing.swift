@@ -49,6 +49,7 @@ extension Script {
         entries = structure.entries
         body = structure.body
         output = structure.output
+        slotCount = structure.slotCount
     }
 
     /// The error for a number like `2e-1` in a program that has a name like `e`.

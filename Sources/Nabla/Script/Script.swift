@@ -50,6 +50,10 @@ public struct Script: Sendable {
         /// The innermost loop whose body holds the statement (an index into ``Script/loops``),
         /// nil outside loops.
         public var loop: Int? = nil
+        /// The slot of the name assigned, in an environment of ``Script/slotCount`` values.
+        var slot = 0
+        /// The slots of the names the steps read, in order of their `.name` steps.
+        var reads: [Int] = []
     }
 
     /// The statements, in order, those of loops' bodies included.
@@ -66,6 +70,9 @@ public struct Script: Sendable {
     let entries: [Entry]
     /// The program outside loops.
     let body: [Item]
+    /// How many distinct names the program has: each has a slot, an index into an environment
+    /// of values (the inputs first, in order).
+    let slotCount: Int
 
     /// The default output: the last statement's name, or for a program that ends with a loop,
     /// the primed name of the carry its body assigns last (`x'`).
@@ -109,23 +116,23 @@ extension Script {
     /// its loop, so that every named value has its own value and gradient.
     func evaluate<T: GraphScalar>(input: (String) -> T, constant: (Double) -> T, distinctNodes: Bool,
                                   loop: (_ loop: Int, _ initial: [T], _ body: ([T]) -> [T]?) -> [T]?) -> [T] {
-        var environment: [String: T] = [:]
-        for name in inputs { environment[name] = input(name) }
+        var environment = [T?](repeating: nil, count: slotCount)
+        for (slot, name) in inputs.enumerated() { environment[slot] = input(name) }
         var results: [T] = []
         var stack: [Operand<T>] = []
         _ = run(body, &environment, statement: { k, environment in
             let statement = statements[k]
             var value = self.value(of: statement, in: environment, constant: constant, stack: &stack)
             if distinctNodes && statement.loop == nil && statement.steps.count == 1 { value = value * 1 }
-            environment[statement.name] = value
+            environment[statement.slot] = value
             return true
         }, loop: loop, after: { item, environment in
             switch item {
-            case .statement(let k): results.append(environment[statements[k].name]!)
+            case .statement(let k): results.append(environment[statements[k].slot]!)
             case .loop(let l):
-                for name in loops[l].carries {
-                    if distinctNodes { environment[name] = environment[name]! * 1 }
-                    results.append(environment[name]!)
+                for slot in loops[l].carrySlots {
+                    if distinctNodes { environment[slot] = environment[slot]! * 1 }
+                    results.append(environment[slot]!)
                 }
             }
         })
@@ -133,13 +140,16 @@ extension Script {
     }
 
     /// The value of one statement's expression, reading names from `environment`.
-    func value<T: GraphScalar>(of statement: Statement, in environment: [String: T], constant: (Double) -> T,
+    func value<T: GraphScalar>(of statement: Statement, in environment: [T?], constant: (Double) -> T,
                                stack: inout [Operand<T>]) -> T {
         stack.removeAll(keepingCapacity: true)
+        var read = 0
         for step in statement.steps {
             switch step {
             case .number(let x): stack.append(.number(x))
-            case .name(let name): stack.append(.value(environment[name]!))
+            case .name:
+                stack.append(.value(environment[statement.reads[read]]!))
+                read += 1
             case .negate: stack.append(-stack.removeLast())
             case .binary(let op):
                 let y = stack.removeLast(), x = stack.removeLast()
