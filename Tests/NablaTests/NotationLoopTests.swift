@@ -194,6 +194,17 @@ struct NotationLoopTests {
         #expect(zero.gradient.map(\.value) == [4, 1])
     }
 
+    @Test func aCopyIsAValueOfItsOwnThatTheGradientFlowsThrough() throws {
+        // c = b copies b, as x' copies x after zero steps: y = 3c, so dy/dc = 3 and dy/db = 3
+        // (before, the copy was made after the statements that read it, and dy/dc was 0).
+        for mode in ScriptMode.allCases {
+            let result = try Script(parsing: "b = 2a; c = b; y = 3c").evaluate(at: ["a": 1], mode: mode)
+            #expect(result.statementGradients.map(\.name) == ["b", "c", "y"])
+            #expect(result.statementGradients.map(\.value) == [3, 3, 1], "\(mode)")
+            #expect(result.gradient.map(\.value) == [6], "\(mode)")
+        }
+    }
+
     @Test func theJSONHasEachNameOnce() throws {
         // x: 1 → 3 → 7 → 15; dx'/dx = 2³ = 8, dx'/dc = 4 + 2 + 1 = 7.
         let script = try Script(parsing: "repeat 3 { x = 2x + c }")

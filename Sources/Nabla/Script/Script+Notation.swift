@@ -92,9 +92,9 @@ extension Script {
               name = expression, one per line or separated by ';'. '#' starts a comment.
               A line break inside parentheses continues the statement. Lines end at LF,
               CR LF or CR; a tab is a space; a UTF-8 byte-order mark is skipped.
-              A name never assigned is an input: give its value with --at. A name is
-              assigned once, before it is used. The output is the last statement, or the
-              one --of names.
+              A name never assigned is an input (see Loops for one a loop carries): give
+              its value with --at. A name is assigned once, before it is used. The output
+              is the last statement, or the one --of names.
 
             Loops
               repeat N { statements } runs the statements N times: N a whole number

@@ -8,8 +8,15 @@
 /// is an input; a name may be assigned once, and only before it is used. The output is the last
 /// statement unless another is chosen. See ``init(parsing:)`` for the expression syntax.
 ///
+/// Loops, `repeat N { statements }`, run their body N times (``Loop``): a name the body assigns
+/// that has a value before the loop is carried from step to step, and after the loop it means
+/// its final value, named `x'` among the results (``valueNames``); a name first assigned in the
+/// body is local to one step. A name the body reads before assigning it, with no value before the
+/// loop, is an input the loop carries: `repeat 1000000 { x = tanh(1.01x + 0.1) }`.
+///
 /// A script is a list of statements, each a flat postfix program: nothing about it is
-/// recursive, so very long and very deeply nested programs parse and run with any stack.
+/// recursive (but for loops nested in loops, at most ``maximumLoopNesting`` deep), so very long
+/// and very deeply nested expressions parse and run with any stack.
 /// ``evaluate(input:constant:)`` runs it in any ``GraphScalar`` algebra: dynamic ``Value``s, static
 /// ``Symbol``s, or numbers.
 public struct Script: Sendable {
