@@ -264,17 +264,13 @@ extension Script {
         var steps: [(loop: Int, step: Int)] = []   // the loops running, innermost last
         var stack: [Double] = []
         _ = run(body, &environment, statement: { k, environment in
-            let statement = statements[k]
             stack.removeAll(keepingCapacity: true)
-            var read = 0
-            for step in statement.steps {
+            for i in codeRanges[k] {
                 let (x, y, result): (Double, Double, Double)
-                switch step {
+                let instruction = code[i]
+                switch instruction {
                 case .number(let x): stack.append(x); continue
-                case .name:
-                    stack.append(environment[statement.reads[read]] ?? .nan)
-                    read += 1
-                    continue
+                case .read(let slot): stack.append(environment[slot] ?? .nan); continue
                 case .negate: stack.append(-stack.removeLast()); continue
                 case .binary(let op):
                     (y, x) = (stack.removeLast(), stack.removeLast())
@@ -286,20 +282,21 @@ extension Script {
                 }
                 if !result.isFinite && x.isFinite && y.isFinite {
                     let n = NumberFormat.shortest
-                    let operation = switch step {
+                    let operation = switch instruction {
                     case .binary(let op): "\(n(x)) \(op.rawValue) \(n(y))"
                     case .function(let f): "\(f.rawValue)(\(f.arity == 2 ? "\(n(x)), \(n(y))" : n(x)))"
                     default: ""
                     }
                     let reason = result.isNaN ? "is undefined (nan)" : "overflows to \(NumberFormat.shortest(result))"
                     let place = steps.last.map { " (step \($0.step) of the loop on line \(loops[$0.loop].line))" } ?? ""
+                    let statement = statements[k]
                     problem = ScriptError("\(operation) \(reason) in '\(quoted: statement.text, limit: 60)'\(place)", line: statement.line,
                                           column: statement.column, length: statement.text.count, sourceLine: nil)
                     return false
                 }
                 stack.append(result)
             }
-            environment[statement.slot] = stack.last ?? .nan
+            environment[targets[k]] = stack.last ?? .nan
             return true
         }, loop: { loop, initial, body in
             steps.append((loop, 0))

@@ -94,6 +94,9 @@ struct ProgramStructure {
     var entries: [Script.Entry] = []
     var output = ""
     var slotCount = 0
+    var code: [Script.Instruction] = []
+    var codeRanges: [Range<Int>] = []
+    var targets: [Int] = []
 
     init(_ items: [ParsedItem], lexer: Lexer) throws(ScriptError) {
         var parsed: [ScriptParser.Parsed] = []
@@ -246,9 +249,19 @@ struct ProgramStructure {
         var slotOf: [String: Int] = [:]
         for name in inputs + statements.map(\.name) where slotOf[name] == nil { slotOf[name] = slotOf.count }
         slotCount = slotOf.count
-        for k in statements.indices {
-            statements[k].slot = slotOf[statements[k].name]!
-            statements[k].reads = statements[k].steps.compactMap { if case .name(let n) = $0 { slotOf[n]! } else { nil } }
+        for statement in statements {
+            let start = code.count
+            for step in statement.steps {
+                switch step {
+                case .number(let x): code.append(.number(x))
+                case .name(let name): code.append(.read(slotOf[name]!))
+                case .negate: code.append(.negate)
+                case .binary(let op): code.append(.binary(op))
+                case .function(let f): code.append(.function(f))
+                }
+            }
+            codeRanges.append(start..<code.count)
+            targets.append(slotOf[statement.name]!)
         }
         for l in loops.indices { loops[l].carrySlots = loops[l].carries.map { slotOf[$0]! } }
         // The output: the last statement outside loops, or the last carry the last loop assigns.

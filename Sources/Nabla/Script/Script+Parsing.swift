@@ -50,6 +50,9 @@ extension Script {
         body = structure.body
         output = structure.output
         slotCount = structure.slotCount
+        code = structure.code
+        codeRanges = structure.codeRanges
+        targets = structure.targets
     }
 
     /// The error for a number like `2e-1` in a program that has a name like `e`.

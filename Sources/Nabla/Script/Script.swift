@@ -57,10 +57,6 @@ public struct Script: Sendable {
         /// The innermost loop whose body holds the statement (an index into ``Script/loops``),
         /// nil outside loops.
         public var loop: Int? = nil
-        /// The slot of the name assigned, in an environment of ``Script/slotCount`` values.
-        var slot = 0
-        /// The slots of the names the steps read, in order of their `.name` steps.
-        var reads: [Int] = []
     }
 
     /// The statements, in order, those of loops' bodies included.
@@ -80,6 +76,21 @@ public struct Script: Sendable {
     /// How many distinct names the program has: each has a slot, an index into an environment
     /// of values (the inputs first, in order).
     let slotCount: Int
+    /// Every statement's steps, names resolved to slots, one after the other.
+    let code: [Instruction]
+    /// Each statement's part of ``code``.
+    let codeRanges: [Range<Int>]
+    /// Each statement's slot, the name it assigns.
+    let targets: [Int]
+
+    /// A step of ``code``: a ``Step`` whose name is read from its slot.
+    enum Instruction: Sendable {
+        case number(Double)
+        case read(Int)
+        case negate
+        case binary(BinaryOperator)
+        case function(ScriptFunction)
+    }
 
     /// The default output: the last statement's name, or for a program that ends with a loop,
     /// the primed name of the carry its body assigns last (`x'`).
@@ -128,14 +139,13 @@ extension Script {
         var results: [T] = []
         var stack: [Operand<T>] = []
         _ = run(body, &environment, statement: { k, environment in
-            let statement = statements[k]
-            var value = self.value(of: statement, in: environment, constant: constant, stack: &stack)
-            if distinctNodes && statement.loop == nil && statement.steps.count == 1 { value = value * 1 }
-            environment[statement.slot] = value
+            var value = self.value(ofStatement: k, in: environment, constant: constant, stack: &stack)
+            if distinctNodes && codeRanges[k].count == 1 && statements[k].loop == nil { value = value * 1 }
+            environment[targets[k]] = value
             return true
         }, loop: loop, after: { item, environment in
             switch item {
-            case .statement(let k): results.append(environment[statements[k].slot]!)
+            case .statement(let k): results.append(environment[targets[k]]!)
             case .loop(let l):
                 for slot in loops[l].carrySlots {
                     if distinctNodes { environment[slot] = environment[slot]! * 1 }
@@ -146,17 +156,14 @@ extension Script {
         return results
     }
 
-    /// The value of one statement's expression, reading names from `environment`.
-    func value<T: GraphScalar>(of statement: Statement, in environment: [T?], constant: (Double) -> T,
+    /// The value of statement `k`'s expression, reading names from `environment`.
+    func value<T: GraphScalar>(ofStatement k: Int, in environment: [T?], constant: (Double) -> T,
                                stack: inout [Operand<T>]) -> T {
         stack.removeAll(keepingCapacity: true)
-        var read = 0
-        for step in statement.steps {
-            switch step {
+        for i in codeRanges[k] {
+            switch code[i] {
             case .number(let x): stack.append(.number(x))
-            case .name:
-                stack.append(.value(environment[statement.reads[read]]!))
-                read += 1
+            case .read(let slot): stack.append(.value(environment[slot]!))
             case .negate: stack.append(-stack.removeLast())
             case .binary(let op):
                 let y = stack.removeLast(), x = stack.removeLast()
