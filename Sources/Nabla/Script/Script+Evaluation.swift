@@ -204,7 +204,7 @@ extension Script {
     private func recorded(_ feeds: [String: Double], _ names: [String]) -> (nodes: [Value], byName: [String: Value]) {
         let leaves = inputs.map { Value(feeds[$0]!, requiresGrad: true, name: $0) }
         let leafOf = Dictionary(uniqueKeysWithValues: zip(inputs, leaves))
-        let results = evaluate(input: { leafOf[$0]! }, constant: { Value($0) }, distinctNodes: true, loop: iterate)
+        let results = evaluate(input: { leafOf[$0]! }, constant: { Value($0) }, distinctNodes: true, loop: nil)
         let nodes = leaves + results
         return (nodes, Dictionary(uniqueKeysWithValues: zip(names, nodes)))
     }
@@ -261,7 +261,7 @@ extension Script {
         var environment = [Double?](repeating: nil, count: slotCount)
         for (slot, name) in inputs.enumerated() { environment[slot] = feeds[name] ?? .nan }
         var problem: ScriptError?
-        var steps: [(loop: Int, step: Int)] = []   // the loops running, innermost last
+        var steps = [Int](repeating: 0, count: loops.count)   // the step each loop is at
         var stack: [Double] = []
         _ = run(body, &environment, statement: { k, environment in
             stack.removeAll(keepingCapacity: true)
@@ -288,8 +288,8 @@ extension Script {
                     default: ""
                     }
                     let reason = result.isNaN ? "is undefined (nan)" : "overflows to \(NumberFormat.shortest(result))"
-                    let place = steps.last.map { " (step \($0.step) of the loop on line \(loops[$0.loop].line))" } ?? ""
                     let statement = statements[k]
+                    let place = statement.loop.map { " (step \(steps[$0]) of the loop on line \(loops[$0].line))" } ?? ""
                     problem = ScriptError("\(operation) \(reason) in '\(quoted: statement.text, limit: 60)'\(place)", line: statement.line,
                                           column: statement.column, length: statement.text.count, sourceLine: nil)
                     return false
@@ -298,16 +298,8 @@ extension Script {
             }
             environment[targets[k]] = stack.last ?? .nan
             return true
-        }, loop: { loop, initial, body in
-            steps.append((loop, 0))
-            defer { steps.removeLast() }
-            var carries = initial
-            for _ in 0..<loops[loop].count {
-                steps[steps.count - 1].step += 1
-                guard let next = body(carries) else { return nil }
-                carries = next
-            }
-            return carries
+        }, step: { loop, step in
+            steps[loop] = step
         })
         return problem
     }

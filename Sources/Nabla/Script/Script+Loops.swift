@@ -278,26 +278,33 @@ struct ProgramStructure {
 }
 
 extension Script {
-    /// Runs `items` on the values in `environment`: `statement` runs one statement (false to
-    /// stop), `loop` runs a loop's body `count` times from the carries' values before the loop
-    /// (the body gives the next carries, or nil to stop), and `after` sees each item of the
-    /// top level once it has run. Locals of a loop's body are dropped after the loop. Recursion
-    /// goes only as deep as loops nest (at most ``maximumLoopNesting``).
+    /// How a loop runs: an engine's own loop, given the carries' values before the loop and a
+    /// body that gives the next carries from the current ones (or nil to stop), as
+    /// `Graph.loop(count:carrying:_:)` takes them.
+    typealias LoopRunner<V> = (_ loop: Int, _ initial: [V], _ body: ([V]) -> [V]?) -> [V]?
+
+    /// Runs `items` on the values in `environment` (indexed by slot): `statement` runs one
+    /// statement (false to stop); a loop runs through `loop` or, when it is nil, by running its
+    /// body `count` times in place, calling `step` with the loop and the step (from 1) before
+    /// each; `after` sees each item of the top level once it has run. Locals of a loop's body
+    /// are dropped after the loop. Recursion goes only as deep as loops nest (at most
+    /// ``maximumLoopNesting``).
     func run<V>(_ items: [Item], _ environment: inout [V?],
                 statement: (Int, inout [V?]) -> Bool,
-                loop: (_ loop: Int, _ initial: [V], _ body: ([V]) -> [V]?) -> [V]?,
+                loop: LoopRunner<V>? = nil,
+                step: ((_ loop: Int, _ step: Int) -> Void)? = nil,
                 after: ((Item, inout [V?]) -> Void)? = nil) -> Bool {
-        // A loop's body calls both again: let the closures be captured (they never outlive this call).
+        // A loop's body runs the statements again: let the closure be captured (it never
+        // outlives this call).
         withoutActuallyEscaping(statement) { statement in
-            withoutActuallyEscaping(loop) { loop in
-                run(items, &environment, statement, loop, after)
-            }
+            run(items, &environment, statement, loop, step, after)
         }
     }
 
     private func run<V>(_ items: [Item], _ environment: inout [V?],
                         _ statement: @escaping (Int, inout [V?]) -> Bool,
-                        _ loop: @escaping (_ loop: Int, _ initial: [V], _ body: ([V]) -> [V]?) -> [V]?,
+                        _ loop: LoopRunner<V>?,
+                        _ step: ((Int, Int) -> Void)?,
                         _ after: ((Item, inout [V?]) -> Void)?) -> Bool {
         for item in items {
             switch item {
@@ -306,27 +313,28 @@ extension Script {
             case .loop(let l):
                 let carries = loops[l].carrySlots
                 let outside = environment
-                let final = loop(l, carries.map { environment[$0]! }) { values in
-                    for (slot, value) in zip(carries, values) { environment[slot] = value }
-                    guard run(loops[l].body, &environment, statement, loop, nil) else { return nil }
-                    return carries.map { environment[$0]! }
+                let final: [V]
+                if let loop {
+                    let result = loop(l, carries.map { environment[$0]! }) { values in
+                        for (slot, value) in zip(carries, values) { environment[slot] = value }
+                        guard run(loops[l].body, &environment, statement, loop, step, nil) else { return nil }
+                        return carries.map { environment[$0]! }
+                    }
+                    guard let result else { return false }
+                    final = result
+                } else {
+                    // In place: each step reads the carries the previous one left.
+                    for k in 0..<loops[l].count {
+                        step?(l, k + 1)
+                        guard run(loops[l].body, &environment, statement, nil, step, nil) else { return false }
+                    }
+                    final = carries.map { environment[$0]! }
                 }
                 environment = outside
-                guard let final else { return false }
                 for (slot, value) in zip(carries, final) { environment[slot] = value }
             }
             after?(item, &environment)
         }
         return true
-    }
-
-    /// A loop run by iterating: the body `count` times, each step's carries feeding the next.
-    func iterate<V>(_ loop: Int, _ initial: [V], _ body: ([V]) -> [V]?) -> [V]? {
-        var carries = initial
-        for _ in 0..<loops[loop].count {
-            guard let next = body(carries) else { return nil }
-            carries = next
-        }
-        return carries
     }
 }

@@ -125,15 +125,15 @@ extension Script {
     /// value, so `3a` records one node (a·3), `d^2` a constant power and `5 - 3` nothing at all,
     /// exactly as the same expression written in Swift would.
     public func evaluate<T: GraphScalar>(input: (String) -> T, constant: (Double) -> T) -> [T] {
-        evaluate(input: input, constant: constant, distinctNodes: false, loop: iterate)
+        evaluate(input: input, constant: constant, distinctNodes: false, loop: nil)
     }
 
-    /// Like ``evaluate(input:constant:)``, with loops run by `loop` (iterating, or a static
-    /// graph's loop); with `distinctNodes`, a statement that only copies another name or is a
+    /// Like ``evaluate(input:constant:)``, with loops run by `loop` (a static graph's loop; nil:
+    /// step by step); with `distinctNodes`, a statement that only copies another name or is a
     /// bare number still gets a node of its own (`x·1`, exact), and so does each carry after
     /// its loop, so that every named value has its own value and gradient.
     func evaluate<T: GraphScalar>(input: (String) -> T, constant: (Double) -> T, distinctNodes: Bool,
-                                  loop: (_ loop: Int, _ initial: [T], _ body: ([T]) -> [T]?) -> [T]?) -> [T] {
+                                  loop: LoopRunner<T>?) -> [T] {
         var environment = [T?](repeating: nil, count: slotCount)
         for (slot, name) in inputs.enumerated() { environment[slot] = input(name) }
         var results: [T] = []
