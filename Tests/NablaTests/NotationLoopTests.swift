@@ -65,7 +65,8 @@ struct NotationLoopTests {
         ("repeat 3 { x = 2x }\nx = 1", "line 2, column 1: 'x' is an input (read on line 1 before any assignment, and carried by the loop on line 1): outside a loop's body it cannot be assigned\n  x = 1\n  ^"),
         ("x = a\nrepeat 3 { x = 2x }\nx = 1", "line 3, column 1: 'x' is assigned twice (first on line 1)\n  x = 1\n  ^"),
         ("repeat 2 { repeat 3 { x = 2x }; x = x + 1 }", "line 1, column 33: 'x' is assigned twice in one step of the loop on line 1 (first on line 1)\n  repeat 2 { repeat 3 { x = 2x }; x = x + 1 }\n                                  ^"),
-        ("repeat 1000000000 { repeat 10 { x = 2x } }", "line 1, column 1: the program's loops would run 3e10 operations; the most is 1000000000\n  repeat 1000000000 { repeat 10 { x = 2x } }\n  ^^^^^^"),
+        ("repeat 1000000000 { repeat 10 { x = 2x } }", "line 1, column 1: the program's loops would run 3e10 operations; the most is 100000000 (each step of a loop counts)\n  repeat 1000000000 { repeat 10 { x = 2x } }\n  ^^^^^^"),
+        ("repeat 40000000 { x = 2x }", "line 1, column 1: the program's loops would run 1.2e8 operations; the most is 100000000 (each step of a loop counts)\n  repeat 40000000 { x = 2x }\n  ^^^^^^"),
     ])
     func errors(_ program: String, _ expected: String) {
         #expect(throws: ScriptError.self) { try Script(parsing: program) }

@@ -23,9 +23,10 @@
 extension Script {
     /// The largest count a loop may have: `repeat 1000000000 { … }`.
     public static let maximumLoopCount = 1_000_000_000
-    /// The most operations a program with loops may run, every step of every loop counted:
-    /// the dynamic modes record each of them.
-    public static let maximumLoopOperations = 1_000_000_000
+    /// The most operations a program with loops may run, every step of every loop counted
+    /// (`x = tanh(1.01x + 0.1)` is 6: two numbers, a name and three operations): the dynamic
+    /// modes record each of them, some 30 bytes a node, so 10⁸ keeps a tape within a few GB.
+    public static let maximumLoopOperations = 100_000_000
     /// How deep loops may nest.
     public static let maximumLoopNesting = 16
 
@@ -126,7 +127,7 @@ struct ProgramStructure {
         }
         if !loops.isEmpty && operations > Double(Script.maximumLoopOperations) {
             let token = loopTokens[0]
-            throw lexer.error("the program's loops would run \(NumberFormat.significant(operations)) operations; the most is \(Script.maximumLoopOperations)",
+            throw lexer.error("the program's loops would run \(NumberFormat.significant(operations)) operations; the most is \(Script.maximumLoopOperations) (each step of a loop counts)",
                               token.line, token.column - 1, token.length)
         }
         statements = parsed.map(\.statement)

@@ -99,7 +99,8 @@ extension Script {
             Loops
               repeat N { statements } runs the statements N times: N a whole number
               from 0 to 1000000000 written as a number; statements separated by ';' or
-              new lines; loops nest up to 16 deep.
+              new lines; loops nest up to 16 deep; at most 100000000 operations in all,
+              every step counted.
                 repeat 1000000 { x = tanh(1.01x + 0.1) }     # x is an input
               "Assigned once" holds in each scope: outside loops, and in one step of a
               loop's body. A name the body assigns that has a value before the loop (an
