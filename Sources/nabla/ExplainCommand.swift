@@ -22,6 +22,7 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let script = try options.script()
+            try script.requireNoLoops(for: "nabla explain")
             let feeds = try options.feeds()
             // Validates the feeds and the output, and reports domain errors by statement.
             let evaluation = try script.evaluate(at: feeds, output: options.output)

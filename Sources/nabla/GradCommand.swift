@@ -19,6 +19,7 @@ struct GradCommand: ParsableCommand {
               nabla grad -f model.txt --at a=2,o=1 --wrt a --json
               echo 'y = exp(x) * x' | nabla grad - --at x=1 --mode dynamic
               nabla grad 'y = x^2 * z + exp(z)' --at x=1.5,z=0.5 --order 2 --mode forward
+              nabla grad 'repeat 1000 { x = tanh(1.01x + 0.1) }' --at x=0.5 --json
             """
     )
 

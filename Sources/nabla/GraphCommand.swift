@@ -44,6 +44,7 @@ struct GraphCommand: ParsableCommand {
         try reportingErrors {
             if let outputFile { try options.refuseOverwritingTheProgram(with: outputFile, option: "--output") }
             let script = try options.script()
+            try script.requireNoLoops(for: "nabla graph")
             let feeds = try options.feeds()
             let outputIndex = try script.index(ofName: options.output ?? script.output)
             var evaluationFeeds: [String: Double]?

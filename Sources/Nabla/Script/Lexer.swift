@@ -5,6 +5,7 @@ struct Token: Equatable {
         case name(String)
         case plus, minus, times, divide, power        // + - * / ^ (or **)
         case leftParenthesis, rightParenthesis, comma, equals
+        case leftBrace, rightBrace                    // { } around a loop's body
         case end                                      // ;
         case newline                                  // the end of a line
     }
@@ -104,6 +105,8 @@ struct Lexer {
                 case ")": add(.rightParenthesis, start, startColumn)
                 case ",": add(.comma, start, startColumn)
                 case "=": add(.equals, start, startColumn)
+                case "{": add(.leftBrace, start, startColumn)
+                case "}": add(.rightBrace, start, startColumn)
                 case ";": add(.end, start, startColumn)
                 default: throw error("unexpected character \(Self.describe(c))", lineNumber, startColumn, 1)
                 }

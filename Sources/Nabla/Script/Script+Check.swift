@@ -56,9 +56,9 @@ extension Script {
     public func check(at feeds: [String: Double], output: String? = nil, order: Int = 1,
                       tolerance: Double = 1e-5) throws(ScriptError) -> GradientCheckReport {
         let evaluation = try evaluate(at: feeds, output: output, order: order)
-        let outputIndex = (inputs + statements.map(\.name)).firstIndex(of: evaluation.output)!
+        let outputIndex = valueNames.firstIndex(of: evaluation.output)!
         func f(_ point: [String: Double]) -> Double {
-            let leaves = evaluate(input: { Value(point[$0]!) }, constant: { Value($0) }, distinctNodes: false)
+            let leaves = evaluate(input: { Value(point[$0]!) }, constant: { Value($0) })
             return outputIndex < inputs.count ? point[inputs[outputIndex]]! : leaves[outputIndex - inputs.count].data
         }
         func shifted(_ shifts: [(String, Double)]) -> Double {

@@ -13,9 +13,11 @@ extension Script {
     /// values), or a product or sum of finite numbers that overflows.
     func nonFiniteDerivative(of output: String, wrt name: String, value: Double, at feeds: [String: Double]) -> ScriptError {
         let headline = "d\(quoted: output)/d\(quoted: name) is \(NumberFormat.shortest(value)) at \(inputList(feeds))"
+        // Through a loop, the graph is not one node per statement: the derivative is named, not traced.
+        guard loops.isEmpty else { return ScriptError(headline + " (the derivative passes through a loop; differentiate fewer steps to see where it stops being finite)") }
         let graph = Graph()
         let nodes = buildStatic(in: graph).map { Int($0.id) }
-        let everyName = inputs + statements.map(\.name)
+        let everyName = valueNames
         let nodeOf = Dictionary(uniqueKeysWithValues: zip(everyName, nodes))
         guard let root = nodeOf[output], let target = nodeOf[name], target <= root else { return ScriptError(headline) }
         let (ops, lhs, rhs, constants) = (graph.ops, graph.lhs.map(Int.init), graph.rhs.map(Int.init), graph.constants)

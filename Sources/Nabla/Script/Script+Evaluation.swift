@@ -18,12 +18,13 @@ public struct ScriptEvaluation: Sendable {
     public var output: String
     /// The output's value.
     public var value: Double
-    /// Every named value: the inputs, then the statements, in program order.
+    /// Every named value (``Script/valueNames``): the inputs, then the statements and the loops'
+    /// carries after them (`x'`), in program order.
     public var values: [(name: String, value: Double)]
     /// d(output)/d(x) for the inputs (or the names asked for).
     public var gradient: [(name: String, value: Double)]
-    /// d(output)/d(s) for every statement up to the output (shown by `nabla grad`), when no
-    /// `wrt` names were given; empty when they were (only what was asked for is computed).
+    /// d(output)/d(s) for every named value after the inputs up to the output (shown by `nabla
+    /// grad`), when no `wrt` names were given; empty when they were (only what was asked for is computed).
     public var statementGradients: [(name: String, value: Double)]
     /// ∂²(output)/∂x∂y for the names of ``gradient``, when asked for (order 2).
     public var hessian: [(name: String, row: [(name: String, value: Double)])]?
@@ -45,8 +46,7 @@ extension Script {
     public func evaluate(at feeds: [String: Double], output: String? = nil, wrt: [String]? = nil,
                          order: Int = 1, mode: ScriptMode = .static) throws(ScriptError) -> ScriptEvaluation {
         let outputName = output ?? self.output
-        let knownNames = inputs + statements.map(\.name)
-        let known = Set(knownNames)
+        let known = Set(valueNames)
         guard known.contains(outputName) else { throw unknownName(outputName) }
         for name in wrt ?? [] where !known.contains(name) {
             throw ScriptError("cannot differentiate with respect to '\(quoted: name)': it is not a name in the program")
@@ -64,14 +64,14 @@ extension Script {
         if let problem = firstNonFiniteValue(at: feeds) { throw problem }
 
         let wrtNames = wrt ?? inputs
-        let outputIndex = statements.firstIndex { $0.name == outputName }
-        // Without `wrt`, the gradient with respect to every statement up to the output is shown
-        // too; with it, only what was asked for is computed, and only that has to be finite
-        // (d(a^b)/da is -4 at a = -2, b = 2, though d(a^b)/db is not a number).
-        let statementNames = wrt != nil ? [] : outputIndex.map { Array(statements[...$0].map(\.name)) } ?? []
+        let outputIndex = valueNames.firstIndex(of: outputName)!
+        // Without `wrt`, the gradient with respect to every named value up to the output is
+        // shown too; with it, only what was asked for is computed, and only that has to be
+        // finite (d(a^b)/da is -4 at a = -2, b = 2, though d(a^b)/db is not a number).
+        let statementNames = wrt != nil || outputIndex < inputs.count ? [] : Array(valueNames[inputs.count...outputIndex])
         var seen: Set<String> = []
         let shownNames = (wrtNames + statementNames).filter { seen.insert($0).inserted }
-        let everyName = inputs + statements.map(\.name)
+        let everyName = valueNames
         var computed: Computed
         switch mode {
         case .static:
@@ -112,14 +112,37 @@ extension Script {
     /// work that reaches nothing, often a typo (`u = x^2; y = 3x` where `y = 3u` was meant).
     /// Statements after the output (chosen with `output`) are not counted: they were left out
     /// on purpose. Empty when the output is an input.
+    ///
+    /// A loop's carries after it are named values too (`x'`); each is taken to depend on
+    /// everything the loop's body reads from before the loop, and a loop's body is not looked
+    /// into further.
     public func unusedStatements(output: String? = nil) -> [String] {
         let outputName = output ?? self.output
-        guard let last = statements.firstIndex(where: { $0.name == outputName }) else { return [] }
-        var needed: Set<String> = [outputName]
-        for statement in statements[...last].reversed() where needed.contains(statement.name) {
-            for case .name(let name) in statement.steps { needed.insert(name) }
+        guard let last = valueNames.firstIndex(of: outputName), last >= inputs.count else { return [] }
+        // What each named value reads: the named values current where it is computed.
+        var current = Dictionary(uniqueKeysWithValues: inputs.enumerated().map { ($1, $0) })
+        var reads: [[Int]] = inputs.map { _ in [] }
+        for item in body {
+            switch item {
+            case .statement(let k):
+                reads.append(statements[k].steps.compactMap { if case .name(let n) = $0 { current[n] } else { nil } })
+                current[statements[k].name] = reads.count - 1
+            case .loop(let l):
+                let read = Set(statements[loops[l].statements].flatMap { s in
+                    s.steps.compactMap { if case .name(let n) = $0 { current[n] } else { nil } }
+                })
+                for name in loops[l].carries {
+                    reads.append(Array(read))
+                    current[name] = reads.count - 1
+                }
+            }
         }
-        return statements[..<last].map(\.name).filter { !needed.contains($0) }
+        var needed = [Bool](repeating: false, count: valueNames.count)
+        needed[last] = true
+        for k in stride(from: last, through: 0, by: -1) where needed[k] {
+            for j in reads[k] { needed[j] = true }
+        }
+        return (inputs.count..<last).filter { !needed[$0] }.map { valueNames[$0] }
     }
 
     /// Warnings about the program itself, as compilers give them: statements the output never
@@ -132,11 +155,10 @@ extension Script {
         return ["\(ScriptError.list(unused.map { "'\($0)'" })) are never used by the output '\(quoted: outputName)'"]
     }
 
-    /// The position of `name` among the inputs then the statements (the order of
+    /// The position of `name` among the named values, ``valueNames`` (the order of
     /// ``buildStatic(in:)``'s nodes); an error listing the names if the program has no `name`.
     public func index(ofName name: String) throws(ScriptError) -> Int {
-        if let k = inputs.firstIndex(of: name) { return k }
-        if let k = statements.firstIndex(where: { $0.name == name }) { return inputs.count + k }
+        if let k = valueNames.firstIndex(of: name) { return k }
         throw unknownName(name)
     }
 
@@ -147,7 +169,7 @@ extension Script {
     }
 
     private func unknownName(_ name: String) -> ScriptError {
-        ScriptError("'\(quoted: name)' is not a name in the program (its names are \(ScriptError.list(inputs + statements.map(\.name))))")
+        ScriptError("'\(quoted: name)' is not a name in the program (its names are \(ScriptError.list(valueNames)))")
     }
 
     private struct Computed {
@@ -182,7 +204,7 @@ extension Script {
     private func recorded(_ feeds: [String: Double], _ names: [String]) -> (nodes: [Value], byName: [String: Value]) {
         let leaves = inputs.map { Value(feeds[$0]!, requiresGrad: true, name: $0) }
         let leafOf = Dictionary(uniqueKeysWithValues: zip(inputs, leaves))
-        let results = evaluate(input: { leafOf[$0]! }, constant: { Value($0) }, distinctNodes: true)
+        let results = evaluate(input: { leafOf[$0]! }, constant: { Value($0) }, distinctNodes: true, loop: nil)
         let nodes = leaves + results
         return (nodes, Dictionary(uniqueKeysWithValues: zip(names, nodes)))
     }
@@ -217,66 +239,69 @@ extension Script {
         return Computed(values: nodes.map(\.data), gradients: gradients, hessian: hessian)
     }
 
-    /// The script as nodes of `graph`: the inputs (named), then one named node per statement.
+    /// The script as nodes of `graph`: the inputs (named), then one named node per named value
+    /// (``valueNames``). Each loop is one call of `Graph.loop(count:carrying:_:)`, whose body
+    /// closure builds the loop's statements from the carries it is given.
     public func buildStatic(in graph: Graph) -> [Symbol] {
         let inputNodes = inputs.map(graph.input)
-        let results = evaluate(input: { graph.input($0) }, constant: { graph.constant($0) }, distinctNodes: true)
-        for (statement, node) in zip(statements, results) { node.named(statement.name) }
+        let results = evaluate(input: { graph.input($0) }, constant: { graph.constant($0) }, distinctNodes: true) { loop, initial, body in
+            graph.loop(count: loops[loop].count, carrying: initial) { _, carries in body(carries) ?? carries }
+        }
+        for (name, node) in zip(valueNames[inputs.count...], results) { node.named(name) }
         return inputNodes + results
     }
 
-    /// Like ``evaluate(input:constant:)``; with `distinctNodes`, a statement that only copies
-    /// another name or is a bare number still gets a node of its own (`x·1`, exact), so that every
-    /// statement has its own value and gradient.
-    func evaluate<T: GraphScalar>(input: (String) -> T, constant: (Double) -> T, distinctNodes: Bool) -> [T] {
-        let values = evaluate(input: input, constant: constant)
-        guard distinctNodes else { return values }
-        return zip(statements, values).map { statement, value in
-            if statement.steps.count == 1 { return value * 1 }
-            return value
-        }
-    }
-
     /// Runs the script on numbers and reports the first operation whose result is not finite,
-    /// naming its statement.
+    /// naming its statement (and, in a loop, the step).
     func firstNonFiniteValue(at feeds: [String: Double]) -> ScriptError? {
         let inputSet = Set(inputs)
         for (name, value) in feeds.sorted(by: { $0.key < $1.key }) where !value.isFinite && inputSet.contains(name) {
             return ScriptError("the input '\(quoted: name)' is \(NumberFormat.shortest(value))")
         }
-        var assigned = feeds
-        for statement in statements {
-            var stack: [Double] = []
-            for step in statement.steps {
-                let operands: [Double]
-                let result: Double
-                let operation: String
-                switch step {
+        var environment = [Double?](repeating: nil, count: slotCount)
+        for (slot, name) in inputs.enumerated() { environment[slot] = feeds[name] ?? .nan }
+        var problem: ScriptError?
+        var steps = [Int](repeating: 0, count: loops.count)   // the step each loop is at
+        var stack: [Double] = []
+        _ = run(body, &environment, statement: { k, environment in
+            stack.removeAll(keepingCapacity: true)
+            for i in codeRanges[k] {
+                let (x, y, result): (Double, Double, Double)
+                let instruction = code[i]
+                switch instruction {
                 case .number(let x): stack.append(x); continue
-                case .name(let n): stack.append(assigned[n] ?? .nan); continue
+                case .read(let slot): stack.append(environment[slot] ?? .nan); continue
                 case .negate: stack.append(-stack.removeLast()); continue
                 case .binary(let op):
-                    let y = stack.removeLast(), x = stack.removeLast()
-                    operands = [x, y]
+                    (y, x) = (stack.removeLast(), stack.removeLast())
                     result = Operand<Formula>.apply(op, .number(x), .number(y)).number
-                    operation = "\(NumberFormat.shortest(x)) \(op.rawValue) \(NumberFormat.shortest(y))"
                 case .function(let f):
-                    let y = f.arity == 2 ? stack.removeLast() : 0
-                    let x = stack.removeLast()
-                    operands = f.arity == 2 ? [x, y] : [x]
+                    y = f.arity == 2 ? stack.removeLast() : 0
+                    x = stack.removeLast()
                     result = (f.arity == 2 ? Operand<Formula>.apply(f, .number(x), .number(y)) : Operand<Formula>.apply(f, .number(x))).number
-                    operation = "\(f.rawValue)(\(operands.map(NumberFormat.shortest).joined(separator: ", ")))"
                 }
-                if !result.isFinite && operands.allSatisfy(\.isFinite) {
+                if !result.isFinite && x.isFinite && y.isFinite {
+                    let n = NumberFormat.shortest
+                    let operation = switch instruction {
+                    case .binary(let op): "\(n(x)) \(op.rawValue) \(n(y))"
+                    case .function(let f): "\(f.rawValue)(\(f.arity == 2 ? "\(n(x)), \(n(y))" : n(x)))"
+                    default: ""
+                    }
                     let reason = result.isNaN ? "is undefined (nan)" : "overflows to \(NumberFormat.shortest(result))"
-                    return ScriptError("\(operation) \(reason) in '\(quoted: statement.text, limit: 60)'", line: statement.line,
-                                       column: statement.column, length: statement.text.count, sourceLine: nil)
+                    let statement = statements[k]
+                    let place = statement.loop.map { " (step \(steps[$0]) of the loop on line \(loops[$0].line))" } ?? ""
+                    problem = ScriptError("\(operation) \(reason) in '\(quoted: statement.text, limit: 60)'\(place)", line: statement.line,
+                                          column: statement.column, length: statement.text.count, sourceLine: nil)
+                    return false
                 }
                 stack.append(result)
             }
-            assigned[statement.name] = stack.last ?? .nan
-        }
-        return nil
+            environment[targets[k]] = stack.last ?? .nan
+            return true
+        }, step: { loop, step in
+            steps[loop] = step
+        })
+        return problem
     }
 }
 

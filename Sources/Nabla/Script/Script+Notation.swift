@@ -92,13 +92,33 @@ extension Script {
               name = expression, one per line or separated by ';'. '#' starts a comment.
               A line break inside parentheses continues the statement. Lines end at LF,
               CR LF or CR; a tab is a space; a UTF-8 byte-order mark is skipped.
-              A name never assigned is an input: give its value with --at. A name is
-              assigned once, before it is used. The output is the last statement, or the
-              one --of names.
+              A name never assigned is an input (see Loops for one a loop carries): give
+              its value with --at. A name is assigned once, before it is used. The output
+              is the last statement, or the one --of names.
+
+            Loops
+              repeat N { statements } runs the statements N times: N a whole number
+              from 0 to 1000000000 written as a number; statements separated by ';' or
+              new lines; loops nest up to 16 deep; at most 100000000 operations in all,
+              every step counted.
+                repeat 1000000 { x = tanh(1.01x + 0.1) }     # x is an input
+              "Assigned once" holds in each scope: outside loops, and in one step of a
+              loop's body. A name the body assigns that has a value before the loop (an
+              input, or a name assigned earlier) is carried: the body reads the previous
+              step's value (before the loop's, in the first step) until it assigns the
+              name, and this step's value after. A name the body reads before assigning
+              it, and assigned nowhere earlier, is an input carried by the loop. A name
+              first assigned in the body is local to one step: it has no value after the
+              loop. A loop must carry a name, and outside loops a carried name is not
+              assigned again. After the loop a carried name means its final value (its
+              value before the loop if N is 0); the results call it x' (x'' after a
+              second loop that changes x): --of x' is x after the loop, --wrt x is the
+              input x. nabla explain and nabla graph refuse programs with loops.
 
             Names and numbers
               A name is letters, digits and _, not starting with a digit: a, x1, w_2, é.
-              Reserved: the function names below, and nan, inf, infinity (in any case).
+              Reserved: the function names below and repeat; nan, inf, infinity in
+              any case.
               Numbers are decimal and finite: 2, 2.5, .5, 1e-3 (no 0x10, no 1e400).
               In a program with a name e, 2e-1 is ambiguous (0.2, or 2*e - 1?) and is an
               error: write 0.2 or 2*e - 1 (likewise 2e3 with a name e3).

@@ -17,8 +17,8 @@ extension Script {
 
     /// Parses a program. Throws a ``ScriptError`` with the line, the column and the offending
     /// text for a syntax error, an unknown function, a name assigned twice or used before it is
-    /// assigned, a number a double cannot hold (`1e309`, `1e-400`) or a reserved word (`nan`,
-    /// `inf`, `infinity`), and for a program longer than ``maximumProgramBytes``. Lines end at
+    /// assigned, a loop that is malformed or carries nothing (see ``Loop``), a number a double
+    /// cannot hold (`1e309`, `1e-400`) or a reserved word (`nan`, `inf`, `infinity`), and for a program longer than ``maximumProgramBytes``. Lines end at
     /// `\n`, `\r\n` or a lone `\r`; a tab is a space; a leading byte-order mark is skipped.
     public init(parsing text: String) throws(ScriptError) {
         guard text.utf8.count <= Self.maximumProgramBytes else {
@@ -28,41 +28,31 @@ extension Script {
         let lexer = Lexer(text.hasPrefix("\u{FEFF}") ? text.dropFirst() : text[...])
         let tokens = try lexer.tokens()
         var parser = ScriptParser(tokens: tokens, lexer: lexer)
-        let statements = try parser.statements()
-        guard !statements.isEmpty else { throw ScriptError("the program has no statements (write them as name = expression)") }
-
-        // Names: assigned once, never used before their assignment; the rest are inputs.
-        var assignedAt: [String: Int] = [:]
-        for (k, s) in statements.enumerated() {
-            if let earlier = assignedAt[s.statement.name] {
-                throw lexer.error("'\(quoted: s.statement.name)' is assigned twice (first on line \(statements[earlier].statement.line))",
-                                  s.statement.line, s.statement.column - 1, s.statement.name.count)
-            }
-            assignedAt[s.statement.name] = k
+        let items = try parser.items()
+        guard items.contains(where: { if case .statement = $0 { true } else { false } }) else {
+            throw ScriptError("the program has no statements (write them as name = expression)")
         }
-        var inputs: [String] = []
-        var seenInputs: Set<String> = []
-        for (k, s) in statements.enumerated() {
-            for (name, place) in s.uses {
-                if let assigned = assignedAt[name] {
-                    if assigned >= k {
-                        let when = assigned == k ? "in its own statement" : "before it is assigned on line \(statements[assigned].statement.line)"
-                        throw lexer.error("'\(quoted: name)' is used \(when)", place.line, place.column - 1, name.count)
-                    }
-                } else if seenInputs.insert(name).inserted {
-                    inputs.append(name)
-                }
-            }
-        }
+        // The rules on names: assigned once in each scope, never used before they have a value;
+        // loops' carries; the inputs.
+        let structure = try ProgramStructure(items, lexer: lexer)
         // `2e-1` is the number 0.2, but in a program with a name `e` it could be 2·e − 1 (the
         // tutorial has an `e`, and writes `2e` for 2·e): refuse to guess.
-        let names = seenInputs.union(assignedAt.keys)
+        let names = Set(structure.inputs + structure.statements.map(\.name))
         for token in tokens {
             guard let name = token.exponentAsName, names.contains(name), case .number(let value) = token.kind else { continue }
             throw lexer.error(Self.ambiguousExponent(token, lexer: lexer, name: name, value: value), token.line, token.column - 1, token.length)
         }
-        self.statements = statements.map(\.statement)
-        self.inputs = inputs
+        statements = structure.statements
+        loops = structure.loops
+        inputs = structure.inputs
+        valueNames = structure.valueNames
+        entries = structure.entries
+        body = structure.body
+        output = structure.output
+        slotCount = structure.slotCount
+        code = structure.code
+        codeRanges = structure.codeRanges
+        targets = structure.targets
     }
 
     /// The error for a number like `2e-1` in a program that has a name like `e`.
@@ -95,13 +85,48 @@ struct ScriptParser {
         self.lexer = lexer
     }
 
-    mutating func statements() throws(ScriptError) -> [Parsed] {
-        var result: [Parsed] = []
+    /// The statements and loops, in order: `name = expression`, and `repeat N { … }` around
+    /// statements, loops nesting at most ``Script/maximumLoopNesting`` deep.
+    mutating func items() throws(ScriptError) -> [ParsedItem] {
+        var result: [ParsedItem] = []
+        var open: [Token] = []   // the '{' of each loop being read
         while position < tokens.count {
             let token = tokens[position]
             if token.kind == .end || token.kind == .newline { position += 1; continue }
+            if token.kind == .rightBrace {
+                guard let brace = open.popLast() else { throw error("'}' without a matching '{'", at: token) }
+                if case .loopStart? = result.last {
+                    throw error("the loop's body is empty: write repeat N { statements }", at: brace)
+                }
+                result.append(.loopEnd(token))
+                position += 1
+                if position < tokens.count, ![.end, .newline, .rightBrace].contains(tokens[position].kind) {
+                    throw error("expected ';' or a new line after '}'", at: tokens[position])
+                }
+                continue
+            }
+            if token.kind == .leftBrace { throw error("'{' without a loop: write repeat N { statements }", at: token) }
             guard case .name(let name) = token.kind else {
                 throw error("expected a statement 'name = expression'", at: token)
+            }
+            if name == Self.repeatKeyword {
+                if position + 1 < tokens.count, tokens[position + 1].kind == .equals {
+                    throw error("'repeat' is a keyword (repeat N { statements }) and cannot be assigned", at: token)
+                }
+                position += 1
+                let count = try loopCount(after: token)
+                while position < tokens.count, tokens[position].kind == .newline { position += 1 }
+                guard position < tokens.count, tokens[position].kind == .leftBrace else {
+                    let next = position < tokens.count ? tokens[position] : tokens[tokens.count - 1]
+                    throw error("expected '{' after 'repeat \(count)': a loop is repeat N { statements }", at: next)
+                }
+                guard open.count < Script.maximumLoopNesting else {
+                    throw error("loops nest at most \(Script.maximumLoopNesting) deep", at: token)
+                }
+                open.append(tokens[position])
+                result.append(.loopStart(count: count, token: token))
+                position += 1
+                continue
             }
             if ScriptFunction(rawValue: name) != nil {
                 throw error("'\(name)' is a function and cannot be assigned", at: token)
@@ -113,13 +138,42 @@ struct ScriptParser {
             let equals = tokens[position]
             position += 1
             let (steps, uses, end) = try expression(after: equals)
-            // The statement as written: to its ';' or to the end of its first line.
+            // The statement as written: to its ';' or '}', or to the end of its first line.
             let sourceLine = lexer.lines[token.line - 1]
             let text = sourceLine[token.start..<(end.line == token.line ? end.start : sourceLine.endIndex)]
-            result.append(Parsed(statement: .init(name: name, line: token.line, column: token.column,
-                                                  text: text.trimmingWhitespace, steps: steps), uses: uses))
+            result.append(.statement(Parsed(statement: .init(name: name, line: token.line, column: token.column,
+                                                             text: text.trimmingWhitespace, steps: steps), uses: uses)))
         }
+        if let brace = open.last { throw error("'{' is never closed", at: brace) }
         return result
+    }
+
+    /// The keyword of loops.
+    static let repeatKeyword = "repeat"
+
+    /// A loop's count, right after `repeat`: a whole number from 0 to ``Script/maximumLoopCount``,
+    /// written as a number.
+    private mutating func loopCount(after keyword: Token) throws(ScriptError) -> Int {
+        let range = "a whole number from 0 to \(Script.maximumLoopCount)"
+        guard position < tokens.count, tokens[position].kind != .newline, tokens[position].kind != .end else {
+            throw error("expected the number of steps after 'repeat': a loop is repeat N { statements }, N \(range)", at: keyword)
+        }
+        let token = tokens[position]
+        switch token.kind {
+        case .number(let x):
+            guard x == x.rounded(.towardZero) else { throw error("a loop's count is \(range), not \(symbol(token))", at: token) }
+            guard x <= Double(Script.maximumLoopCount) else {
+                throw error("a loop's count is at most \(Script.maximumLoopCount), not \(symbol(token))", at: token)
+            }
+            position += 1
+            return Int(x)
+        case .minus:
+            throw error("a loop's count is \(range): it cannot be negative", at: token)
+        case .name(let name):
+            throw error("a loop's count is \(range) written in the program, not a name ('\(quoted: name)')", at: token)
+        default:
+            throw error("a loop's count is \(range), written as a number: repeat 1000 { … }", at: token)
+        }
     }
 
     /// Operators waiting on the shunting-yard stack.
@@ -192,6 +246,9 @@ struct ScriptParser {
                 }
             case .name(let name):
                 guard expectOperand else { throw error("expected an operator before '\(quoted: name)'", at: token) }
+                if name == Self.repeatKeyword {
+                    throw error("'repeat' is a keyword (repeat N { statements }), not a value", at: token)
+                }
                 if let function = ScriptFunction(rawValue: name) {
                     guard position + 1 < tokens.count, tokens[position + 1].kind == .leftParenthesis else {
                         throw error("'\(name)' is a function: write \(name)(…)", at: token)
@@ -249,7 +306,9 @@ struct ScriptParser {
                 // A closing parenthesis directly followed by "(" or a name does not multiply.
             case .equals:
                 throw error("unexpected '=' (one assignment per statement; separate statements with ';' or a new line)", at: token)
-            case .end, .newline:
+            case .leftBrace:
+                throw error("unexpected '{' (a loop is repeat N { statements }, on its own)", at: token)
+            case .end, .newline, .rightBrace:
                 guard !expectOperand else {
                     throw error(output.isEmpty && pending.isEmpty ? "expected an expression after '='" : "expected an expression after '\(symbol(previous))'", at: token)
                 }
@@ -258,7 +317,8 @@ struct ScriptParser {
                     if case .function(_, let name, _) = top { throw error("'\(symbol(name))(' is never closed", at: name) }
                     emit(top)
                 }
-                if position < tokens.count { position += 1 }
+                // A '}' ends the statement and then its loop's body.
+                if position < tokens.count && token.kind != .rightBrace { position += 1 }
                 return (output, uses, token)
             }
             previous = token
@@ -281,6 +341,8 @@ struct ScriptParser {
         case .equals: "="
         case .end: ";"
         case .newline: "end of line"
+        case .leftBrace: "{"
+        case .rightBrace: "}"
         }
     }
 

@@ -8,8 +8,15 @@
 /// is an input; a name may be assigned once, and only before it is used. The output is the last
 /// statement unless another is chosen. See ``init(parsing:)`` for the expression syntax.
 ///
+/// Loops, `repeat N { statements }`, run their body N times (``Loop``): a name the body assigns
+/// that has a value before the loop is carried from step to step, and after the loop it means
+/// its final value, named `x'` among the results (``valueNames``); a name first assigned in the
+/// body is local to one step. A name the body reads before assigning it, with no value before the
+/// loop, is an input the loop carries: `repeat 1000000 { x = tanh(1.01x + 0.1) }`.
+///
 /// A script is a list of statements, each a flat postfix program: nothing about it is
-/// recursive, so very long and very deeply nested programs parse and run with any stack.
+/// recursive (but for loops nested in loops, at most ``maximumLoopNesting`` deep), so very long
+/// and very deeply nested expressions parse and run with any stack.
 /// ``evaluate(input:constant:)`` runs it in any ``GraphScalar`` algebra: dynamic ``Value``s, static
 /// ``Symbol``s, or numbers.
 public struct Script: Sendable {
@@ -47,15 +54,47 @@ public struct Script: Sendable {
         public var text: String
         /// The expression in postfix order.
         public var steps: [Step]
+        /// The innermost loop whose body holds the statement (an index into ``Script/loops``),
+        /// nil outside loops.
+        public var loop: Int? = nil
     }
 
-    /// The statements, in order.
+    /// The statements, in order, those of loops' bodies included.
     public let statements: [Statement]
-    /// The inputs (names used but never assigned), in order of first use.
+    /// The loops, in order of their `repeat`.
+    public let loops: [Loop]
+    /// The inputs (names read before any assignment), in order of first use.
     public let inputs: [String]
+    /// The named values: the inputs, then each statement outside loops and, after each loop,
+    /// the names it carries, primed (`x'` after the first loop that changes `x`, `x''` after the
+    /// second), in program order. Without loops: the inputs, then the statements.
+    public let valueNames: [String]
+    /// Where each of ``valueNames`` comes from.
+    let entries: [Entry]
+    /// The program outside loops.
+    let body: [Item]
+    /// How many distinct names the program has: each has a slot, an index into an environment
+    /// of values (the inputs first, in order).
+    let slotCount: Int
+    /// Every statement's steps, names resolved to slots, one after the other.
+    let code: [Instruction]
+    /// Each statement's part of ``code``.
+    let codeRanges: [Range<Int>]
+    /// Each statement's slot, the name it assigns.
+    let targets: [Int]
 
-    /// The name of the last statement: the default output.
-    public var output: String { statements.last!.name }
+    /// A step of ``code``: a ``Step`` whose name is read from its slot.
+    enum Instruction: Sendable {
+        case number(Double)
+        case read(Int)
+        case negate
+        case binary(BinaryOperator)
+        case function(ScriptFunction)
+    }
+
+    /// The default output: the last statement's name, or for a program that ends with a loop,
+    /// the primed name of the carry its body assigns last (`x'`).
+    public let output: String
 
     /// The statement assigning `name`, if any.
     public func statement(named name: String) -> Statement? { statements.first { $0.name == name } }
@@ -80,44 +119,69 @@ public enum ScriptFunction: String, CaseIterable, Sendable {
 
 extension Script {
     /// Runs the script in an algebra: `input` gives each input's value and `constant` makes a
-    /// constant (for a statement that is a bare number); returns the value of every statement,
-    /// in order. Numbers stay numbers until they meet a value, so `3a` records one node (a·3),
-    /// `d^2` a constant power and `5 - 3` nothing at all, exactly as the same expression written
-    /// in Swift would.
+    /// constant (for a statement that is a bare number); returns the value of every named value
+    /// after the inputs (``valueNames``: each statement outside loops, and each loop's carries
+    /// after it), in order. Loops run step by step. Numbers stay numbers until they meet a
+    /// value, so `3a` records one node (a·3), `d^2` a constant power and `5 - 3` nothing at all,
+    /// exactly as the same expression written in Swift would.
     public func evaluate<T: GraphScalar>(input: (String) -> T, constant: (Double) -> T) -> [T] {
-        var assigned: [String: T] = [:]
+        evaluate(input: input, constant: constant, distinctNodes: false, loop: nil)
+    }
+
+    /// Like ``evaluate(input:constant:)``, with loops run by `loop` (a static graph's loop; nil:
+    /// step by step); with `distinctNodes`, a statement that only copies another name or is a
+    /// bare number still gets a node of its own (`x·1`, exact), and so does each carry after
+    /// its loop, so that every named value has its own value and gradient.
+    func evaluate<T: GraphScalar>(input: (String) -> T, constant: (Double) -> T, distinctNodes: Bool,
+                                  loop: LoopRunner<T>?) -> [T] {
+        var environment = [T?](repeating: nil, count: slotCount)
+        for (slot, name) in inputs.enumerated() { environment[slot] = input(name) }
         var results: [T] = []
-        results.reserveCapacity(statements.count)
         var stack: [Operand<T>] = []
-        for statement in statements {
-            stack.removeAll(keepingCapacity: true)
-            for step in statement.steps {
-                switch step {
-                case .number(let x): stack.append(.number(x))
-                case .name(let name): stack.append(.value(assigned[name] ?? input(name)))
-                case .negate: stack.append(-stack.removeLast())
-                case .binary(let op):
-                    let y = stack.removeLast(), x = stack.removeLast()
-                    stack.append(Operand.apply(op, x, y))
-                case .function(let f):
-                    if f.arity == 2 {
-                        let y = stack.removeLast(), x = stack.removeLast()
-                        stack.append(Operand.apply(f, x, y))
-                    } else {
-                        stack.append(Operand.apply(f, stack.removeLast()))
-                    }
+        _ = run(body, &environment, statement: { k, environment in
+            var value = self.value(ofStatement: k, in: environment, constant: constant, stack: &stack)
+            if distinctNodes && codeRanges[k].count == 1 && statements[k].loop == nil { value = value * 1 }
+            environment[targets[k]] = value
+            return true
+        }, loop: loop, after: { item, environment in
+            switch item {
+            case .statement(let k): results.append(environment[targets[k]]!)
+            case .loop(let l):
+                for slot in loops[l].carrySlots {
+                    if distinctNodes { environment[slot] = environment[slot]! * 1 }
+                    results.append(environment[slot]!)
                 }
             }
-            // A statement that is a bare number becomes a constant of the algebra.
-            let value: T
-            switch stack.removeLast() {
-            case .value(let v): value = v
-            case .number(let x): value = constant(x)
-            }
-            assigned[statement.name] = value
-            results.append(value)
-        }
+        })
         return results
+    }
+
+    /// The value of statement `k`'s expression, reading names from `environment`.
+    func value<T: GraphScalar>(ofStatement k: Int, in environment: [T?], constant: (Double) -> T,
+                               stack: inout [Operand<T>]) -> T {
+        stack.removeAll(keepingCapacity: true)
+        for i in codeRanges[k] {
+            switch code[i] {
+            case .number(let x): stack.append(.number(x))
+            case .read(let slot): stack.append(.value(environment[slot]!))
+            case .negate: stack.append(-stack.removeLast())
+            case .binary(let op):
+                let y = stack.removeLast(), x = stack.removeLast()
+                stack.append(Operand.apply(op, x, y))
+            case .function(let f):
+                if f.arity == 2 {
+                    let y = stack.removeLast(), x = stack.removeLast()
+                    stack.append(Operand.apply(f, x, y))
+                } else {
+                    stack.append(Operand.apply(f, stack.removeLast()))
+                }
+            }
+        }
+        // A statement that is a bare number becomes a constant of the algebra.
+        switch stack.removeLast() {
+        case .value(let v): return v
+        case .number(let x): return constant(x)
+        }
     }
 }
 
