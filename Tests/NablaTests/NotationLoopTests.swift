@@ -95,11 +95,20 @@ struct NotationLoopTests {
 
     /// Every number of two evaluations, bit for bit: the output's value, the gradient, the
     /// Hessian.
-    func expectSameNumbers(_ loop: ScriptEvaluation, _ unrolled: ScriptEvaluation, _ comment: Comment) {
+    ///
+    /// With `exactDerivatives` false, the derivatives agree to 1e-15 relative instead: a compiled
+    /// static loop sums a parameter's gradient over the steps in its backward loop (an inner loop's
+    /// steps first), which groups the additions differently from the unrolled graph.
+    func expectSameNumbers(_ loop: ScriptEvaluation, _ unrolled: ScriptEvaluation, _ comment: Comment, exactDerivatives: Bool = true) {
         #expect(loop.value.bitPattern == unrolled.value.bitPattern, comment)
         #expect(loop.gradient.map(\.name) == unrolled.gradient.map(\.name), comment)
-        #expect(loop.gradient.map(\.value.bitPattern) == unrolled.gradient.map(\.value.bitPattern), comment)
-        #expect(loop.hessian?.flatMap { $0.row.map(\.value.bitPattern) } == unrolled.hessian?.flatMap { $0.row.map(\.value.bitPattern) }, comment)
+        let derivatives = { (e: ScriptEvaluation) in e.gradient.map(\.value) + (e.hessian?.flatMap { $0.row.map(\.value) } ?? []) }
+        if exactDerivatives {
+            #expect(derivatives(loop).map(\.bitPattern) == derivatives(unrolled).map(\.bitPattern), comment)
+        } else {
+            let (a, b) = (derivatives(loop), derivatives(unrolled))
+            #expect(a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-15 * Swift.max(Swift.abs($1), 1e-300) }, comment)
+        }
     }
 
     static let loopsAndTheirSteps: [(String, String, [String: Double])] = [
@@ -123,16 +132,17 @@ struct NotationLoopTests {
         ("repeat 0 { x = exp(x) }\ny = x * c", "y = x * c", ["x": 0.3, "c": 1.1]),
     ]
 
-    @Test("A loop gives the numbers of its steps written out, bit for bit, in every mode", arguments: loopsAndTheirSteps)
+    @Test("A loop gives the numbers of its steps written out, in every mode", arguments: loopsAndTheirSteps)
     func aLoopIsItsStepsWrittenOut(_ loop: String, _ steps: String, _ at: [String: Double]) throws {
         let (looped, unrolled) = (try Script(parsing: loop), try Script(parsing: steps))
         #expect(looped.inputs == unrolled.inputs)
         for mode in ScriptMode.allCases {
-            expectSameNumbers(try looped.evaluate(at: at, order: 2, mode: mode), try unrolled.evaluate(at: at, order: 2, mode: mode), "\(mode): \(loop)")
+            expectSameNumbers(try looped.evaluate(at: at, order: 2, mode: mode), try unrolled.evaluate(at: at, order: 2, mode: mode), "\(mode): \(loop)",
+                              exactDerivatives: mode != .static)
         }
-        // Static and dynamic agree bit for bit, as they do without loops.
+        // Static (a compiled loop) and dynamic agree: values bit for bit, derivatives to rounding.
         let (s, d) = (try looped.evaluate(at: at, order: 2, mode: .static), try looped.evaluate(at: at, order: 2, mode: .dynamic))
-        expectSameNumbers(s, d, "static against dynamic: \(loop)")
+        expectSameNumbers(s, d, "static against dynamic: \(loop)", exactDerivatives: false)
     }
 
     @Test func w2AgainstItsRecurrenceInDoubles() throws {
