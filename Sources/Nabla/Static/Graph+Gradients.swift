@@ -35,6 +35,7 @@ extension Graph {
     /// The adjoint node of every node at or below `root` (-1 where it is zero). One loop down
     /// from the root; the nodes it appends lie above the root and are not visited.
     func adjoints(of root: Int32) -> [Int32] {
+        if firstGradientNode == .max { firstGradientNode = Int32(ops.count) }
         var adjoints = [Int32](repeating: -1, count: Int(root) + 1)
         adjoints[Int(root)] = constant(1).id
         for i in stride(from: Int(root), through: 0, by: -1) {

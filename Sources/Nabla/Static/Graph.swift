@@ -33,6 +33,13 @@ public final class Graph {
     @exclusivity(unchecked) var constantNodes: [UInt64: Int32] = [:]
     /// The custom functions (``DifferentiableScalarFunction``) recorded, by their `custom` node.
     @exclusivity(unchecked) var customFunctions: [Int32: CustomScalarFunctionCall] = [:]
+    /// The operations on constants only that ``append`` folded, for the compilation log (the
+    /// first `foldRecordLimit`; `foldCount` counts them all).
+    var folds: [ConstantFold] = []
+    var foldCount = 0
+    /// The first node made by ``gradients(of:wrt:)`` (`Int32.max` before any): nodes from here
+    /// on are gradient nodes, for the compilation log.
+    var firstGradientNode = Int32.max
     /// For ``capture(_:)``: the node of each dynamic leaf captured so far.
     var capturedLeaves: [ObjectIdentifier: Int32] = [:]
 
@@ -84,8 +91,11 @@ public final class Graph {
         let binary = op.arity == 2
         let xConst = ops[Int(x)] == .constant ? constants[Int(x)] : nil
         let yConst = binary && ops[Int(y)] == .constant ? constants[Int(y)] : nil
-        if let xc = xConst, !binary || yConst != nil {
-            return constant(op.evaluate(xc, yConst ?? xc, c)).id
+        if let xc = xConst, !binary || yConst != nil, !op.isOpaque {
+            let folded = constant(op.evaluate(xc, yConst ?? xc, c)).id
+            foldCount += 1
+            if folds.count < Graph.foldRecordLimit { folds.append(ConstantFold(op: op, x: x, y: y, constant: c, result: folded)) }
+            return folded
         }
         switch op {
         case .multiply where xConst != nil: return append(.multiplyConstant, y, -1, xConst!)
