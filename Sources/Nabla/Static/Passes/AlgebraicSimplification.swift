@@ -56,7 +56,7 @@ extension Graph {
         switch ops[i] {
         case .multiplyConstant: "x·1 → x"
         case .powerConstant: "x^1 → x"
-        case .addConstant: "x + (−0) → x"
+        case .addConstant: "x − 0 = x + (−0) → x"
         case .divide: "x/1 → x"
         case .subtract: "x − 0 → x"
         case .negate: "−(−x) → x"

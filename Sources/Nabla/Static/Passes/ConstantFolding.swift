@@ -22,10 +22,14 @@ extension Graph {
         guard R.isRecording else { return }
         var changes: [String] = []
         for fold in folds {
-            let x = Formula.constant(constants[Int(fold.x)])
-            let y = fold.op.arity == 2 ? Formula.constant(constants[Int(fold.y)]) : nil
-            let formula = Formula(.apply(fold.op, x, y, constant: fold.constant))
-            changes.append("folded \(formula) → \(NumberFormat.shortest(constants[Int(fold.result)])) (when the graph was built)")
+            // Operands are written as names, so that nothing is simplified away: −(1), not −1.
+            let number = { (k: Int32) in
+                let text = NumberFormat.shortest(self.constants[Int(k)])
+                return Formula.variable(text.hasPrefix("-") ? "(\(text))" : text)
+            }
+            let formula = Formula(.apply(fold.op, number(fold.x), fold.op.arity == 2 ? number(fold.y) : nil, constant: fold.constant))
+            let text = fold.op == .negate ? "-(\(NumberFormat.shortest(constants[Int(fold.x)])))" : "\(formula)"
+            changes.append("folded \(text) → \(NumberFormat.shortest(constants[Int(fold.result)])) (when the graph was built)")
         }
         if foldCount > folds.count { changes.append("… and \(foldCount - folds.count) more folds") }
         if foldCount == 0 { changes.append("nothing to fold: no operation has only constant operands") }
