@@ -56,7 +56,7 @@ extension Program {
         }
         lines.append("outputs: " + zip(labels, outputRegisters).map { "\($0) = r\($1)" }.joined(separator: ", "))
         let leaves = Int(firstInstructionRegister)
-        lines.append("registers: \(registerCount) (\(leaves) for inputs and constants, \(registerCount - leaves) for \(instructions.count) instructions)")
+        lines.append("registers: \(registerCount) (\(leaves) for inputs and constants, \(registerCount - leaves) for \(instructions.count) instruction\(instructions.count == 1 ? "" : "s"))")
         return lines.joined(separator: "\n")
     }
 

@@ -125,7 +125,8 @@ extension Graph {
             if instructionNames[k] == nil { instructionNames[k] = name }
         }
         var outputRegisters = outputs.map { registerOf[Int($0.id)] }
-        let plannedCount = planMemory(&instructions, outputRegisters: &outputRegisters, registerCount: Int(registerCount),
+        let plannedCount = planMemory(&instructions, outputRegisters: &outputRegisters, names: &instructionNames,
+                                      registerCount: Int(registerCount),
                                       firstInstructionRegister: firstInstructionRegister,
                                       label: { self.logLabel(nodeOfRegister($0)) }, recorder: &recorder)
         let outputNames = outputs.enumerated().map { k, s in names[s.id] ?? "output\(k)" }

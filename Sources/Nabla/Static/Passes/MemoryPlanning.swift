@@ -4,61 +4,79 @@
 // needs one (the most recently freed first, which is likely still in cache). Inputs, constants
 // and outputs keep their registers for the whole run. An instruction may write the register of
 // an operand it reads for the last time: a run reads both operands before it writes.
+//
+// Simplification can leave an instruction whose value nothing reads any more (−(−x) → x leaves
+// the inner −x unread): the backward sweep that finds last uses drops it too.
 
 extension Graph {
-    /// Renumbers the instructions' registers so that dead values' registers are reused, and
-    /// returns the new register count. `label` names the value of an instruction register
+    /// Renumbers the instructions' registers so that dead values' registers are reused, drops
+    /// instructions nothing reads, and returns the new register count. `names` (by instruction
+    /// index) follow their instructions. `label` names the value of an instruction register
     /// before planning, for the log.
     func planMemory<R: CompilationRecorder>(_ instructions: inout [Program.Instruction], outputRegisters: inout [Int32],
-                                            registerCount: Int, firstInstructionRegister: Int32,
+                                            names: inout [Int32: String], registerCount: Int, firstInstructionRegister: Int32,
                                             label: (Int32) -> String, recorder: inout R) -> Int {
         let first = Int(firstInstructionRegister)
         let n = instructions.count
-        // The last instruction reading each instruction's value; outputs are read at the end.
+        // One sweep down: the last instruction reading each value (outputs are read at the end);
+        // a value never read is not needed, nor is what only it reads. −1: not needed.
         var lastUse = [Int32](repeating: -1, count: n)
-        for k in 0..<n {
+        for r in outputRegisters where Int(r) >= first { lastUse[Int(r) - first] = .max }
+        var dropped = 0
+        for k in stride(from: n - 1, through: 0, by: -1) {
+            guard lastUse[k] >= 0 else { dropped += 1; continue }
             let instruction = instructions[k]
             let x = Int(instruction.x) - first
-            if x >= 0 { lastUse[x] = Int32(k) }
+            if x >= 0 && lastUse[x] < 0 { lastUse[x] = Int32(k) }
             if instruction.op.arity == 2 {
                 let y = Int(instruction.y) - first
-                if y >= 0 { lastUse[y] = Int32(k) }
+                if y >= 0 && lastUse[y] < 0 { lastUse[y] = Int32(k) }
             }
         }
-        for r in outputRegisters where Int(r) >= first { lastUse[Int(r) - first] = .max }
 
-        var physical = [Int32](repeating: -1, count: n)   // each instruction's value's register
         var free: [Int32] = []
         var next = firstInstructionRegister
         var holder: [Int32] = []                           // per register: the value it holds (log)
         var changes: [String] = []
         for k in 0..<n {
+            guard lastUse[k] >= 0 else {
+                if R.isRecording { changes.append("dropped \(label(Int32(first + k))) (nothing reads it after simplification)") }
+                continue
+            }
             var instruction = instructions[k]
+            // An operand's register is in its instruction's target, already renumbered.
             let x = Int(instruction.x) - first, y = Int(instruction.y) - first
-            if x >= 0 { instruction.x = physical[x] }
-            if y >= 0 { instruction.y = physical[y] }
-            if x >= 0 && lastUse[x] == Int32(k) { free.append(physical[x]) }
-            if y >= 0 && y != x && lastUse[y] == Int32(k) { free.append(physical[y]) }
-            let target: Int32
+            if x >= 0 { instruction.x = instructions[x].target }
+            if y >= 0 { instruction.y = instructions[y].target }
+            if x >= 0 && lastUse[x] == Int32(k) { free.append(instruction.x) }
+            if y >= 0 && y != x && lastUse[y] == Int32(k) { free.append(instruction.y) }
             if let reused = free.popLast() {
-                target = reused
+                instruction.target = reused
                 if R.isRecording {
                     let previous = holder[Int(reused) - first]
                     changes.append("register r\(reused) reused for \(label(Int32(first + k))) (\(label(Int32(first) + previous)) no longer needed)")
                     holder[Int(reused) - first] = Int32(k)
                 }
             } else {
-                target = next
+                instruction.target = next
                 next += 1
                 if R.isRecording { holder.append(Int32(k)) }
             }
-            physical[k] = target
-            instruction.target = target
             instructions[k] = instruction
-            if lastUse[k] < 0 { free.append(target) }   // never read (not reached: every value is needed)
         }
         for j in outputRegisters.indices where Int(outputRegisters[j]) >= first {
-            outputRegisters[j] = physical[Int(outputRegisters[j]) - first]
+            outputRegisters[j] = instructions[Int(outputRegisters[j]) - first].target
+        }
+        if dropped > 0 {
+            var newIndex = [Int32](repeating: -1, count: n)
+            var w = 0
+            for k in 0..<n where lastUse[k] >= 0 {
+                instructions[w] = instructions[k]
+                newIndex[k] = Int32(w)
+                w += 1
+            }
+            instructions.removeLast(n - w)
+            names = Dictionary(uniqueKeysWithValues: names.compactMap { k, name in newIndex[Int(k)] >= 0 ? (newIndex[Int(k)], name) : nil })
         }
         if R.isRecording {
             recorder.record(CompilationPassReport(name: "memory planning", unit: "registers", before: registerCount,
