@@ -128,16 +128,20 @@ extension Program {
             return .nonFinite(node: inputNames[i], value: value, operation: "input")
         }
         // The instruction that last wrote each register: with registers reused, that is what
-        // the register holds now.
+        // the register holds now. Each instruction's operands' writers are kept, so that a label
+        // two levels down still names the value that instruction read.
         var writer = [Int32](repeating: -1, count: registerCount)
+        var operandWriters: [(x: Int32, y: Int32)] = []
+        operandWriters.reserveCapacity(instructions.count)
         for (k, instruction) in instructions.enumerated() {
+            operandWriters.append((writer[Int(instruction.x)], writer[Int(instruction.y)]))
             let x = registers[Int(instruction.x)], y = registers[Int(instruction.y)]
             let result = instruction.op.evaluate(x, y, instruction.constant)
             if !result.isFinite {
-                let operands = [instruction.x, instruction.y].prefix(instruction.op.arity)
-                    .map { "\(label(register: $0, writer: writer[Int($0)])) = \(NumberFormat.shortest(registers[Int($0)]))" }
+                let operands = [(instruction.x, operandWriters[k].x), (instruction.y, operandWriters[k].y)].prefix(instruction.op.arity)
+                    .map { "\(label(register: $0.0, writer: $0.1, operandWriters)) = \(NumberFormat.shortest(registers[Int($0.0)]))" }
                 let operation = operands.isEmpty ? instruction.op.name : "\(instruction.op.name)(\(operands.joined(separator: ", ")))"
-                return .nonFinite(node: label(instruction: k, writer: writer), value: result, operation: operation)
+                return .nonFinite(node: label(instruction: k, operandWriters), value: result, operation: operation)
             }
             registers[Int(instruction.target)] = result
             writer[Int(instruction.target)] = Int32(k)
@@ -147,25 +151,29 @@ extension Program {
 }
 
 extension Program {
-    /// What a register holds, for people, given the instruction that last wrote it (−1 for an
-    /// input or a constant): its name, its constant, or that instruction's label one level deep.
-    func label(register: Int32, writer: Int32) -> String {
+    /// What a register holds, for people, given the instruction that wrote the value (−1 for an
+    /// input or a constant): its name, its constant, or that instruction's label (`tanh(x)`,
+    /// `mul(b, …)`), one level deep below `depth` 0. `operandWriters` gives, for each
+    /// instruction run so far, the instructions that wrote its operands.
+    func label(register: Int32, writer: Int32, _ operandWriters: [(x: Int32, y: Int32)], depth: Int = 0) -> String {
         if let name = registerNames[register] { return name }
         if register < firstInstructionRegister || writer < 0 {
             let value = constantRegisters.first { $0.register == register }?.value ?? .nan
             return NumberFormat.shortest(value)
         }
         if let name = instructionNames[writer] { return name }
-        return "…"
+        if depth > 0 { return "…" }
+        return label(instruction: Int(writer), operandWriters, depth: depth)
     }
 
     /// What instruction `k` computes, for people: its node's name, or its op applied to its
-    /// operands' labels (`tanh(x)`, `mul(b, …)`), one level deep. `writer` gives, for each
-    /// register, the instruction that wrote it last before `k`.
-    func label(instruction k: Int, writer: [Int32]) -> String {
-        if let name = instructionNames[Int32(k)] { return name }
+    /// operands' labels.
+    func label(instruction k: Int, _ operandWriters: [(x: Int32, y: Int32)], depth: Int = 0) -> String {
+        if depth == 0, let name = instructionNames[Int32(k)] { return name }
         let instruction = instructions[k]
-        var operands = [instruction.x, instruction.y].prefix(instruction.op.arity).map { label(register: $0, writer: writer[Int($0)]) }
+        let writers = operandWriters[k]
+        var operands = [(instruction.x, writers.x), (instruction.y, writers.y)].prefix(instruction.op.arity)
+            .map { label(register: $0.0, writer: $0.1, operandWriters, depth: depth + 1) }
         if [.addConstant, .multiplyConstant, .powerConstant, .heaviside].contains(instruction.op) {
             operands.append(NumberFormat.shortest(instruction.constant))
         }
