@@ -6,43 +6,27 @@
 // an operand it reads for the last time: a run reads both operands before it writes.
 //
 // Simplification can leave an instruction whose value nothing reads any more (−(−x) → x leaves
-// the inner −x unread): the backward sweep that finds last uses drops it too.
+// the inner −x unread): it is dropped.
 
 extension Graph {
     /// Renumbers the instructions' registers so that dead values' registers are reused, drops
-    /// instructions nothing reads, and returns the new register count. `names` (by instruction
-    /// index) follow their instructions. `label` names the value of an instruction register
-    /// before planning, for the log.
-    func planMemory<R: CompilationRecorder>(_ instructions: inout [Program.Instruction], outputRegisters: inout [Int32],
-                                            names: inout [Int32: String], registerCount: Int, firstInstructionRegister: Int32,
-                                            label: (Int32) -> String, recorder: inout R) -> Int {
+    /// instructions nothing reads, and returns the new register count. `lastUse` gives, for each
+    /// instruction, the last instruction reading its value (−1: none), as instruction selection
+    /// found it. `names` (by instruction index) follow their instructions. `label` names the
+    /// value of an instruction register before planning, for the log.
+    func planMemory<R: CompilationRecorder>(_ instructions: inout [Program.Instruction], lastUse: inout [Int32],
+                                            outputRegisters: inout [Int32], names: inout [Int32: String], registerCount: Int,
+                                            firstInstructionRegister: Int32, label: (Int32) -> String, recorder: inout R) -> Int {
         let first = Int(firstInstructionRegister)
         let n = instructions.count
-        // One sweep down: the last instruction reading each value (outputs are read at the end);
-        // a value never read is not needed, nor is what only it reads. −1: not needed.
-        var lastUse = [Int32](repeating: -1, count: n)
+        // Outputs are read at the end.
         for r in outputRegisters where Int(r) >= first { lastUse[Int(r) - first] = .max }
         var dropped = 0
-        for k in stride(from: n - 1, through: 0, by: -1) {
-            guard lastUse[k] >= 0 else { dropped += 1; continue }
-            let instruction = instructions[k]
-            let x = Int(instruction.x) - first
-            if x >= 0 && lastUse[x] < 0 { lastUse[x] = Int32(k) }
-            if instruction.op.arity == 2 {
-                let y = Int(instruction.y) - first
-                if y >= 0 && lastUse[y] < 0 { lastUse[y] = Int32(k) }
-            }
-        }
-
         var free: [Int32] = []
         var next = firstInstructionRegister
         var holder: [Int32] = []                           // per register: the value it holds (log)
         var changes: [String] = []
         for k in 0..<n {
-            guard lastUse[k] >= 0 else {
-                if R.isRecording { changes.append("dropped \(label(Int32(first + k))) (nothing reads it after simplification)") }
-                continue
-            }
             var instruction = instructions[k]
             // An operand's register is in its instruction's target, already renumbered.
             let x = Int(instruction.x) - first, y = Int(instruction.y) - first
@@ -50,6 +34,11 @@ extension Graph {
             if y >= 0 { instruction.y = instructions[y].target }
             if x >= 0 && lastUse[x] == Int32(k) { free.append(instruction.x) }
             if y >= 0 && y != x && lastUse[y] == Int32(k) { free.append(instruction.y) }
+            guard lastUse[k] >= 0 else {
+                dropped += 1
+                if R.isRecording { changes.append("dropped \(label(Int32(first + k))) (nothing reads it after simplification)") }
+                continue
+            }
             if let reused = free.popLast() {
                 instruction.target = reused
                 if R.isRecording {
