@@ -73,7 +73,6 @@ extension Graph {
         var table = CommonSubexpressions(registerCount: Int(registerCount) + liveCount)
         var instructions: [Program.Instruction] = []
         instructions.reserveCapacity(liveCount)
-        var lastUse = [Int32](repeating: -1, count: liveCount)
         var simplified: [String] = [], merged: [String] = []
         var nodeOfInstruction: [Int32] = []     // only when recording
         let leaves = R.isRecording ? leafNodes(usedInputs, constantRegisters) : []
@@ -103,9 +102,6 @@ extension Graph {
                 continue
             }
             registerOf[i] = registerCount
-            // The last reader of each instruction's value, for memory planning.
-            if instruction.x >= firstInstructionRegister { lastUse[Int(instruction.x - firstInstructionRegister)] = Int32(instructions.count) }
-            if instruction.y >= firstInstructionRegister { lastUse[Int(instruction.y - firstInstructionRegister)] = Int32(instructions.count) }
             instructions.append(instruction)
             if R.isRecording { nodeOfInstruction.append(Int32(i)) }
             registerCount += 1
@@ -129,7 +125,10 @@ extension Graph {
             if instructionNames[k] == nil { instructionNames[k] = name }
         }
         var outputRegisters = outputs.map { registerOf[Int($0.id)] }
-        let plannedCount = planMemory(&instructions, lastUse: &lastUse, outputRegisters: &outputRegisters, names: &instructionNames,
+        // Memory planning works in the storage of `registerOf`, which is not read any more (for
+        // graphs of millions of nodes, touching fresh memory costs more than the work).
+        var scratch = consume registerOf
+        let plannedCount = planMemory(&instructions, scratch: &scratch, outputRegisters: &outputRegisters, names: &instructionNames,
                                       registerCount: Int(registerCount),
                                       firstInstructionRegister: firstInstructionRegister,
                                       label: { self.logLabel(nodeOfRegister($0)) }, recorder: &recorder)
