@@ -13,7 +13,8 @@ struct CompileCommand: ParsableCommand {
             shows its value. With --passes, first the graph after each pass: the gradient \
             nodes appended, dead-code elimination, constant folding, algebraic simplification \
             (only where IEEE arithmetic keeps every bit), common subexpressions, fusion and \
-            memory planning, with what each removed, merged or reused.
+            memory planning, with what each removed, merged or reused. With --at, the \
+            values are checked as 'nabla grad' checks them.
 
             Examples:
               nabla compile 'b = 5 - 3a; c = 2b + 3; d = 5b + 6
@@ -44,7 +45,13 @@ struct CompileCommand: ParsableCommand {
             let names = wrt.map { $0.split(separator: ",").map { String($0).trimmingWhitespace } }
             let feeds = try options.feeds()
             let compiled = try script.compiled(output: options.output, wrt: names, order: order)
-            warn(script.warnings(output: options.output))
+            if options.at.isEmpty {
+                warn(script.warnings(output: options.output))
+            } else {
+                // Values are shown only where `nabla grad` would show them: the same checks, the
+                // same errors (a missing input, a value or derivative that is not finite).
+                warn(try script.evaluate(at: feeds, output: options.output, wrt: names, order: order).warnings)
+            }
             print(try compiled.text(passes: passes, at: options.at.isEmpty ? nil : script.inputValues(in: feeds)))
         }
     }

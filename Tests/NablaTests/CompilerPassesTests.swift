@@ -260,6 +260,16 @@ struct CompilerPassesTests {
             """)
     }
 
+    @Test func theCommandChecksValuesAsGradDoes() throws {
+        let undefined = try CommandLineTests.nabla(["compile", "y = log(x)", "--at", "x=-1"])
+        #expect(undefined.status == 1 && undefined.output.isEmpty)
+        #expect(undefined.errors == "error: line 1, column 1: log(-1) is undefined (nan) in 'y = log(x)'\n")
+        let missing = try CommandLineTests.nabla(["compile", "y = x*z", "--at", "x=1"])
+        #expect(missing.status == 1 && missing.errors == "error: missing a value for the input 'z'\n")
+        let usage = try CommandLineTests.nabla(["compile", "y = x", "--order", "3"])
+        #expect(usage.status == 64 && usage.errors.hasPrefix("Error: --order must be 1 or 2, got 3\n"))
+    }
+
     @Test func aTensorGraphsLogHasShapes() throws {
         let graph = TensorGraph<Float>()
         let x = graph.input("x", shape: [4, 3]), w = graph.input("w", shape: [3, 2])   // nodes 0, 1
