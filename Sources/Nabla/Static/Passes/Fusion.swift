@@ -2,6 +2,14 @@
 // reading the first's value, which nothing else reads) in one dispatch, with the same operations
 // in the same order, so with the same bits. Nabla's scalar programs do not fuse: the pass lists
 // the pairs it could fuse and says why it does not.
+//
+// Measured (release, one core): the cheapest superinstruction, a second unary op without a
+// constant kept in the instruction's padding (so instructions stay 24 bytes), needs a test on
+// every instruction of the run loop. With it, the tutorial's run (W1, one fusable pair of 19
+// instructions) went from 35 to 42–46 ns, and W2's chain (two of eight instructions per step
+// fusable) ran only about 5% faster. Pairs whose second op reads a constant or a second operand
+// would need 40-byte instructions, more memory traffic on exactly the large programs that would
+// gain. So each instruction runs on its own.
 
 extension Graph {
     /// Reports the pairs of consecutive instructions a superinstruction could run, by kind.
@@ -33,7 +41,7 @@ extension Graph {
         }
         var changes = order.map { "could fuse \($0): \(pairs[$0]!.count) pair\(pairs[$0]!.count == 1 ? "" : "s") (first: \(pairs[$0]!.example))" }
         changes.append(order.isEmpty ? "nothing to fuse: no instruction's value is read only by the next one"
-                       : "not fused: scalar programs have no superinstructions; each instruction runs on its own (the result would be the same bits)")
+                       : "not fused: tried, a superinstruction test on every instruction made the tutorial's run slower (35 → 42 ns); each instruction runs on its own (same bits either way)")
         recorder.record(CompilationPassReport(name: "fusion", unit: "instructions", before: instructions.count,
                                               after: instructions.count, changes: changes))
     }
