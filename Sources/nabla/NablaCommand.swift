@@ -19,8 +19,8 @@ struct NablaCommand: ParsableCommand {
             or option, an option's value that is missing, malformed or out of range, options \
             that conflict); 130 interrupted (Ctrl-C).
             """,
-        subcommands: [TutorialCommand.self, GradCommand.self, ExplainCommand.self, GraphCommand.self, CheckCommand.self, TrainCommand.self,
-                      EmitCommand.self,
+        subcommands: [TutorialCommand.self, GradCommand.self, ExplainCommand.self, GraphCommand.self, CompileCommand.self, CheckCommand.self,
+                      TrainCommand.self, EmitCommand.self,
                       NotationCommand.self],
         defaultSubcommand: TutorialCommand.self
     )

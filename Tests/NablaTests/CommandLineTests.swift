@@ -325,7 +325,7 @@ struct CommandLineTests {
     @Test("An unknown subcommand is named, with the closest one", arguments: [
         (["gard", "y = x^2", "--at", "x=1"], "Error: unknown subcommand 'gard'; did you mean 'grad'?\n"),
         (["expalin"], "Error: unknown subcommand 'expalin'; did you mean 'explain'?\n"),
-        (["foo"], "Error: unknown subcommand 'foo' (the subcommands are tutorial, grad, explain, graph, check, train, emit, notation, help)\n"),
+        (["foo"], "Error: unknown subcommand 'foo' (the subcommands are tutorial, grad, explain, graph, compile, check, train, emit, notation, help)\n"),
         (["y = x^2", "--at", "x=1"], "Error: 'y = x^2' is not a subcommand; to work out a program, write: nabla grad 'y = x^2' --at …\n"),
     ] as [([String], String)])
     func unknownSubcommands(_ arguments: [String], _ message: String) throws {
@@ -390,7 +390,7 @@ struct CommandLineTests {
 
     @Test func everySubcommandHasHelpWithExamplesThatFitAndRun() throws {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for command in ["grad", "explain", "graph", "check", "tutorial", "train", "emit"] {
+        for command in ["grad", "explain", "graph", "compile", "check", "tutorial", "train", "emit"] {
             let run = try Self.nabla([command, "--help"])
             #expect(run.status == 0)
             let examples = try Self.examples(inHelpOf: command)

@@ -11,10 +11,12 @@ extension Program {
     /// tools (Tapenade) write it. Variables are named after the nodes they hold where these have
     /// names, constants are written as literals that read back exactly, and the file needs
     /// nothing but the language's standard library (Swift: `import Foundation`; C: `<math.h>`,
-    /// linked with `-lm`).
+    /// linked with `-lm`). A program compiled with registers reused (``Graph/compile(_:)``'s
+    /// memory planning) gives the same numbers, with variables reused as its registers are;
+    /// compile with `reusingRegisters: false` for one variable per value.
     ///
     /// ```swift
-    /// let program = graph.compile([g] + graph.gradients(of: g, wrt: [a, o]))
+    /// let program = graph.compile([g] + graph.gradients(of: g, wrt: [a, o]), reusingRegisters: false)
     /// let swift = program.source(in: .swift, functionName: "tutorial", resultNames: ["g", "dg_da", "dg_do"], valueCount: 1)
     /// // func tutorial(a: Double, o: Double) -> (g: Double, dg_da: Double, dg_do: Double) { … }
     /// ```
@@ -41,12 +43,19 @@ extension Program {
         require(names.count == outputNames.count,
                 "Nabla: source(in:) was given \(names.count) result names for \(outputNames.count) outputs")
         var resultRegisterNames: [Int32: String] = [:]
-        for (register, name) in zip(outputRegisters, names) where registerNames[register] == nil && resultRegisterNames[register] == nil {
+        for (register, name) in zip(outputRegisters, names) where registerNames[register] == nil && !writesNamedNode(register) && resultRegisterNames[register] == nil {
             resultRegisterNames[register] = name
         }
         return SourceEmitter(program: self, language: language, functionName: functionName,
                                     results: names.enumerated().map { ($1, $0) }, valueCount: valueCount,
                                     resultRegisterNames: resultRegisterNames,
                                     documentation: ["The compiled program's outputs \(names.joined(separator: ", ")) (\(instructionCount) instructions)."])
+    }
+}
+
+extension Program {
+    /// Whether an instruction computing a named node writes `register`.
+    func writesNamedNode(_ register: Int32) -> Bool {
+        instructions.indices.contains { instructions[$0].target == register && instructionNames[Int32($0)] != nil }
     }
 }

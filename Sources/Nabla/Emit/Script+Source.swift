@@ -56,7 +56,7 @@ extension Script {
         let gradient = graph.gradients(of: y, wrt: wrtNodes)
         let hessian = order == 2 ? graph.hessian(of: y, wrt: wrtNodes) : nil
         let values = main ? nodes : [y]
-        let program = graph.compile(values + gradient + (hessian ?? []).flatMap { $0 })
+        let program = graph.compile(values + gradient + (hessian ?? []).flatMap { $0 }, reusingRegisters: false)
 
         let dy = "d\(outputName)"
         var labels = main ? names : [outputName]
@@ -80,7 +80,7 @@ extension Script {
         let statementTexts = Dictionary(statements.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
         var resultRegisterNames: [Int32: String] = [:]
         for (register, label) in zip(program.outputRegisters, labels)
-        where program.registerNames[register] == nil && resultRegisterNames[register] == nil {
+        where program.registerNames[register] == nil && !program.writesNamedNode(register) && resultRegisterNames[register] == nil {
             resultRegisterNames[register] = label
         }
         let emitter = SourceEmitter(program: program, language: language, functionName: function,

@@ -88,7 +88,8 @@ struct SourceEmitter {
             let expression = instruction.op.sourceExpression(x, y, constant: instruction.constant, in: language)
             group.append("    " + variables.write(instruction.target, expression))
             // A statement's instructions end with the one writing its named register.
-            if let registerName = program.registerNames[instruction.target], let text = statementTexts[registerName] {
+            if let registerName = program.registerNames[instruction.target] ?? program.instructionNames[Int32(k)],
+               let text = statementTexts[registerName] {
                 lines.append("    // " + text.replacingNewlines)
                 lines += group
                 group = []
@@ -151,9 +152,15 @@ extension SourceEmitter {
             for (k, input) in program.inputNames.enumerated() {
                 names[k] = SourceEmitter.unique(language.identifier(input), in: &taken)
             }
+            // A register computed by a named node is named after it (the first one, where registers
+            // are reused).
+            var nodeNames: [Int32: String] = [:]
+            for (k, instruction) in program.instructions.enumerated() where nodeNames[instruction.target] == nil {
+                if let name = program.instructionNames[Int32(k)] { nodeNames[instruction.target] = name }
+            }
             for register in program.inputNames.count..<program.registerCount {
                 let r = Int32(register)
-                let base = program.registerNames[r] ?? resultRegisterNames[r]
+                let base = program.registerNames[r] ?? nodeNames[r] ?? resultRegisterNames[r]
                     ?? (register < Int(program.firstInstructionRegister) ? "k\(register)" : "t\(register)")
                 names[register] = SourceEmitter.unique(language.identifier(base), in: &taken)
             }

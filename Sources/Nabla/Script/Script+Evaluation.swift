@@ -64,13 +64,7 @@ extension Script {
         if let problem = firstNonFiniteValue(at: feeds) { throw problem }
 
         let wrtNames = wrt ?? inputs
-        let outputIndex = valueNames.firstIndex(of: outputName)!
-        // Without `wrt`, the gradient with respect to every named value up to the output is
-        // shown too; with it, only what was asked for is computed, and only that has to be
-        // finite (d(a^b)/da is -4 at a = -2, b = 2, though d(a^b)/db is not a number).
-        let statementNames = wrt != nil || outputIndex < inputs.count ? [] : Array(valueNames[inputs.count...outputIndex])
-        var seen: Set<String> = []
-        let shownNames = (wrtNames + statementNames).filter { seen.insert($0).inserted }
+        let (statementNames, shownNames) = differentiated(output: outputName, wrt: wrt)
         let everyName = valueNames
         var computed: Computed
         switch mode {
@@ -106,6 +100,17 @@ extension Script {
             statementGradients: statementNames.map { ($0, gradientOf[$0]!) },
             hessian: computed.hessian.map { rows in zip(wrtNames, rows).map { ($0, Array(zip(wrtNames, $1)).map { ($0, $1) }) } },
             warnings: warnings)
+    }
+
+    /// The named values whose gradient is shown besides `wrt`, and every name differentiated with
+    /// respect to, without repeats. Without `wrt`, the gradient with respect to every named value
+    /// up to the output is shown too; with it, only what was asked for is computed, and only that
+    /// has to be finite (d(a^b)/da is -4 at a = -2, b = 2, though d(a^b)/db is not a number).
+    func differentiated(output: String, wrt: [String]?) -> (statements: [String], shown: [String]) {
+        let outputIndex = valueNames.firstIndex(of: output) ?? 0
+        let statementNames = wrt != nil || outputIndex < inputs.count ? [] : Array(valueNames[inputs.count...outputIndex])
+        var seen: Set<String> = []
+        return (statementNames, ((wrt ?? inputs) + statementNames).filter { seen.insert($0).inserted })
     }
 
     /// The statements before the output that its value never depends on, in program order:
@@ -186,6 +191,18 @@ extension Script {
     /// respect to `wrt`, and nothing else; throws if one of them is not finite.
     private func computeStatic(_ feeds: [String: Double], _ output: String, _ names: [String], _ shown: [String], _ wrt: [String],
                                _ order: Int) throws(ProgramError) -> Computed {
+        let (graph, requested) = staticRequest(output, names, shown, wrt, order)
+        let outputs = try graph.compile(requested).run(inputValues(in: feeds))
+        let (n, m) = (names.count, shown.count)
+        return Computed(values: Array(outputs[0..<n]), gradients: Array(outputs[n..<n + m]),
+                        hessian: order != 2 ? nil : wrt.isEmpty ? [] : stride(from: n + m, to: outputs.count, by: wrt.count).map { Array(outputs[$0..<$0 + wrt.count]) })
+    }
+
+    /// The static graph of the script and the nodes `nabla grad` computes: every name's value,
+    /// the gradient of `output` with respect to `shown`, and (order 2) the Hessian with respect to
+    /// `wrt`, in that order (shared by evaluation and ``compiled(output:wrt:order:)``).
+    func staticRequest(_ output: String, _ names: [String], _ shown: [String], _ wrt: [String],
+                       _ order: Int) -> (graph: Graph, requested: [Symbol]) {
         let graph = Graph()
         let nodes = buildStatic(in: graph)
         let byName = Dictionary(uniqueKeysWithValues: zip(names, nodes))
@@ -193,10 +210,7 @@ extension Script {
         let wrtNodes = wrt.map { byName[$0]! }
         var requested = nodes + graph.gradients(of: y, wrt: shown.map { byName[$0]! })
         if order == 2 { requested += graph.hessian(of: y, wrt: wrtNodes).flatMap { $0 } }
-        let outputs = try graph.compile(requested).run(inputValues(in: feeds))
-        let (n, m) = (nodes.count, shown.count)
-        return Computed(values: Array(outputs[0..<n]), gradients: Array(outputs[n..<n + m]),
-                        hessian: order != 2 ? nil : wrt.isEmpty ? [] : stride(from: n + m, to: outputs.count, by: wrt.count).map { Array(outputs[$0..<$0 + wrt.count]) })
+        return (graph, requested)
     }
 
     /// The script recorded on `Value` leaves fed from `feeds`: every node, inputs first, and the

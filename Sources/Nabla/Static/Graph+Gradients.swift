@@ -35,6 +35,7 @@ extension Graph {
     /// The adjoint node of every node at or below `root` (-1 where it is zero). One loop down
     /// from the root; the nodes it appends lie above the root and are not visited.
     func adjoints(of root: Int32) -> [Int32] {
+        if firstGradientNode == .max { firstGradientNode = Int32(ops.count) }
         var table = NodeTable(base: 0, count: Int(root) + 1)
         table[root] = constant(1).id
         propagateAdjoints(from: Int(root), downTo: 0, &table)

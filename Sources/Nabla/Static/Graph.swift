@@ -41,6 +41,13 @@ public final class Graph {
     var loopEndingAt: [Int32: Int] = [:]
     /// The loops whose body is being recorded, innermost last.
     var openLoops: [Int] = []
+    /// The operations on constants only that ``append`` folded, for the compilation log (the
+    /// first `foldRecordLimit`; `foldCount` counts them all).
+    var folds: [ConstantFold] = []
+    var foldCount = 0
+    /// The first node made by ``gradients(of:wrt:)`` (`Int32.max` before any): nodes from here
+    /// on are gradient nodes, for the compilation log.
+    var firstGradientNode = Int32.max
     /// For ``capture(_:)``: the node of each dynamic leaf captured so far.
     var capturedLeaves: [ObjectIdentifier: Int32] = [:]
 
@@ -93,8 +100,11 @@ public final class Graph {
         if !loops.isEmpty { checkLoopScope(x, binary ? y : x, op) }
         let xConst = ops[Int(x)] == .constant ? constants[Int(x)] : nil
         let yConst = binary && ops[Int(y)] == .constant ? constants[Int(y)] : nil
-        if let xc = xConst, !binary || yConst != nil {
-            return constant(op.evaluate(xc, yConst ?? xc, c)).id
+        if let xc = xConst, !binary || yConst != nil, !op.isOpaque {
+            let folded = constant(op.evaluate(xc, yConst ?? xc, c)).id
+            foldCount += 1
+            if folds.count < Graph.foldRecordLimit { folds.append(ConstantFold(op: op, x: x, y: y, constant: c, result: folded)) }
+            return folded
         }
         switch op {
         case .multiply where xConst != nil: return append(.multiplyConstant, y, -1, xConst!)

@@ -28,23 +28,28 @@ public struct Program: Sendable {
     @usableFromInline let registerCount: Int
     @usableFromInline let constantRegisters: [(register: Int32, value: Double)]
     @usableFromInline let outputRegisters: [Int32]
-    /// The first register an instruction writes; instruction k writes register
-    /// `firstInstructionRegister + k`.
+    /// The first register an instruction may write: registers below it hold the inputs and the
+    /// constants for the whole run. Memory planning lets later instructions reuse a register
+    /// whose value is dead, so a register names a value only together with the instruction that
+    /// wrote it last.
     let firstInstructionRegister: Int32
-    /// Names of the registers holding inputs and named nodes, for error messages.
+    /// Names of the registers holding inputs, for error messages.
     let registerNames: [Int32: String]
     /// The loops the `loopValue` instructions run (their index is the instruction's x).
     @usableFromInline let loops: [CompiledLoop]
     /// How many sequences (a loop's per-step values) a run stores, for this program and the
     /// loops inside it.
     @usableFromInline var sequenceSlotCount = 0
+    /// Names of the named nodes, by the index of the instruction computing them (labels are per
+    /// instruction: a register may hold several values in turn).
+    let instructionNames: [Int32: String]
 
     /// The number of instructions a run executes.
     public var instructionCount: Int { instructions.count }
 
     init(inputNames: [String], declaredInputs: Set<String>, outputNames: [String], instructions: [Instruction], registerCount: Int,
          constantRegisters: [(register: Int32, value: Double)], firstInstructionRegister: Int32,
-         outputRegisters: [Int32], registerNames: [Int32: String], loops: [CompiledLoop] = []) {
+         outputRegisters: [Int32], registerNames: [Int32: String], instructionNames: [Int32: String] = [:], loops: [CompiledLoop] = []) {
         self.inputNames = inputNames
         self.declaredInputs = declaredInputs
         self.outputNames = outputNames
@@ -55,6 +60,7 @@ public struct Program: Sendable {
         self.firstInstructionRegister = firstInstructionRegister
         self.registerNames = registerNames
         self.loops = loops
+        self.instructionNames = instructionNames
     }
 }
 
@@ -129,33 +135,53 @@ extension Program {
         for (i, value) in inputs.enumerated() where !value.isFinite {
             return .nonFinite(node: inputNames[i], value: value, operation: "input")
         }
-        for instruction in instructions {
+        // The instruction that last wrote each register: with registers reused, that is what
+        // the register holds now. Each instruction's operands' writers are kept, so that a label
+        // two levels down still names the value that instruction read.
+        var writer = [Int32](repeating: -1, count: registerCount)
+        var operandWriters: [(x: Int32, y: Int32)] = []
+        operandWriters.reserveCapacity(instructions.count)
+        for (k, instruction) in instructions.enumerated() {
+            operandWriters.append((writer[Int(instruction.x)], writer[Int(instruction.y)]))
             let x = registers[Int(instruction.x)], y = registers[Int(instruction.y)]
             let result = instruction.op.evaluate(x, y, instruction.constant)
-            registers[Int(instruction.target)] = result
             if !result.isFinite {
-                let operands = [instruction.x, instruction.y].prefix(instruction.op.arity)
-                    .map { "\(label($0)) = \(NumberFormat.shortest(registers[Int($0)]))" }
+                let operands = [(instruction.x, operandWriters[k].x), (instruction.y, operandWriters[k].y)].prefix(instruction.op.arity)
+                    .map { "\(label(register: $0.0, writer: $0.1, operandWriters)) = \(NumberFormat.shortest(registers[Int($0.0)]))" }
                 let operation = operands.isEmpty ? instruction.op.name : "\(instruction.op.name)(\(operands.joined(separator: ", ")))"
-                return .nonFinite(node: label(instruction.target), value: result, operation: operation)
+                return .nonFinite(node: label(instruction: k, operandWriters), value: result, operation: operation)
             }
+            registers[Int(instruction.target)] = result
+            writer[Int(instruction.target)] = Int32(k)
         }
         return .nonFinite(node: outputNames.first ?? "output", value: .nan, operation: "unknown")
     }
 }
 
 extension Program {
-    /// What a register holds, for people: its name, its constant, or its op applied to its
-    /// operands' names (`tanh(x)`, `mul(b, …)`), one level deep.
-    func label(_ register: Int32, depth: Int = 0) -> String {
+    /// What a register holds, for people, given the instruction that wrote the value (−1 for an
+    /// input or a constant): its name, its constant, or that instruction's label (`tanh(x)`,
+    /// `mul(b, …)`), one level deep below `depth` 0. `operandWriters` gives, for each
+    /// instruction run so far, the instructions that wrote its operands.
+    func label(register: Int32, writer: Int32, _ operandWriters: [(x: Int32, y: Int32)], depth: Int = 0) -> String {
         if let name = registerNames[register] { return name }
-        if register < firstInstructionRegister {
+        if register < firstInstructionRegister || writer < 0 {
             let value = constantRegisters.first { $0.register == register }?.value ?? .nan
             return NumberFormat.shortest(value)
         }
+        if let name = instructionNames[writer] { return name }
         if depth > 0 { return "…" }
-        let instruction = instructions[Int(register - firstInstructionRegister)]
-        var operands = [instruction.x, instruction.y].prefix(instruction.op.arity).map { label($0, depth: depth + 1) }
+        return label(instruction: Int(writer), operandWriters, depth: depth)
+    }
+
+    /// What instruction `k` computes, for people: its node's name, or its op applied to its
+    /// operands' labels.
+    func label(instruction k: Int, _ operandWriters: [(x: Int32, y: Int32)], depth: Int = 0) -> String {
+        if depth == 0, let name = instructionNames[Int32(k)] { return name }
+        let instruction = instructions[k]
+        let writers = operandWriters[k]
+        var operands = [(instruction.x, writers.x), (instruction.y, writers.y)].prefix(instruction.op.arity)
+            .map { label(register: $0.0, writer: $0.1, operandWriters, depth: depth + 1) }
         if [.addConstant, .multiplyConstant, .powerConstant, .heaviside].contains(instruction.op) {
             operands.append(NumberFormat.shortest(instruction.constant))
         }

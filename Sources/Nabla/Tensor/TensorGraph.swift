@@ -33,6 +33,8 @@ public final class TensorGraph<Scalar: TensorScalar> {
     /// Constant nodes that reverse mode treats as variables: the zero seeds through which a
     /// custom function's tangent is derived from its VJP.
     var gradientVariables: Set<Int32> = []
+    /// The first node ``gradients(of:wrt:)`` made, if it was called (for the compilation log).
+    var firstGradientNode: Int?
 
     /// An empty graph, to which ``input(_:shape:)`` and ``constant(_:)`` add leaves.
     public init() {}
@@ -90,6 +92,7 @@ public final class TensorGraph<Scalar: TensorScalar> {
     /// `gradients(of:wrt:)` without the checks: a mismatch met while building is recorded.
     func recordedGradients(of output: TensorSymbol<Scalar>, wrt symbols: [TensorSymbol<Scalar>]) -> [TensorSymbol<Scalar>] {
         let root = Int(output.id)
+        if firstGradientNode == nil { firstGradientNode = nodes.count }
         var adjoints = [TensorSymbol<Scalar>?](repeating: nil, count: root + 1)
         adjoints[root] = constant(NDArray.ones(output.shape))
         for i in stride(from: root, through: 0, by: -1) {

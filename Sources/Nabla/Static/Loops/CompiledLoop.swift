@@ -156,27 +156,33 @@ extension Program {
         for i in inputs.indices { registers[i] = inputs[i] }
         for (register, value) in constantRegisters { registers[Int(register)] = value }
         let store = SequenceStore(slots: sequenceSlotCount)
+        var writer = [Int32](repeating: -1, count: registerCount)
+        var operandWriters: [(x: Int32, y: Int32)] = []
         return registers.withUnsafeMutableBufferPointer { buffer -> ProgramError in
             let r = buffer.baseAddress!
-            for instruction in instructions {
+            for (k, instruction) in instructions.enumerated() {
                 if instruction.op == .loopValue {
+                    operandWriters.append((-1, -1))
+                    writer[Int(instruction.target)] = Int32(k)
                     if instruction.constant == 1 { loops[Int(instruction.x)].run(r, store) }
                     if let failure = store.failure { return failure }
                     let loop = loops[Int(instruction.x)]
                     if instruction.y >= 0, !r[Int(instruction.target)].isFinite {
-                        return .nonFinite(node: label(instruction.target), value: r[Int(instruction.target)],
+                        return .nonFinite(node: instructionNames[Int32(k)] ?? "a loop's result", value: r[Int(instruction.target)],
                                           operation: "a loop of \(loop.count) steps")
                     }
                     continue
                 }
+                operandWriters.append((writer[Int(instruction.x)], writer[Int(instruction.y)]))
                 let x = r[Int(instruction.x)], y = r[Int(instruction.y)]
                 let result = instruction.op.evaluate(x, y, instruction.constant)
                 r[Int(instruction.target)] = result
+                writer[Int(instruction.target)] = Int32(k)
                 if !result.isFinite {
-                    let operands = [instruction.x, instruction.y].prefix(instruction.op.arity)
-                        .map { "\(label($0)) = \(NumberFormat.shortest(r[Int($0)]))" }
+                    let operands = [(instruction.x, operandWriters[k].x), (instruction.y, operandWriters[k].y)].prefix(instruction.op.arity)
+                        .map { "\(label(register: $0.0, writer: $0.1, operandWriters)) = \(NumberFormat.shortest(r[Int($0.0)]))" }
                     let operation = operands.isEmpty ? instruction.op.name : "\(instruction.op.name)(\(operands.joined(separator: ", ")))"
-                    return .nonFinite(node: label(instruction.target), value: result, operation: operation)
+                    return .nonFinite(node: label(instruction: k, operandWriters), value: result, operation: operation)
                 }
             }
             return .nonFinite(node: outputNames.first ?? "output", value: .nan, operation: "unknown")
@@ -207,9 +213,10 @@ extension Graph {
                 outerConstants.append(operand)
             }
         }
+        var silent = SilentRecorder()
         let body = compileRegion(outputs: bodyOutputs, leaves: leaves, leafNames: leafNames, live: bodyLive,
                                  nodes: Int(loop.start)..<Int(loop.end), outerConstants: outerConstants,
-                                 sequenceSlots: &sequenceSlots)
+                                 sequenceSlots: &sequenceSlots, recorder: &silent)
         let inputSlots = loop.sequenceInputs.map { node -> Int32 in
             guard let slot = sequenceSlotOf[node] else {
                 requirementFailed("Nabla: a loop reads a sequence made outside the program level it runs at")
