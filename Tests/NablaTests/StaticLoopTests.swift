@@ -216,4 +216,19 @@ struct StaticLoopTests {
         #expect(abs(result[3] - hxx) < 1e-6 * max(1, abs(hxx)) && abs(result[6] - hww) < 1e-6 * max(1, abs(hww)))
         #expect(abs(result[4] - result[5]) < 1e-12)
     }
+
+    @Test func theBackwardLoopReadsTheStoredTanhInsteadOfComputingItAgain() throws {
+        let graph = Graph()
+        let x = graph.input("x")
+        let y = graph.loop(count: 3, carrying: x) { _, x in Self.chainStep(x) }
+        let program = graph.compile([y, graph.gradient(of: y, wrt: x)])
+        #expect(program.loops.count == 2)
+        let backward = try #require(program.loops.first { $0.reversed })
+        #expect(!backward.body.instructions.contains { $0.op == .tanh })
+        #expect(backward.body.inputNames == ["step", "carry0", "element0", "element1"])   // the trajectory, the stored tanh
+        // The listing shows both loops and their bodies.
+        let listing = try program.listing(at: ["x": 0.5])
+        #expect(listing.contains("loop 0: 3 steps:") && listing.contains("loop 1: 3 steps, from the last to the first:"))
+        #expect(listing.contains("r2 = tanh(r2)"))
+    }
 }

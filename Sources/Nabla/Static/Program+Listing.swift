@@ -43,6 +43,11 @@ extension Program {
         lines.append("instructions (\(instructions.count)):")
         var texts: [String] = []
         for instruction in instructions {
+            if instruction.op == .loopValue {
+                let what = instruction.y >= 0 ? "carry \(instruction.y) after" : "the sequence \(-1 - instruction.y) of"
+                texts.append("  r\(instruction.target) = \(what) loop \(instruction.x)" + (instruction.constant == 1 ? " (runs it)" : ""))
+                continue
+            }
             let x = Formula.variable("r\(instruction.x)"), y = Formula.variable("r\(instruction.y)")
             let formula = Formula(.apply(instruction.op, x, instruction.op.arity == 2 ? y : nil, constant: instruction.constant))
             texts.append("  r\(instruction.target) = \(formula)")
@@ -57,6 +62,7 @@ extension Program {
         lines.append("outputs: " + zip(labels, outputRegisters).map { "\($0) = r\($1)" }.joined(separator: ", "))
         let leaves = Int(firstInstructionRegister)
         lines.append("registers: \(registerCount) (\(leaves) for inputs and constants, \(registerCount - leaves) for \(instructions.count) instruction\(instructions.count == 1 ? "" : "s"))")
+        for (index, loop) in loops.enumerated() { lines += loop.listing(index: index).map { "  " + $0 } }
         return lines.joined(separator: "\n")
     }
 
@@ -68,11 +74,37 @@ extension Program {
         for (register, value) in constantRegisters { registers[Int(register)] = value }
         var results: [Double] = []
         results.reserveCapacity(instructions.count)
-        for instruction in instructions {
-            let result = instruction.op.evaluate(registers[Int(instruction.x)], registers[Int(instruction.y)], instruction.constant)
-            registers[Int(instruction.target)] = result
-            results.append(result)
+        let store = SequenceStore(slots: sequenceSlotCount)
+        registers.withUnsafeMutableBufferPointer { buffer in
+            let r = buffer.baseAddress!
+            for instruction in instructions {
+                if instruction.op == .loopValue {
+                    if instruction.constant == 1 { loops[Int(instruction.x)].run(r, store) }
+                    results.append(instruction.y >= 0 ? r[Int(instruction.target)] : .nan)
+                    continue
+                }
+                let result = instruction.op.evaluate(r[Int(instruction.x)], r[Int(instruction.y)], instruction.constant)
+                r[Int(instruction.target)] = result
+                results.append(result)
+            }
         }
         return results
+    }
+}
+
+extension CompiledLoop {
+    /// The loop for people: its steps, what it reads and writes, and its body's program (its
+    /// inputs: the step's index, the carries, the per-step elements, the parameters).
+    func listing(index: Int) -> [String] {
+        let registers = { (list: [Int32]) in list.map { "r\($0)" }.joined(separator: ", ") }
+        var head = "loop \(index): \(conditionOutput >= 0 ? "while its condition is > 0, at most \(count)" : "\(count)") step\(count == 1 ? "" : "s")"
+        if reversed { head += ", from the last to the first" }
+        if guardRegister >= 0 { head += ", only where r\(guardRegister) \(runsWhenGuardPositive ? ">" : "≤") 0" }
+        var lines = [head + ":"]
+        lines.append("  carries from \(carryCount == 0 ? "none" : registers(initialRegisters))"
+                     + (captureRegisters.isEmpty ? "" : "; parameters \(registers(captureRegisters))"))
+        let body = (try? self.body.listing()) ?? ""
+        lines += body.split(separator: "\n").map { "  " + $0 }
+        return lines
     }
 }

@@ -173,7 +173,7 @@ extension Graph {
         var found: [Int32] = []
         var i = loops[index].bodyNodes.lowerBound
         while i < loops[index].bodyNodes.upperBound {
-            if let inner = loopStartingAt[Int32(i)] { i = Int(loops[inner].end); continue }
+            if i > Int(loops[index].start), let inner = loopStartingAt[Int32(i)] { i = Int(loops[inner].end); continue }
             switch ops[i] {
             case .exp, .log, .sqrt, .sin, .cos, .tanh, .erf, .sigmoid, .power, .powerConstant, .log1p, .expm1, .atan2,
                  .softplus, .logSigmoid, .elu, .silu:
