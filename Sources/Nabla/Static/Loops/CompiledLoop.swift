@@ -26,6 +26,14 @@ struct CompiledLoop: Sendable {
     let guardRegister: Int32
     let runsWhenGuardPositive: Bool
 
+    /// Runs instructions without loops over the registers `b` (the loop's body, once).
+    @inline(__always)
+    static func runStraightLine(_ program: UnsafeBufferPointer<Program.Instruction>, _ b: UnsafeMutablePointer<Double>) {
+        for instruction in program {
+            b[Int(instruction.target)] = instruction.op.evaluate(b[Int(instruction.x)], b[Int(instruction.y)], instruction.constant)
+        }
+    }
+
     /// Runs every step, reading the initial values and parameters from `r` and writing the
     /// results into it.
     @usableFromInline
@@ -56,10 +64,7 @@ struct CompiledLoop: Sendable {
                         if nested {
                             body.runInstructions(program, b, store)
                         } else {
-                            for instruction in program {
-                                b[Int(instruction.target)] = instruction.op.evaluate(
-                                    b[Int(instruction.x)], b[Int(instruction.y)], instruction.constant)
-                            }
+                            Self.runStraightLine(program, b)
                         }
                         if condition >= 0 && !(b[condition] > 0) { break }
                         if condition >= 0 && t == count {
