@@ -37,7 +37,7 @@ public enum Primitive: UInt8, CaseIterable, Sendable {
     /// unary: its value is its operand's (the function's forward, recorded below it) and its
     /// derivative the function's own rule, which the graph keeps beside the node.
     case custom
-    /// A value a static graph's loop supplies (``Graph/loop(count:carrying:_:)``): inside the
+    /// A value a static graph's loop supplies (`Graph.loop(count:carrying:_:)`): inside the
     /// loop's body, the step's index or a carried value; outside it, the loop's result. It has
     /// no operands: the graph keeps the loop beside the node, and every pass reaching it goes
     /// through the loop.

@@ -33,7 +33,7 @@ public final class Graph {
     @exclusivity(unchecked) var constantNodes: [UInt64: Int32] = [:]
     /// The custom functions (``DifferentiableScalarFunction``) recorded, by their `custom` node.
     @exclusivity(unchecked) var customFunctions: [Int32: CustomScalarFunctionCall] = [:]
-    /// The loops recorded (``loop(count:carrying:_:)``), and what each `loopValue` node is.
+    /// The loops recorded (`loop(count:carrying:_:)`), and what each `loopValue` node is.
     var loops: [GraphLoop] = []
     var loopRoles: [Int32: LoopValueRole] = [:]
     /// Loops by their body's first node and by the first node after it.

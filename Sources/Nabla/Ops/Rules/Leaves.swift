@@ -28,7 +28,7 @@ extension Rules {
     /// A value supplied by a static graph's loop: a step index or carry inside the body, a
     /// result outside it. Like an input it has no operands, so no derivative rule of its own:
     /// the loop's derivative is the loop run backwards over its body's derivative (see
-    /// ``Graph/loop(count:carrying:_:)``).
+    /// `Graph.loop(count:carrying:_:)`).
     public enum LoopValue: PrimitiveRule {
         /// `"loop"`, the name in exports and error messages.
         public static let name = "loop"

@@ -64,7 +64,7 @@ extension Graph {
     /// Differentiation goes through the loop in both modes, to any order: ``gradients(of:wrt:)``
     /// adds a loop that runs the steps backwards over the body's vector-Jacobian product, reading
     /// the carries of each step, which the forward loop stores (the trajectory, `count` numbers
-    /// per carry); ``jvp(of:wrt:along:)`` adds a loop that carries the tangents beside the values.
+    /// per carry); `jvp(of:wrt:along:)` adds a loop that carries the tangents beside the values.
     /// Both are loops of the graph themselves, so they compile, and differentiate again.
     ///
     /// - Parameters:
@@ -91,9 +91,9 @@ extension Graph {
     ///
     /// Both closures are called once and recorded. A run that reaches `maxIterations` steps with
     /// the condition still > 0 throws ``ProgramError/iterationLimit(limit:)`` (never a hang).
-    /// Forward mode (``jvp(of:wrt:along:)``) goes through it; reverse mode does not, as in JAX
+    /// Forward mode (`jvp(of:wrt:along:)`) goes through it; reverse mode does not, as in JAX
     /// (the number of steps is not known when the backward loop is built): asking for a gradient
-    /// through it stops with a message; use ``loop(count:carrying:_:)`` for that.
+    /// through it stops with a message; use `loop(count:carrying:_:)` for that.
     public func whileLoop(carrying initial: [Symbol], maxIterations: Int = 1_000_000,
                           condition: (_ carries: [Symbol]) -> Symbol,
                           body: (_ carries: [Symbol]) -> [Symbol]) -> [Symbol] {
