@@ -231,4 +231,24 @@ struct StaticLoopTests {
         #expect(listing.contains("loop 0: 3 steps:") && listing.contains("loop 1: 3 steps, from the last to the first:"))
         #expect(listing.contains("r2 = tanh(r2)"))
     }
+
+    @Test func checkpointedLoopsGiveTheSameNumbersAndStoreLess() throws {
+        func run(checkpointEvery segment: Int?) throws -> (outputs: [Double], program: Program) {
+            let graph = Graph()
+            let (x, w) = (graph.input("x"), graph.input("w"))
+            let body = { (t: Symbol, c: [Symbol]) -> [Symbol] in [tanh(1.01 * c[0] + 0.1 * w) + 0.001 * t] }
+            let y = segment.map { graph.loop(count: 1003, carrying: [x], checkpointEvery: $0, body) } ?? graph.loop(count: 1003, carrying: [x], body)
+            let program = graph.compile([y[0]] + graph.gradients(of: y[0], wrt: [x, w]))
+            return (try program.run(["x": 0.5, "w": 0.7]), program)
+        }
+        let (plain, plainProgram) = try run(checkpointEvery: nil)
+        let (checkpointed, program) = try run(checkpointEvery: 32)
+        #expect(checkpointed[0] == plain[0])                          // the same steps, the same bits
+        #expect(checkpointed[1] == plain[1])                          // dy/dx: a product along the chain
+        #expect(Self.close([checkpointed[2]], [plain[2]], 1e-13))     // dy/dw: a sum over the steps
+        // The top level runs 31 steps of 32 and 11 left, storing 31 + 11 carries, not 1003.
+        #expect(plainProgram.loops.map(\.count).max() == 1003)
+        #expect(program.loops.map(\.count).max() == 31)
+        #expect(try run(checkpointEvery: 5000).outputs == plain)      // a segment longer than the loop: no checkpoints
+    }
 }

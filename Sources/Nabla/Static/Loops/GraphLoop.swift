@@ -144,6 +144,31 @@ extension Graph {
         return loops[index].results.map { Symbol(graph: self, id: $0) }
     }
 
+    /// A loop of `count` steps, as ``loop(count:carrying:_:)``, that keeps only every
+    /// `segment`-th step's carries for reverse mode (checkpointing) and recomputes the others.
+    ///
+    /// Written as two nested loops: an outer one of `count / segment` steps, each running an inner
+    /// loop of `segment` steps (then a loop of the `count % segment` steps left). The outer loop's
+    /// backward step runs its inner loop forward again from the stored carries, then backwards:
+    /// the memory for the trajectory falls from `count` numbers per carry to about
+    /// `count / segment + segment` (least at segment ≈ √count), for one more forward computation
+    /// of each step. The values are the same bits as without checkpoints; a gradient that sums
+    /// over steps (a parameter's) adds in another grouping, so it agrees to rounding. `body` is
+    /// called once or twice (for the steps left over), each time recorded.
+    public func loop(count: Int, carrying initial: [Symbol], checkpointEvery segment: Int,
+                     _ body: (_ step: Symbol, _ carries: [Symbol]) -> [Symbol]) -> [Symbol] {
+        require(segment >= 1, "Nabla: loop(checkpointEvery:) needs a segment of at least 1 step, got \(segment)")
+        guard segment < count else { return loop(count: count, carrying: initial, body) }
+        let segments = count / segment, left = count % segment
+        var carries = loop(count: segments, carrying: initial) { outer, carries in
+            loop(count: segment, carrying: carries) { inner, carries in body(outer * Double(segment) + inner, carries) }
+        }
+        if left > 0 {
+            carries = loop(count: left, carrying: carries) { step, carries in body(step + Double(segments * segment), carries) }
+        }
+        return carries
+    }
+
     /// A loop of a fixed count with one carried value: `for step in 0..<count { x = body(step, x) }`.
     public func loop(count: Int, carrying initial: Symbol, _ body: (_ step: Symbol, _ carry: Symbol) -> Symbol) -> Symbol {
         loop(count: count, carrying: [initial]) { step, carries in [body(step, carries[0])] }[0]
