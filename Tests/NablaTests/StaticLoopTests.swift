@@ -251,4 +251,14 @@ struct StaticLoopTests {
         #expect(program.loops.map(\.count).max() == 31)
         #expect(try run(checkpointEvery: 5000).outputs == plain)      // a segment longer than the loop: no checkpoints
     }
+
+    @Test func exportsDrawLoopsAndDerivationsSayTheyCannot() throws {
+        let graph = Graph()
+        let (x, w) = (graph.input("x"), graph.input("w"))
+        let y = graph.loop(count: 4, carrying: x) { _, x in sin(x * w) }.named("y")
+        let export = try graph.export(y, at: ["x": 0.5, "w": 2])
+        let loopNode = try #require(export.nodes.first { $0.op == "loop" })
+        #expect(Set(export.edges.filter { $0.to == loopNode.id }.map(\.from)) == [Int(x.id), Int(w.id)])
+        #expect(throws: ProgramError.self) { try graph.derivation(of: y, at: ["x": 0.5, "w": 2]) }
+    }
 }

@@ -87,6 +87,10 @@ extension Graph {
         let root = Int(output.id)
         let live = liveNodes(for: [output.id])
         for name in feeds.keys where inputNodes[name] == nil { throw .unknownInput(name, known: inputNames) }
+        if !loops.isEmpty, live.indices.contains(where: { live[$0] && ops[$0] == .loopValue }) {
+            throw .unsupported("a derivation shows every operation once, and this output depends on a loop; "
+                               + "compile the graph, or write the steps out")
+        }
 
         // Forward values of every node the output needs.
         var values = [Double](repeating: 0, count: root + 1)

@@ -50,8 +50,8 @@ extension Graph {
             let opName = customFunctionName(at: Int32(i)).map { "custom \($0)" } ?? op.name
             nodes.append(.init(id: i, name: names[Int32(i)], op: opName, constant: hasConstant ? constants[i] : nil,
                                value: values?[k], gradient: gradients?[k]))
-            if op.arity >= 1 { edges.append((Int(lhs[i]), i)) }
-            if op.arity == 2 { edges.append((Int(rhs[i]), i)) }
+            // A loop's result is drawn reading the loop's initial values and parameters.
+            forEachDependency(of: i) { edges.append((Int($0), i)) }
         }
         return GraphExport(output: Int(output.id), nodes: nodes, edges: edges)
     }

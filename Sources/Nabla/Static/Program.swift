@@ -202,6 +202,8 @@ public enum ProgramError: Error, Equatable, CustomStringConvertible {
     /// A ``Graph/whileLoop(carrying:maxIterations:condition:body:)`` ran `limit` steps and its
     /// condition still held.
     case iterationLimit(limit: Int)
+    /// What was asked cannot be done for this graph (the message says what and why).
+    case unsupported(String)
 
     /// The message for people, naming the input or the node at fault.
     public var description: String {
@@ -214,6 +216,8 @@ public enum ProgramError: Error, Equatable, CustomStringConvertible {
             "expected \(expected.count) inputs (\(expected.joined(separator: ", "))), got \(got)"
         case .nonFinite(let node, let value, let operation):
             "\(node) is \(NumberFormat.shortest(value)): \(operation) is not finite"
+        case .unsupported(let message):
+            message
         case .iterationLimit(let limit):
             "a while loop ran \(limit) steps (its maxIterations) and its condition still held"
         }
