@@ -103,6 +103,14 @@ extension CompiledLoop {
         var lines = [head + ":"]
         lines.append("  carries from \(carryCount == 0 ? "none" : registers(initialRegisters))"
                      + (captureRegisters.isEmpty ? "" : "; parameters \(registers(captureRegisters))"))
+        if !sequenceOutputSlots.isEmpty {
+            // The trajectory and the costly values a backward loop reads: kept for backward.
+            lines.append("  stores \(sequenceOutputSlots.count) value\(sequenceOutputSlots.count == 1 ? "" : "s") per step "
+                         + "(\(sequenceOutputSlots.count * count) in all), read by the loops after it")
+        }
+        if !sequenceInputSlots.isEmpty {
+            lines.append("  reads \(sequenceInputSlots.count) stored value\(sequenceInputSlots.count == 1 ? "" : "s") per step")
+        }
         let body = (try? self.body.listing()) ?? ""
         lines += body.split(separator: "\n").map { "  " + $0 }
         return lines
