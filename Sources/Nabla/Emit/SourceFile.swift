@@ -19,6 +19,8 @@ struct SourceFile {
         } else {
             var includes = ["#include <math.h>"]
             if main != nil { includes += ["#include <stdio.h>", "#include <stdlib.h>", "#include <string.h>"] }
+            // Loops' sequences are allocated with calloc.
+            else if functions.contains(where: \.allocates) { includes.append("#include <stdlib.h>") }
             parts.append(includes.joined(separator: "\n"))
             // Each operation rounds once, as in Swift: no fused multiply-adds.
             parts.append("""
