@@ -113,6 +113,7 @@ struct SourceEmissionLoopTests {
 
     static func check(_ language: SourceLanguage) throws {
         let cases = Self.cases
+        try? SourceEmissionTests.driver(cases, language).write(toFile: "/tmp/emitloops-\(language).txt", atomically: true, encoding: .utf8) // DEBUG
         let directory = try SourceEmissionTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         guard let executable = try SourceEmissionTests.build(SourceEmissionTests.driver(cases, language), language, in: directory)
@@ -132,7 +133,7 @@ struct SourceEmissionLoopTests {
         try Self.check(.swift)
     }
 
-    @Test func theTableRunsEveryKindOfLoop() {
+    @Test func theTableRunsEveryKindOfLoop() throws {
         let loops = Self.cases.flatMap { item in
             var all: [CompiledLoop] = []
             var programs = [item.program]
@@ -156,13 +157,28 @@ struct SourceEmissionLoopTests {
     @Test func theChainReadsAsLoopsForwardAndBackward() throws {
         let chain = Self.cases.first { $0.name == "chain" }!
         let swift = chain.emitter(.swift).function()
-        for line in ["    // loop 1: 1000 steps", "    var l1_carry0 = x", "    for _ in 0..<1000 {",
-                     "        l1_carry0 = l1_t5",
-                     ", t from 999 down to 0 (the reverse pass of loop 1)", "stride(from: 999, through: 0, by: -1) {"] {
-            #expect(swift.contains(line), "\(line)\n\(swift)")
+        for line in ["    var l1_sequence0 = [Double](repeating: 0, count: 1000)",
+                     "    // loop 1: 1000 steps", "    var l1_carry0 = x", "    for l1_t in 0..<1000 {",
+                     "        let l1_t4 = tanh(l1_t3)", "        l1_sequence0[l1_t] = l1_carry0", "        l1_carry0 = l1_t4",
+                     "    let output0 = l1_carry0", "    // reverse pass",
+                     "    // loop 2: 1000 steps, t from 999 down to 0 (the reverse pass of loop 1)",
+                     "    for l2_t in stride(from: 999, through: 0, by: -1) {", "        let l2_element0 = l1_sequence0[l2_t]"] {
+            #expect(swift.contains(line + "\n"), "\(line)")
+        }
+        // A branch of cond: a block run under an if; carries that read each other: temporaries.
+        let cond = Self.cases.first { $0.name == "cond" }!.emitter(.swift).function()
+        for line in ["    // loop 1: a branch of cond, run where the predicate is > 0", "    var l1_carry0 = 0.0", "    if x > 0 {",
+                     "        let l1_t4 = x * l1_t3", "        l1_carry0 = l1_t4", "    if !(x > 0) {"] {
+            #expect(cond.contains(line + "\n"), "\(line)")
+        }
+        let swap = Self.cases.first { $0.name == "swap" }!.emitter(.c).function()
+        for line in ["        double l1_next0 = l1_carry1;", "        l1_carry0 = l1_next0;", "        l1_carry1 = l1_next1;"] {
+            #expect(swap.contains(line + "\n"), "\(line)")
         }
         let c = SourceFile(language: .c, heading: [], functions: [chain.emitter(.c)]).text
-        for line in ["#include <stdlib.h>", "calloc(", "for (long l", "--) {", "free(nabla_sequences);"] {
+        for line in ["#include <stdlib.h>", "    double *nabla_sequences = (double *)calloc(3000, sizeof(double));",
+                     "    for (long l1_t = 0; l1_t < 1000; l1_t++) {", "    for (long l2_t = 999; l2_t >= 0; l2_t--) {",
+                     "    free(nabla_sequences);"] {
             #expect(c.contains(line), "\(line)")
         }
     }

@@ -38,29 +38,38 @@ struct LoopContext {
     init(program: Program, language: SourceLanguage, taken: Set<String>) {
         self.language = language
         self.taken = taken
-        // The loops in the order they are written, with the sequences each reads.
-        var number = 0
-        var hasWhile = false
-        var counts: [Int32: Int] = [:], writers: [Int32: (loop: Int, output: Int)] = [:]
-        var read = Set<Int32>()
+        // The loops in the order they are written (nested loops after the loop around them).
+        var all: [CompiledLoop] = []
         func visit(_ program: Program) {
             for instruction in program.instructions where instruction.op == .loopValue && instruction.constant == 1 {
-                let loop = program.loops[Int(instruction.x)]
-                number += 1
-                hasWhile = hasWhile || loop.conditionOutput >= 0
-                let reads = loop.body.readRegisters
-                for (j, slot) in loop.sequenceInputSlots.enumerated() {
-                    counts[slot] = max(counts[slot] ?? 0, loop.count)
-                    if reads.contains(Int32(1 + loop.carryCount + j)) { read.insert(slot) }
-                }
-                for (j, slot) in loop.sequenceOutputSlots.enumerated() {
-                    counts[slot] = max(counts[slot] ?? 0, loop.count)
-                    writers[slot] = (number, j)
-                }
-                visit(loop.body)
+                all.append(program.loops[Int(instruction.x)])
+                visit(program.loops[Int(instruction.x)].body)
             }
         }
         visit(program)
+        var counts: [Int32: Int] = [:], writers: [Int32: (loop: Int, output: Int)] = [:]
+        for (index, loop) in all.enumerated() {
+            for slot in loop.sequenceInputSlots { counts[slot] = max(counts[slot] ?? 0, loop.count) }
+            for (j, slot) in loop.sequenceOutputSlots.enumerated() {
+                counts[slot] = max(counts[slot] ?? 0, loop.count)
+                writers[slot] = (index + 1, j)
+            }
+        }
+        // The sequences stored: those a loop reads an element of, where storing them all would
+        // leave some unread (a derivative's loop need not read every trajectory it is given).
+        var read = Set(counts.keys)
+        while true {
+            var next = Set<Int32>()
+            for loop in all {
+                let reads = loop.usage(stored: read).reads
+                for (j, slot) in loop.sequenceInputSlots.enumerated() where reads.contains(Int32(1 + loop.carryCount + j)) {
+                    next.insert(slot)
+                }
+            }
+            if next == read { break }
+            read = next
+        }
+        let hasWhile = all.contains { $0.conditionOutput >= 0 }
         for slot in read.sorted() {
             let writer = writers[slot] ?? (0, Int(slot))
             let name = SourceEmitter.unique(language.identifier("l\(writer.loop)_sequence\(writer.output)"), in: &self.taken)
@@ -118,7 +127,7 @@ struct LoopContext {
         written += 1
         let number = written
         let body = loop.body
-        let reads = body.readRegisters
+        let (needed, reads) = loop.usage(stored: Set(sequences.keys))
         let nc = loop.carryCount, ne = loop.sequenceInputSlots.count
         var inner = SourceEmitter.Variables(program: body, language: language, taken: &taken, prefix: "l\(number)_",
                                             resultRegisterNames: [:])
@@ -140,7 +149,9 @@ struct LoopContext {
             heading += "\(n) step\(n == 1 ? "" : "s")"
         }
         let sources = loop.sequenceInputSlots.compactMap { sequences[$0]?.writer }.filter { $0 > 0 }
-        if loop.reversed {
+        // A loop of one step (a branch of cond, and its derivatives) is a block, not a `for`.
+        let single = n == 1 && !isWhile
+        if loop.reversed && !single {
             heading += sources.first.map { ", t from \(n - 1) down to 0 (the reverse pass of loop \($0))" } ?? ", t from \(n - 1) down to 0"
         } else if let source = sources.first {
             heading += ", reading the sequences of loop \(source)"
@@ -149,7 +160,6 @@ struct LoopContext {
 
         // The carries: those the body reads or the program around uses.
         let carryNames = (0..<nc).map { inner.names[1 + $0] }
-        let needed = (0..<nc).map { reads.contains(Int32(1 + $0)) || loop.resultRegisters[$0] >= 0 }
         let updated = (0..<nc).map { needed[$0] && results[$0] != Int32(1 + $0) }
         for k in 0..<nc where needed[k] {
             let initial = outer.read(loop.initialRegisters[k])
@@ -165,7 +175,7 @@ struct LoopContext {
             inside += "    "
         }
         // The step's statements, built first: whether they use t decides how Swift writes it.
-        let stepIndent = inside + "    "
+        let stepIndent = single && loop.guardRegister >= 0 ? inside : inside + "    "
         let t = SourceEmitter.unique(language.identifier("l\(number)_t"), in: &taken)
         var usesT = isWhile
         var step: [String] = []
@@ -197,7 +207,7 @@ struct LoopContext {
         var next: [(Int, String)] = []
         for k in 0..<nc where updated[k] { next.append((k, inner.read(results[k]))) }
         // Where a carry's next value is another carry, the old values are kept in temporaries.
-        if next.contains(where: { k, _ in (1...nc).contains(Int(results[k])) }) {
+        if next.contains(where: { k, _ in results[k] >= 1 && results[k] <= Int32(nc) }) {
             for index in next.indices {
                 let temporary = SourceEmitter.unique(language.identifier("l\(number)_next\(next[index].0)"), in: &taken)
                 step.append(stepIndent + (swift ? "let \(temporary) = \(next[index].1)" : "double \(temporary) = \(next[index].1);"))
@@ -211,7 +221,12 @@ struct LoopContext {
             step.append(stepIndent + (swift ? "_ = \(inner.names[register])" : "(void)\(inner.names[register]);"))
         }
 
-        if swift {
+        if single {
+            if loop.guardRegister < 0 { lines.append(indent + (swift ? "do {" : "{")) }
+            if usesT { lines.append(stepIndent + (swift ? "let \(t) = 0" : "long \(t) = 0;")) }
+            lines += step
+            if loop.guardRegister < 0 { lines.append(indent + "}") }
+        } else if swift {
             let variable = usesT ? t : "_"
             lines.append(inside + (loop.reversed ? "for \(variable) in stride(from: \(n - 1), through: 0, by: -1) {"
                                                  : isWhile ? "for \(variable) in 0...\(n) {" : "for \(variable) in 0..<\(n) {"))
@@ -219,8 +234,10 @@ struct LoopContext {
             lines.append(inside + (loop.reversed ? "for (long \(t) = \(n - 1); \(t) >= 0; \(t)--) {"
                                                  : "for (long \(t) = 0; \(t) \(isWhile ? "<=" : "<") \(n); \(t)++) {"))
         }
-        lines += step
-        lines.append(inside + "}")
+        if !single {
+            lines += step
+            lines.append(inside + "}")
+        }
         if loop.guardRegister >= 0 { lines.append(indent + "}") }
         // The results: the carries' final values.
         for k in 0..<nc where loop.resultRegisters[k] >= 0 {
@@ -245,23 +262,47 @@ struct LoopContext {
     }
 }
 
-extension Program {
-    /// The registers the program reads: its instructions' operands, its loops' initial values,
-    /// parameters and guards, and its outputs.
-    var readRegisters: Set<Int32> {
-        var read = Set(outputRegisters)
-        for instruction in instructions {
+extension CompiledLoop {
+    /// What the emitted loop uses, where the sequences `stored` are kept: the carries it needs
+    /// (those the program around reads, or the body reads to compute what is used), and the
+    /// registers of the body it reads (instructions' operands, nested loops' needed initial
+    /// values, parameters and guards, and the outputs used: the needed carries' next values,
+    /// the stored per-step outputs, a while loop's condition).
+    func usage(stored: Set<Int32>) -> (needed: [Bool], reads: Set<Int32>) {
+        let nc = carryCount
+        var reads = Set<Int32>()
+        for instruction in body.instructions {
             if instruction.op == .loopValue {
                 guard instruction.constant == 1 else { continue }
-                let loop = loops[Int(instruction.x)]
-                read.formUnion(loop.initialRegisters)
-                read.formUnion(loop.captureRegisters)
-                if loop.guardRegister >= 0 { read.insert(loop.guardRegister) }
+                let inner = body.loops[Int(instruction.x)]
+                let (innerNeeded, innerReads) = inner.usage(stored: stored)
+                for k in 0..<inner.carryCount where innerNeeded[k] { reads.insert(inner.initialRegisters[k]) }
+                let parameters = 1 + inner.carryCount + inner.sequenceInputSlots.count
+                for (p, register) in inner.captureRegisters.enumerated() where innerReads.contains(Int32(parameters + p)) {
+                    reads.insert(register)
+                }
+                if inner.guardRegister >= 0 { reads.insert(inner.guardRegister) }
                 continue
             }
-            if instruction.op.arity >= 1 { read.insert(instruction.x) }
-            if instruction.op.arity == 2 { read.insert(instruction.y) }
+            if instruction.op.arity >= 1 { reads.insert(instruction.x) }
+            if instruction.op.arity == 2 { reads.insert(instruction.y) }
         }
-        return read
+        let results = body.outputRegisters
+        for (j, slot) in sequenceOutputSlots.enumerated() where stored.contains(slot) { reads.insert(results[nc + j]) }
+        if conditionOutput >= 0 { reads.insert(results[conditionOutput]) }
+        var needed = (0..<nc).map { resultRegisters[$0] >= 0 }
+        while true {
+            var changed = false
+            for k in 0..<nc where !needed[k] && reads.contains(Int32(1 + k)) {
+                needed[k] = true
+                changed = true
+            }
+            for k in 0..<nc where needed[k] && !reads.contains(results[k]) {
+                reads.insert(results[k])
+                changed = true
+            }
+            if !changed { break }
+        }
+        return (needed, reads)
     }
 }
