@@ -52,6 +52,13 @@ struct SourceEmissionLoopTests {
             let c = graph.loop(count: 5, carrying: [a, b, a]) { _, c in [c[1], c[0] * c[1], p] }
             cases.append(SourceEmissionTests.staticCase("swap", graph, c[0] + c[1] * c[2], [a, b, p]))
         }
+        // A carry nothing reads (its initial value and next value computed for nothing).
+        do {
+            let graph = Graph()
+            let (a, b) = (graph.input("a"), graph.input("b"))
+            let c = graph.loop(count: 3, carrying: [a * 2, sin(b)]) { _, c in [c[0] * a + 1, sin(c[0]) * 3] }
+            cases.append(programCase("deadCarry", graph, [c[0]]))
+        }
         // A loop inside a loop, to second order.
         do {
             let graph = Graph()
@@ -170,6 +177,10 @@ struct SourceEmissionLoopTests {
                      "        let l1_t4 = x * l1_t3", "        l1_carry0 = l1_t4", "    if !(x > 0) {"] {
             #expect(cond.contains(line + "\n"), "\(line)")
         }
+        // A value only a carry nothing reads needed is used (`_ = x`), not left for compilers to warn about.
+        let dead = Self.cases.first { $0.name == "deadCarry" }!.emitter(.swift).function()
+        #expect(dead.contains("    _ = t") && dead.contains("        _ = l1_t"), "\(dead)")
+        #expect(!dead.contains("l1_carry1"), "\(dead)")
         let swap = Self.cases.first { $0.name == "swap" }!.emitter(.c).function()
         for line in ["        double l1_next0 = l1_carry1;", "        l1_carry0 = l1_next0;", "        l1_carry1 = l1_next1;"] {
             #expect(swap.contains(line + "\n"), "\(line)")

@@ -216,10 +216,7 @@ struct LoopContext {
         }
         for (k, value) in next { step.append(stepIndent + "\(carryNames[k]) = \(value)" + end) }
         // Values only a carry that nothing reads needed: used, so that compilers do not warn.
-        for register in Int(body.firstInstructionRegister)..<body.registerCount
-        where inner.declared[register] && !inner.used[register] && inner.aliases[Int32(register)] == nil {
-            step.append(stepIndent + (swift ? "_ = \(inner.names[register])" : "(void)\(inner.names[register]);"))
-        }
+        step += inner.unusedValues(indent: stepIndent)
 
         if single {
             if loop.guardRegister < 0 { lines.append(indent + (swift ? "do {" : "{")) }

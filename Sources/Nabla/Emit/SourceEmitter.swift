@@ -118,6 +118,8 @@ struct SourceEmitter {
         }
         lines += group
         let values = results.map { loops.result(variables.read(program.outputRegisters[$0.output])) }
+        // With loops, a value may only have been an initial value of a carry that nothing reads.
+        if !program.loops.isEmpty { lines += variables.unusedValues(indent: "    ") }
         if swift {
             lines.append(labels.count == 1 ? "    return \(values[0])"
                                            : "    return (" + zip(labels, values).map { "\($0): \($1)" }.joined(separator: ", ") + ")")
@@ -221,6 +223,14 @@ extension SourceEmitter {
             if let alias = aliases[register] { return alias }
             if writes[r] == 0, let value = constants[register] { return SourceLiteral.double(value, in: language) }
             return names[r]
+        }
+
+        /// Statements using each value computed but never read (`_ = x`, `(void)x;`), so that
+        /// compilers do not warn.
+        func unusedValues(indent: String) -> [String] {
+            (Int(program.firstInstructionRegister)..<program.registerCount)
+                .filter { declared[$0] && !used[$0] && aliases[Int32($0)] == nil }
+                .map { indent + (language == .swift ? "_ = \(names[$0])" : "(void)\(names[$0]);") }
         }
 
         /// The statement writing `expression` into the register: its declaration the first time.
