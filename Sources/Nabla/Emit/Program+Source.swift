@@ -8,7 +8,7 @@ extension Program {
     ///
     /// The function is straight-line code, one statement per instruction: with the gradient's
     /// nodes among the outputs, the reverse pass is written out as code, as source-transformation
-    /// tools (Tapenade) write it. A loop (``Graph/loop(count:carrying:_:)``, a while loop, a
+    /// tools (Tapenade) write it. A loop (`Graph.loop`, a while loop, a
     /// branch of a cond, and the loops of their derivatives) is a `for` loop over its body,
     /// run step for step as the program runs it: the carries as variables, the values one loop
     /// passes to another (a gradient's trajectory) as arrays, nested loops inside, a branch
