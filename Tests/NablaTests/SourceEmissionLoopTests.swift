@@ -193,4 +193,27 @@ struct SourceEmissionLoopTests {
             #expect(c.contains(line), "\(line)")
         }
     }
+
+    /// W2's chain of 10⁶ steps with its gradient, as the `chain-scan` benchmark compiles it.
+    static var benchmarkChain: String {
+        let graph = Graph()
+        let x0 = graph.input("x0")
+        let x = graph.loop(count: 1_000_000, carrying: x0) { _, x in tanh(x * 1.01 + 0.1) }
+        let program = graph.compile([x, graph.gradient(of: x, wrt: x0)])
+        return program.source(in: .swift, functionName: "emittedChain", resultNames: ["x", "dx_dx0"], valueCount: 1)
+    }
+
+    @Test func theBenchmarksEmittedChainIsUpToDate() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/nabla-bench/ChainScanEmitted.swift")
+        let current = Self.benchmarkChain
+        if ProcessInfo.processInfo.environment["NABLA_WRITE_EMITTED_CHAIN"] == "1" {
+            try current.write(to: path, atomically: true, encoding: .utf8)
+        }
+        let committed = try String(contentsOf: path, encoding: .utf8)
+        #expect(committed == current, """
+            Sources/nabla-bench/ChainScanEmitted.swift is out of date; regenerate it:
+              NABLA_WRITE_EMITTED_CHAIN=1 swift test --filter theBenchmarksEmittedChainIsUpToDate
+            """)
+    }
 }
