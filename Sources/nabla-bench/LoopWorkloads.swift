@@ -2,7 +2,9 @@ import Nabla
 
 /// `chain-scan`: W2's chain (x ← tanh(1.01·x + 0.1) from x₀ = 0.5, N = 1,000,000 steps) as a
 /// static graph's compiled loop (`Graph.loop`), with dx_N/dx₀; the peer is
-/// Benchmarks/peers/jax_chain_scan.py (`jax.jit(jax.value_and_grad(fori_loop))`).
+/// Benchmarks/peers/jax_chain_scan.py (`jax.jit(jax.value_and_grad(fori_loop))`). The same
+/// program written out by `Program.source(in: .swift)` (ChainScanEmitted.swift, compiled into
+/// this benchmark: two `for` loops) is timed in the same run (`nabla-emitted-swift`).
 enum LoopWorkloads {
     static let expected: [Int: (value: Double, gradient: Double)] = [
         10: (0.6206833317225723, 0.012573678074345949),
@@ -17,6 +19,9 @@ enum LoopWorkloads {
         let x = graph.loop(count: steps, carrying: x0) { _, x in tanh(x * 1.01 + 0.1) }
         return graph.compile([x, graph.gradient(of: x, wrt: x0)])
     }
+
+    /// `x`, through a call the optimiser cannot see into (no folding or hoisting of the work).
+    @inline(never) static func opaque(_ x: Double) -> Double { x }
 
     static func chainScan(_ harness: Harness, steps: Int = 1_000_000) -> [Record] {
         // Correctness first (untimed): WORKLOADS.md's table to 1e-12 relative.
@@ -46,6 +51,11 @@ enum LoopWorkloads {
         try! checkpointed.run([0.5], into: &checkedOutputs)
         precondition(checkedOutputs == outputs, "chain-scan: checkpointed \(checkedOutputs) against \(outputs)")
         let steadyCheckpointed = harness.measure { try! checkpointed.run([0.5], into: &checkedOutputs) }
+        // The emitted code computes the same numbers, bit for bit.
+        var emitted = emittedChain(x0: 0.5)
+        precondition(steps != 1_000_000 || (emitted.x == outputs[0] && emitted.dx_dx0 == outputs[1]),
+                     "chain-scan: the emitted code gave \(emitted), Program.run \(outputs)")
+        let emittedSteady = harness.measure { emitted = emittedChain(x0: opaque(0.5)); blackHole(emitted.dx_dx0) }
         return [
             Record(workload: "chain-scan", engine: "nabla-static-loop", metric: "build_and_compile_seconds",
                    value: compiled - start, unit: "s", extra: common),
@@ -55,6 +65,8 @@ enum LoopWorkloads {
                    value: steady.median, unit: "s", extra: common + [("best", number(steady.best))]),
             Record(workload: "chain-scan", engine: "nabla-static-loop-checkpoint-1000", metric: "steady_forward_backward_seconds",
                    value: steadyCheckpointed.median, unit: "s", extra: common + [("best", number(steadyCheckpointed.best))]),
+            Record(workload: "chain-scan", engine: "nabla-emitted-swift", metric: "steady_forward_backward_seconds",
+                   value: emittedSteady.median, unit: "s", extra: common + [("best", number(emittedSteady.best))]),
         ]
     }
 }

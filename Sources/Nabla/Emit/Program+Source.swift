@@ -8,7 +8,12 @@ extension Program {
     ///
     /// The function is straight-line code, one statement per instruction: with the gradient's
     /// nodes among the outputs, the reverse pass is written out as code, as source-transformation
-    /// tools (Tapenade) write it. Variables are named after the nodes they hold where these have
+    /// tools (Tapenade) write it. A loop (`Graph.loop`, a while loop, a
+    /// branch of a cond, and the loops of their derivatives) is a `for` loop over its body,
+    /// run step for step as the program runs it: the carries as variables, the values one loop
+    /// passes to another (a gradient's trajectory) as arrays, nested loops inside, a branch
+    /// under an `if`; a while loop that reaches its limit makes the function return NaN for
+    /// every output (where ``run(_:)`` throws ``ProgramError/iterationLimit(limit:)``). Variables are named after the nodes they hold where these have
     /// names, constants are written as literals that read back exactly, and the file needs
     /// nothing but the language's standard library (Swift: `import Foundation`; C: `<math.h>`,
     /// linked with `-lm`). A program compiled with registers reused (``Graph/compile(_:)``'s
@@ -32,7 +37,7 @@ extension Program {
     ///     `// reverse pass`.
     public func source(in language: SourceLanguage, functionName: String = "program", resultNames: [String]? = nil,
                        valueCount: Int? = nil) -> String {
-        SourceFile(language: language, heading: [emittedFileNotice],
+        SourceFile(language: language, heading: [emittedFileNotice(for: self)],
                    functions: [sourceEmitter(language, functionName: functionName, resultNames: resultNames, valueCount: valueCount)]).text
     }
 

@@ -87,7 +87,7 @@ extension Script {
                                     results: labels.enumerated().map { ($1, $0) }, valueCount: values.count,
                                     statementTexts: statementTexts, resultRegisterNames: resultRegisterNames,
                                     documentation: documentation)
-        var file = SourceFile(language: language, heading: [emittedFileNotice, "The program:"] + statements.map { "  " + $0.text.replacingNewlines },
+        var file = SourceFile(language: language, heading: [emittedFileNotice(for: program), "The program:"] + statements.map { "  " + $0.text.replacingNewlines },
                               functions: [emitter])
         if main {
             let n = names.count, m = wrtNames.count

@@ -27,10 +27,18 @@ struct SourceEmitter {
 
     /// The helpers the function calls.
     var helpers: Set<SourceHelper> {
-        var set = Set(program.instructions.compactMap(\.op.sourceHelper))
+        var set = Set<SourceHelper>()
+        var programs = [program]
+        while let next = programs.popLast() {
+            set.formUnion(next.instructions.compactMap(\.op.sourceHelper))
+            programs += next.loops.map(\.body)
+        }
         for helper in set { set.formUnion(helper.dependencies) }
         return set
     }
+
+    /// Whether the function allocates memory (C, for the sequences its loops pass on).
+    var allocates: Bool { LoopContext(program: program, language: language, taken: []).allocates }
 
     /// The result labels, made distinct identifiers.
     var resultLabels: [String] {
@@ -57,9 +65,10 @@ struct SourceEmitter {
         let swift = language == .swift
         let name = language.identifier(functionName)
         let labels = resultLabels
-        var variables = Variables(program: program, language: language,
-                                  reserved: reservedNames,
+        var taken = Set(reservedNames)
+        var variables = Variables(program: program, language: language, taken: &taken, prefix: "",
                                   resultRegisterNames: resultRegisterNames)
+        var loops = LoopContext(program: program, language: language, taken: taken)
         var lines: [String] = []
         if !swift {
             lines.append("struct \(resultTypeName) {")
@@ -76,6 +85,7 @@ struct SourceEmitter {
             lines.append("struct \(resultTypeName) \(name)(\(list)) {")
         }
         lines += variables.preamble()
+        lines += loops.prelude(resultType: resultTypeName, labels: labels)
 
         let instructions = program.instructions
         let lastForward: Int? = valueCount.map { count in
@@ -84,9 +94,16 @@ struct SourceEmitter {
         }
         var group: [String] = []
         for (k, instruction) in instructions.enumerated() {
-            let x = variables.read(instruction.x), y = variables.read(instruction.y)
-            let expression = instruction.op.sourceExpression(x, y, constant: instruction.constant, in: language)
-            group.append("    " + variables.write(instruction.target, expression))
+            if instruction.op == .loopValue {
+                // The first instruction of a loop runs it; the others name its results.
+                if instruction.constant == 1 {
+                    group += loops.lines(program.loops[Int(instruction.x)], outer: &variables, indent: "    ")
+                }
+            } else {
+                let x = variables.read(instruction.x), y = variables.read(instruction.y)
+                let expression = instruction.op.sourceExpression(x, y, constant: instruction.constant, in: language)
+                group.append("    " + variables.write(instruction.target, expression))
+            }
             // A statement's instructions end with the one writing its named register.
             if let registerName = program.registerNames[instruction.target] ?? program.instructionNames[Int32(k)],
                let text = statementTexts[registerName] {
@@ -101,13 +118,16 @@ struct SourceEmitter {
             }
         }
         lines += group
-        let values = results.map { variables.read(program.outputRegisters[$0.output]) }
+        let values = results.map { loops.result(variables.read(program.outputRegisters[$0.output])) }
+        // With loops, a value may only have been an initial value of a carry that nothing reads.
+        if !program.loops.isEmpty { lines += variables.unusedValues(indent: "    ") }
         if swift {
             lines.append(labels.count == 1 ? "    return \(values[0])"
                                            : "    return (" + zip(labels, values).map { "\($0): \($1)" }.joined(separator: ", ") + ")")
         } else {
             lines.append("    struct \(resultTypeName) result;")
             lines += zip(labels, values).map { "    result.\($0) = \($1);" }
+            lines += loops.epilogue
             lines.append("    return result;")
         }
         lines.append("}")
@@ -140,17 +160,29 @@ extension SourceEmitter {
         /// The value of each constant register.
         var constants: [Int32: Double]
         var declared: [Bool]
+        /// Registers read as an expression of the code around (a loop body's parameters: the
+        /// variables outside the loop they are copied from, which the loop does not change).
+        var aliases: [Int32: String] = [:]
+        /// Whether each register has been read (as an operand, result or loop value) so far.
+        var used: [Bool]
 
         init(program: Program, language: SourceLanguage, reserved: [String], resultRegisterNames: [Int32: String]) {
+            var taken = Set(reserved)
+            self.init(program: program, language: language, taken: &taken, prefix: "", resultRegisterNames: resultRegisterNames)
+        }
+
+        /// The variables of `program`, named `prefix` and the register's name, distinct from the
+        /// names in `taken` (to which they are added).
+        init(program: Program, language: SourceLanguage, taken: inout Set<String>, prefix: String,
+             resultRegisterNames: [Int32: String]) {
             self.program = program
             self.language = language
-            var taken = Set(reserved)
             var names = [String](repeating: "", count: program.registerCount)
             var writes = [Int](repeating: 0, count: program.registerCount)
             for instruction in program.instructions { writes[Int(instruction.target)] += 1 }
             // Inputs first, so that they keep their own names.
             for (k, input) in program.inputNames.enumerated() {
-                names[k] = SourceEmitter.unique(language.identifier(input), in: &taken)
+                names[k] = SourceEmitter.unique(language.identifier(prefix + input), in: &taken)
             }
             // A register computed by a named node is named after it (the first one, where registers
             // are reused).
@@ -162,12 +194,13 @@ extension SourceEmitter {
                 let r = Int32(register)
                 let base = program.registerNames[r] ?? nodeNames[r] ?? resultRegisterNames[r]
                     ?? (register < Int(program.firstInstructionRegister) ? "k\(register)" : "t\(register)")
-                names[register] = SourceEmitter.unique(language.identifier(base), in: &taken)
+                names[register] = SourceEmitter.unique(language.identifier(prefix + base), in: &taken)
             }
             self.names = names
             self.writes = writes
             self.constants = Dictionary(program.constantRegisters.map { ($0.register, $0.value) }, uniquingKeysWith: { $1 })
             self.declared = [Bool](repeating: false, count: program.registerCount)
+            self.used = [Bool](repeating: false, count: program.registerCount)
             for k in program.inputNames.indices { declared[k] = true }
             for register in constants.keys { declared[Int(register)] = writes[Int(register)] > 0 }
         }
@@ -191,10 +224,20 @@ extension SourceEmitter {
 
         /// The register as an operand: its variable, or the literal of a constant never
         /// overwritten.
-        func read(_ register: Int32) -> String {
+        mutating func read(_ register: Int32) -> String {
             let r = Int(register)
+            used[r] = true
+            if let alias = aliases[register] { return alias }
             if writes[r] == 0, let value = constants[register] { return SourceLiteral.double(value, in: language) }
             return names[r]
+        }
+
+        /// Statements using each value computed but never read (`_ = x`, `(void)x;`), so that
+        /// compilers do not warn.
+        func unusedValues(indent: String) -> [String] {
+            (Int(program.firstInstructionRegister)..<program.registerCount)
+                .filter { declared[$0] && !used[$0] && aliases[Int32($0)] == nil }
+                .map { indent + (language == .swift ? "_ = \(names[$0])" : "(void)\(names[$0]);") }
         }
 
         /// The statement writing `expression` into the register: its declaration the first time.

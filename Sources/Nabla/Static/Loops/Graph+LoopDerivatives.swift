@@ -171,9 +171,15 @@ extension Graph {
     /// again: the transcendental functions.
     func costlyNodes(ofBodyOf index: Int) -> [Int32] {
         var found: [Int32] = []
-        var i = loops[index].bodyNodes.lowerBound
-        while i < loops[index].bodyNodes.upperBound {
-            if i > Int(loops[index].start), let inner = loopStartingAt[Int32(i)] { i = Int(loops[inner].end); continue }
+        let loop = loops[index]
+        // Only values the body's outputs need (a backward loop's body holds forward nodes it
+        // replaced by stored values: those are not computed, so not stored either).
+        let needed = liveNodes(for: loop.carryOut + loop.perStepOut, lowest: Int(loop.start),
+                               leaves: Set([loop.step] + loop.carryIn + loop.elements + loop.captures))
+        var i = loop.bodyNodes.lowerBound
+        while i < loop.bodyNodes.upperBound {
+            if i > Int(loop.start), let inner = loopStartingAt[Int32(i)] { i = Int(loops[inner].end); continue }
+            guard needed[i] else { i += 1; continue }
             switch ops[i] {
             case .exp, .log, .sqrt, .sin, .cos, .tanh, .erf, .sigmoid, .power, .powerConstant, .log1p, .expm1, .atan2,
                  .softplus, .logSigmoid, .elu, .silu:
