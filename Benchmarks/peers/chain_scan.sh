@@ -30,15 +30,20 @@ python3 - "$out/nabla.jsonl" "$out/jax.jsonl" <<'PY'
 import json, statistics, sys
 nabla = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 jax = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
-def by(records, metric):
-    return {r["round"]: r["value"] for r in records if r.get("metric") == metric}
+def by(records, metric, engine):
+    return {r["round"]: r["value"] for r in records if r.get("metric") == metric and r.get("engine") == engine}
+engines = sorted({r["engine"] for r in nabla})
 for metric in ("steady_forward_backward_seconds", "compile_plus_first_call_seconds"):
-    a, b = by(nabla, metric), by(jax, metric)
-    ratios = [b[k] / a[k] for k in a if k in b]
-    print(f"{metric:34} nabla {statistics.median(a.values()):.4f} s   jax {statistics.median(b.values()):.4f} s   "
-          f"jax/nabla {statistics.median(ratios):.2f}x (rounds {min(ratios):.2f}-{max(ratios):.2f})")
-compile_only = by(nabla, "build_and_compile_seconds")
-first = by(jax, "compile_plus_first_call_seconds")
-print(f"{'nabla build+compile vs jax first call':34} nabla {statistics.median(compile_only.values()):.5f} s   "
-      f"jax {statistics.median(first.values()):.4f} s   jax/nabla {statistics.median(first.values()) / statistics.median(compile_only.values()):.0f}x")
+    b = by(jax, metric, "jax-jit")
+    for engine in engines:
+        a = by(nabla, metric, engine)
+        ratios = [b[k] / a[k] for k in a if k in b]
+        if not ratios:
+            continue
+        print(f"{metric:34} {engine:34} {statistics.median(a.values()):.4f} s   jax-jit {statistics.median(b.values()):.4f} s   "
+              f"jax/nabla {statistics.median(ratios):.2f}x (rounds {min(ratios):.2f}-{max(ratios):.2f})")
+compile_only = by(nabla, "build_and_compile_seconds", "nabla-static-loop")
+first = by(jax, "compile_plus_first_call_seconds", "jax-jit")
+print(f"{'build_and_compile_seconds':34} {'nabla-static-loop':34} {statistics.median(compile_only.values()):.6f} s   "
+      f"jax-jit first call {statistics.median(first.values()):.4f} s   jax/nabla {statistics.median(first.values()) / statistics.median(compile_only.values()):.0f}x")
 PY
