@@ -144,7 +144,7 @@ extension Graph {
         return loops[index].results.map { Symbol(graph: self, id: $0) }
     }
 
-    /// A loop of `count` steps, as ``loop(count:carrying:_:)``, that keeps only every
+    /// A loop of `count` steps, as `loop(count:carrying:_:)`, that keeps only every
     /// `segment`-th step's carries for reverse mode (checkpointing) and recomputes the others.
     ///
     /// Written as two nested loops: an outer one of `count / segment` steps, each running an inner
