@@ -265,6 +265,10 @@ struct SourceEmissionTests {
     /// The scripts, values and options of the `--main` comparison.
     static let mainCases: [(script: String, values: [String], wrt: [String]?, order: Int, output: String?)] = [
         (Tutorial.program, ["a=2", "o=1"], nil, 2, nil),
+        // The notation's loops: carried names (primed after the loop), a local, a nested loop.
+        ("x = a\nrepeat 5 { t = 1.01x + 0.1; x = tanh(t) * b }\ny = x^2 + b", ["a=0.5", "b=0.9"], nil, 2, nil),
+        ("repeat 1000 { x = tanh(1.01x + 0.1) }", ["x=0.5"], nil, 1, nil),
+        ("repeat 2 { x = sin(x) + 1; repeat 3 { x = x * c } }", ["x=0.3", "c=1.1"], nil, 2, nil),
         (Tutorial.program, ["a=-0.1,o=1e-5"], ["a", "d"], 1, "e"),
         ("y = x^3 + sin(x) * w / (1 + x^2) + sigmoid(w * x)", ["x=0.3", "w=-1.7"], nil, 2, nil),
         ("y = 1e20 * exp(x) + 3e-8 * x; z = y * 1e-30", ["x=1.25"], nil, 2, nil),

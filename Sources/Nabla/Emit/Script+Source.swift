@@ -36,7 +36,7 @@ extension Script {
     func sourceFile(in language: SourceLanguage, output: String? = nil, wrt: [String]? = nil, order: Int = 1,
                     functionName: String? = nil, main: Bool = false) throws(ScriptError) -> (file: SourceFile, program: Program) {
         let outputName = output ?? self.output
-        let names = inputs + statements.map(\.name)
+        let names = valueNames
         guard names.contains(outputName) else {
             throw ScriptError("'\(quoted: outputName)' is not a name in the program (its names are \(ScriptError.list(names)))")
         }
@@ -93,7 +93,7 @@ extension Script {
             let n = names.count, m = wrtNames.count
             file.main = SourceMain(
                 function: language.identifier(function), resultLabels: emitter.resultLabels, inputs: inputs,
-                computed: statements.map(\.name),
+                computed: Array(valueNames[inputs.count...]),
                 output: (outputName, names.firstIndex(of: outputName)!),
                 values: names.enumerated().map { ($1, $0) },
                 gradient: wrtNames.enumerated().map { ($1, n + $0) },
