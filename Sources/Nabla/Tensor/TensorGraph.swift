@@ -33,6 +33,8 @@ public final class TensorGraph<Scalar: TensorScalar> {
     /// Constant nodes that reverse mode treats as variables: the zero seeds through which a
     /// custom function's tangent is derived from its VJP.
     var gradientVariables: Set<Int32> = []
+    /// The loops recorded in this graph and the roles of their nodes (see Loops/TensorGraphLoop.swift).
+    var loopState = TensorLoopState()
 
     /// An empty graph, to which ``input(_:shape:)`` and ``constant(_:)`` add leaves.
     public init() {}
@@ -67,6 +69,7 @@ public final class TensorGraph<Scalar: TensorScalar> {
     }
 
     func append(_ operation: TensorOperation, _ x: Int32, _ y: Int32) -> Int32 {
+        if !loopState.loops.isEmpty { checkLoopScope(x, y, operation) }
         let shape: Shape
         switch operation.outputShape(nodes[Int(x)].shape, nodes[Int(y)].shape) {
         case .success(let s): shape = s
@@ -89,6 +92,7 @@ public final class TensorGraph<Scalar: TensorScalar> {
 
     /// `gradients(of:wrt:)` without the checks: a mismatch met while building is recorded.
     func recordedGradients(of output: TensorSymbol<Scalar>, wrt symbols: [TensorSymbol<Scalar>]) -> [TensorSymbol<Scalar>] {
+        if !loopState.loops.isEmpty { return loopAwareGradients(of: output, wrt: symbols) }
         let root = Int(output.id)
         var adjoints = [TensorSymbol<Scalar>?](repeating: nil, count: root + 1)
         adjoints[root] = constant(NDArray.ones(output.shape))
@@ -121,7 +125,7 @@ public final class TensorGraph<Scalar: TensorScalar> {
                     requiresGradCache.append(custom.inputs.contains { requiresGradCache[Int($0)] })
                     continue
                 }
-                requiresGradCache.append(n.operation.arity == 0 ? n.name != nil || gradientVariables.contains(Int32(k))
+                requiresGradCache.append(n.operation.arity == 0 ? n.name != nil || gradientVariables.contains(Int32(k)) || loopValueRequiresGrad(Int32(k), requiresGradCache)
                     : requiresGradCache[Int(n.x)] || (n.operation.arity == 2 && requiresGradCache[Int(n.y)]))
             }
         }
@@ -132,6 +136,7 @@ public final class TensorGraph<Scalar: TensorScalar> {
     /// Compiles the nodes the outputs need into a program.
     public func compile(_ outputs: [TensorSymbol<Scalar>]) throws(TensorShapeError) -> TensorProgram<Scalar> {
         try check()
+        if !loopState.loops.isEmpty { return compileWithLoops(outputs.map(\.id)) }
         var live = [Bool](repeating: false, count: nodes.count)
         for o in outputs { live[Int(o.id)] = true }
         for i in stride(from: nodes.count - 1, through: 0, by: -1) where live[i] {
@@ -203,8 +208,10 @@ extension TensorProgram {
         }
         return (steps, chains)
     }
-    init(steps: [Step], chains: [[(primitive: Primitive, constant: Double)]] = [], inputs: [(name: String, shape: Shape, slot: Int32)], outputs: [Int32]) {
+    init(steps: [Step], chains: [[(primitive: Primitive, constant: Double)]] = [], inputs: [(name: String, shape: Shape, slot: Int32)], outputs: [Int32],
+         loops: [CompiledTensorLoop<Scalar>] = []) {
         self.steps = steps
+        self.loops = loops
         self.chains = chains
         self.inputs = inputs
         self.outputs = outputs
@@ -214,7 +221,7 @@ extension TensorProgram {
             if step.x >= 0 { lastUse[Int(step.x)] = Int32(k) }
             if step.y >= 0 { lastUse[Int(step.y)] = Int32(k) }
         }
-        for o in outputs { lastUse[Int(o)] = Int32(steps.count) }
+        for o in outputs + loops.flatMap(\.operandSlots) { lastUse[Int(o)] = Int32(steps.count) }
         self.lastUse = lastUse
     }
 }
@@ -310,7 +317,11 @@ public struct TensorProgram<Scalar: TensorScalar> {
         var chain: Int32 = -1
         /// Folded into a later step's chain: nothing to compute.
         var isFused = false
+        /// The index in `loops` of the loop this step runs (writing all its results), or −1.
+        var loop: Int32 = -1
     }
+    /// The loops the program runs (see Loops/CompiledTensorLoop.swift).
+    let loops: [CompiledTensorLoop<Scalar>]
     /// The fused chains the steps refer to.
     let chains: [[(primitive: Primitive, constant: Double)]]
     let steps: [Step]
@@ -337,6 +348,10 @@ public struct TensorProgram<Scalar: TensorScalar> {
             values[Int(input.slot)] = value
         }
         for (k, step) in steps.enumerated() where !step.isInput && !step.isFused {
+            if step.loop >= 0 {
+                try loops[Int(step.loop)].run(&values)
+                continue
+            }
             if step.chain >= 0 {
                 let chain = chains[Int(step.chain)]
                 let x = Int(step.x)
@@ -393,6 +408,8 @@ public enum TensorProgramError: Error, Equatable, CustomStringConvertible {
     /// The named input was fed an array of shape `got`; `expected` is the declared shape, with 0
     /// for an open dimension of a ``TensorFunction``.
     case wrongShape(String, expected: Shape, got: Shape)
+    /// A `whileLoop` ran `limit` steps with its condition still > 0.
+    case iterationLimit(limit: Int)
 
     /// One line naming the input: `missing input 'x'`, `unknown input 'x'`, or its shape against
     /// the expected one, open dimensions shown as `?`.
@@ -402,6 +419,7 @@ public enum TensorProgramError: Error, Equatable, CustomStringConvertible {
         case .unknownInput(let name): "unknown input '\(name)'"
         case .wrongShape(let name, let expected, let got):
             "input '\(name)' has shape \(got), expected [" + expected.dimensions.map { $0 == 0 ? "?" : String($0) }.joined(separator: ", ") + "]"
+        case .iterationLimit(let limit): "a whileLoop ran \(limit) steps (its maxIterations) with its condition still > 0"
         }
     }
 }

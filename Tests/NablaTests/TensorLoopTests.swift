@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+@testable import Nabla
+
+/// Loops of static tensor graphs (`TensorGraph.loop`, `scan`): values bit for bit and derivatives
+/// (reverse, forward, second order) against the same steps unrolled in the same graph, finite
+/// differences, and the shape errors' messages.
+@Suite("Tensor graph loops")
+struct TensorLoopTests {
+    static func array(_ shape: Shape, _ seed: Double) -> NDArray<Double> {
+        try! NDArray(shape: shape, scalars: (0..<shape.count).map { sin(Double($0) * 1.7 + seed) * 0.8 })
+    }
+
+    static let feeds: [String: NDArray<Double>] = [
+        "h": array([2, 3], 0.3), "w": array([3, 3], 1.1), "b": array([3], 2.0), "xs": array([4, 2, 3], 0.7),
+    ]
+
+    /// The feeds `program` takes.
+    static func feeds(for program: TensorProgram<Double>) -> [String: NDArray<Double>] {
+        feeds.filter { name, _ in program.inputShapes.contains { $0.name == name } }
+    }
+
+    /// h ← tanh(h·W + b + 0.1·t): two rows of three, a parameter matrix and vector, the step's index.
+    static func recurrence(_ graph: TensorGraph<Double>, count: Int, unrolled: Bool) -> (output: TensorSymbol<Double>, inputs: [TensorSymbol<Double>]) {
+        let h = graph.input("h", shape: [2, 3]), w = graph.input("w", shape: [3, 3]), b = graph.input("b", shape: [3])
+        func step(_ t: TensorSymbol<Double>, _ h: TensorSymbol<Double>) -> TensorSymbol<Double> { tanh(h.matmul(w) + b + t * 0.1) }
+        var carry = h
+        if unrolled {
+            for t in 0..<count { carry = step(graph.constant(NDArray(Double(t))), carry) }
+        } else {
+            carry = graph.loop(count: count, carrying: h, step)
+        }
+        return ((carry * carry).sum(), [h, w, b])
+    }
+
+    static func expectClose(_ a: [Double], _ b: [Double], _ what: String, tolerance: Double = 1e-12) {
+        #expect(a.count == b.count, "\(what): \(a.count) and \(b.count) values")
+        for (x, y) in zip(a, b) {
+            #expect(abs(x - y) <= tolerance * max(abs(x), abs(y), 1e-300), "\(what): \(x) vs \(y)")
+        }
+    }
+
+    @Test func loopMatchesTheUnrolledStepsAndTheirGradients() throws {
+        var results: [[[Double]]] = []
+        for unrolled in [false, true] {
+            let graph = TensorGraph<Double>()
+            let (loss, inputs) = Self.recurrence(graph, count: 5, unrolled: unrolled)
+            let program = try graph.compile([loss] + graph.gradients(of: loss, wrt: inputs))
+            results.append(try program.run(Self.feeds(for: program)).map(\.scalars))
+        }
+        #expect(results[0][0].map(\.bitPattern) == results[1][0].map(\.bitPattern))
+        for k in 1...3 { Self.expectClose(results[0][k], results[1][k], "gradient \(k)") }
+        #expect(results[0][2].contains { $0 != 0 })
+    }
+
+    @Test func loopGradientMatchesFiniteDifferences() throws {
+        let graph = TensorGraph<Double>()
+        let (loss, inputs) = Self.recurrence(graph, count: 4, unrolled: false)
+        let program = try graph.compile([loss] + graph.gradients(of: loss, wrt: [inputs[1]]))
+        let feeds = Self.feeds(for: program)
+        let gradient = try program.run(feeds)[1].scalars
+        let epsilon = 1e-6
+        for k in [0, 4, 8] {
+            var up = feeds, down = feeds
+            var w = Self.feeds["w"]!.scalars
+            w[k] += epsilon
+            up["w"] = try NDArray(shape: [3, 3], scalars: w)
+            w[k] -= 2 * epsilon
+            down["w"] = try NDArray(shape: [3, 3], scalars: w)
+            let difference = (try program.run(up)[0].scalars[0] - program.run(down)[0].scalars[0]) / (2 * epsilon)
+            #expect(abs(difference - gradient[k]) <= 1e-7 * max(1, abs(gradient[k])), "w[\(k)]: \(difference) vs \(gradient[k])")
+        }
+    }
+
+    /// A scan over xs [4, 2, 3]: h ← tanh(h·W + xₜ), yₜ = Σ h² per row.
+    static func scanned(_ graph: TensorGraph<Double>, unrolled: Bool) -> (ys: [TensorSymbol<Double>], carry: TensorSymbol<Double>, inputs: [TensorSymbol<Double>]) {
+        let h = graph.input("h", shape: [2, 3]), w = graph.input("w", shape: [3, 3]), xs = graph.input("xs", shape: [4, 2, 3])
+        func step(_ h: TensorSymbol<Double>, _ x: TensorSymbol<Double>) -> (TensorSymbol<Double>, TensorSymbol<Double>) {
+            let next = tanh(h.matmul(w) + x)
+            return (next, (next * next).sum(axes: [1], keepingDimensions: false))
+        }
+        if unrolled {
+            var carry = h
+            var ys: [TensorSymbol<Double>] = []
+            for t in 0..<4 {
+                let (next, y) = step(carry, xs.slice([t..<(t + 1)]).reshaped([2, 3]))
+                carry = next
+                ys.append(y)
+            }
+            return (ys, carry, [h, w, xs])
+        }
+        let (carries, ys) = graph.scan(over: [xs], carrying: [h]) { carries, elements in
+            let (next, y) = step(carries[0], elements[0])
+            return ([next], [y])
+        }
+        return ([ys[0]], carries[0], [h, w, xs])
+    }
+
+    @Test func scanStacksItsOutputsAndMatchesTheUnrolledGradients() throws {
+        let loopGraph = TensorGraph<Double>(), flatGraph = TensorGraph<Double>()
+        let looped = Self.scanned(loopGraph, unrolled: false), flat = Self.scanned(flatGraph, unrolled: true)
+        #expect(looped.ys[0].shape == [4, 2])
+        let loopLoss = looped.ys[0].sum() + looped.carry.sum()
+        let flatLoss = flat.ys.dropFirst().reduce(flat.ys[0].sum()) { $0 + $1.sum() } + flat.carry.sum()
+        let loopProgram = try loopGraph.compile([looped.ys[0], looped.carry] + loopGraph.gradients(of: loopLoss, wrt: looped.inputs))
+        let flatProgram = try flatGraph.compile(flat.ys + [flat.carry] + flatGraph.gradients(of: flatLoss, wrt: flat.inputs))
+        let loopRun = try loopProgram.run(Self.feeds(for: loopProgram)), flatRun = try flatProgram.run(Self.feeds(for: flatProgram))
+        #expect(loopRun[0].scalars.map(\.bitPattern) == flatRun[0..<4].flatMap(\.scalars).map(\.bitPattern))
+        #expect(loopRun[1].scalars.map(\.bitPattern) == flatRun[4].scalars.map(\.bitPattern))
+        for k in 0..<3 { Self.expectClose(loopRun[2 + k].scalars, flatRun[5 + k].scalars, "gradient \(k)") }
+        #expect(loopRun[4].shape == [4, 2, 3])
+    }
+
+    @Test func secondOrderThroughALoop() throws {
+        var results: [[Double]] = []
+        for unrolled in [false, true] {
+            let graph = TensorGraph<Double>()
+            let x = graph.input("x", shape: [2]), w = graph.input("w", shape: [2])
+            var carry = x
+            if unrolled {
+                for _ in 0..<3 { carry = sin(carry * w) }
+            } else {
+                carry = graph.loop(count: 3, carrying: x) { _, c in sin(c * w) }
+            }
+            let g = try graph.gradients(of: carry.sum(), wrt: [w])[0]
+            let gg = try graph.gradients(of: (g * g).sum(), wrt: [w, x])
+            let run = try graph.compile([g] + gg).run(["x": try NDArray(shape: [2], scalars: [0.7, -0.4]),
+                                                      "w": try NDArray(shape: [2], scalars: [1.3, 0.9])])
+            results.append(run.flatMap(\.scalars))
+        }
+        Self.expectClose(results[0], results[1], "first and second derivatives")
+    }
+
+    @Test func forwardModeThroughALoopAndAScan() throws {
+        var results: [[Double]] = []
+        for unrolled in [false, true] {
+            let graph = TensorGraph<Double>()
+            let (loss, inputs) = Self.recurrence(graph, count: 3, unrolled: unrolled)
+            let scan = Self.scanned(graph, unrolled: unrolled)
+            let scanLoss = scan.ys.dropFirst().reduce(scan.ys[0].sum()) { $0 + $1.sum() }
+            let directions = inputs.map { graph.constant(Self.array($0.shape, 4.2)) } + [graph.constant(Self.array([4, 2, 3], 0.1))]
+            let tangents = try graph.jvp(of: [loss, scanLoss], wrt: inputs + [scan.inputs[2]], along: directions)
+            results.append(try graph.compile(tangents).run(Self.feeds).flatMap(\.scalars))
+        }
+        Self.expectClose(results[0], results[1], "tangents")
+    }
+
+    @Test func aCarryOfAnotherShapeIsAShapeError() {
+        let graph = TensorGraph<Double>()
+        let x = graph.input("x", shape: [2])
+        let result = graph.loop(count: 3, carrying: [x]) { _, c in [c[0].sum()] }
+        #expect(throws: TensorShapeError.self) { try graph.compile(result) }
+        #expect(graph.error?.description == "loop(count: 3), carry 0: [2] and [] — the body returned a carry of shape [] for a carry of shape [2]")
+    }
+
+    @Test func sequencesOfDifferentLengthsAreAShapeError() {
+        let graph = TensorGraph<Double>()
+        let a = graph.input("a", shape: [3, 2]), b = graph.input("b", shape: [4, 2])
+        _ = graph.scan(over: [a, b], carrying: []) { _, e in ([], [e[0] + e[1]]) }
+        #expect(graph.error?.description == "scan, sequence 1: [3, 2] and [4, 2] — the sequences' leading dimensions differ (3 and 4)")
+    }
+
+    @Test func aBodyValueUsedAfterTheLoopIsAnError() {
+        let graph = TensorGraph<Double>()
+        let x = graph.input("x", shape: [2])
+        var inside: TensorSymbol<Double>?
+        _ = graph.loop(count: 2, carrying: x) { _, c in
+            inside = c * 2
+            return inside!
+        }
+        _ = inside! + x
+        #expect(graph.error?.reason.hasPrefix("reads a value made inside the body of loop(count: 2)") == true)
+    }
+}
