@@ -171,4 +171,51 @@ struct TensorLoopTests {
         _ = inside! + x
         #expect(graph.error?.reason.hasPrefix("reads a value made inside the body of loop(count: 2)") == true)
     }
+
+    @Test func whileLoopRunsUntilItsConditionFails() throws {
+        let graph = TensorGraph<Double>()
+        let x = graph.input("x", shape: [2]), n = graph.constant(NDArray(0.0))
+        let result = graph.whileLoop(carrying: [x, n], condition: { c in c[1] * -1 + 4.5 }, body: { c in [c[0] * 1.5, c[1] + 1] })
+        let tangent = try graph.jvp(of: [result[0]], wrt: [x], along: [graph.constant(try NDArray(shape: [2], scalars: [1, -2]))])[0]
+        let run = try graph.compile([result[0], result[1], tangent]).run(["x": try NDArray(shape: [2], scalars: [0.3, -0.7])])
+        // By hand: five steps (n = 0…4 have 4.5 − n > 0), each multiplying by 1.5.
+        var expected = [0.3, -0.7], direction = [1.0, -2.0]
+        for _ in 0..<5 {
+            expected = expected.map { $0 * 1.5 }
+            direction = direction.map { $0 * 1.5 }
+        }
+        #expect(run[0].scalars == expected)
+        #expect(run[1].scalars == [5])
+        #expect(run[2].scalars == direction)
+    }
+
+    @Test func whileLoopStopsAtItsBoundAndRefusesReverseMode() throws {
+        let graph = TensorGraph<Double>()
+        let x = graph.input("x", shape: [])
+        let result = graph.whileLoop(carrying: [x], maxIterations: 3, condition: { c in c[0] * 0 + 1 }, body: { c in [c[0] + 1] })
+        #expect(throws: TensorProgramError.iterationLimit(limit: 3)) { try graph.compile(result).run(["x": NDArray(0.0)]) }
+        #expect(TensorProgramError.iterationLimit(limit: 3).description
+                == "a whileLoop ran 3 steps (its maxIterations) with its condition still > 0")
+        #expect(throws: TensorShapeError.self) { try graph.gradients(of: result[0], wrt: [x]) }
+        #expect(graph.error?.reason.hasPrefix("reverse mode cannot go through a whileLoop") == true)
+    }
+
+    @Test func condRunsOnlyTheBranchTaken() throws {
+        let graph = TensorGraph<Double>()
+        let x = graph.input("x", shape: [2]), p = graph.input("p", shape: [])
+        let y = graph.cond(p, then: { [log(x) * x] }, else: { [x * 3] })[0]
+        let g = try graph.gradients(of: y, wrt: [x])[0]
+        let gg = try graph.gradients(of: g, wrt: [x])[0]
+        let t = try graph.jvp(of: [y], wrt: [x], along: [graph.constant(try NDArray(shape: [2], scalars: [1, 1]))])[0]
+        let program = try graph.compile([y, g, gg, t])
+        // Else branch at negative x: log would be NaN, and never runs.
+        let negative = try program.run(["x": try NDArray(shape: [2], scalars: [-1, -2]), "p": NDArray(-1.0)])
+        #expect(negative.map(\.scalars) == [[-3, -6], [3, 3], [0, 0], [3, 3]])
+        // Then branch: d(x log x)/dx = log x + 1, d² = 1/x.
+        let positive = try program.run(["x": try NDArray(shape: [2], scalars: [2, 0.5]), "p": NDArray(1.0)])
+        #expect(positive[0].scalars == [log(2.0) * 2, log(0.5) * 0.5])
+        Self.expectClose(positive[1].scalars, [log(2.0) + 1, log(0.5) + 1], "gradient")
+        Self.expectClose(positive[2].scalars, [0.5, 2], "second derivative")
+        Self.expectClose(positive[3].scalars, [log(2.0) + 1, log(0.5) + 1], "tangent")
+    }
 }

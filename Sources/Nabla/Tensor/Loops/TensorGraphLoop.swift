@@ -144,7 +144,7 @@ extension TensorGraph {
 
     /// The body's next carries, checked against the carries (count and shapes; a mismatch is
     /// recorded, and a missing carry kept as it is).
-    private func checkedCarries(_ next: [TensorSymbol<Scalar>], of index: Int) -> [Int32] {
+    func checkedCarries(_ next: [TensorSymbol<Scalar>], of index: Int) -> [Int32] {
         let loop = loopState.loops[index]
         let next = ids(next, loop.name)
         if next.count != loop.carryIn.count {
