@@ -218,4 +218,32 @@ struct TensorLoopTests {
         Self.expectClose(positive[2].scalars, [0.5, 2], "second derivative")
         Self.expectClose(positive[3].scalars, [log(2.0) + 1, log(0.5) + 1], "tangent")
     }
+
+    @Test func nestedLoopsAndForwardOverReverse() throws {
+        var results: [[Double]] = []
+        for unrolled in [false, true] {
+            let graph = TensorGraph<Double>()
+            let x = graph.input("x", shape: [3]), w = graph.input("w", shape: [3])
+            // Two outer steps of three inner ones: x ← sin(x·w) + 0.1·x, then x ← x·w.
+            var carry = x
+            if unrolled {
+                for _ in 0..<2 {
+                    for _ in 0..<3 { carry = sin(carry * w) + carry * 0.1 }
+                    carry = carry * w
+                }
+            } else {
+                carry = graph.loop(count: 2, carrying: x) { _, outer in
+                    graph.loop(count: 3, carrying: outer) { _, inner in sin(inner * w) + inner * 0.1 } * w
+                }
+            }
+            let loss = (carry * carry).sum()
+            let g = try graph.gradients(of: loss, wrt: [x, w])
+            let direction = graph.constant(try NDArray(shape: [3], scalars: [0.5, -1, 2]))
+            let hessianVector = try graph.jvp(of: g, wrt: [w], along: [direction])
+            let feeds = ["x": try NDArray(shape: [3], scalars: [0.2, -0.6, 1.1]), "w": try NDArray(shape: [3], scalars: [0.9, 1.2, -0.8])]
+            results.append(try graph.compile([carry] + g + hessianVector).run(feeds).flatMap(\.scalars))
+        }
+        #expect(results[0][0..<3].map(\.bitPattern) == results[1][0..<3].map(\.bitPattern))
+        Self.expectClose(results[0], results[1], "values, gradients and Hessian-vector products")
+    }
 }

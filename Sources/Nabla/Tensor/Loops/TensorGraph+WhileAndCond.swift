@@ -14,7 +14,7 @@ extension TensorGraph {
     ///
     /// Forward mode (``jvp(of:wrt:along:)``) goes through it; reverse mode does not, as in JAX
     /// (the number of steps is not known when the backward loop is built): ``gradients(of:wrt:)``
-    /// through it throws a `TensorShapeError` saying so; use ``loop(count:carrying:_:)`` for that.
+    /// through it throws a `TensorShapeError` saying so; use `loop(count:carrying:_:)` for that.
     public func whileLoop(carrying initial: [TensorSymbol<Scalar>], maxIterations: Int = 1_000_000,
                           condition: (_ carries: [TensorSymbol<Scalar>]) -> TensorSymbol<Scalar>,
                           body: (_ carries: [TensorSymbol<Scalar>]) -> [TensorSymbol<Scalar>]) -> [TensorSymbol<Scalar>] {

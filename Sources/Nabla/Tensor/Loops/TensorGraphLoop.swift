@@ -112,7 +112,7 @@ extension TensorGraph {
     /// final carries and each per-step output stacked along a new leading axis (shape
     /// `[n] + y.shape`).
     ///
-    /// As for ``loop(count:carrying:_:)``: the body is recorded once; carries must keep their
+    /// As for `loop(count:carrying:_:)`: the body is recorded once; carries must keep their
     /// shapes (a mismatch is the graph's error); reverse and forward mode go through it, to any
     /// order. The gradient of a sequence in `xs` is the sequence of the per-step input
     /// adjoints, x̄ₜ = (∂f/∂xₜ)ᵀ c̄ₜ₊₁ + (∂yₜ/∂xₜ)ᵀ ȳₜ.
