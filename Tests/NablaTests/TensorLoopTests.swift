@@ -246,4 +246,31 @@ struct TensorLoopTests {
         #expect(results[0][0..<3].map(\.bitPattern) == results[1][0..<3].map(\.bitPattern))
         Self.expectClose(results[0], results[1], "values, gradients and Hessian-vector products")
     }
+
+    @Test func checkpointedLoopStoresShortSequencesAndGivesTheSameDerivatives() throws {
+        var results: [[Double]] = []
+        var longest = 0
+        for checkpointed in [true, false] {
+            let graph = TensorGraph<Double>()
+            let (loss, inputs): (TensorSymbol<Double>, [TensorSymbol<Double>])
+            if checkpointed {
+                let h = graph.input("h", shape: [2, 3]), w = graph.input("w", shape: [3, 3]), b = graph.input("b", shape: [3])
+                let carry = graph.loop(count: 7, checkpointingEvery: 3, carrying: [h]) { t, c in [tanh(c[0].matmul(w) + b + t * 0.1)] }[0]
+                (loss, inputs) = ((carry * carry).sum(), [h, w, b])
+            } else {
+                (loss, inputs) = Self.recurrence(graph, count: 7, unrolled: true)
+            }
+            let outputs = [loss] + (try graph.gradients(of: loss, wrt: inputs))
+            if checkpointed {
+                // Loops of 2 (segments), 3 (their steps) and 1 (the rest) steps, and their
+                // backward loops: nothing stores more than 3 carries.
+                longest = graph.loopState.loops.map(\.count).max() ?? 0
+            }
+            let program = try graph.compile(outputs)
+            results.append(try program.run(Self.feeds(for: program)).flatMap(\.scalars))
+        }
+        #expect(longest == 3)
+        #expect(results[0][0].bitPattern == results[1][0].bitPattern)
+        Self.expectClose(results[0], results[1], "loss and gradients")
+    }
 }

@@ -100,6 +100,30 @@ extension TensorGraph {
         return loopState.loops[index].results.map(symbol)
     }
 
+    /// `loop(count:carrying:_:)` whose reverse mode stores the carries only every `segment`
+    /// steps (checkpoints) and recomputes the steps between two of them when it needs them:
+    /// memory for ⌈count/segment⌉ + `segment` carries instead of `count` (√count each for
+    /// segment ≈ √count), for one more forward pass of the body. The same values, bit for bit.
+    ///
+    /// Recorded as a loop of ⌊count/segment⌋ steps whose body is a loop of `segment` steps, then a
+    /// loop of the remaining count mod segment steps; the body sees the same step indices. Reverse
+    /// mode through nested loops stores the outer loop's carries and, at each outer step of the
+    /// backward loop, replays the inner loop, storing its carries for that segment only.
+    public func loop(count: Int, checkpointingEvery segment: Int, carrying initial: [TensorSymbol<Scalar>],
+                     _ body: (_ step: TensorSymbol<Scalar>, _ carries: [TensorSymbol<Scalar>]) -> [TensorSymbol<Scalar>]) -> [TensorSymbol<Scalar>] {
+        require(segment >= 1, "Nabla: TensorGraph.loop(checkpointingEvery:) needs a segment ≥ 1, got \(segment)")
+        require(count >= 0, "Nabla: TensorGraph.loop(count:) needs a count ≥ 0, got \(count)")
+        guard segment < count else { return loop(count: count, carrying: initial, body) }
+        let segments = count / segment, tail = count % segment
+        var carries = loop(count: segments, carrying: initial) { s, outer in
+            loop(count: segment, carrying: outer) { i, inner in body(s * Double(segment) + i, inner) }
+        }
+        if tail > 0 {
+            carries = loop(count: tail, carrying: carries) { i, c in body(i + Double(segments * segment), c) }
+        }
+        return carries
+    }
+
     /// A loop with one tensor carry: `for step in 0..<count { x = body(step, x) }`.
     public func loop(count: Int, carrying initial: TensorSymbol<Scalar>,
                      _ body: (_ step: TensorSymbol<Scalar>, _ carry: TensorSymbol<Scalar>) -> TensorSymbol<Scalar>) -> TensorSymbol<Scalar> {
