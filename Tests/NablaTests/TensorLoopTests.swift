@@ -273,4 +273,28 @@ struct TensorLoopTests {
         #expect(results[0][0].bitPattern == results[1][0].bitPattern)
         Self.expectClose(results[0], results[1], "loss and gradients")
     }
+
+    @Test func checkpointedScanGivesTheSameOutputsAndGradients() throws {
+        var results: [[Double]] = []
+        var longest = 0
+        for checkpointed in [true, false] {
+            let graph = TensorGraph<Double>()
+            let h = graph.input("h", shape: [2, 3]), w = graph.input("w", shape: [3, 3]), xs = graph.input("xs7", shape: [7, 2, 3])
+            func body(_ c: [TensorSymbol<Double>], _ e: [TensorSymbol<Double>]) -> (carries: [TensorSymbol<Double>], ys: [TensorSymbol<Double>]) {
+                let next = tanh(c[0].matmul(w) + e[0])
+                return ([next], [next.sum(axes: [1], keepingDimensions: false)])
+            }
+            let (carries, ys) = checkpointed ? graph.scan(over: [xs], checkpointingEvery: 3, carrying: [h], body)
+                                             : graph.scan(over: [xs], carrying: [h], body)
+            #expect(ys[0].shape == [7, 2])
+            let loss = (ys[0] * ys[0]).sum() + carries[0].sum()
+            let outputs = [ys[0]] + (try graph.gradients(of: loss, wrt: [h, w, xs]))
+            if checkpointed { longest = graph.loopState.loops.map(\.count).max() ?? 0 }
+            let run = try graph.compile(outputs).run(["h": Self.feeds["h"]!, "w": Self.feeds["w"]!, "xs7": Self.array([7, 2, 3], 0.2)])
+            results.append(run.flatMap(\.scalars))
+        }
+        #expect(longest == 3)
+        #expect(results[0][0..<14].map(\.bitPattern) == results[1][0..<14].map(\.bitPattern))
+        Self.expectClose(results[0], results[1], "outputs and gradients")
+    }
 }

@@ -157,6 +157,36 @@ extension TensorGraph {
         return (loopState.loops[index].results.map(symbol), loopState.loops[index].sequences.map(symbol))
     }
 
+    /// `scan(over:carrying:_:)` whose reverse mode stores the carries only every `segment` steps
+    /// and recomputes the steps between two of them when it needs them, as
+    /// `loop(count:checkpointingEvery:carrying:_:)`: a scan over the sequences regrouped as
+    /// [n/segment, segment, …] whose body is a scan of `segment` steps, then a scan over the
+    /// remaining n mod segment slices; the per-step outputs are joined back into [n, …]. The same
+    /// values (a −0 output reads +0 where the groups are joined).
+    public func scan(over xs: [TensorSymbol<Scalar>], checkpointingEvery segment: Int, carrying initial: [TensorSymbol<Scalar>],
+                     _ body: (_ carries: [TensorSymbol<Scalar>], _ elements: [TensorSymbol<Scalar>])
+                        -> (carries: [TensorSymbol<Scalar>], ys: [TensorSymbol<Scalar>]))
+        -> (carries: [TensorSymbol<Scalar>], ys: [TensorSymbol<Scalar>]) {
+        require(segment >= 1, "Nabla: TensorGraph.scan(checkpointingEvery:) needs a segment ≥ 1, got \(segment)")
+        let count = xs.first.map { $0.shape.dimensions.first ?? 0 } ?? 0
+        guard segment < count, xs.allSatisfy({ $0.shape.dimensions.first == count }) else {
+            return scan(over: xs, carrying: initial, body)
+        }
+        let segments = count / segment, tail = count % segment, head = segments * segment
+        let grouped = xs.map { x in
+            x.slice([0..<head]).reshaped(Shape([segments, segment] + x.shape.dimensions.dropFirst()))
+        }
+        let outer = scan(over: grouped, carrying: initial) { carries, groups in scan(over: groups, carrying: carries, body) }
+        var ys = outer.ys.map { $0.reshaped(Shape([head] + $0.shape.dimensions.dropFirst(2))) }
+        var carries = outer.carries
+        if tail > 0 {
+            let rest = scan(over: xs.map { $0.slice([head..<count]) }, carrying: carries, body)
+            carries = rest.carries
+            ys = zip(ys, rest.ys).map { TensorSymbol.concatenate([$0, $1], axis: 0) }
+        }
+        return (carries, ys)
+    }
+
     /// The symbol of node `id`.
     func symbol(_ id: Int32) -> TensorSymbol<Scalar> { TensorSymbol(graph: self, id: id) }
 
