@@ -2,6 +2,12 @@ import Foundation
 import Testing
 @testable import Nabla
 
+/// x³ with its hand rule 3x²·seed (no JVP: forward mode derives it).
+private struct Cube: DifferentiableFunction {
+    func forward<T: DifferentiableTensor>(_ x: [T]) -> T { x[0] * x[0] * x[0] }
+    func vjp<T: DifferentiableTensor>(_ x: [T], output: T, seed: T) -> [T?] { [seed * x[0] * x[0] * 3] }
+}
+
 /// Loops of static tensor graphs (`TensorGraph.loop`, `scan`): values bit for bit and derivatives
 /// (reverse, forward, second order) against the same steps unrolled in the same graph, finite
 /// differences, and the shape errors' messages.
@@ -296,5 +302,27 @@ struct TensorLoopTests {
         #expect(longest == 3)
         #expect(results[0][0..<14].map(\.bitPattern) == results[1][0..<14].map(\.bitPattern))
         Self.expectClose(results[0], results[1], "outputs and gradients")
+    }
+
+    @Test func customFunctionsInsideABodyKeepTheirRules() throws {
+        var results: [[Double]] = []
+        for unrolled in [false, true] {
+            let graph = TensorGraph<Double>()
+            let x = graph.input("x", shape: [3]), w = graph.input("w", shape: [3])
+            func step(_ c: TensorSymbol<Double>) -> TensorSymbol<Double> { Cube().apply(c * w) * 0.5 + c }
+            var carry = x
+            if unrolled {
+                for _ in 0..<3 { carry = step(carry) }
+            } else {
+                carry = graph.loop(count: 3, carrying: x) { _, c in step(c) }
+            }
+            let g = try graph.gradients(of: carry.sum(), wrt: [x, w])
+            let gg = try graph.gradients(of: (g[1] * g[1]).sum(), wrt: [w])
+            let t = try graph.jvp(of: [carry], wrt: [w], along: [graph.constant(try NDArray(shape: [3], scalars: [1, -1, 0.5]))])
+            let feeds = ["x": try NDArray(shape: [3], scalars: [0.3, -0.2, 0.5]), "w": try NDArray(shape: [3], scalars: [0.8, 1.1, -0.6])]
+            results.append(try graph.compile([carry] + g + gg + t).run(feeds).flatMap(\.scalars))
+        }
+        #expect(results[0][0..<3].map(\.bitPattern) == results[1][0..<3].map(\.bitPattern))
+        Self.expectClose(results[0], results[1], "values, gradients, second derivatives, tangents")
     }
 }

@@ -203,9 +203,12 @@ extension TensorGraph {
     /// loop inside the range is copied as a loop.
     func replay(_ range: Range<Int>, _ map: inout [Int32: Int32]) {
         func mapped(_ id: Int32) -> Int32 { id < 0 ? id : (map[id] ?? id) }
+        // Where the copy of each node starts: a custom function's copied forward starts there.
+        var copyStart: [Int32: Int32] = [:]
         var i = range.lowerBound
         while i < range.upperBound {
             let id = Int32(i)
+            copyStart[id] = Int32(nodes.count)
             if map[id] != nil { i += 1; continue }
             if let inner = loopState.startingAt[id] {
                 let loop = loopState.loops[inner]
@@ -225,11 +228,15 @@ extension TensorGraph {
                 continue
             }
             let node = nodes[i]
-            if customFunctions[id] != nil {
-                record(TensorShapeError(operation: customFunctions[id]!.function.name, shapes: [node.shape],
-                                        reason: "a custom differentiable function inside a loop's body cannot be differentiated through the loop yet"))
+            if let custom = customFunctions[id] {
+                // The marker again, over the copied forward, with the copied inputs.
+                let marker = append(node.operation, mapped(node.x), mapped(node.y))
+                customFunctions[marker] = CustomFunctionMarker(function: custom.function, inputs: custom.inputs.map(mapped),
+                                                               forwardStart: copyStart[custom.forwardStart] ?? marker)
+                map[id] = marker
+            } else if node.operation.arity > 0 {
+                map[id] = append(node.operation, mapped(node.x), mapped(node.y))
             }
-            if node.operation.arity > 0 { map[id] = append(node.operation, mapped(node.x), mapped(node.y)) }
             i += 1
         }
     }
