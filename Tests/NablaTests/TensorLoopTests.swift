@@ -325,4 +325,23 @@ struct TensorLoopTests {
         #expect(results[0][0..<3].map(\.bitPattern) == results[1][0..<3].map(\.bitPattern))
         Self.expectClose(results[0], results[1], "values, gradients, second derivatives, tangents")
     }
+
+    @Test func theBodyIsRecordedOnceWhateverTheCount() throws {
+        let graph = TensorGraph<Double>()
+        let x = graph.input("x", shape: [2])
+        let y = graph.loop(count: 200, carrying: x) { _, c in tanh(c * 1.01 + 0.1) }
+        let g = try graph.gradients(of: y.sum(), wrt: [x])[0]
+        #expect(graph.nodes.count < 60)   // the forward body, the backward body: not 200 steps of each
+        let run = try graph.compile([y, g]).run(["x": try NDArray(shape: [2], scalars: [0.5, -0.5])])
+        // By hand: x ← tanh(1.01x + 0.1), dx_{k+1}/dx_k = 1.01 (1 − x_{k+1}²).
+        for (k, start) in [0.5, -0.5].enumerated() {
+            var value = start, derivative = 1.0
+            for _ in 0..<200 {
+                value = tanh(value * 1.01 + 0.1)
+                derivative *= 1.01 * (1 - value * value)
+            }
+            #expect(run[0].scalars[k] == value)
+            #expect(abs(run[1].scalars[k] - derivative) <= 1e-12 * abs(derivative))
+        }
+    }
 }

@@ -70,6 +70,20 @@ struct TensorLoopState {
     var startingAt: [Int32: Int] = [:]
     var endingAt: [Int32: Int] = [:]
     var open: [Int] = []
+    /// The outermost closed bodies, by start: disjoint, in order (a closing loop replaces those
+    /// inside it), with their loops.
+    var closedBodies: [(nodes: Range<Int32>, loop: Int)] = []
+
+    /// The loop of the closed body holding node `id`, if any (a binary search).
+    func closedBody(holding id: Int32) -> Int? {
+        var low = 0, high = closedBodies.count
+        while low < high {
+            let middle = (low + high) / 2
+            if closedBodies[middle].nodes.lowerBound <= id { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0, closedBodies[low - 1].nodes.contains(id) else { return nil }
+        return closedBodies[low - 1].loop
+    }
 }
 
 extension TensorGraph {
@@ -260,6 +274,8 @@ extension TensorGraph {
             appendLoopValue(.sequence(index, j), shape: Shape([loopState.loops[index].count] + nodes[Int(y)].shape.dimensions))
         }
         loopState.endingAt[end] = index
+        while let last = loopState.closedBodies.last, last.nodes.lowerBound >= start { loopState.closedBodies.removeLast() }
+        loopState.closedBodies.append((start..<end, index))
     }
 
     /// The sequence node stacking body node `node` of loop `index` over the steps, added as a
@@ -307,14 +323,13 @@ extension TensorGraph {
     /// closed: such a value exists only inside its loop.
     func checkLoopScope(_ x: Int32, _ y: Int32, _ operation: TensorOperation) {
         for id in [x, y] where id >= 0 {
-            for loop in loopState.loops where loop.end >= 0 && loop.start <= id && id < loop.end {
-                let node = nodes[Int(id)]
-                if node.operation.arity == 0 && (node.constant != nil || node.name != nil) { continue }
-                record(TensorShapeError(operation: operation.name, shapes: [node.shape],
-                                        reason: "reads a value made inside the body of \(loop.name) (node \(id)) after the loop; "
-                                            + "return it as a carry or a per-step output to use it outside"))
-                return
-            }
+            guard let index = loopState.closedBody(holding: id) else { continue }
+            let node = nodes[Int(id)]
+            if node.operation.arity == 0 && (node.constant != nil || node.name != nil) { continue }
+            record(TensorShapeError(operation: operation.name, shapes: [node.shape],
+                                    reason: "reads a value made inside the body of \(loopState.loops[index].name) (node \(id)) after the loop; "
+                                        + "return it as a carry or a per-step output to use it outside"))
+            return
         }
     }
 
