@@ -148,7 +148,9 @@ extension TensorGraph {
     /// (the same for every sequence), `for t in 0..<n { (carries, ys[t]) = body(carries, xs[t]) }`,
     /// where `xs[t]` is each sequence's slice t (its shape without the first axis). Returns the
     /// final carries and each per-step output stacked along a new leading axis (shape
-    /// `[n] + y.shape`).
+    /// `[n] + y.shape`). With no sequences there are no steps (for a count, use
+    /// `loop(count:carrying:_:)`); sequences of different leading dimensions, or of rank 0, are
+    /// the graph's error.
     ///
     /// As for `loop(count:carrying:_:)`: the body is recorded once; carries must keep their
     /// shapes (a mismatch is the graph's error); reverse and forward mode go through it, to any
