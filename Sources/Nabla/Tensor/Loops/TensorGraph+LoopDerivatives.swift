@@ -19,23 +19,29 @@ extension TensorGraph {
     /// operands through its pullback; a loop, reached at the node after its body, passes its
     /// results' and sequences' adjoints to its operands through a backward loop, and its body is
     /// skipped.
-    func propagateAdjoints(from high: Int, downTo low: Int, _ adjoints: inout [Int32: TensorSymbol<Scalar>]) {
+    ///
+    /// `values` replaces nodes by others holding the same value where a pullback reads them (a
+    /// backward loop's body reads the values the forward loop stored instead of computing them
+    /// again); the adjoints still go to the nodes themselves.
+    func propagateAdjoints(from high: Int, downTo low: Int, _ adjoints: inout [Int32: TensorSymbol<Scalar>],
+                           values: [Int32: Int32] = [:]) {
+        func value(_ id: Int32) -> TensorSymbol<Scalar> { symbol(values.isEmpty ? id : values[id] ?? id) }
         var i = high
         while i >= low {
             let id = Int32(i)
             if let seed = adjoints[id] {
                 if let custom = customFunctions[id] {
                     if requiresGrad(id) {
-                        let results = custom.function.checkedVJP(custom.inputs.map(symbol), output: symbol(id), seed: seed)
+                        let results = custom.function.checkedVJP(custom.inputs.map(value), output: value(id), seed: seed)
                         for (input, result) in zip(custom.inputs, results) where requiresGrad(input) {
                             if let result { TensorTape<Scalar>.accumulate(result, into: &adjoints[input]) }
                         }
                     }
                 } else if nodes[i].operation.arity > 0 {
                     let node = nodes[i]
-                    let x = symbol(node.x), y = symbol(node.y)
+                    let x = value(node.x), y = value(node.y)
                     let needs = (requiresGrad(node.x), requiresGrad(node.y))
-                    let (gx, gy) = node.operation.pullback(x, y, output: symbol(id), seed: seed, needs: needs)
+                    let (gx, gy) = node.operation.pullback(x, y, output: value(id), seed: seed, needs: needs)
                     if needs.0, let gx { TensorTape<Scalar>.accumulate(gx.summed(toShape: x.shape), into: &adjoints[node.x]) }
                     if node.operation.arity == 2, needs.1, let gy { TensorTape<Scalar>.accumulate(gy.summed(toShape: y.shape), into: &adjoints[node.y]) }
                 }
@@ -69,13 +75,19 @@ extension TensorGraph {
             return
         }
         let trajectory = loopState.loops[index].carryIn.map { sequence(of: $0, inLoop: index) }
+        // The body's costly values (matrix products, transcendental functions), stored by the
+        // forward loop at each step so that the backward loop reads them instead of computing
+        // them again.
+        let residuals = costlyNodes(ofBodyOf: index)
+        let residualSequences = residuals.map { sequence(of: $0, inLoop: index) }
         let forward = loopState.loops[index]
         let carryCount = forward.carryIn.count, elementCount = forward.elements.count, captures = forward.captures
         let seededOutputs = forward.perStepOut.indices.filter { $0 < sequenceSeeds.count && sequenceSeeds[$0] != nil }
         let backward = beginLoop(name: forward.name + " (backward)", count: forward.count, reversed: !forward.reversed,
                                  initial: forward.carryIn.indices.map { carrySeeds[$0]?.id ?? zeros(like: forward.carryIn[$0]) }
                                     + captures.map { zeros(like: $0) },
-                                 sequenceInputs: trajectory + forward.sequenceInputs + seededOutputs.map { sequenceSeeds[$0]!.id })
+                                 sequenceInputs: trajectory + forward.sequenceInputs + seededOutputs.map { sequenceSeeds[$0]!.id }
+                                    + residualSequences)
         loopState.loops[backward].guardNode = forward.guardNode
         loopState.loops[backward].runsWhenGuardPositive = forward.runsWhenGuardPositive
         let b = loopState.loops[backward]
@@ -92,7 +104,10 @@ extension TensorGraph {
         for (n, j) in seededOutputs.enumerated() {
             TensorTape<Scalar>.accumulate(symbol(b.elements[carryCount + elementCount + n]), into: &adjoints[mapped(forward.perStepOut[j])])
         }
-        propagateAdjoints(from: replayEnd - 1, downTo: Int(b.start), &adjoints)
+        let firstResidual = carryCount + elementCount + seededOutputs.count
+        var stored: [Int32: Int32] = [:]
+        for (n, node) in residuals.enumerated() { stored[mapped(node)] = b.elements[firstResidual + n] }
+        propagateAdjoints(from: replayEnd - 1, downTo: Int(b.start), &adjoints, values: stored)
         var carryOut: [Int32] = (0..<carryCount).map { adjoints[b.elements[$0]]?.id ?? zeros(like: b.elements[$0]) }
         for (p, capture) in captures.enumerated() {
             let sum = b.carryIn[carryCount + p]
@@ -108,6 +123,30 @@ extension TensorGraph {
         for (n, j) in inputAdjoints.enumerated() {
             TensorTape<Scalar>.accumulate(symbol(done.sequences[n]), into: &table[forward.sequenceInputs[j]])
         }
+    }
+
+    /// The nodes of loop `index`'s body (outside loops nested in it) costly to compute again:
+    /// matrix products and transcendental functions.
+    func costlyNodes(ofBodyOf index: Int) -> [Int32] {
+        var found: [Int32] = []
+        let body = loopState.loops[index].bodyNodes
+        var i = body.lowerBound
+        while i < body.upperBound {
+            if i > body.lowerBound, let inner = loopState.startingAt[Int32(i)] { i = Int(loopState.loops[inner].end); continue }
+            switch nodes[i].operation {
+            case .matmul: found.append(Int32(i))
+            case .elementwise(let p, _):
+                switch p {
+                case .exp, .log, .sqrt, .sin, .cos, .tanh, .erf, .sigmoid, .power, .powerConstant, .log1p, .expm1, .atan2,
+                     .softplus, .logSigmoid, .elu, .silu:
+                    found.append(Int32(i))
+                default: break
+                }
+            default: break
+            }
+            i += 1
+        }
+        return found
     }
 
     /// `jvp(of:wrt:along:)` for a graph with loops (the checks done).
