@@ -347,6 +347,15 @@ public struct TensorProgram<Scalar: TensorScalar> {
             guard value.shape == input.shape else { throw .wrongShape(input.name, expected: input.shape, got: value.shape) }
             values[Int(input.slot)] = value
         }
+        try execute(&values)
+        return outputs.map { values[Int($0)]! }
+    }
+
+    /// Runs the steps over `values`, whose inputs' slots are filled (a loop's body is run so,
+    /// its inputs held by `values` alone, so that the steps can reuse their storage).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func execute(_ values: inout [NDArray<Scalar>?]) throws(TensorProgramError) {
         for (k, step) in steps.enumerated() where !step.isInput && !step.isFused {
             if step.loop >= 0 {
                 try loops[Int(step.loop)].run(&values)
@@ -395,7 +404,6 @@ public struct TensorProgram<Scalar: TensorScalar> {
             if lastUse[x] == Int32(k) { values[x] = nil }
             if binary, y >= 0, lastUse[y] == Int32(k) { values[y] = nil }
         }
-        return outputs.map { values[Int($0)]! }
     }
 }
 

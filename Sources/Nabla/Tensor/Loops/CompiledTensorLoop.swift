@@ -15,7 +15,7 @@ struct CompiledTensorLoop<Scalar: TensorScalar> {
     let feeds: [Feed]
     let carryCount: Int
     /// Values of the program around the loop: the initial carries, the parameters, the sequences
-    /// scanned, and the guard (-1: none).
+    /// scanned (-1: one whose elements the body does not read), and the guard (-1: none).
     let initialSlots: [Int32]
     let captureSlots: [Int32]
     let sequenceInputSlots: [Int32]
@@ -30,7 +30,7 @@ struct CompiledTensorLoop<Scalar: TensorScalar> {
     let conditionOutput: Int
 
     /// The values of the program around the loop that its run reads.
-    var operandSlots: [Int32] { initialSlots + captureSlots + sequenceInputSlots + (guardSlot >= 0 ? [guardSlot] : []) }
+    var operandSlots: [Int32] { (initialSlots + captureSlots + sequenceInputSlots + [guardSlot]).filter { $0 >= 0 } }
 
     /// Runs the steps, reading the operands from `values` and writing the results into it.
     func run(_ values: inout [NDArray<Scalar>?]) throws(TensorProgramError) {
@@ -41,31 +41,45 @@ struct CompiledTensorLoop<Scalar: TensorScalar> {
             return
         }
         let captures = captureSlots.map { values[Int($0)]! }
-        let sequences = sequenceInputSlots.map { values[Int($0)]!.scalars }
-        let elementCounts = sequenceInputSlots.map { values[Int($0)]!.shape.count / Swift.max(count, 1) }
-        let elementShapes = sequenceInputSlots.map { Shape(Array(values[Int($0)]!.shape.dimensions.dropFirst())) }
-        var stacked = sequenceShapes.map { [Scalar](repeating: 0, count: $0.count) }
-        let names = body.inputs.map(\.name)
+        let sequences = sequenceInputSlots.map { $0 >= 0 ? values[Int($0)]!.scalars : [] }
+        let elementCounts = sequenceInputSlots.map { $0 >= 0 ? values[Int($0)]!.shape.count / Swift.max(count, 1) : 0 }
+        let elementShapes = sequenceInputSlots.map { $0 >= 0 ? Shape(Array(values[Int($0)]!.shape.dimensions.dropFirst())) : [] }
+        // Every step of a loop of `count` steps writes its slice of each stacked output: no need
+        // to clear them first (a while loop may stop early: zeros).
+        var stacked = sequenceShapes.map { shape in
+            conditionOutput >= 0 ? [Scalar](repeating: 0, count: shape.count)
+                : [Scalar](unsafeUninitializedCapacity: shape.count) { _, initialized in initialized = shape.count }
+        }
+        let slots = body.inputs.map { Int($0.slot) }
         var t = reversed ? count - 1 : 0
         var steps = 0
         while steps < count || (conditionOutput >= 0 && steps == count) {
-            var given: [String: NDArray<Scalar>] = [:]
-            for (name, feed) in zip(names, feeds) {
+            // The body's values, the carries moved in (held there alone, so that the body's
+            // elementwise steps can write into them).
+            var given = [NDArray<Scalar>?](repeating: nil, count: body.steps.count)
+            for (slot, feed) in zip(slots, feeds) {
                 switch feed {
-                case .step: given[name] = NDArray(Scalar(t))
-                case .carry(let k): given[name] = carries[k]
-                case .capture(let p): given[name] = captures[p]
+                case .step: given[slot] = NDArray(Scalar(t))
+                case .carry(let k): given[slot] = carries[k]
+                case .capture(let p): given[slot] = captures[p]
                 case .element(let j):
                     let m = elementCounts[j]
-                    given[name] = NDArray(shape: elementShapes[j], checkedScalars: Array(sequences[j][t * m..<(t + 1) * m]))
+                    given[slot] = NDArray(shape: elementShapes[j], checkedScalars: Array(sequences[j][t * m..<(t + 1) * m]))
                 }
             }
-            let outputs = try body.run(given)
+            let before = conditionOutput >= 0 ? carries : []   // a while loop keeps them if it stops here
+            carries.removeAll(keepingCapacity: true)
+            try body.execute(&given)
+            let outputs = body.outputs.map { given[Int($0)]! }
+            given.removeAll()
             if conditionOutput >= 0 {
-                guard outputs[conditionOutput].scalars.first.map({ $0 > 0 }) ?? false else { break }
+                guard outputs[conditionOutput].scalars.first.map({ $0 > 0 }) ?? false else {
+                    carries = before
+                    break
+                }
                 if steps == count { throw .iterationLimit(limit: count) }
             }
-            for k in 0..<carryCount { carries[k] = outputs[k] }
+            carries = Array(outputs[0..<carryCount])
             for j in stacked.indices {
                 let m = outputs[carryCount + j].shape.count
                 stacked[j].replaceSubrange(t * m..<(t + 1) * m, with: outputs[carryCount + j].scalars)
@@ -94,7 +108,7 @@ extension TensorGraph {
                 guard let l = role.producingLoop else {
                     requirementFailed("Nabla: a TensorGraph loop's placeholder (node \(i)) is read outside its body")
                 }
-                for operand in loopState.loops[l].operands { live[Int(operand)] = true }
+                for operand in readOperands(of: l) { live[Int(operand)] = true }
                 continue
             }
             let node = nodes[i]
@@ -141,6 +155,29 @@ extension TensorGraph {
         return TensorProgram(steps: fused, chains: chains, inputs: inputs, outputs: outputSlots, loops: loops)
     }
 
+    /// The operands a run of loop `l` reads: all but the sequences whose elements its body does
+    /// not read (a backward loop's stored values that no pullback needed).
+    private func readOperands(of l: Int) -> [Int32] {
+        let loop = loopState.loops[l]
+        return loop.initial + loop.captures + (loop.guardNode >= 0 ? [loop.guardNode] : [])
+            + loop.sequenceInputs.indices.filter { readsElement(loop.elements[$0], of: l) }.map { loop.sequenceInputs[$0] }
+    }
+
+    /// Whether the body of loop `l` reads its element placeholder `element`.
+    private func readsElement(_ element: Int32, of l: Int) -> Bool {
+        let loop = loopState.loops[l]
+        if loop.carryOut.contains(element) || loop.perStepOut.contains(element) || loop.condition == element { return true }
+        for i in loop.bodyNodes {
+            let node = nodes[i]
+            if node.operation.arity >= 1 && node.x == element { return true }
+            if node.operation.arity == 2 && node.y == element { return true }
+            if let custom = customFunctions[Int32(i)], custom.inputs.contains(element) { return true }
+            if i > loop.bodyNodes.lowerBound, let inner = loopState.startingAt[Int32(i)],
+               loopState.loops[inner].operands.contains(element) { return true }
+        }
+        return false
+    }
+
     /// Loop `l` compiled for a program whose live nodes are `live`, at slots `slotOf`.
     private func compileLoop(_ l: Int, live: [Bool], slotOf: [Int32]) -> CompiledTensorLoop<Scalar> {
         let loop = loopState.loops[l]
@@ -157,7 +194,9 @@ extension TensorGraph {
         return CompiledTensorLoop(count: loop.count, reversed: loop.reversed, body: body,
                                   feeds: body.inputs.map { feedOf[$0.name]! }, carryCount: loop.carryIn.count,
                                   initialSlots: loop.initial.map { slotOf[Int($0)] }, captureSlots: loop.captures.map { slotOf[Int($0)] },
-                                  sequenceInputSlots: loop.sequenceInputs.map { slotOf[Int($0)] },
+                                  sequenceInputSlots: loop.sequenceInputs.indices.map {
+                                      readsElement(loop.elements[$0], of: l) ? slotOf[Int(loop.sequenceInputs[$0])] : -1
+                                  },
                                   guardSlot: loop.guardNode >= 0 ? slotOf[Int(loop.guardNode)] : -1,
                                   runsWhenGuardPositive: loop.runsWhenGuardPositive,
                                   resultSlots: loop.results.map { slotOf[Int($0)] }, sequenceSlots: sequenceSlots,
