@@ -44,7 +44,7 @@ enum LoopWorkloads {
         let checkpointed: Program = {
             let graph = Graph()
             let x0 = graph.input("x0")
-            let x = graph.loop(count: steps, carrying: [x0], checkpointEvery: 1000) { _, x in [tanh(x[0] * 1.01 + 0.1)] }[0]
+            let x = graph.loop(count: steps, checkpointingEvery: 1000, carrying: [x0]) { _, x in [tanh(x[0] * 1.01 + 0.1)] }[0]
             return graph.compile([x, graph.gradient(of: x, wrt: x0)])
         }()
         var checkedOutputs: [Double] = []

@@ -237,7 +237,7 @@ struct StaticLoopTests {
             let graph = Graph()
             let (x, w) = (graph.input("x"), graph.input("w"))
             let body = { (t: Symbol, c: [Symbol]) -> [Symbol] in [tanh(1.01 * c[0] + 0.1 * w) + 0.001 * t] }
-            let y = segment.map { graph.loop(count: 1003, carrying: [x], checkpointEvery: $0, body) } ?? graph.loop(count: 1003, carrying: [x], body)
+            let y = segment.map { graph.loop(count: 1003, checkpointingEvery: $0, carrying: [x], body) } ?? graph.loop(count: 1003, carrying: [x], body)
             let program = graph.compile([y[0]] + graph.gradients(of: y[0], wrt: [x, w]))
             return (try program.run(["x": 0.5, "w": 0.7]), program)
         }

@@ -20,6 +20,11 @@ extension TensorGraph {
                     "TensorGraph.jvp(of:wrt:along:): symbols of another graph")
             require(s.shape == d.shape, "TensorGraph.jvp(of:wrt:along:): a direction of shape \(d.shape) for a symbol of shape \(s.shape)")
         }
+        if !loopState.loops.isEmpty {
+            let results = loopAwareJVP(of: outputs, wrt: symbols, along: directions)
+            try check()
+            return results
+        }
         guard let root = outputs.map({ Int($0.id) }).max() else { return [] }
         var tangents = [TensorSymbol<Scalar>?](repeating: nil, count: root + 1)
         for (s, d) in zip(symbols, directions) where Int(s.id) <= root {

@@ -35,6 +35,8 @@ public final class TensorGraph<Scalar: TensorScalar> {
     var gradientVariables: Set<Int32> = []
     /// The first node ``gradients(of:wrt:)`` made, if it was called (for the compilation log).
     var firstGradientNode: Int?
+    /// The loops recorded in this graph and the roles of their nodes (see Loops/TensorGraphLoop.swift).
+    var loopState = TensorLoopState()
 
     /// An empty graph, to which ``input(_:shape:)`` and ``constant(_:)`` add leaves.
     public init() {}
@@ -69,6 +71,7 @@ public final class TensorGraph<Scalar: TensorScalar> {
     }
 
     func append(_ operation: TensorOperation, _ x: Int32, _ y: Int32) -> Int32 {
+        if !loopState.loops.isEmpty { checkLoopScope(x, y, operation) }
         let shape: Shape
         switch operation.outputShape(nodes[Int(x)].shape, nodes[Int(y)].shape) {
         case .success(let s): shape = s
@@ -91,6 +94,7 @@ public final class TensorGraph<Scalar: TensorScalar> {
 
     /// `gradients(of:wrt:)` without the checks: a mismatch met while building is recorded.
     func recordedGradients(of output: TensorSymbol<Scalar>, wrt symbols: [TensorSymbol<Scalar>]) -> [TensorSymbol<Scalar>] {
+        if !loopState.loops.isEmpty { return loopAwareGradients(of: output, wrt: symbols) }
         let root = Int(output.id)
         if firstGradientNode == nil { firstGradientNode = nodes.count }
         var adjoints = [TensorSymbol<Scalar>?](repeating: nil, count: root + 1)
@@ -124,7 +128,7 @@ public final class TensorGraph<Scalar: TensorScalar> {
                     requiresGradCache.append(custom.inputs.contains { requiresGradCache[Int($0)] })
                     continue
                 }
-                requiresGradCache.append(n.operation.arity == 0 ? n.name != nil || gradientVariables.contains(Int32(k))
+                requiresGradCache.append(n.operation.arity == 0 ? n.name != nil || gradientVariables.contains(Int32(k)) || loopValueRequiresGrad(Int32(k), requiresGradCache)
                     : requiresGradCache[Int(n.x)] || (n.operation.arity == 2 && requiresGradCache[Int(n.y)]))
             }
         }
@@ -135,6 +139,7 @@ public final class TensorGraph<Scalar: TensorScalar> {
     /// Compiles the nodes the outputs need into a program.
     public func compile(_ outputs: [TensorSymbol<Scalar>]) throws(TensorShapeError) -> TensorProgram<Scalar> {
         try check()
+        if !loopState.loops.isEmpty { return compileWithLoops(outputs.map(\.id)) }
         var live = [Bool](repeating: false, count: nodes.count)
         for o in outputs { live[Int(o.id)] = true }
         for i in stride(from: nodes.count - 1, through: 0, by: -1) where live[i] {
@@ -206,8 +211,10 @@ extension TensorProgram {
         }
         return (steps, chains)
     }
-    init(steps: [Step], chains: [[(primitive: Primitive, constant: Double)]] = [], inputs: [(name: String, shape: Shape, slot: Int32)], outputs: [Int32]) {
+    init(steps: [Step], chains: [[(primitive: Primitive, constant: Double)]] = [], inputs: [(name: String, shape: Shape, slot: Int32)], outputs: [Int32],
+         loops: [CompiledTensorLoop<Scalar>] = []) {
         self.steps = steps
+        self.loops = loops
         self.chains = chains
         self.inputs = inputs
         self.outputs = outputs
@@ -217,7 +224,7 @@ extension TensorProgram {
             if step.x >= 0 { lastUse[Int(step.x)] = Int32(k) }
             if step.y >= 0 { lastUse[Int(step.y)] = Int32(k) }
         }
-        for o in outputs { lastUse[Int(o)] = Int32(steps.count) }
+        for o in outputs + loops.flatMap(\.operandSlots) { lastUse[Int(o)] = Int32(steps.count) }
         self.lastUse = lastUse
     }
 }
@@ -313,7 +320,11 @@ public struct TensorProgram<Scalar: TensorScalar> {
         var chain: Int32 = -1
         /// Folded into a later step's chain: nothing to compute.
         var isFused = false
+        /// The index in `loops` of the loop this step runs (writing all its results), or −1.
+        var loop: Int32 = -1
     }
+    /// The loops the program runs (see Loops/CompiledTensorLoop.swift).
+    let loops: [CompiledTensorLoop<Scalar>]
     /// The fused chains the steps refer to.
     let chains: [[(primitive: Primitive, constant: Double)]]
     let steps: [Step]
@@ -339,7 +350,20 @@ public struct TensorProgram<Scalar: TensorScalar> {
             guard value.shape == input.shape else { throw .wrongShape(input.name, expected: input.shape, got: value.shape) }
             values[Int(input.slot)] = value
         }
+        try execute(&values)
+        return outputs.map { values[Int($0)]! }
+    }
+
+    /// Runs the steps over `values`, whose inputs' slots are filled (a loop's body is run so,
+    /// its inputs held by `values` alone, so that the steps can reuse their storage).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func execute(_ values: inout [NDArray<Scalar>?]) throws(TensorProgramError) {
         for (k, step) in steps.enumerated() where !step.isInput && !step.isFused {
+            if step.loop >= 0 {
+                try loops[Int(step.loop)].run(&values)
+                continue
+            }
             if step.chain >= 0 {
                 let chain = chains[Int(step.chain)]
                 let x = Int(step.x)
@@ -383,7 +407,6 @@ public struct TensorProgram<Scalar: TensorScalar> {
             if lastUse[x] == Int32(k) { values[x] = nil }
             if binary, y >= 0, lastUse[y] == Int32(k) { values[y] = nil }
         }
-        return outputs.map { values[Int($0)]! }
     }
 }
 
@@ -396,6 +419,8 @@ public enum TensorProgramError: Error, Equatable, CustomStringConvertible {
     /// The named input was fed an array of shape `got`; `expected` is the declared shape, with 0
     /// for an open dimension of a ``TensorFunction``.
     case wrongShape(String, expected: Shape, got: Shape)
+    /// A `whileLoop` ran `limit` steps with its condition still > 0.
+    case iterationLimit(limit: Int)
 
     /// One line naming the input: `missing input 'x'`, `unknown input 'x'`, or its shape against
     /// the expected one, open dimensions shown as `?`.
@@ -405,6 +430,7 @@ public enum TensorProgramError: Error, Equatable, CustomStringConvertible {
         case .unknownInput(let name): "unknown input '\(name)'"
         case .wrongShape(let name, let expected, let got):
             "input '\(name)' has shape \(got), expected [" + expected.dimensions.map { $0 == 0 ? "?" : String($0) }.joined(separator: ", ") + "]"
+        case .iterationLimit(let limit): "a whileLoop ran \(limit) steps (its maxIterations) with its condition still > 0"
         }
     }
 }

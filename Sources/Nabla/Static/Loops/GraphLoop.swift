@@ -155,9 +155,9 @@ extension Graph {
     /// of each step. The values are the same bits as without checkpoints; a gradient that sums
     /// over steps (a parameter's) adds in another grouping, so it agrees to rounding. `body` is
     /// called once or twice (for the steps left over), each time recorded.
-    public func loop(count: Int, carrying initial: [Symbol], checkpointEvery segment: Int,
+    public func loop(count: Int, checkpointingEvery segment: Int, carrying initial: [Symbol],
                      _ body: (_ step: Symbol, _ carries: [Symbol]) -> [Symbol]) -> [Symbol] {
-        require(segment >= 1, "Nabla: loop(checkpointEvery:) needs a segment of at least 1 step, got \(segment)")
+        require(segment >= 1, "Nabla: loop(checkpointingEvery:) needs a segment of at least 1 step, got \(segment)")
         guard segment < count else { return loop(count: count, carrying: initial, body) }
         let segments = count / segment, left = count % segment
         var carries = loop(count: segments, carrying: initial) { outer, carries in
