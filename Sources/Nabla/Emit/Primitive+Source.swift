@@ -1,24 +1,31 @@
 // Each primitive written as an expression of Swift or C that computes, bit for bit, what
 // `Primitive.evaluate` computes on Doubles: the same IEEE operations, the same C library calls
-// (Swift's `exp`, `tanh`, `erf`, … on Linux are glibc's, the ones <math.h> declares), the same
-// branches, in the same order.
+// (Swift's `exp`, `erf`, … on Linux are glibc's, the ones <math.h> declares), the same
+// branches, in the same order. `tanh` is Nabla's own (`HyperbolicTangent`), written out as a
+// helper with the library's coefficients.
 
 /// A helper function the emitted code defines once, above the functions that call it, for the
 /// primitives that are more than one expression.
 enum SourceHelper: String, CaseIterable, Comparable {
-    case sigmoid, softplus, silu
+    case sigmoid, softplus, silu, tanh
 
     static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 
-    /// The helper's name in the language (C's has a prefix, its functions sharing one namespace).
-    func name(_ language: SourceLanguage) -> String { language == .swift ? rawValue : "nabla_\(rawValue)" }
+    /// The helper's name in the language (C's has a prefix, its functions sharing one namespace;
+    /// Swift's `tanh` is `nablaTanh`, not to be read as the C library's).
+    func name(_ language: SourceLanguage) -> String {
+        if self == .tanh { return language == .swift ? "nablaTanh" : "nabla_tanh" }
+        return language == .swift ? rawValue : "nabla_\(rawValue)"
+    }
 
     /// The helpers a helper calls.
     var dependencies: [SourceHelper] { self == .silu ? [.sigmoid] : [] }
 
-    /// The helper's definition, as `Rules.Sigmoid`, `Rules.Softplus` and `Rules.SiLU` evaluate.
+    /// The helper's definition, as `Rules.Sigmoid`, `Rules.Softplus`, `Rules.SiLU` and
+    /// `HyperbolicTangent` evaluate.
     func definition(_ language: SourceLanguage) -> String {
         switch (self, language) {
+        case (.tanh, _): Self.tanhDefinition(language)
         case (.sigmoid, .swift):
             """
             /// σ(x) = 1 / (1 + e^(−x)), as e^x / (1 + e^x) for x < 0 so that neither branch overflows.
@@ -69,6 +76,70 @@ enum SourceHelper: String, CaseIterable, Comparable {
     }
 }
 
+extension SourceHelper {
+    /// `HyperbolicTangent.tanh` in `language`: its polynomial's coefficients written from the
+    /// library's own, its operations in the same order.
+    static func tanhDefinition(_ language: SourceLanguage) -> String {
+        let swift = language == .swift
+        let c = HyperbolicTangent.polynomial.map { SourceLiteral.double($0, in: language) }
+        let bound = SourceLiteral.double(HyperbolicTangent.polynomialBound, in: language)
+        let saturation = SourceLiteral.double(HyperbolicTangent.saturationBound, in: language)
+        let let_ = swift ? "let" : "double"
+        let steps = """
+                \(let_) u = a * a, u2 = u * u, u4 = u2 * u2, u8 = u4 * u4;
+                \(let_) p01 = \(c[0]) + \(c[1]) * u;
+                \(let_) p23 = \(c[2]) + \(c[3]) * u;
+                \(let_) p45 = \(c[4]) + \(c[5]) * u;
+                \(let_) p67 = \(c[6]) + \(c[7]) * u;
+                \(let_) p89 = \(c[8]) + \(c[9]) * u;
+                \(let_) p0123 = p01 + p23 * u2;
+                \(let_) p4567 = p45 + p67 * u2;
+                \(let_) p8910 = p89 + \(c[10]) * u2;
+                \(let_) p = (p0123 + p4567 * u4) + p8910 * u8;
+        """
+        let comment = """
+            tanh x as Nabla computes it: x + x³·P(x²) for |x| < \(bound), 1 − 2/(e^(2x) + 1) below \(saturation), then ±1.
+            """
+        if swift {
+            return """
+                /// \(comment)
+                private func nablaTanh(_ x: Double) -> Double {
+                    let a = abs(x)
+                    let r: Double
+                    if a < \(bound) {
+                \(steps.replacingOccurrences(of: ";", with: ""))
+                        r = a + a * u * p
+                    } else if a < \(saturation) {
+                        r = 1 - 2 / (exp(2 * a) + 1)
+                    } else if a.isNaN {
+                        return x
+                    } else {
+                        r = 1
+                    }
+                    return Double(signOf: x, magnitudeOf: r)
+                }
+                """
+        }
+        return """
+            /* \(comment) */
+            static double nabla_tanh(double x) {
+                double a = fabs(x), r;
+                if (a < \(bound)) {
+            \(steps)
+                    r = a + a * u * p;
+                } else if (a < \(saturation)) {
+                    r = 1.0 - 2.0 / (exp(2.0 * a) + 1.0);
+                } else if (isnan(a)) {
+                    return x;
+                } else {
+                    r = 1.0;
+                }
+                return copysign(r, x);
+            }
+            """
+    }
+}
+
 extension Primitive {
     /// The helper function the primitive's expression calls, if any.
     var sourceHelper: SourceHelper? {
@@ -76,6 +147,7 @@ extension Primitive {
         case .sigmoid: .sigmoid
         case .softplus: .softplus
         case .silu: .silu
+        case .tanh: .tanh
         default: nil
         }
     }
@@ -108,7 +180,7 @@ extension Primitive {
         case .sqrt: return swift ? "\(x).squareRoot()" : "sqrt(\(x))"
         case .sin: return "sin(\(x))"
         case .cos: return "cos(\(x))"
-        case .tanh: return "tanh(\(x))"
+        case .tanh: return "\(SourceHelper.tanh.name(language))(\(x))"
         case .erf: return "erf(\(x))"
         case .sigmoid: return "\(SourceHelper.sigmoid.name(language))(\(x))"
         case .relu: return "\(x) <= 0 ? \(zero) : \(x)"
