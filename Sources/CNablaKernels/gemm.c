@@ -1,6 +1,6 @@
 // Blocked matrix multiplication (the BLIS scheme): for each KC-deep slice of k, B is packed into
 // NR-wide column strips and A into MR-tall row strips, and a micro-kernel keeps an MR×NR tile of
-// C in registers while it streams through both. Two threads split the columns of C.
+// C in registers while it streams through both. A pool of threads splits C into blocks of strips.
 #include "NablaKernels.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -10,6 +10,11 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define NABLA_X86 1
+#elif defined(__aarch64__)
+// Advanced SIMD (NEON) is part of every arm64 CPU (Apple silicon, Graviton, Ampere, Raspberry Pi
+// 4 and later), so its kernel needs no run-time check beyond the architecture.
+#include <arm_neon.h>
+#define NABLA_NEON 1
 #endif
 
 // ---- Block sizes -------------------------------------------------------------------------
@@ -22,20 +27,30 @@ enum { DMR = 6, DNR = 8, DKC = 256, DMC = 96, DNC = 2048 };
 static _Thread_local int force_portable = 0;
 void nabla_kernels_force_portable(int force) { force_portable = force; }
 
-static int has_avx2_fma(void) {
-#ifdef NABLA_X86
+// Whether the SIMD micro-kernel of this architecture runs: AVX2 with FMA where the x86-64 CPU
+// has them (checked once), NEON on arm64; never while the calling thread forces the portable one.
+static int has_simd_kernel(void) {
+#if defined(NABLA_X86)
     static int cached = -1;
     if (cached < 0) {
         __builtin_cpu_init();
         cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }
     return cached && !force_portable;
+#elif defined(NABLA_NEON)
+    return !force_portable;
 #else
     return 0;
 #endif
 }
 
-const char *nabla_sgemm_kernel(void) { return has_avx2_fma() ? "avx2-fma" : "portable"; }
+const char *nabla_sgemm_kernel(void) {
+#if defined(NABLA_NEON)
+    return has_simd_kernel() ? "neon" : "portable";
+#else
+    return has_simd_kernel() ? "avx2-fma" : "portable";
+#endif
+}
 
 // ---- Packing (shared by every kernel) ----------------------------------------------------
 
@@ -189,6 +204,74 @@ static void kernel_avx2_double(int kc, const double *ap, const double *bp, doubl
 }
 #endif
 
+#ifdef NABLA_NEON
+// The 6×16 float tile in 24 of NEON's 32 128-bit registers: each step loads four vectors of B's
+// strip and six elements of A's, and multiplies B by each element of A as a lane (fmla by element).
+#define NEON_FLOAT_ROW(i, a, lane)                                                                 \
+    acc[i][0] = vfmaq_laneq_f32(acc[i][0], b0, a, lane);                                           \
+    acc[i][1] = vfmaq_laneq_f32(acc[i][1], b1, a, lane);                                           \
+    acc[i][2] = vfmaq_laneq_f32(acc[i][2], b2, a, lane);                                           \
+    acc[i][3] = vfmaq_laneq_f32(acc[i][3], b3, a, lane);
+static void kernel_neon_float(int kc, const float *ap, const float *bp, float *c, int ldc, int m, int n,
+                              int accumulate) {
+    float32x4_t acc[SMR][4];
+    for (int i = 0; i < SMR; i++)
+        for (int j = 0; j < 4; j++) acc[i][j] = vdupq_n_f32(0);
+    for (int p = 0; p < kc; p++) {
+        float32x4_t b0 = vld1q_f32(bp), b1 = vld1q_f32(bp + 4), b2 = vld1q_f32(bp + 8), b3 = vld1q_f32(bp + 12);
+        // ap[0..3] and ap[2..5]: two overlapping loads give lanes for all six rows.
+        float32x4_t a0 = vld1q_f32(ap), a1 = vld1q_f32(ap + 2);
+        NEON_FLOAT_ROW(0, a0, 0) NEON_FLOAT_ROW(1, a0, 1) NEON_FLOAT_ROW(2, a0, 2)
+        NEON_FLOAT_ROW(3, a0, 3) NEON_FLOAT_ROW(4, a1, 2) NEON_FLOAT_ROW(5, a1, 3)
+        ap += SMR;
+        bp += SNR;
+    }
+    if (m == SMR && n == SNR) {
+        for (int i = 0; i < SMR; i++) {
+            float *row = c + (long)i * ldc;
+            for (int j = 0; j < 4; j++) {
+                float32x4_t v = accumulate ? vaddq_f32(acc[i][j], vld1q_f32(row + 4 * j)) : acc[i][j];
+                vst1q_f32(row + 4 * j, v);
+            }
+        }
+        return;
+    }
+    float tile[SMR][SNR];
+    for (int i = 0; i < SMR; i++)
+        for (int j = 0; j < 4; j++) vst1q_f32(tile[i] + 4 * j, acc[i][j]);
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+            c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + tile[i][j] : tile[i][j];
+}
+
+// The 6×8 double tile: 24 accumulators of two doubles, four vectors of B, three of A.
+#define NEON_DOUBLE_ROW(i, a, lane)                                                                \
+    acc[i][0] = vfmaq_laneq_f64(acc[i][0], b0, a, lane);                                           \
+    acc[i][1] = vfmaq_laneq_f64(acc[i][1], b1, a, lane);                                           \
+    acc[i][2] = vfmaq_laneq_f64(acc[i][2], b2, a, lane);                                           \
+    acc[i][3] = vfmaq_laneq_f64(acc[i][3], b3, a, lane);
+static void kernel_neon_double(int kc, const double *ap, const double *bp, double *c, int ldc, int m, int n,
+                               int accumulate) {
+    float64x2_t acc[DMR][4];
+    for (int i = 0; i < DMR; i++)
+        for (int j = 0; j < 4; j++) acc[i][j] = vdupq_n_f64(0);
+    for (int p = 0; p < kc; p++) {
+        float64x2_t b0 = vld1q_f64(bp), b1 = vld1q_f64(bp + 2), b2 = vld1q_f64(bp + 4), b3 = vld1q_f64(bp + 6);
+        float64x2_t a0 = vld1q_f64(ap), a1 = vld1q_f64(ap + 2), a2 = vld1q_f64(ap + 4);
+        NEON_DOUBLE_ROW(0, a0, 0) NEON_DOUBLE_ROW(1, a0, 1) NEON_DOUBLE_ROW(2, a1, 0)
+        NEON_DOUBLE_ROW(3, a1, 1) NEON_DOUBLE_ROW(4, a2, 0) NEON_DOUBLE_ROW(5, a2, 1)
+        ap += DMR;
+        bp += DNR;
+    }
+    double tile[DMR][DNR];
+    for (int i = 0; i < DMR; i++)
+        for (int j = 0; j < 4; j++) vst1q_f64(tile[i] + 2 * j, acc[i][j]);
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++)
+            c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + tile[i][j] : tile[i][j];
+}
+#endif
+
 // ---- The blocked loops ----------------------------------------------------------------------
 
 // The packed panels live in two buffers per thread, kept between calls and grown when a larger
@@ -231,12 +314,12 @@ static void *packing_buffer(int which, size_t bytes) {
     return own->panel[which];
 }
 
-#define DEFINE_GEMM_SINGLE(T, MR, NR, KC, MC, NC, AVX_KERNEL)                                      \
+#define DEFINE_GEMM_SINGLE(T, MR, NR, KC, MC, NC, SIMD_KERNEL)                                      \
     static void gemm_single_##T(int m, int n, int k, const T *a, int lda, int ta, const T *b,      \
                                 int ldb, int tb, T *c, int ldc) {                                  \
         typedef void (*kernel_t)(int, const T *, const T *, T *, int, int, int, int);              \
         kernel_t kernel = kernel_portable_##T;                                                     \
-        if (has_avx2_fma()) kernel = AVX_KERNEL;                                                   \
+        if (has_simd_kernel()) kernel = SIMD_KERNEL;                                                   \
         if (k == 0) {                                                                              \
             for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(T) * n);               \
             return;                                                                                \
@@ -267,17 +350,27 @@ static void *packing_buffer(int which, size_t bytes) {
         }                                                                                          \
     }
 
-#ifdef NABLA_X86
+#if defined(NABLA_X86)
 DEFINE_GEMM_SINGLE(float, SMR, SNR, SKC, SMC, SNC, kernel_avx2_float)
 DEFINE_GEMM_SINGLE(double, DMR, DNR, DKC, DMC, DNC, kernel_avx2_double)
+#elif defined(NABLA_NEON)
+DEFINE_GEMM_SINGLE(float, SMR, SNR, SKC, SMC, SNC, kernel_neon_float)
+DEFINE_GEMM_SINGLE(double, DMR, DNR, DKC, DMC, DNC, kernel_neon_double)
 #else
 DEFINE_GEMM_SINGLE(float, SMR, SNR, SKC, SMC, SNC, kernel_portable_float)
 DEFINE_GEMM_SINGLE(double, DMR, DNR, DKC, DMC, DNC, kernel_portable_double)
 #endif
 
-// ---- Two threads ----------------------------------------------------------------------------
-// A second thread, started on first use, takes the right half of C's columns. It spins briefly
-// on the job flag before sleeping, so back-to-back products do not pay a wake-up each.
+// ---- A pool of threads -------------------------------------------------------------------
+// Up to MAX_PARTS threads compute one product: the caller and workers started on first use (as
+// many as the largest split so far needed), each taking a block of whole NR-wide column strips of
+// C, or of MR-tall row strips where C has too few columns. Every element of C is computed by one
+// thread with the same order of additions as on one thread, so the product does not depend on
+// the thread count. Workers spin briefly on their job flag before sleeping, so back-to-back
+// products do not pay a wake-up each. One product at a time uses the pool; a product started
+// while another holds it runs on its caller's thread alone.
+
+enum { MAX_PARTS = 64, MIN_FLOPS_PER_PART = 2000000 };
 
 typedef struct {
     int is_double, m, n, k, lda, ldb, ldc, ta, tb;
@@ -285,12 +378,25 @@ typedef struct {
     void *c;
 } gemm_job;
 
+typedef struct {
+    _Alignas(64) atomic_int ready;
+    atomic_int done;
+    gemm_job job;
+} worker_slot;
+
+static worker_slot slots[MAX_PARTS];        // slot 0 is the caller's; workers 1…
+static int workers_started = 0;             // guarded by pool_lock
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t caller_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_int job_ready = 0, job_done = 0;
-static gemm_job pending;
-static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static inline void spin_pause(void) {
+#if defined(NABLA_X86)
+    _mm_pause();
+#elif defined(NABLA_NEON)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 static void run_job(const gemm_job *job) {
     if (job->is_double)
@@ -299,68 +405,87 @@ static void run_job(const gemm_job *job) {
         gemm_single_float(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc);
 }
 
-static void *worker_main(void *unused) {
-    (void)unused;
+static void *worker_main(void *argument) {
+    worker_slot *slot = argument;
     for (;;) {
-        for (int spin = 0; spin < 2000 && !atomic_load_explicit(&job_ready, memory_order_acquire); spin++) {
-#ifdef NABLA_X86
-            _mm_pause();
-#endif
-        }
+        for (int spin = 0; spin < 2000 && !atomic_load_explicit(&slot->ready, memory_order_acquire); spin++) spin_pause();
         pthread_mutex_lock(&pool_lock);
-        while (!atomic_load_explicit(&job_ready, memory_order_acquire)) pthread_cond_wait(&pool_wake, &pool_lock);
+        while (!atomic_load_explicit(&slot->ready, memory_order_acquire)) pthread_cond_wait(&pool_wake, &pool_lock);
         pthread_mutex_unlock(&pool_lock);
-        gemm_job job = pending;
-        atomic_store_explicit(&job_ready, 0, memory_order_relaxed);
+        gemm_job job = slot->job;
+        atomic_store_explicit(&slot->ready, 0, memory_order_relaxed);
         run_job(&job);
-        atomic_store_explicit(&job_done, 1, memory_order_release);
+        atomic_store_explicit(&slot->done, 1, memory_order_release);
     }
     return NULL;
 }
 
-static int pool_started = 0;
-static void start_pool(void) {
-    pthread_t thread;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pool_started = pthread_create(&thread, &attr, worker_main, NULL) == 0;
-    pthread_attr_destroy(&attr);
+// Starts workers until `count` run (called with caller_lock held); returns how many run.
+static int ensure_workers(int count) {
+    pthread_mutex_lock(&pool_lock);
+    while (workers_started < count) {
+        pthread_t thread;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int failed = pthread_create(&thread, &attr, worker_main, &slots[workers_started + 1]);
+        pthread_attr_destroy(&attr);
+        if (failed) break;
+        workers_started++;
+    }
+    int started = workers_started;
+    pthread_mutex_unlock(&pool_lock);
+    return started;
 }
 
-static void gemm(gemm_job job, int threads, int nr) {
-    // Split the columns in two halves of whole NR strips; small products stay on one thread.
-    long flops = 2L * job.m * job.n * job.k;
-    if (threads < 2 || job.n < 2 * nr || flops < 4000000L || pthread_mutex_trylock(&caller_lock) != 0) {
-        run_job(&job);
-        return;
-    }
-    pthread_once(&pool_once, start_pool);
-    if (!pool_started) {
-        pthread_mutex_unlock(&caller_lock);
-        run_job(&job);
-        return;
-    }
-    int left = (job.n / 2 + nr - 1) / nr * nr;
+// The part `index` of `parts` of `job`: a block of whole strips of C's columns (or rows).
+static gemm_job part_of(gemm_job job, int index, int parts, int by_columns, int strip) {
+    int extent = by_columns ? job.n : job.m;
+    int strips = (extent + strip - 1) / strip;
+    int first = (int)((long)strips * index / parts) * strip, last = (int)((long)strips * (index + 1) / parts) * strip;
+    if (last > extent) last = extent;
     size_t size = job.is_double ? sizeof(double) : sizeof(float);
-    gemm_job right = job;
-    right.n = job.n - left;
-    // The right half of B's columns: further along each row, or further down when B is transposed.
-    right.b = (const char *)job.b + size * (job.tb ? (long)left * job.ldb : left);
-    right.c = (char *)job.c + size * left;
-    job.n = left;
-    pending = right;
-    atomic_store_explicit(&job_done, 0, memory_order_relaxed);
-    pthread_mutex_lock(&pool_lock);
-    atomic_store_explicit(&job_ready, 1, memory_order_release);
-    pthread_cond_signal(&pool_wake);
-    pthread_mutex_unlock(&pool_lock);
-    run_job(&job);
-    while (!atomic_load_explicit(&job_done, memory_order_acquire)) {
-#ifdef NABLA_X86
-        _mm_pause();
-#endif
+    gemm_job part = job;
+    if (by_columns) {
+        part.n = last - first;
+        // Further along B's rows, or further down when B is stored transposed (n×k).
+        part.b = (const char *)job.b + size * (job.tb ? (long)first * job.ldb : first);
+        part.c = (char *)job.c + size * first;
+    } else {
+        part.m = last - first;
+        // Further down A, or further along its rows when A is stored transposed (k×m).
+        part.a = (const char *)job.a + size * (job.ta ? first : (long)first * job.lda);
+        part.c = (char *)job.c + size * (long)first * job.ldc;
     }
+    return part;
+}
+
+static void gemm(gemm_job job, int threads, int mr, int nr) {
+    long flops = 2L * job.m * job.n * job.k;
+    int column_strips = (job.n + nr - 1) / nr, row_strips = (job.m + mr - 1) / mr;
+    int by_columns = column_strips >= row_strips || column_strips >= threads;
+    int parts = threads < MAX_PARTS ? threads : MAX_PARTS;
+    int strips = by_columns ? column_strips : row_strips;
+    if (parts > strips) parts = strips;
+    if (parts > flops / MIN_FLOPS_PER_PART) parts = (int)(flops / MIN_FLOPS_PER_PART);
+    if (parts < 2 || pthread_mutex_trylock(&caller_lock) != 0) {
+        run_job(&job);
+        return;
+    }
+    int workers = ensure_workers(parts - 1);
+    if (parts > workers + 1) parts = workers + 1;
+    for (int w = 1; w < parts; w++) {
+        slots[w].job = part_of(job, w, parts, by_columns, by_columns ? nr : mr);
+        atomic_store_explicit(&slots[w].done, 0, memory_order_relaxed);
+    }
+    pthread_mutex_lock(&pool_lock);
+    for (int w = 1; w < parts; w++) atomic_store_explicit(&slots[w].ready, 1, memory_order_release);
+    pthread_cond_broadcast(&pool_wake);
+    pthread_mutex_unlock(&pool_lock);
+    gemm_job own = part_of(job, 0, parts, by_columns, by_columns ? nr : mr);
+    run_job(&own);
+    for (int w = 1; w < parts; w++)
+        while (!atomic_load_explicit(&slots[w].done, memory_order_acquire)) spin_pause();
     pthread_mutex_unlock(&caller_lock);
 }
 
@@ -368,14 +493,14 @@ void nabla_sgemm_transposed(int m, int n, int k, const float *a, int lda, int tr
                             int transpose_b, float *c, int ldc, int threads) {
     if (m <= 0 || n <= 0) return;
     gemm_job job = {0, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c};
-    gemm(job, threads, SNR);
+    gemm(job, threads, SMR, SNR);
 }
 
 void nabla_dgemm_transposed(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
                             int transpose_b, double *c, int ldc, int threads) {
     if (m <= 0 || n <= 0) return;
     gemm_job job = {1, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c};
-    gemm(job, threads, DNR);
+    gemm(job, threads, DMR, DNR);
 }
 
 void nabla_sgemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,

@@ -3,7 +3,8 @@ import CNablaKernels
 /// Matrix multiplication kernels: row-major, no graphs, no autodiff (the layer below tensors).
 public enum Matmul {
     /// C = A·B for row-major matrices: `a` is m×k, `b` is k×n, `c` (m×n) is overwritten.
-    /// `threads` is 1 or 2 (two threads split C's columns; small products use one). O(m·n·k).
+    /// `threads` is the most threads to use (blocks of C's columns or rows, each at least 2 MFLOP;
+    /// the result does not depend on it). O(m·n·k).
     @inlinable
     public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
                                 m: Int, n: Int, k: Int, threads: Int = 1) {

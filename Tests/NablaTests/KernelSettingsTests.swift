@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import NablaKernels
 
@@ -14,6 +15,24 @@ struct KernelSettingsTests {
             let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
             #expect(text.contains("Kernels.threads: \(count) is not a thread count; set 1...1024"), "\(text)")
         }
+    }
+
+    @Test func theStartingCountIsTheVariableOrTheAvailableCores() async {
+        // Each in a process of its own, so that the setting is read for the first time there.
+        await #expect(processExitsWith: .success) {
+            unsetenv(Kernels.threadsVariable)
+            guard Kernels.availableCores >= 1, Kernels.threads == Kernels.availableCores else { fatalError("\(Kernels.threads)") }
+        }
+        await #expect(processExitsWith: .success) {
+            setenv(Kernels.threadsVariable, "3", 1)
+            guard Kernels.threads == 3 else { fatalError("\(Kernels.threads)") }
+        }
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            setenv(Kernels.threadsVariable, "lots", 1)
+            _ = Kernels.threads
+        }
+        let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(text.contains("NABLA_NUM_THREADS=lots is not a thread count; set 1...1024"), "\(text)")
     }
 
     @Test func moreThreadsThanCoresAreKeptAndComputeTheSameProduct() async {

@@ -8,12 +8,15 @@ extern "C" {
 #endif
 
 /// C = A·B for row-major single-precision matrices: A is m×k (row stride lda), B is k×n
-/// (row stride ldb), C is m×n (row stride ldc). C is overwritten. `threads` is 1 or 2.
+/// (row stride ldb), C is m×n (row stride ldc). C is overwritten. `threads` (≥ 1) is the most
+/// threads the product may use: C is split into up to min(threads, 64) blocks of whole strips of
+/// columns (or rows), each at least 2 MFLOP of work, computed by the caller and a pool of worker
+/// threads started on first use. The result does not depend on the thread count.
 ///
 /// Blocked as BLIS does (packing A and B into cache-sized panels and a register-blocked
 /// micro-kernel), with the micro-kernel chosen at run time from what the CPU supports: AVX2 with
-/// FMA, or portable C. No compiler flags are needed: the AVX2 code carries its own target
-/// attribute.
+/// FMA on x86-64, NEON on arm64, or portable C. No compiler flags are needed: the AVX2 code
+/// carries its own target attribute.
 void nabla_sgemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                  float *c, int ldc, int threads);
 
@@ -29,8 +32,12 @@ void nabla_sgemm_transposed(int m, int n, int k, const float *a, int lda, int tr
 void nabla_dgemm_transposed(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
                             int transpose_b, double *c, int ldc, int threads);
 
-/// The micro-kernel nabla_sgemm uses on this CPU: "avx2-fma" or "portable".
+/// The micro-kernel nabla_sgemm uses on this CPU: "avx2-fma", "neon" or "portable".
 const char *nabla_sgemm_kernel(void);
+
+/// The cores this process may run on: its CPU affinity on Linux (taskset, cpusets), otherwise
+/// the cores online; at least 1.
+int nabla_available_cores(void);
 
 /// Forces the portable kernel on the calling thread (for tests of the fallback): 1 forces it, 0
 /// restores the choice.

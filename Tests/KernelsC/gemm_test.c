@@ -1,0 +1,109 @@
+// The matrix kernels tested on their own, in C, against a Double reference: every micro-kernel the
+// build has (AVX2 or NEON, and the portable one), float and double, transposed operands, odd
+// shapes (edges of the register tile and of the cache blocks), and 1 to 64 threads. Built and run
+// by .ci/check-kernels: natively, and cross-compiled for arm64 and run under qemu-user, which is
+// how the NEON kernel is checked on an x86-64 machine.
+#include "NablaKernels.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned long long state = 88172645463325252ULL;
+static double next_uniform(void) {   // xorshift64, uniform in [-1, 1)
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return (double)(state >> 11) / 9007199254740992.0 * 2 - 1;
+}
+
+static int failures = 0, checks = 0;
+
+// op(X)[i][p] for X stored row-major, transposed (stored cols×rows) when `t`.
+static double at(const double *x, int rows, int cols, int t, int i, int p) {
+    return t ? x[(long)p * rows + i] : x[(long)i * cols + p];
+}
+
+static void check(int m, int n, int k, int ta, int tb, int threads, int portable) {
+    double *a = malloc(sizeof(double) * ((long)m * k + 1)), *b = malloc(sizeof(double) * ((long)k * n + 1));
+    for (long i = 0; i < (long)m * k; i++) a[i] = next_uniform();
+    for (long i = 0; i < (long)k * n; i++) b[i] = next_uniform();
+    float *af = malloc(sizeof(float) * ((long)m * k + 1)), *bf = malloc(sizeof(float) * ((long)k * n + 1));
+    for (long i = 0; i < (long)m * k; i++) af[i] = (float)a[i];
+    for (long i = 0; i < (long)k * n; i++) bf[i] = (float)b[i];
+    double *c = malloc(sizeof(double) * (long)m * n);
+    float *cf = malloc(sizeof(float) * (long)m * n);
+    for (long i = 0; i < (long)m * n; i++) { c[i] = NAN; cf[i] = NAN; }   // overwritten, never read
+    nabla_kernels_force_portable(portable);
+    nabla_dgemm_transposed(m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, c, n, threads);
+    nabla_sgemm_transposed(m, n, k, af, ta ? m : k, ta, bf, tb ? k : n, tb, cf, n, threads);
+    nabla_kernels_force_portable(0);
+    double worst_d = 0, worst_f = 0;
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            // The reference in double from the float inputs too, and Σ|a||b| to scale the error.
+            double exact = 0, exact_f = 0, scale = 0;
+            for (int p = 0; p < k; p++) {
+                double x = at(a, m, k, ta, i, p), y = at(b, k, n, tb, p, j);
+                exact += x * y;
+                exact_f += (double)(float)x * (double)(float)y;
+                scale += fabs(x * y);
+            }
+            double ed = fabs(c[(long)i * n + j] - exact) / (scale + 1e-300);
+            double ef = fabs((double)cf[(long)i * n + j] - exact_f) / (scale + 1e-300);
+            if (!(ed <= worst_d)) worst_d = isnan(ed) ? INFINITY : ed;
+            if (!(ef <= worst_f)) worst_f = isnan(ef) ? INFINITY : ef;
+        }
+    }
+    // Each sum's rounding error is below k·ε·Σ|a||b| (ε: the type's unit roundoff).
+    double bound_d = (k + 2) * 1.2e-16, bound_f = (k + 2) * 6.0e-8;
+    checks++;
+    if (!(worst_d <= bound_d) || !(worst_f <= bound_f)) {
+        failures++;
+        printf("FAIL m=%d n=%d k=%d ta=%d tb=%d threads=%d portable=%d: double %.3g (bound %.3g), float %.3g (bound %.3g)\n",
+               m, n, k, ta, tb, threads, portable, worst_d, bound_d, worst_f, bound_f);
+    }
+    free(a); free(b); free(af); free(bf); free(c); free(cf);
+}
+
+// The same product on 1 thread and on `threads`: equal bit for bit (each element is computed by one
+// thread, in the same order).
+static void check_threads_agree(int m, int n, int k, int threads) {
+    float *a = malloc(sizeof(float) * (long)m * k), *b = malloc(sizeof(float) * (long)k * n);
+    for (long i = 0; i < (long)m * k; i++) a[i] = (float)next_uniform();
+    for (long i = 0; i < (long)k * n; i++) b[i] = (float)next_uniform();
+    float *one = malloc(sizeof(float) * (long)m * n), *many = malloc(sizeof(float) * (long)m * n);
+    nabla_sgemm(m, n, k, a, k, b, n, one, n, 1);
+    nabla_sgemm(m, n, k, a, k, b, n, many, n, threads);
+    checks++;
+    if (memcmp(one, many, sizeof(float) * (long)m * n) != 0) {
+        failures++;
+        printf("FAIL %d threads differ from 1 for m=%d n=%d k=%d\n", threads, m, n, k);
+    }
+    free(a); free(b); free(one); free(many);
+}
+
+int main(void) {
+    printf("kernel: %s, cores: %d\n", nabla_sgemm_kernel(), nabla_available_cores());
+    // Edges of the 6×16 (float) and 6×8 (double) tiles, of k's slices (256) and of the blocks.
+    const int shapes[][3] = {
+        {1, 1, 1}, {1, 1, 0}, {2, 3, 4}, {5, 7, 3}, {6, 16, 256}, {6, 8, 257}, {7, 17, 1},
+        {13, 9, 31}, {37, 50, 300}, {61, 33, 513}, {96, 200, 300}, {121, 130, 70}, {3, 3100, 5},
+        {250, 7, 40}, {64, 784, 100},
+    };
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int t = 0; t < 4; t++)
+            for (int portable = 0; portable < 2; portable++)
+                check(shapes[s][0], shapes[s][1], shapes[s][2], t & 1, t >> 1, 1, portable);
+    // Threads: more than the cores, and more than the strips there are.
+    const int thread_counts[] = {2, 3, 4, 7, 16, 64, 200};
+    for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
+        check(96, 200, 300, 0, 0, thread_counts[t], 0);
+        check(300, 20, 400, 1, 0, thread_counts[t], 0);   // few columns: split by rows
+        check(64, 784, 100, 0, 1, thread_counts[t], 0);
+        check_threads_agree(96, 600, 200, thread_counts[t]);
+        check_threads_agree(400, 12, 300, thread_counts[t]);
+    }
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures ? 1 : 0;
+}
