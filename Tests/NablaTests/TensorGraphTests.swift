@@ -54,11 +54,12 @@ struct TensorGraphTests {
 }
 
 
-/// Fusion of unary elementwise chains on small tensors: the same numbers, bit for bit, and
-/// nothing fused that another step or an output still needs.
+/// Fusion of unary elementwise chains on small and large tensors: the same numbers, bit for
+/// bit, and nothing fused that another step or an output still needs.
 @Suite("Fused elementwise chains")
 struct FusedChainTests {
-    @Test(arguments: [1, 8, 64, 65])
+    // 2²¹ + 1000 Doubles: a large tensor (over 16 MiB), whole blocks and a partial one.
+    @Test(arguments: [1, 8, 64, 65, (1 << 21) + 1000])
     func chainsGiveTheDynamicNumbers(_ size: Int) throws {
         let x0 = NDArray<Double>.randomUniform([size], low: 0.2, high: 0.9, seed: 3)
         func f<T: DifferentiableTensor>(_ x: T) -> (T, T) {
@@ -76,7 +77,8 @@ struct FusedChainTests {
         let outputs = try program.run(["x": x0])
         #expect(outputs[0] == loss.data && outputs[1] == kept.data && outputs[2] == gradient)
         let fused = program.steps.filter(\.isFused).count
-        #expect(size <= TensorProgram<Double>.fusedElementLimit ? fused > 0 : fused == 0)
+        let fusible = size <= TensorProgram<Double>.fusedElementLimit || size * 8 >= TensorProgram<Double>.fusedByteThreshold
+        #expect(fusible ? fused > 0 : fused == 0)
     }
 }
 

@@ -99,7 +99,7 @@ extension DifferentiableTensor {
 extension Primitive {
     /// A unary primitive applied to every element of `buffer`, in place: one loop specialised
     /// for the primitive's rule. (Binary primitives and leaves are not unary: a precondition.)
-    /// Compiled programs run fused chains on small tensors with it (see
+    /// Compiled programs run fused chains on small and large tensors with it (see
     /// `TensorProgram.fusingElementwiseChains`); arrays use `NDArray.applyInPlace(_:constant:)`,
     /// whose switch repeats this one on purpose: rewritten to call this function through
     /// `scalars.withUnsafeMutableBufferPointer` from this module, the static MLP step measured 6%

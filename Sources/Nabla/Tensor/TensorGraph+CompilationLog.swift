@@ -5,7 +5,7 @@ extension TensorGraph {
     /// Compiles as ``compile(_:)`` does (the same program) and returns, beside the program, what
     /// each pass did, with shapes: the gradient nodes appended (when ``gradients(of:wrt:)`` was
     /// called), dead-code elimination (nodes the outputs do not need), fusion (chains of unary
-    /// elementwise operations on small tensors run as one step) and memory planning (after which
+    /// elementwise operations on small or large tensors run as one step) and memory planning (after which
     /// step each value's storage is released, or reused in place).
     public func compileWithLog(_ outputs: [TensorSymbol<Scalar>]) throws(TensorShapeError) -> (program: TensorProgram<Scalar>, log: CompilationLog) {
         let program = try compile(outputs)
@@ -44,7 +44,7 @@ extension TensorGraph {
                           + "\(chain) on each element \(shapeText(nodes[liveNodes[k]].shape))")
         }
         if fusion.isEmpty {
-            fusion.append("nothing to fuse: no chain of unary elementwise operations on tensors of at most \(TensorProgram<Scalar>.fusedElementLimit) elements")
+            fusion.append("nothing to fuse: no chain of unary elementwise operations on tensors of at most \(TensorProgram<Scalar>.fusedElementLimit) elements or of at least \(TensorProgram<Scalar>.fusedByteThreshold >> 20) MiB")
         }
         let stepCount = program.steps.count
         log.passes.append(CompilationPassReport(name: "fusion", unit: "steps", before: stepCount, after: stepCount - fusedCount, changes: fusion))
