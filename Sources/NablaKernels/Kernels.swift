@@ -1,4 +1,5 @@
 import CNablaKernels
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -39,6 +40,38 @@ public enum Kernels {
         }
     }
 
+    /// Elements per thread below which an elementwise loop of cheap operations (add, multiply,
+    /// relu, …) stays on one thread. Measured here: a pass of a cheap op costs about 0.1 ns an
+    /// element and handing work to another thread several µs, so only loops of a million
+    /// elements and more gain.
+    public static let cheapElementwiseChunk = 1 << 19
+    /// Elements per thread below which an elementwise loop of costly operations (exp, tanh, erf,
+    /// …, 5–40 ns an element) stays on one thread. Measured here (Float tanh, 2 threads): 16K
+    /// elements 1.15×, 64K 1.57×, 256K 1.83× the one-thread speed; 4K 0.6×.
+    public static let costlyElementwiseChunk = 1 << 13
+
+    /// Runs `body` over `0..<count` split into up to ``threads`` (at most 64) contiguous ranges
+    /// of at least `minimumChunk` elements each, concurrently (on libdispatch's pool, sized to
+    /// the machine); a single range on the calling thread when the work is smaller. The ranges
+    /// partition `0..<count` in order, so a body that writes only its own range's elements gives
+    /// the same result whatever the split.
+    @inlinable
+    public static func forEachChunk(of count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
+        let parts = Swift.min(threads, 64, count / Swift.max(minimumChunk, 1))
+        if parts < 2 {
+            body(0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            // The body writes disjoint ranges and returns before concurrentPerform does.
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                shared.value(count * part / parts ..< count * (part + 1) / parts)
+            }
+        }
+    }
+
+
     /// ``threads``' starting value: `NABLA_NUM_THREADS`, or the available cores.
     static var defaultThreads: Int {
         guard let pointer = getenv(threadsVariable) else { return availableCores }
@@ -48,4 +81,12 @@ public enum Kernels {
         }
         return count
     }
+}
+
+/// A value handed to concurrent work whose safety the caller establishes (disjoint writes,
+/// completion before return), as ``Kernels/forEachChunk(of:minimumChunk:_:)`` does.
+@usableFromInline
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    @usableFromInline let value: Value
+    @usableFromInline init(_ value: Value) { self.value = value }
 }

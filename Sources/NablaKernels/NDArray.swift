@@ -182,27 +182,36 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 // MARK: Elementwise
 
 extension NDArray {
-    /// `f` applied to every element.
+    /// `f` applied to every element. With a `minimumChunk` (elements per thread, as
+    /// ``Kernels/forEachChunk(of:minimumChunk:_:)`` takes it), a large array is split over
+    /// ``Kernels/threads`` threads and `f` is called concurrently: pass one only for an `f`
+    /// without state. By default the loop stays on the calling thread, in order.
     @inlinable @inline(__always)
-    public func map(_ f: (Scalar) -> Scalar) -> NDArray {
+    public func map(minimumChunk: Int = .max, _ f: (Scalar) -> Scalar) -> NDArray {
         // A plain loop over raw buffers (not Array.map, which appends one element at a time),
-        // so the compiler can vectorise it.
+        // so the compiler can vectorise it; large arrays in chunks on several threads.
         NDArray.build(shape) { out in
             scalars.withUnsafeBufferPointer { x in
-                for i in 0..<out.count { out[i] = f(x[i]) }
+                Kernels.forEachChunk(of: out.count, minimumChunk: minimumChunk) { range in
+                    for i in range { out[i] = f(x[i]) }
+                }
             }
         }
     }
 
     /// `f` applied to corresponding elements of two arrays, with NumPy broadcasting. Shapes that
     /// do not broadcast are a programmer error and stop, naming `operation`. O(result count).
+    /// `minimumChunk` as for ``map(minimumChunk:_:)`` (used where the shapes are equal).
     @inlinable @inline(__always)
-    public static func combine(_ a: NDArray, _ b: NDArray, operation: String = "elementwise op", _ f: (Scalar, Scalar) -> Scalar) -> NDArray {
+    public static func combine(_ a: NDArray, _ b: NDArray, operation: String = "elementwise op",
+                               minimumChunk: Int = .max, _ f: (Scalar, Scalar) -> Scalar) -> NDArray {
         if a.shape == b.shape {
             return NDArray.build(a.shape) { out in
                 a.scalars.withUnsafeBufferPointer { x in
                     b.scalars.withUnsafeBufferPointer { y in
-                        for i in 0..<out.count { out[i] = f(x[i], y[i]) }
+                        Kernels.forEachChunk(of: out.count, minimumChunk: minimumChunk) { range in
+                            for i in range { out[i] = f(x[i], y[i]) }
+                        }
                     }
                 }
             }
@@ -252,24 +261,30 @@ extension NDArray {
     }
 
     /// Replaces each element x by f(x), in place (copying first only if the storage is shared).
+    /// `minimumChunk` as for ``map(minimumChunk:_:)``.
     @inlinable
-    public mutating func updateEach(_ f: (Scalar) -> Scalar) {
+    public mutating func updateEach(minimumChunk: Int = .max, _ f: (Scalar) -> Scalar) {
         scalars.withUnsafeMutableBufferPointer { x in
-            for i in 0..<x.count { x[i] = f(x[i]) }
+            Kernels.forEachChunk(of: x.count, minimumChunk: minimumChunk) { range in
+                for i in range { x[i] = f(x[i]) }
+            }
         }
     }
 
     /// Replaces each element x by f(x, y) with y the corresponding element of `other`, which
-    /// has the same shape or is a row repeated along the leading axes (a bias).
+    /// has the same shape or is a row repeated along the leading axes (a bias). `minimumChunk`
+    /// as for ``map(minimumChunk:_:)`` (used where the shapes are equal).
     @inlinable
-    public mutating func updateEach(with other: NDArray, _ f: (Scalar, Scalar) -> Scalar) {
+    public mutating func updateEach(with other: NDArray, minimumChunk: Int = .max, _ f: (Scalar, Scalar) -> Scalar) {
         require(other.shape == shape || NDArray.repeatsAsRows(other.shape, in: shape),
                      "updateEach(with:): \(other.shape) does not fit \(shape)")
         let n = other.count
         other.scalars.withUnsafeBufferPointer { y in
             scalars.withUnsafeMutableBufferPointer { x in
                 if n == x.count {
-                    for i in 0..<x.count { x[i] = f(x[i], y[i]) }
+                    Kernels.forEachChunk(of: x.count, minimumChunk: minimumChunk) { range in
+                        for i in range { x[i] = f(x[i], y[i]) }
+                    }
                     return
                 }
                 var base = 0

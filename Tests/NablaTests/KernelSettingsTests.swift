@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Nabla
 import NablaKernels
 
 /// `Kernels.threads` takes what it is given or stops with a message: never a silent clamp.
@@ -42,6 +43,31 @@ struct KernelSettingsTests {
             let one = NDArray.matmul(a, b, threads: 1)
             Kernels.threads = 64
             guard Kernels.threads == 64, NDArray.matmul(a, b, threads: Kernels.threads) == one else { fatalError("64 threads: a different product") }
+        }
+    }
+
+    @Test func largeElementwiseOpsSplitOverThreadsGiveTheOneThreadNumbers() async {
+        // In a process of its own: the setting is global. Costly ops split from 8K elements a
+        // thread, cheap ones from 512K; 7 threads on 2 cores, and ranges that do not divide evenly.
+        await #expect(processExitsWith: .success) {
+            let x = NDArray<Float>.randomUniform([1_200_001], low: -3, high: 3, seed: 7)
+            let y = NDArray<Float>.randomUniform([1_200_001], low: 0.5, high: 2, seed: 8)
+            func results() -> [NDArray<Float>] {
+                var inPlace = x
+                inPlace.applyInPlace(.exp, constant: 0)
+                var sum = x
+                sum.applyInPlace(.add, y, constant: 0)
+                return [NDArray.apply(.tanh, x, x, constant: 0), NDArray.apply(.relu, x, x, constant: 0),
+                        NDArray.apply(.power, y, x, constant: 0), NDArray.apply(.multiply, x, y, constant: 0), inPlace, sum]
+            }
+            Kernels.threads = 1
+            let one = results()
+            // Against each element computed alone, too.
+            guard one[0].scalars[1234] == Float.tanh(x.scalars[1234]), one[1].scalars[99] == max(x.scalars[99], 0) else { fatalError("one thread") }
+            for threads in [2, 7] {
+                Kernels.threads = threads
+                guard results() == one else { fatalError("\(threads) threads give other numbers") }
+            }
         }
     }
 }

@@ -97,6 +97,20 @@ extension DifferentiableTensor {
 // MARK: Unary primitives over buffers
 
 extension Primitive {
+    /// Elements per thread from which an array op of this primitive is split over
+    /// `Kernels.threads` threads: the C library's functions and powers cost 5–40 ns an element,
+    /// so they split from ``Kernels/costlyElementwiseChunk``; arithmetic, comparisons and
+    /// rounding cost about 0.1 ns, so from ``Kernels/cheapElementwiseChunk``.
+    @inlinable public var elementwiseChunk: Int {
+        switch self {
+        case .exp, .log, .sin, .cos, .tanh, .erf, .sigmoid, .log1p, .expm1, .softplus, .logSigmoid, .elu, .silu,
+             .power, .powerConstant, .atan2:
+            Kernels.costlyElementwiseChunk
+        default:
+            Kernels.cheapElementwiseChunk
+        }
+    }
+
     /// A unary primitive applied to every element of `buffer`, in place: one loop specialised
     /// for the primitive's rule. (Binary primitives and leaves are not unary: a precondition.)
     /// Compiled programs run fused chains on small and large tensors with it (see
@@ -152,8 +166,9 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     public static func apply(_ primitive: Primitive, _ x: NDArray, _ y: NDArray, constant c: Double) -> NDArray {
         let c = Scalar(c)
         // Each case names its rule, and runs a loop specialised for it.
-        func mapped<R: PrimitiveRule>(_ rule: R.Type) -> NDArray { NDArray.mapping(x, rule, constant: c) }
-        func combined<R: PrimitiveRule>(_ rule: R.Type) -> NDArray { NDArray.combining(x, y, rule, constant: c) }
+        let chunk = primitive.elementwiseChunk
+        func mapped<R: PrimitiveRule>(_ rule: R.Type) -> NDArray { NDArray.mapping(x, rule, constant: c, chunk: chunk) }
+        func combined<R: PrimitiveRule>(_ rule: R.Type) -> NDArray { NDArray.combining(x, y, rule, constant: c, chunk: chunk) }
         switch primitive {
         case .input, .custom, .loopValue: return x
         case .constant: return NDArray(c)
@@ -199,15 +214,15 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     /// its loop is inlined and vectorised (inlined into `apply`'s large switch, the loop was left
     /// calling a closure per element, which made relu ten times slower).
     @inlinable @inline(never)
-    static func mapping<R: PrimitiveRule>(_ x: NDArray, _: R.Type, constant c: Scalar) -> NDArray {
-        x.map { R.evaluate($0, $0, c) }
+    static func mapping<R: PrimitiveRule>(_ x: NDArray, _: R.Type, constant c: Scalar, chunk: Int) -> NDArray {
+        x.map(minimumChunk: chunk) { R.evaluate($0, $0, c) }
     }
 
     /// `rule` applied to corresponding elements of `x` and `y`, with broadcasting; out of line
     /// for the same reason as ``mapping(_:_:constant:)``.
     @inlinable @inline(never)
-    static func combining<R: PrimitiveRule>(_ x: NDArray, _ y: NDArray, _: R.Type, constant c: Scalar) -> NDArray {
-        NDArray.combine(x, y, operation: R.name) { R.evaluate($0, $1, c) }
+    static func combining<R: PrimitiveRule>(_ x: NDArray, _ y: NDArray, _: R.Type, constant c: Scalar, chunk: Int) -> NDArray {
+        NDArray.combine(x, y, operation: R.name, minimumChunk: chunk) { R.evaluate($0, $1, c) }
     }
 
     /// `array` itself.
@@ -236,7 +251,8 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     @inlinable
     public mutating func applyInPlace(_ primitive: Primitive, constant c: Double) {
         let c = Scalar(c)
-        @inline(__always) func update<R: PrimitiveRule>(_: R.Type) { updateEach { R.evaluate($0, $0, c) } }
+        let chunk = primitive.elementwiseChunk
+        @inline(__always) func update<R: PrimitiveRule>(_: R.Type) { updateEach(minimumChunk: chunk) { R.evaluate($0, $0, c) } }
         switch primitive {
         case .negate: update(Rules.Negate.self)
         case .exp: update(Rules.Exp.self)
@@ -272,7 +288,8 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     @inlinable
     public mutating func applyInPlace(_ primitive: Primitive, _ other: NDArray, constant c: Double) {
         let c = Scalar(c)
-        @inline(__always) func update<R: PrimitiveRule>(_: R.Type) { updateEach(with: other) { R.evaluate($0, $1, c) } }
+        let chunk = primitive.elementwiseChunk
+        @inline(__always) func update<R: PrimitiveRule>(_: R.Type) { updateEach(with: other, minimumChunk: chunk) { R.evaluate($0, $1, c) } }
         switch primitive {
         case .add: update(Rules.Add.self)
         case .subtract: update(Rules.Subtract.self)
@@ -293,7 +310,8 @@ extension NDArray: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     @inlinable
     public mutating func applyInPlace(_ primitive: Primitive, after first: NDArray, constant c: Double) {
         let c = Scalar(c)
-        @inline(__always) func update<R: PrimitiveRule>(_: R.Type) { updateEach(with: first) { R.evaluate($1, $0, c) } }
+        let chunk = primitive.elementwiseChunk
+        @inline(__always) func update<R: PrimitiveRule>(_: R.Type) { updateEach(with: first, minimumChunk: chunk) { R.evaluate($1, $0, c) } }
         switch primitive {
         case .add: update(Rules.Add.self)
         case .subtract: update(Rules.Subtract.self)
