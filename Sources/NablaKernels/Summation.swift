@@ -10,17 +10,27 @@ public protocol SummationScalar {
 }
 
 extension Float: SummationScalar {
-    /// Single precision, by the C kernel `nabla_ssum`.
+    /// Single precision, by the C kernel `nabla_ssum` (large sums on `Kernels.threads` threads).
     @inlinable
     public static func pairwiseSum(_ x: UnsafePointer<Float>, outer: Int, reduced: Int, inner: Int, into out: UnsafeMutablePointer<Float>) {
-        nabla_ssum(x, outer, reduced, inner, out)
+        // Large sums split their outer rows over threads: each output is still one thread's
+        // pairwise sum, so the numbers do not change.
+        let rowElements = Swift.max(1, reduced * inner)
+        Kernels.forEachChunk(of: outer, minimumChunk: Swift.max(1, Kernels.cheapElementwiseChunk / rowElements)) { rows in
+            nabla_ssum(x + rows.lowerBound * reduced * inner, rows.count, reduced, inner, out + rows.lowerBound * inner)
+        }
     }
 }
 
 extension Double: SummationScalar {
-    /// Double precision, by the C kernel `nabla_dsum`.
+    /// Double precision, by the C kernel `nabla_dsum` (large sums on `Kernels.threads` threads).
     @inlinable
     public static func pairwiseSum(_ x: UnsafePointer<Double>, outer: Int, reduced: Int, inner: Int, into out: UnsafeMutablePointer<Double>) {
-        nabla_dsum(x, outer, reduced, inner, out)
+        // Large sums split their outer rows over threads: each output is still one thread's
+        // pairwise sum, so the numbers do not change.
+        let rowElements = Swift.max(1, reduced * inner)
+        Kernels.forEachChunk(of: outer, minimumChunk: Swift.max(1, Kernels.cheapElementwiseChunk / rowElements)) { rows in
+            nabla_dsum(x + rows.lowerBound * reduced * inner, rows.count, reduced, inner, out + rows.lowerBound * inner)
+        }
     }
 }
