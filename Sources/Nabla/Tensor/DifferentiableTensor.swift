@@ -99,8 +99,8 @@ extension DifferentiableTensor {
 extension Primitive {
     /// Elements per thread from which an array op of this primitive is split over
     /// `Kernels.threads` threads: the C library's functions and powers cost 5–40 ns an element,
-    /// so they split from ``Kernels/costlyElementwiseChunk``; arithmetic, comparisons and
-    /// rounding cost about 0.1 ns, so from ``Kernels/cheapElementwiseChunk``.
+    /// so they split from `Kernels.costlyElementwiseChunk`; arithmetic, comparisons and
+    /// rounding cost about 0.1 ns, so from `Kernels.cheapElementwiseChunk`.
     @inlinable public var elementwiseChunk: Int {
         switch self {
         case .exp, .log, .sin, .cos, .tanh, .erf, .sigmoid, .log1p, .expm1, .softplus, .logSigmoid, .elu, .silu,
