@@ -22,8 +22,8 @@ fresh process, before the next round starts. Each ratio below is computed per ro
 round's records; the figure reported is the median of the per-round ratios (not the ratio of
 medians), with each side's median over rounds, the min-max of the per-round ratios, and their
 spread (max - min) / median in percent. A ratio whose spread exceeds 10% is flagged: UNSTABLE in
-the table, "unstable": true in its JSON record. The foreign CPU load is recorded per job and
-summed up per round.
+the table, "unstable": true in its JSON record. The foreign CPU load is recorded per job (with
+its round) and summarised per round.
 
 What it does, in one run (after the build, the jobs of steps 1-3 run in R rounds, as above):
   1. Builds nabla-bench (`swift build -c release --product nabla-bench`, not pinned, once), then
