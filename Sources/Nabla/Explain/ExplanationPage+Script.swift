@@ -323,8 +323,11 @@ private let scriptSource = #"""
     this.index = {};
     v.nodes.forEach(function (n, k) { self.index[n.id] = k; });
     this.edgeElements = v.edges.map(function (e, k) {
-      var g = svg('g', { 'class': 'edge' + (e.gradient || !backward ? '' : ' dashed'), id: 'edge-' + k, 'data-edge': String(k), 'data-from': e.from, 'data-to': e.to });
       var p = e.points, d = 'M' + p[0] + ',' + p[1];
+      // A long edge drawn straight (past the layout's budget of bends) is drawn faint, as it may cross nodes.
+      var far = p.length === 4 && p[2] - p[0] > 600;
+      var g = svg('g', { 'class': 'edge' + (e.gradient || !backward ? '' : ' dashed') + (far ? ' far' : ''), id: 'edge-' + k,
+        'data-edge': String(k), 'data-from': e.from, 'data-to': e.to });
       for (var i = 2; i < p.length; i += 2) {
         var x0 = p[i - 2], y0 = p[i - 1], x1 = p[i], y1 = p[i + 1], mx = (x0 + x1) / 2;
         d += y0 === y1 ? ' L' + x1 + ',' + y1 : ' C' + mx + ',' + y0 + ' ' + mx + ',' + y1 + ' ' + x1 + ',' + y1;

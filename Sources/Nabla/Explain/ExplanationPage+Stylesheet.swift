@@ -123,7 +123,8 @@ private let stylesheetSource = #"""
 .nabla-explain .nx-line { fill: none; stroke: var(--nx-line); stroke-width: 1.5; }
 .nabla-explain .edge.dashed .nx-line { stroke-dasharray: 5 4; stroke: #cbd5e1; }
 .nabla-explain .edge.used .nx-line { stroke: #a78bfa; stroke-width: 2; }
-.nabla-explain .edge.current .nx-line { stroke: var(--nx-backward); stroke-width: 3.5; }
+.nabla-explain .edge.far .nx-line { stroke-opacity: .3; stroke-width: 1; }
+.nabla-explain .edge.current .nx-line { stroke: var(--nx-backward); stroke-width: 3.5; stroke-opacity: 1; }
 .nabla-explain .nx-arrowhead { fill: var(--nx-line); }
 .nabla-explain .nx-arrowhead.used { fill: #a78bfa; }
 .nabla-explain .nx-arrowhead.current { fill: var(--nx-backward); }

@@ -9,7 +9,7 @@
 ///    `g`, is drawn next to `g`); a node joined to nothing goes in the last column.
 /// 2. **Bends.** An edge spanning several layers gets a bend point in each layer in between, a
 ///    node of no size that keeps its line out of other nodes' way (up to a budget, the shortest
-///    edges first: past it, long edges are drawn straight).
+///    edges first: past it, long edges are drawn straight; ``maximumBends``).
 /// 3. **Order.** Within each layer, nodes are sorted by the barycentre (mean position) of their
 ///    neighbours in the layer before, then in the layer after, sweeping back and forth; the
 ///    order with the fewest crossings (counted exactly, with a Fenwick tree) is kept.
@@ -61,6 +61,10 @@ public struct LayeredLayout: Sendable {
     public static let columnGap = 64.0
     /// The vertical gap between two nodes of a column.
     public static let nodeGap = 20.0
+    /// The most bend points a layout adds (eight per node, at least 3,000, up to this), so
+    /// that the work stays near linear in the graph's size: past it, long edges are drawn
+    /// straight.
+    public static let maximumBends = 60_000
     /// The widest gap after a column, for edge labels.
     public static let maximumLabelGap = 260.0
     /// The vertical gap beside a bend point.
@@ -76,7 +80,7 @@ public struct LayeredLayout: Sendable {
                 "Nabla: LayeredLayout needs nodes in topological order (every edge from a lower index to a higher one)")
         self.sizes = sizes
         var layered = LayerAssignment(nodeCount: n, edges: edges, leftAligned: leftAligned)
-        layered.addBends(budget: Swift.max(2000, 16 * n))
+        layered.addBends(budget: Swift.min(Self.maximumBends, Swift.max(3000, 8 * n)))
         layered.order()
         var gaps = [Double](repeating: Self.columnGap, count: (layered.layer.max() ?? 0) + 1)
         for (e, width) in zip(edges, labelWidths) {
@@ -197,7 +201,9 @@ struct LayerAssignment {
         let after = next.indices.map { next[$0] + farNext[$0] }
         var best = rows, fewest = crossings()
         var keys: [Double] = []
-        for sweep in 0..<12 where fewest > 0 {
+        // Fewer sweeps on very large graphs: each costs a sort of every layer.
+        let sweeps = layer.count > 20_000 ? 4 : 12
+        for sweep in 0..<sweeps where fewest > 0 {
             let down = sweep % 2 == 0
             let sequence = down ? Array(1..<Swift.max(1, layerCount)) : Array((0..<Swift.max(0, layerCount - 1)).reversed())
             for l in sequence {

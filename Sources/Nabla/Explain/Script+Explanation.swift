@@ -55,7 +55,7 @@ extension Script {
                  total: totalOf[name].map(derivation.line(for:)), note: noteOf[name])
         }
         for input in derivation.inputs {
-            nodes.append(node(input.name, .input, input.name, input.value, gradient: gradientOf[input.name] ?? derivation.total(input.name)))
+            nodes.append(node(input.name, .input, input.name, input.value, gradient: gradientOf[input.name] ?? totalOf[input.name]?.value))
         }
         let derived = Set(derivation.inputs.map(\.name) + derivation.statements.map(\.name))
         for name in inputs where !derived.contains(name) {
@@ -67,10 +67,12 @@ extension Script {
         }
         for s in derivation.statements {
             let kind: Node.Kind = s.name == out ? .output : .statement
-            nodes.append(node(s.name, kind, "\(s.name) = \(s.expression.statementText)", s.value, gradient: gradientOf[s.name] ?? derivation.total(s.name)))
+            nodes.append(node(s.name, kind, "\(s.name) = \(s.expression.statementText)", s.value, gradient: gradientOf[s.name] ?? totalOf[s.name]?.value))
         }
+        var textOf: [String: String] = [:]
+        for s in statements where textOf[s.name] == nil { textOf[s.name] = s.text }
         for name in others where !constants.contains(name) {
-            nodes.append(node(name, .unused, statement(named: name)?.text ?? name, valueOf[name] ?? 0, gradient: 0))
+            nodes.append(node(name, .unused, textOf[name] ?? name, valueOf[name] ?? 0, gradient: 0))
         }
         let position = Dictionary(nodes.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
 
@@ -106,7 +108,7 @@ extension Script {
         var lastUse: [String: Int] = [:]
         for (k, p) in derivation.partials.enumerated() { lastUse[p.wrt] = k }
         for (k, p) in derivation.partials.enumerated() {
-            let upstream = derivation.total(p.of) ?? 0
+            let upstream = totalOf[p.of]?.value ?? 0
             running[p.wrt, default: 0] += upstream * p.value
             paths[p.wrt, default: 0] += 1
             let count = totalOf[p.wrt]?.terms.count ?? 1
@@ -118,7 +120,7 @@ extension Script {
             } else {
                 text = edges[k].partial! + " → d\(out)/d\(p.wrt) += \(share), so far \(n(running[p.wrt]!)) (path \(paths[p.wrt]!) of \(count))"
             }
-            let gradient = final ? (gradientOf[p.wrt] ?? derivation.total(p.wrt) ?? running[p.wrt]!) : running[p.wrt]!
+            let gradient = final ? (gradientOf[p.wrt] ?? totalOf[p.wrt]?.value ?? running[p.wrt]!) : running[p.wrt]!
             steps.append(.init(phase: .backward, node: p.wrt, edge: k, gradient: gradient, isFinal: final, text: text))
         }
         for node in nodes where node.kind == .unused || (node.kind == .input && !derived.contains(node.id)) {
