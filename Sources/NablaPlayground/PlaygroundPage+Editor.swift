@@ -16,7 +16,7 @@ extension PlaygroundPage {
         textarea { width: 100%; min-height: 12rem; resize: vertical; padding: .6rem; font-size: 15px; line-height: 1.5;
                    border: 1px solid #bbb; border-radius: 6px; tab-size: 4; }
         .inputs { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; margin-top: .3rem; }
-        .inputs input { flex: 1 1 10rem; padding: .35rem .5rem; font-size: 15px; border: 1px solid #bbb; border-radius: 6px; }
+        .inputs input { flex: 1 1 8rem; min-width: 6rem; padding: .35rem .5rem; font-size: 15px; border: 1px solid #bbb; border-radius: 6px; }
         .inputs select { padding: .3rem; font-size: 14px; }
         textarea:focus, input:focus, select:focus { outline: 2px solid var(--accent); outline-offset: 1px; }
         .error { border-left: 4px solid var(--error); background: #fdecea; padding: .4rem .8rem; border-radius: 4px; margin-top: .4rem; }

@@ -85,7 +85,7 @@ public struct PlaygroundServer: Sendable {
             }
         } catch is CancellationError {
         } catch {
-            if !listening.load(ordering: .relaxed) { throw StartError(host: host, port: port, reason: "\(error)") }
+            if !listening.load(ordering: .relaxed) { throw StartError(host: host, port: port, reason: StartError.reason(error)) }
             throw error
         }
         return received.signal
@@ -127,6 +127,13 @@ public struct PlaygroundServer: Sendable {
         public var port: Int
         /// What the system said.
         public var reason: String
+
+        /// What the system said about `error`, in words: `Address already in use`.
+        static func reason(_ error: any Error) -> String {
+            if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+            if error is SocketAddressError.UnknownHost { return "no such host" }
+            return "\(error)"
+        }
 
         /// `cannot listen on 127.0.0.1:8080: …`.
         public var description: String { "cannot listen on \(host.contains(":") ? "[\(host)]" : host):\(port): \(reason)" }

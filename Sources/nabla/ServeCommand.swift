@@ -34,9 +34,6 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        if !PlaygroundServer.isLoopback(host) {
-            FileHandle.standardError.write(Data("warning: listening on \(host): other machines may reach the playground, which has no access control\n".utf8))
-        }
         let server = PlaygroundServer(.gradient, host: host, port: port)
         var stop: PlaygroundServer.Signal?
         try reportingErrors {
@@ -45,6 +42,9 @@ struct ServeCommand: ParsableCommand {
                     // Written at once (print is buffered when standard output is a pipe), so that
                     // a script can read the URL.
                     FileHandle.standardOutput.write(Data("nabla serve: listening on \(url)\n".utf8))
+                    if !PlaygroundServer.isLoopback(host) {
+                        FileHandle.standardError.write(Data("warning: listening on \(host): other machines may reach the playground, which has no access control\n".utf8))
+                    }
                 }
             } catch let error as PlaygroundServer.StartError {
                 throw CommandError(error.description)
