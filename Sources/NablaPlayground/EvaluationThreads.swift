@@ -32,27 +32,34 @@ final class EvaluationThreads: Sendable {
         }
         let end = DispatchTime.now() + .nanoseconds(Int(deadline.seconds * 1e9))
         let answer = Answer<T>()
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, PlaygroundError>, Never>) in
-            answer.wait(with: continuation)
-            // Once answered, the timer's answer is ignored.
-            DispatchQueue.global().asyncAfter(deadline: end) {
-                answer.resolve(.failure(answer.started ? Self.tooSlow(deadline) : Self.busy))
-            }
-            let thread = Thread { [self] in
-                defer { alive.subtract(1, ordering: .relaxed) }
-                guard free.wait(timeout: end) == .success else {
-                    answer.resolve(.failure(Self.busy))
-                    return
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, PlaygroundError>, Never>) in
+                answer.wait(with: continuation)
+                // Once answered, the timer's answer is ignored.
+                DispatchQueue.global().asyncAfter(deadline: end) {
+                    answer.resolve(.failure(answer.started ? Self.tooSlow(deadline) : Self.busy))
                 }
-                defer { free.signal() }
-                answer.started = true
-                answer.resolve(Result { () throws(PlaygroundError) in try work() })
+                let thread = Thread { [self] in
+                    defer { alive.subtract(1, ordering: .relaxed) }
+                    guard free.wait(timeout: end) == .success else {
+                        answer.resolve(.failure(Self.busy))
+                        return
+                    }
+                    defer { free.signal() }
+                    answer.started = true
+                    answer.resolve(Result { () throws(PlaygroundError) in try work() })
+                }
+                thread.stackSize = 16 << 20
+                thread.start()
             }
-            thread.stackSize = 16 << 20
-            thread.start()
+        } onCancel: {
+            // The server stops at once (a second Ctrl-C): the evaluation is left to the process's end.
+            answer.resolve(.failure(Self.stopping))
         }
         return try result.get()
     }
+
+    static let stopping = PlaygroundError(status: 503, "the server is stopping")
 
     static let busy = PlaygroundError(status: 503, "the server is busy with other evaluations; try again in a moment")
 
@@ -67,6 +74,8 @@ final class EvaluationThreads: Sendable {
 private final class Answer<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<Result<T, PlaygroundError>, Never>?
+        /// The answer, when it came before the continuation (a cancellation).
+        var early: Result<T, PlaygroundError>?
         var answered = false
         var started = false
     }
@@ -79,13 +88,18 @@ private final class Answer<T: Sendable>: Sendable {
     }
 
     func wait(with continuation: CheckedContinuation<Result<T, PlaygroundError>, Never>) {
-        state.withLock { $0.continuation = continuation }
+        let early = state.withLock { state -> Result<T, PlaygroundError>? in
+            if state.early == nil { state.continuation = continuation }
+            return state.early
+        }
+        if let early { continuation.resume(returning: early) }
     }
 
     func resolve(_ result: Result<T, PlaygroundError>) {
         let continuation = state.withLock { state -> CheckedContinuation<Result<T, PlaygroundError>, Never>? in
             guard !state.answered else { return nil }
             state.answered = true
+            if state.continuation == nil { state.early = result }
             defer { state.continuation = nil }
             return state.continuation
         }
