@@ -2,7 +2,7 @@
 // page's renderer (the graph, stepping through the passes) replaces it by being passed instead.
 
 extension PlaygroundRenderer {
-    /// Draws the JSON of `nabla grad --json` (``Nabla/ScriptEvaluation/json``): the output's
+    /// Draws the JSON of `nabla grad --json` (`ScriptEvaluation.json`): the output's
     /// value as a headline (`g = 47`), every named value, the gradient (`dg/da = -432`) and, to
     /// order 2, the Hessian as a matrix (`∂²g/∂a∂o`). Numbers are shown as JavaScript writes
     /// them: the shortest form that reads back as the same double.

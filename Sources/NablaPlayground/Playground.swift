@@ -9,7 +9,7 @@ import Nabla
 ///                                 renderer: .gradientTable)
 public struct Playground: Sendable {
     /// Makes the JSON text answered for a request (already parsed and within the work limit).
-    /// A ``ScriptError`` it throws is answered 400 with the error's place; a
+    /// A `ScriptError` it throws is answered 400 with the error's place; a
     /// ``PlaygroundError``, as it says; anything else, 500.
     public var explain: @Sendable (ExplainRequest) throws -> String
     /// Draws that JSON in the page.
@@ -26,7 +26,7 @@ public struct Playground: Sendable {
     }
 
     /// The playground of `nabla grad --json`: the value, every named value, the gradient and
-    /// (order 2) the Hessian, as ``ScriptEvaluation/json`` writes them, drawn as tables.
+    /// (order 2) the Hessian, as `ScriptEvaluation.json` writes them, drawn as tables.
     public static let gradient = Playground(explain: { request in
         try request.script.evaluate(at: request.at, output: request.output, order: request.order).json
     }, renderer: .gradientTable)
