@@ -44,8 +44,8 @@ public struct PlaygroundServer: Sendable {
 
     /// Serves until one of `signals` arrives (then stops gracefully and returns it; a second
     /// signal stops at once, ending requests in flight) or the calling task is cancelled (then
-    /// stops gracefully and returns nil). `onListening` is given the URL once the server listens (`http://127.0.0.1:8080/`).
-    /// Throws a ``PlaygroundServer/StartError`` if it cannot listen.
+    /// stops gracefully and returns nil). `onListening` is given the URL once the server
+    /// listens (`http://127.0.0.1:8080/`). Throws a ``PlaygroundServer/StartError`` if it cannot listen.
     public func run(stoppingOn signals: [Signal] = [.interrupt, .terminate],
                     onListening: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Signal? {
         var logger = Logger(label: "nabla.serve", factory: { StreamLogHandler.standardError(label: $0) })
@@ -63,12 +63,15 @@ public struct PlaygroundServer: Sendable {
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
         let received = FirstSignal()
         let trapped = signals.map { $0 == .interrupt ? UnixSignal.sigint : .sigterm }
+        // Trapped before the server listens, so that a signal sent as soon as the URL is
+        // printed stops it gracefully too.
+        let arriving = trapped.isEmpty ? nil : await UnixSignalsSequence(trapping: trapped)
         // The group runs in a task of its own, so that cancelling the caller stops it gracefully
         // (by the handler below) rather than cancelling the requests in flight.
         let serving = Task { try await group.run() }
         let watching = Task {
-            guard !trapped.isEmpty else { return }
-            for await signal in await UnixSignalsSequence(trapping: trapped) {
+            guard let arriving else { return }
+            for await signal in arriving {
                 if received.record(signal == .sigint ? .interrupt : .terminate) {
                     await group.triggerGracefulShutdown()
                 } else {
