@@ -331,7 +331,7 @@ struct CommandLineTests {
     @Test("An unknown subcommand is named, with the closest one", arguments: [
         (["gard", "y = x^2", "--at", "x=1"], "Error: unknown subcommand 'gard'; did you mean 'grad'?\n"),
         (["expalin"], "Error: unknown subcommand 'expalin'; did you mean 'explain'?\n"),
-        (["foo"], "Error: unknown subcommand 'foo' (the subcommands are tutorial, grad, explain, graph, compile, check, train, emit, notation, help)\n"),
+        (["foo"], "Error: unknown subcommand 'foo' (the subcommands are tutorial, grad, explain, graph, compile, check, train, emit, serve, notation, help)\n"),
         (["y = x^2", "--at", "x=1"], "Error: 'y = x^2' is not a subcommand; to work out a program, write: nabla grad 'y = x^2' --at …\n"),
     ] as [([String], String)])
     func unknownSubcommands(_ arguments: [String], _ message: String) throws {
