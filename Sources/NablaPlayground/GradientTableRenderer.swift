@@ -1,5 +1,4 @@
-// The playground's first renderer: the JSON of `nabla grad --json` as tables. The explanation
-// page's renderer (the graph, stepping through the passes) replaces it by being passed instead.
+// A light renderer for the playground: the JSON of `nabla grad --json` as tables.
 
 extension PlaygroundRenderer {
     /// Draws the JSON of `nabla grad --json` (`ScriptEvaluation.json`): the output's
@@ -65,7 +64,7 @@ extension PlaygroundRenderer {
               }
               root.append(table);
             }
-            container.append(root);
+            container.replaceChildren(root);
           },
         };
         """#

@@ -7,6 +7,8 @@ import Nabla
 ///
 ///     let playground = Playground(explain: { try $0.script.evaluate(at: $0.at, output: $0.output, order: $0.order).json },
 ///                                 renderer: .gradientTable)
+///
+/// `nabla serve` runs ``explanation``; ``gradient`` is a lighter one, tables of numbers.
 public struct Playground: Sendable {
     /// Makes the JSON text answered for a request (already parsed and within the work limit).
     /// A `ScriptError` it throws is answered 400 with the error's place; a
@@ -36,9 +38,10 @@ public struct Playground: Sendable {
 }
 
 /// How the page draws an answer: a stylesheet and a script, inlined in the page, and the name of
-/// the function the script defines, which the page calls as `render(container, answer)` with a
-/// `<div>` to fill and the parsed JSON of a successful answer. The page calls it again, on a
-/// cleared container, for every new answer.
+/// the function the script defines, which the page calls as `render(container, answer)` with
+/// the parsed JSON of a successful answer. The container is the same `<div>` every time, in the
+/// document; the function replaces whatever it drew there before. Its own elements' ids must
+/// not start with `playground-` (the editor's).
 public struct PlaygroundRenderer: Sendable {
     /// CSS for what the renderer draws.
     public var stylesheet: String

@@ -9,24 +9,27 @@ extension PlaygroundPage {
         header h1 { margin: 0 0 .3rem; font-size: 1.35rem; }
         header p { margin: 0; color: #555; max-width: 60rem; }
         code, pre, textarea, input, select { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-        main { display: flex; flex-wrap: wrap; gap: 1.5rem; padding: 1rem 1.5rem 2rem; align-items: flex-start; }
-        .editor { flex: 1 1 26rem; display: flex; flex-direction: column; gap: .4rem; }
-        .answer { flex: 1 1 26rem; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: .6rem 1.2rem 1.2rem; }
+        main { display: flex; flex-direction: column; gap: .8rem; padding: .8rem 1.5rem 1.5rem; }
+        .editor { display: flex; flex-wrap: wrap; gap: .6rem 1.5rem; align-items: flex-start; }
+        .editor .program { flex: 3 1 28rem; display: flex; flex-direction: column; gap: .3rem; }
+        .editor .inputs { flex: 2 1 20rem; display: grid; grid-template-columns: auto 1fr; align-items: center; gap: .4rem .6rem; }
+        .answer { background: #fff; border: 1px solid #ddd; border-radius: 6px; overflow: hidden; }
+        #playground-answer { padding: .6rem 1.2rem 1.2rem; }
         label { font-weight: 600; font-size: .9rem; color: #333; }
-        textarea { width: 100%; min-height: 12rem; resize: vertical; padding: .6rem; font-size: 15px; line-height: 1.5;
+        textarea { width: 100%; min-height: 9rem; resize: vertical; padding: .5rem .6rem; font-size: 15px; line-height: 1.45;
                    border: 1px solid #bbb; border-radius: 6px; tab-size: 4; }
-        .inputs { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; margin-top: .3rem; }
-        .inputs input { flex: 1 1 8rem; min-width: 6rem; padding: .35rem .5rem; font-size: 15px; border: 1px solid #bbb; border-radius: 6px; }
-        .inputs select { padding: .3rem; font-size: 14px; }
+        .inputs input { min-width: 6rem; padding: .35rem .5rem; font-size: 15px; border: 1px solid #bbb; border-radius: 6px; }
+        .inputs select { justify-self: start; padding: .3rem; font-size: 14px; }
+        .inputs .status, .inputs .error { grid-column: 1 / -1; }
         textarea:focus, input:focus, select:focus { outline: 2px solid var(--accent); outline-offset: 1px; }
-        .error { border-left: 4px solid var(--error); background: #fdecea; padding: .4rem .8rem; border-radius: 4px; margin-top: .4rem; }
+        .error { border-left: 4px solid var(--error); background: #fdecea; padding: .4rem .8rem; border-radius: 4px; }
         .error-title { margin: 0 0 .2rem; font-weight: 600; color: var(--error); }
         .error pre { margin: 0; white-space: pre; overflow-x: auto; font-size: 14px; }
-        .status { margin: .2rem 0 .6rem; font-size: .9rem; color: #2e7d32; }
+        .status { margin: .2rem 0; font-size: .9rem; color: #2e7d32; }
         body[data-state="pending"] .status { color: #555; }
         body[data-state="error"] .status { color: var(--error); font-weight: 600; }
-        #result { transition: opacity .15s; }
-        #result.stale { opacity: .4; }
+        #playground-answer { transition: opacity .15s; }
+        #playground-answer.stale { opacity: .4; }
         """
 
     /// The editor's code. It reads `NablaPlaygroundRenderer` (the renderer's function, as a path
@@ -35,9 +38,9 @@ extension PlaygroundPage {
         (() => {
           "use strict";
           const $ = (id) => document.getElementById(id);
-          const program = $("program"), at = $("at"), order = $("order");
-          const errorBox = $("error"), errorTitle = $("error-title"), errorText = $("error-text");
-          const status = $("status"), result = $("result");
+          const program = $("playground-program"), at = $("playground-at"), order = $("playground-order");
+          const errorBox = $("playground-error"), errorTitle = $("playground-error-title"), errorText = $("playground-error-text");
+          const status = $("playground-status"), result = $("playground-answer");
           const render = NablaPlaygroundRenderer.split(".").reduce((object, key) => (object ? object[key] : undefined), window);
           let timer = 0, sequence = 0, controller = null, hasResult = false;
 
@@ -85,14 +88,14 @@ extension PlaygroundPage {
             }
             if (id !== sequence) return;  // a newer request is on its way
             if (!response.ok) { showError(answer); return; }
-            const fresh = document.createElement("div");
+            // Drawn into the same element every time, attached (so that a renderer can measure
+            // it), and a renderer replaces what it drew (keeping, if it likes, where the user was).
             try {
-              render(fresh, answer);
+              render(result, answer);
             } catch (error) {
               showError({ error: "the page could not draw the answer: " + error.message });
               return;
             }
-            result.replaceChildren(fresh);
             hasResult = true;
             errorBox.hidden = true;
             setState("ok", "Up to date.");

@@ -2,7 +2,9 @@ import Foundation
 import Nabla
 
 /// The playground's page: an editor for the program, its input values and the order, which asks
-/// `POST /api/explain` as the user types (debounced) and hands each answer to the renderer. The
+/// `POST /api/explain` as the user types (debounced) and hands each answer to the renderer,
+/// below the editor and as wide as the window. Its own elements' ids start with `playground-`,
+/// so that they never clash with what a renderer draws. The
 /// page is one self-contained document: its style and code are inline, and the only thing it
 /// fetches is its own API. It never shows an old answer as if it were current: while an answer
 /// is awaited, or when the program has an error, the last answer is dimmed and the status says
@@ -34,25 +36,27 @@ enum PlaygroundPage {
             </header>
             <main>
               <section class="editor" aria-label="Program">
-                <label for="program">Program</label>
-                <textarea id="program" rows="10" spellcheck="false" autocapitalize="off" autocomplete="off">\(escaped(program))</textarea>
+                <div class="program">
+                  <label for="playground-program">Program</label>
+                  <textarea id="playground-program" rows="7" spellcheck="false" autocapitalize="off" autocomplete="off">\(escaped(program))</textarea>
+                </div>
                 <div class="inputs">
-                  <label for="at">Input values</label>
-                  <input id="at" type="text" value="a=2, o=1" spellcheck="false" autocomplete="off" placeholder="a=2, o=1">
-                  <label for="order">Order</label>
-                  <select id="order">
+                  <label for="playground-at">Input values</label>
+                  <input id="playground-at" type="text" value="a=2, o=1" spellcheck="false" autocomplete="off" placeholder="a=2, o=1">
+                  <label for="playground-order">Order</label>
+                  <select id="playground-order">
                     <option value="1" selected>1: gradient</option>
                     <option value="2">2: gradient and Hessian</option>
                   </select>
-                </div>
-                <div id="error" class="error" role="alert" hidden>
-                  <p id="error-title" class="error-title"></p>
-                  <pre id="error-text"></pre>
+                  <p id="playground-status" class="status" role="status">Working out…</p>
+                  <div id="playground-error" class="error" role="alert" hidden>
+                    <p id="playground-error-title" class="error-title"></p>
+                    <pre id="playground-error-text"></pre>
+                  </div>
                 </div>
               </section>
               <section class="answer" aria-label="Answer">
-                <p id="status" class="status" role="status">Working out…</p>
-                <div id="result"></div>
+                <div id="playground-answer"></div>
               </section>
             </main>
             <script>

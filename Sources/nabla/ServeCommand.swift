@@ -7,8 +7,9 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve a local playground: a page with an editor, and a JSON API (POST /api/explain).",
         discussion: """
-            Type a program and its input values in the page and see its value and derivatives \
-            update as you type; errors are shown with their caret. Prints the URL it listens \
+            Type a program and its input values in the page and see its graph, its values and \
+            derivatives update as you type, with the forward and backward passes to step \
+            through as `nabla explain --html` draws them; errors are shown with their caret. Prints the URL it listens \
             on, then serves until Ctrl-C (exit status 130) or SIGTERM (exit status 0), \
             finishing the requests it has.
 
@@ -34,7 +35,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let server = PlaygroundServer(.gradient, host: host, port: port)
+        let server = PlaygroundServer(.explanation, host: host, port: port)
         var stop: PlaygroundServer.Signal?
         try reportingErrors {
             do {

@@ -33,6 +33,27 @@ struct PlaygroundServerTests {
         }
     }
 
+    /// `nabla serve`'s playground answers the explanation: `nabla grad --json`'s object, byte
+    /// for byte, then the steps (the tutorial's sum over paths for dg/db, by hand 42·2 + 12·5).
+    @Test func theExplanationPlaygroundAnswersTheExtendedJSON() async throws {
+        try await PlaygroundClient.with(.explanation) { client in
+            let answer = try await client.explain(["program": Self.tutorial, "at": ["a": 2, "o": 1]])
+            #expect(answer.status == 200)
+            let grad = #"{"output":"g","value":47,"values":{"a":2,"o":1,"b":-1,"c":1,"d":1,"e":8,"f":16,"g":47},"gradient":{"a":-432,"o":-1}"#
+            #expect(answer.text.hasPrefix(grad + ","))
+            let views = try #require(answer.json["views"] as? [[String: Any]])
+            #expect(views.map { $0["id"] as? String } == ["statements", "tape", "backward-graph"])
+            let nodes = try #require(views.first?["nodes"] as? [[String: Any]])
+            let b = try #require(nodes.first { $0["id"] as? String == "b" })
+            #expect(b["gradient"] as? Double == 144)
+            #expect(b["total"] as? String == "dg/db = dg/dc·∂c/∂b + dg/dd·∂d/∂b = 42·2 + 12·5 = 144")
+            // A loop is refused, with its place, as nabla explain refuses it.
+            let loop = try await client.explain(["program": "repeat 3 { x = 2x }", "at": ["x": 1]])
+            #expect(loop.status == 400)
+            #expect(loop.json["field"] as? String == "program")
+        }
+    }
+
     @Test func orderTwoAddsTheHessianAndAtMayBeWrittenAsOnTheCommandLine() async throws {
         try await PlaygroundClient.with { client in
             // d²g/da² = −180·dd/da = −180·(−15) = 2700; g is linear in o.
@@ -172,17 +193,23 @@ struct PlaygroundServerTests {
         }
     }
 
-    @Test func thePageIsSelfContainedHTML() async throws {
-        try await PlaygroundClient.with { client in
+    @Test(arguments: [(Playground.gradient, "NablaGradient.render", "window.NablaGradient = {"),
+                      (Playground.explanation, "NablaExplain.render", "window.NablaExplain = { render: render };")])
+    func thePageIsSelfContainedHTML(playground: Playground, function: String, definition: String) async throws {
+        try await PlaygroundClient.with(playground) { client in
             let page = try await client.send("")
             #expect(page.status == 200)
             #expect(page.contentType == "text/html; charset=utf-8")
-            for part in [#"<textarea id="program""#, #"<input id="at" type="text" value="a=2, o=1""#, #"<select id="order">"#,
-                         "b = 5 - 3a\nc = 2b + 3", #"const NablaPlaygroundRenderer = "NablaGradient.render";"#, "window.NablaGradient = {"] {
+            for part in [#"<textarea id="playground-program""#, #"<input id="playground-at" type="text" value="a=2, o=1""#,
+                         #"<select id="playground-order">"#, "b = 5 - 3a\nc = 2b + 3",
+                         #"const NablaPlaygroundRenderer = "\#(function)";"#, definition] {
                 #expect(page.text.contains(part), "missing: \(part)")
             }
             // Nothing loaded from elsewhere: no src or href attributes, no URL but its own API.
             #expect(!page.text.contains("src=") && !page.text.contains("href=") && !page.text.contains("http"))
+            // Every id once: the editor's and the renderer's never clash.
+            let ids = page.text.matches(of: /\bid="([^"]+)"/).map { String($0.1) }
+            #expect(Set(ids).count == ids.count)
         }
     }
 
