@@ -73,6 +73,15 @@ struct GradientNoteTests {
         #expect(try Self.note(e, "k").reasons == [.constant])
     }
 
+    @Test func aFactorZeroWrittenInTheProgram() throws {
+        // y = 0·w + x and y = w - w: ∂y/∂w = 0 whatever w is.
+        for program in ["y = 0*w + x", "y = w - w"] {
+            let d = try Self.derivation(program, ["w": 2, "x": 1])
+            #expect(try Self.note(d, "w").reasons == [.zeroPartial])
+            #expect(try Self.note(d, "w").text == "dy/dw = 0: ∂y/∂w = 0 at every value of w: y's formula does not change with w")
+        }
+    }
+
     @Test func aZeroPassedOnFromTheOutputSide() throws {
         // h = tanh(0) = 0, so ∂y/∂h = 2h = 0, and everything before h gets 0 through it.
         let d = try Self.derivation("h = tanh(w*x + b); y = h^2", ["w": 0.5, "x": 2, "b": -1])

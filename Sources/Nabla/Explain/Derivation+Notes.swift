@@ -65,7 +65,12 @@ extension Derivation {
                 }
                 let causes = partial?.causes ?? []
                 let said = unique(causes.map(\.text).filter { !$0.isEmpty })
-                if !said.isEmpty { piece += ": " + said.joined(separator: "; ") }
+                if !said.isEmpty {
+                    piece += ": " + said.joined(separator: "; ")
+                } else if formula.constantValue != nil {
+                    // 0 whatever the values, and no op to blame (`0*x`, `x - x`).
+                    piece += " at every value of \(name): \(term.via)'s formula does not change with \(name)"
+                }
                 local = piece
             }
             if term.upstream == 0 {
