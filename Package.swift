@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Nabla", targets: ["Nabla"]),
+        .library(name: "NablaPlayground", targets: ["NablaPlayground"]),
         .executable(name: "nabla", targets: ["nabla"]),
         .executable(name: "nabla-bench", targets: ["nabla-bench"]),
     ],
@@ -15,6 +16,12 @@ let package = Package(
         // `swift package generate-documentation` (the DocC catalogues in Sources/*/*.docc);
         // a plugin only: nothing of it is linked into Nabla.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // `nabla serve`'s HTTP server (NablaPlayground only; the Nabla library does not depend on
+        // it). No traits: neither swift-configuration nor full Foundation is needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The umbrella library. Its layers are folders: Ops/ (one declaration per primitive),
@@ -33,17 +40,30 @@ let package = Package(
         // `swift build -c release` is fast without compiler flags.
         .target(name: "CNablaKernels"),
         .target(name: "NablaKernels", dependencies: ["CNablaKernels"]),
+        // The playground of `nabla serve`: a page with an editor and a JSON API over HTTP
+        // (Hummingbird), with the explanation and its renderer injected. Above Nabla, never below.
+        .target(
+            name: "NablaPlayground",
+            dependencies: [
+                "Nabla",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The command-line tool: argument parsing and printing only.
         .executableTarget(
             name: "nabla",
-            dependencies: ["Nabla", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Nabla", "NablaPlayground", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Benchmarks: depends on the library, never the other way round.
         .executableTarget(name: "nabla-bench", dependencies: ["Nabla", "NablaKernels"]),
         .testTarget(
             name: "NablaTests",
             // "nabla" so that the command-line tests find the tool built beside them.
-            dependencies: ["Nabla", "NablaKernels", "nabla", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["Nabla", "NablaKernels", "NablaPlayground", "nabla", .product(name: "PropertyBased", package: "swift-property-based")],
             // PyTorch's values, frozen by the committed script beside them (CI needs no Python).
             exclude: [
                 "References/make_torch_references.py", "References/make_safetensors_reference.py",
