@@ -42,6 +42,10 @@ extension NDArray {
     /// and the activation to each tile of C as it writes it back (the same numbers as the three
     /// operations, bit for bit). Shapes that do not fuse (see `FusedProduct`) are computed as the
     /// three operations.
+    // Specialised here (and the `Tensor` overload below) because its callers may not be:
+    // `Linear.forward(_:_:activation:)` is never specialised (a Swift 6.3.1 optimiser crash).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func matmul(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool, bias: NDArray?,
                               activation: Activation) -> NDArray {
         guard FusedProduct.fuses(a.shape, b.shape, transposingB: transposingB, bias: bias?.shape) else {
@@ -80,6 +84,8 @@ extension Tensor {
     /// derivative needs its input, so only the bias is fused and GELU's primitives are recorded;
     /// under anomaly detection the three operations are recorded, so that a non-finite value is
     /// traced to one of them. Operands of rank < 2 stop, as `matmul(_:_:transposingA:transposingB:)`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func matmul(_ a: Tensor, _ b: Tensor, transposingA: Bool, transposingB: Bool, bias: Tensor?,
                               activation: Activation) -> Tensor {
         require(a.rank >= 2 && b.rank >= 2, "matmul(transposing…): operands need at least 2 axes, got \(a.shape) and \(b.shape)")
