@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Compare Nabla's benchmarks with the micrograd, NumPy, PyTorch and JAX peers (WORKLOADS.md W1,
-W2, W3, W4, W5, W6, W7, and digits-epoch: see --help for the workloads WORKLOADS.md lacks).
+W2, W3, W4, W5, W6, W7, digits-epoch and digits-cnn-epoch: see --help for the workloads
+WORKLOADS.md lacks).
 
 Plain python3 (3.11), standard library only. From the repository root:
 
@@ -11,6 +12,7 @@ Plain python3 (3.11), standard library only. From the repository root:
     python3 Benchmarks/compare.py perop mlp-step         # W6, W4, W7: Nabla vs torch, NumPy, JAX
     python3 Benchmarks/compare.py micrograd-demo-step    # W3: vs micrograd, torch and JAX
     python3 Benchmarks/compare.py digits-epoch --digits PATH   # one Adam epoch: vs torch
+    python3 Benchmarks/compare.py digits-cnn-epoch       # the same with the CNN: vs torch
     python3 Benchmarks/compare.py --micrograd-chain-n 1000000
     python3 Benchmarks/compare.py --rounds 5 matmul     # 5 interleaved rounds (default 3)
     python3 Benchmarks/compare.py --dry-run             # the jobs, in order; runs nothing
@@ -30,8 +32,8 @@ What it does, in one run (after the build, the jobs of steps 1-3 run in R rounds
      runs the built binary, one process per workload: `taskset -c 0 .../nabla-bench --json
      WORKLOAD`. With no WORKLOAD arguments, the workloads compared here are requested:
      tutorial-dynamic, tutorial-static, chain-10m, matmul, perop, mlp-step, micrograd-demo-step,
-     digits-epoch.
-     matmul, mlp-step and digits-epoch run NOT under taskset: nabla-bench measures threads = 1
+     digits-epoch, digits-cnn-epoch.
+     matmul, mlp-step, digits-epoch and digits-cnn-epoch run NOT under taskset: nabla-bench measures threads = 1
      and 2 itself and prints one record per (n, threads) / per thread count. perop (W6,
      threads = 1) and micrograd-demo-step (W3, threads = 1) run pinned like the others.
   2. Runs Benchmarks/peers/micrograd_workloads.py with the peer venv's python
@@ -39,25 +41,25 @@ What it does, in one run (after the build, the jobs of steps 1-3 run in R rounds
      the venv is missing), one process per workload, pinned to CPU 0; for micrograd-demo-step,
      one process per engine ("micrograd", GC on; "micrograd-gc-off"); micrograd's chain runs
      once a round, at its N, even where several chain-N are requested.
+     Every peer (micrograd's, and those of step 3) runs with OPENBLAS_CORETYPE and
+     OPENBLAS_L2_SIZE removed from its environment (this machine kind's environment may set
+     them, and they roughly halve OpenBLAS; the output says so); Nabla's is left as it is.
   3. For matmul and mlp-step, runs Benchmarks/peers/numpy_workloads.py (engines "numpy" and
      "numpy-manual") once per thread count, each in its own
      process: threads = 1 under `taskset -c 0`, threads = 2 under `taskset -c 0,1`, with
-     OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = MKL_NUM_THREADS = the count, and with
-     OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from the peer's environment (this machine
-     kind's environment may set them, and they roughly halve OpenBLAS; the output says so).
+     OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = MKL_NUM_THREADS = the count.
      For perop and mlp-step, runs Benchmarks/peers/torch_workloads.py (engine "torch-eager",
      torch must be in the venv: setup-venv.sh installs it), each workload and thread count in
      its own process: perop at threads = 1 under `taskset -c 0`; mlp-step at threads = 1 and 2,
-     pinned and with the thread variables set as for NumPy (its environment otherwise
-     unchanged).
+     pinned and with the thread variables set as for NumPy.
      For perop and mlp-step, runs Benchmarks/peers/jax_workloads.py (engines "jax-jit" and
      "jax-eager", jax must be in the venv: setup-venv.sh installs it) the same way, one process
      per (workload, engine, thread count): so jax-jit's compile_plus_first_step (W7) is measured
      in a fresh process. The script sets XLA's thread flags (XLA_FLAGS) itself.
      For micrograd-demo-step (threads = 1, `taskset -c 0`), runs torch_workloads.py (engine
      "torch-f64-batched") and jax_workloads.py (engine "jax-jit-f64-batched", with its
-     compile_plus_first_step), one process each. For digits-epoch, runs torch_workloads.py
-     (engine "torch-eager") once per thread count as for mlp-step, with --digits PATH where
+     compile_plus_first_step), one process each. For digits-epoch and digits-cnn-epoch, runs
+     torch_workloads.py (engine "torch-eager") once per thread count as for mlp-step, with --digits PATH where
      compare.py was given one (else the script's default: the repository's
      Sources/Nabla/Data/Resources/digits.csv.gz).
   4. Prints the machine (CPU model, cores), the load average, the foreign CPU load of each round
@@ -83,8 +85,9 @@ What it does, in one run (after the build, the jobs of steps 1-3 run in R rounds
      (time_per_step; higher: Nabla faster): nabla-value and nabla-tape each against micrograd
      and micrograd-gc-off, nabla-tensor-dynamic against torch-f64-batched, nabla-tensor-static
      against jax-jit-f64-batched;
-     and for digits-epoch, one row per (threads, Nabla engine): torch-eager ms / Nabla ms
-     (epoch_ms; nabla-dynamic and nabla-static), with both sides' train accuracy.
+     and for digits-epoch and digits-cnn-epoch, a table each, one row per (threads, Nabla
+     engine): torch-eager ms / Nabla ms (epoch_ms; nabla-dynamic and nabla-static), with both
+     sides' train accuracy.
      Each ratio row also shows min-max over rounds, the spread, and UNSTABLE above 10%.
      With --json, prints instead every record as JSON lines: the machine (with "rounds"), each
      job (with its "round" and "foreign_cpu_per_s"), each round ("record": "round": jobs, wall
@@ -129,17 +132,22 @@ NABLA_CHAIN_N = 3_333_334
 DEFAULT_MICROGRAD_CHAIN_N = 100_000
 DEMO = "micrograd-demo-step"   # W3
 DIGITS = "digits-epoch"
+DIGITS_CNN = "digits-cnn-epoch"
+DIGITS_WORKLOADS = (DIGITS, DIGITS_CNN)   # the same epoch, two models
+# Each digits workload's model, as the tables name it.
+DIGITS_MODELS = {DIGITS: "64-128-128-10 MLP",
+                 DIGITS_CNN: "CNN conv(1->16)-relu-pool-conv(16->32)-relu-pool-linear(128->10)"}
 DEFAULT_NABLA_WORKLOADS = ["tutorial-dynamic", "tutorial-static", "chain-10m", "matmul",
-                           "perop", "mlp-step", DEMO, DIGITS]
+                           "perop", "mlp-step", DEMO, DIGITS, DIGITS_CNN]
 
 # Nabla workloads that nabla-bench runs in a process of its own, not under taskset (they set
 # their thread counts themselves).
-UNPINNED_NABLA_WORKLOADS = ("matmul", "mlp-step", DIGITS)
+UNPINNED_NABLA_WORKLOADS = ("matmul", "mlp-step", DIGITS, DIGITS_CNN)
 # Nabla workloads run pinned (taskset -c 0) but in a process of their own.
 SEPARATE_PINNED_NABLA_WORKLOADS = (DEMO,)
 # Workloads whose peers are NumPy, PyTorch and/or JAX rather than micrograd.
 NUMPY_WORKLOADS = ("matmul", "mlp-step")
-TORCH_WORKLOADS = ("perop", "mlp-step", DEMO, DIGITS)
+TORCH_WORKLOADS = ("perop", "mlp-step", DEMO, DIGITS, DIGITS_CNN)
 JAX_WORKLOADS = ("perop", "mlp-step", DEMO)
 JAX_ENGINES = ("jax-jit", "jax-eager")   # one process each (W7: compile in a fresh process)
 # The JAX engines of each JAX workload; W3's is an engine of its own (one process).
@@ -151,7 +159,8 @@ MATMUL_THREADS = (1, 2)              # WORKLOADS.md W5 and W4: threads = 1 and 2
 MATMUL_CPUS = {1: "0", 2: "0,1"}     # taskset -c for each thread count
 # Thread counts each torch workload runs at (one process per count): W6 and W3 are threads = 1
 # only.
-TORCH_THREADS = {"perop": (1,), "mlp-step": MATMUL_THREADS, DEMO: (1,), DIGITS: MATMUL_THREADS}
+TORCH_THREADS = {"perop": (1,), "mlp-step": MATMUL_THREADS, DEMO: (1,), DIGITS: MATMUL_THREADS,
+                 DIGITS_CNN: MATMUL_THREADS}
 JAX_THREADS = TORCH_THREADS
 # W3's rows, in table order: (Nabla engine, peer engine): the scalar engines against micrograd
 # (GC on and off), the dynamic tensor engine against torch, the static one against jitted JAX.
@@ -171,7 +180,8 @@ MLP_PAIRS = (("nabla-dynamic", "torch-eager"), ("nabla-dynamic", "numpy-manual")
 W7_PAIRS = (("nabla-static", "nabla-dynamic"), ("jax-jit", "jax-eager"))
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # Set by this machine kind's environment: they force OpenBLAS's Haswell kernels and a cache size
-# that roughly halve its speed (WORKLOADS.md, peer figures). Removed for the NumPy peer only.
+# that roughly halve its speed (WORKLOADS.md, peer figures). Removed from every peer's
+# environment (NumPy's BLAS is OpenBLAS; the torch and JAX peers load NumPy too).
 PEER_UNSET_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # Workload names accepted on the command line -> (Nabla workload, micrograd workload or None).
@@ -186,6 +196,7 @@ ALIASES = {
     "mlp-step": ("mlp-step", None),  # peers: torch, NumPy and JAX
     DEMO: (DEMO, DEMO),              # peers: micrograd (GC on and off), torch and JAX
     DIGITS: (DIGITS, None),          # peer: torch
+    DIGITS_CNN: (DIGITS_CNN, None),  # peer: torch
 }
 
 
@@ -286,7 +297,8 @@ def machine_record(load_before: tuple, load_after: tuple, rounds: int = DEFAULT_
         "perop_pinning": "nabla, torch and jax taskset -c 0 (threads = 1)",
         "micrograd_demo_step_pinning": "nabla, micrograd, torch and jax taskset -c 0 "
                                        "(threads = 1)",
-        "digits_epoch_pinning": "nabla unpinned (measures its thread counts itself); torch "
+        "digits_epoch_pinning": "digits-epoch and digits-cnn-epoch: nabla unpinned (measures "
+                                "its thread counts itself); torch "
                                 "threads=1 taskset -c 0, threads=2 taskset -c 0,1",
         "loadavg_before": list(load_before),
         "loadavg_after": list(load_after),
@@ -445,40 +457,35 @@ def micrograd_jobs(workload: str, python: Path, chain_n: int) -> list[Job]:
     cmd = taskset_prefix() + [str(python), str(MICROGRAD_SCRIPT), peer_workload]
     if peer_workload == "chain":
         cmd += ["--chain-n", str(chain_n)]
+    env, removed = peer_env()
     if peer_workload == DEMO:
         return [Job(f"micrograd:{DEMO}:{engine}", "micrograd", workload,
-                    cmd + ["--engines", engine]) for engine in MICROGRAD_DEMO_ENGINES]
-    return [Job(f"micrograd:{peer_workload}", "micrograd", workload, cmd)]
+                    cmd + ["--engines", engine], env, removed)
+                for engine in MICROGRAD_DEMO_ENGINES]
+    return [Job(f"micrograd:{peer_workload}", "micrograd", workload, cmd, env, removed)]
 
 
-def thread_env(threads: int) -> dict[str, str]:
-    """A peer's environment for a thread count: this one, with the thread variables set to the
-    count (the torch and JAX peers'; the NumPy peer's starts from it, see numpy_env)."""
+def peer_env(threads: int | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """A peer's environment, and the variables removed from it: this process's, with
+    OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed and, for a thread count, the BLAS thread
+    variables set to it (OpenBLAS reads them when it is loaded). Every peer's (micrograd,
+    NumPy, torch, JAX); Nabla's environment is left as it is."""
     env = dict(os.environ)
-    for var in BLAS_THREAD_VARS:
-        env[var] = str(threads)
-    return env
-
-
-def numpy_env(threads: int) -> tuple[dict[str, str], dict[str, str]]:
-    """The NumPy peer's environment for a thread count, and the variables removed from it.
-
-    BLAS thread variables are set to the count (OpenBLAS reads them when it is loaded);
-    OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed (this peer's environment only).
-    """
-    env = thread_env(threads)
+    if threads is not None:
+        for var in BLAS_THREAD_VARS:
+            env[var] = str(threads)
     removed = {var: env.pop(var) for var in PEER_UNSET_VARS if var in env}
     return env, removed
 
 
 def numpy_jobs(workload: str, python: Path) -> list[Job]:
     """NumPy's jobs (matmul, mlp-step): one process per thread count, pinned to as many CPUs,
-    with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (numpy_env)."""
+    with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (peer_env)."""
     if workload not in NUMPY_WORKLOADS:
         return []
     jobs = []
     for threads in MATMUL_THREADS:
-        env, removed = numpy_env(threads)
+        env, removed = peer_env(threads)
         cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
             str(python), str(NUMPY_SCRIPT), workload, "--threads", str(threads)]
         jobs.append(Job(f"numpy:{workload}:{threads}t", "numpy", workload, cmd, env, removed))
@@ -487,17 +494,18 @@ def numpy_jobs(workload: str, python: Path) -> list[Job]:
 
 def torch_jobs(workload: str, python: Path, digits: Path | None = None) -> list[Job]:
     """torch's jobs: one process per thread count (TORCH_THREADS), pinned to as many CPUs;
-    digits-epoch reads digits (--digits) where given, else the script's default."""
+    digits-epoch and digits-cnn-epoch read digits (--digits) where given, else the script's
+    default."""
     if workload not in TORCH_WORKLOADS:
         return []
     jobs = []
     for threads in TORCH_THREADS[workload]:
         cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
             str(python), str(TORCH_SCRIPT), workload, "--threads", str(threads)]
-        if workload == DIGITS and digits is not None:
+        if workload in DIGITS_WORKLOADS and digits is not None:
             cmd += ["--digits", str(digits)]
-        jobs.append(Job(f"torch:{workload}:{threads}t", "torch", workload, cmd,
-                        thread_env(threads)))
+        env, removed = peer_env(threads)
+        jobs.append(Job(f"torch:{workload}:{threads}t", "torch", workload, cmd, env, removed))
     return jobs
 
 
@@ -513,8 +521,9 @@ def jax_jobs(workload: str, python: Path) -> list[Job]:
                 str(python), str(JAX_SCRIPT), workload, "--threads", str(threads)]
             if engine in JAX_ENGINES:   # W3's engine is the workload's own
                 cmd += ["--engines", engine]
-            jobs.append(Job(f"jax:{workload}:{engine}:{threads}t", "jax", workload, cmd,
-                            thread_env(threads)))
+            env, removed = peer_env(threads)
+            jobs.append(Job(f"jax:{workload}:{engine}:{threads}t", "jax", workload, cmd, env,
+                            removed))
     return jobs
 
 
@@ -647,16 +656,16 @@ def ensure_venv(run: Run, peer: str = "peers") -> Path | None:
 
 
 def removed_env_note(units: list[Unit]) -> str | None:
-    """The note on the variables removed from the NumPy peer's environment (None: no NumPy job)."""
-    numpy = [job for unit in units for job in unit.jobs if job.side == "numpy"]
-    if not numpy:
+    """The note on the variables removed from the peers' environments (None: no peer job)."""
+    peers = [job for unit in units for job in unit.jobs if job.side != "nabla"]
+    if not peers:
         return None
-    removed = {k: v for job in numpy for k, v in job.removed.items()}
+    removed = {k: v for job in peers for k, v in job.removed.items()}
     if removed:
-        return ("unset for the NumPy peer (its environment only): "
+        return ("unset for every peer (their environments only): "
                 + ", ".join(f"{k}={v}" for k, v in removed.items())
                 + "; they force OpenBLAS kernels/cache sizes that roughly halve its speed")
-    return (f"{' and '.join(PEER_UNSET_VARS)} would be unset for the NumPy peer; "
+    return (f"{' and '.join(PEER_UNSET_VARS)} would be unset for every peer; "
             "neither was set here")
 
 
@@ -1001,12 +1010,18 @@ def demo_ratio_records(records: list[dict]) -> list[dict]:
 
 
 def digits_ratio_records(records: list[dict]) -> list[dict]:
-    """digits-epoch: one ratio record per (threads, Nabla engine) where either side ran:
-    torch-eager ms / Nabla ms (epoch_ms) at the same thread count."""
+    """digits-epoch and digits-cnn-epoch: one ratio record per (workload, threads, Nabla
+    engine) where either side ran: torch-eager ms / Nabla ms (epoch_ms) at the same thread
+    count."""
+    return [r for workload in DIGITS_WORKLOADS for r in digits_workload_ratios(records, workload)]
+
+
+def digits_workload_ratios(records: list[dict], workload: str) -> list[dict]:
+    """digits_ratio_records for one of the digits workloads."""
     times: dict[tuple[int, str], dict] = {}
     for r in records:
         threads = int_field(r, "threads")
-        if (r.get("workload") == DIGITS and r.get("metric") == "epoch_ms"
+        if (r.get("workload") == workload and r.get("metric") == "epoch_ms"
                 and threads is not None and isinstance(r.get("engine"), str)):
             times.setdefault((threads, r["engine"]), r)
     out = []
@@ -1018,7 +1033,7 @@ def digits_ratio_records(records: list[dict]) -> list[dict]:
             nb_ms, pr_ms = value_ms(nb), value_ms(pr)
             out.append({
                 "record": "ratio",
-                "workload": DIGITS,
+                "workload": workload,
                 "engine": "ratio",
                 "metric": f"{DIGITS_PEER}_over_{nb_engine or 'nabla'}",
                 "value": pr_ms / nb_ms if nb_ms and pr_ms is not None else None,
@@ -1155,13 +1170,13 @@ def print_table(run: Run, machine: dict) -> None:
     ratios = combined_ratio_records(run.records)
     notes = [f"{n['peer']}: {n['note']}" for n in run.notes]
     # workloads with a table of their own
-    own_tables = ("matmul", "perop", "mlp-step", "static-vs-dynamic", DEMO, DIGITS)
+    own_tables = ("matmul", "perop", "mlp-step", "static-vs-dynamic", DEMO) + DIGITS_WORKLOADS
     matmul_rows = [r for r in ratios if r["workload"] == "matmul"]
     perop_rows = [r for r in ratios if r["workload"] == "perop"]
     mlp_rows = [r for r in ratios if r["workload"] == "mlp-step"]
     w7_rows = [r for r in ratios if r["workload"] == "static-vs-dynamic"]
     demo_rows = [r for r in ratios if r["workload"] == DEMO]
-    digits_rows = [r for r in ratios if r["workload"] == DIGITS]
+    digits_rows = [r for r in ratios if r["workload"] in DIGITS_WORKLOADS]
     micrograd_rows = any(r["workload"] not in own_tables for r in ratios) or any(
         r.get("engine") == "micrograd" and r.get("workload") not in own_tables
         for r in run.records)
@@ -1178,8 +1193,9 @@ def print_table(run: Run, machine: dict) -> None:
         print_w7_table(run, w7_rows, notes)
     if demo_rows:
         print_demo_table(run, demo_rows, notes)
-    if digits_rows:
-        print_digits_table(run, digits_rows, notes)
+    for workload in DIGITS_WORKLOADS:
+        if rows := [r for r in digits_rows if r["workload"] == workload]:
+            print_digits_table(run, workload, rows, notes)
     if notes:
         print()
         print("notes:")
@@ -1418,14 +1434,15 @@ def print_demo_table(run: Run, rows: list[dict], notes: list[str]) -> None:
                          "(WORKLOADS.md: 0.011098512173890306)")
 
 
-def print_digits_table(run: Run, rows: list[dict], notes: list[str]) -> None:
-    """digits-epoch: one row per (threads, Nabla engine); the ratio is torch ms / Nabla ms."""
+def print_digits_table(run: Run, workload: str, rows: list[dict], notes: list[str]) -> None:
+    """digits-epoch or digits-cnn-epoch: one row per (threads, Nabla engine); the ratio is
+    torch ms / Nabla ms."""
     def accuracy(value) -> str:
         return f"{value:.3f}" if is_number(value) else "-"
 
     print_table_head(
-        f"{DIGITS} (one Adam epoch, 64-128-128-10 MLP, 1,437 8x8 digits, batch 32, float32): "
-        "ms per epoch, median over 20 epochs",
+        f"{workload} (one Adam epoch, {DIGITS_MODELS[workload]}, 1,437 8x8 digits, batch 32, "
+        "float32): ms per epoch, median over 20 epochs",
         "ratio = torch-eager ms / Nabla ms (higher: Nabla faster); accuracy: train accuracy "
         "after the timed epochs",
         header=(f"{'threads':>8} {'Nabla engine':<14} {'torch ms':>10} {'Nabla ms':>10} "
@@ -1435,9 +1452,9 @@ def print_digits_table(run: Run, rows: list[dict], notes: list[str]) -> None:
               f"{ms_text(r['nabla']):>10} {ratio_text(r['value']):>14} "
               f"{accuracy(r['peer_train_accuracy']):>10} "
               f"{accuracy(r['nabla_train_accuracy']):>10}" + spread_cells(r, run.rounds))
-    pt = find_record(run.records, workload=DIGITS, engine=DIGITS_PEER, metric="epoch_ms")
+    pt = find_record(run.records, workload=workload, engine=DIGITS_PEER, metric="epoch_ms")
     if pt and pt.get("torch"):
-        notes.append(f"{DIGITS}: torch-eager is torch {pt['torch']} (nn.Sequential, "
+        notes.append(f"{workload}: torch-eager is torch {pt['torch']} (nn.Sequential, "
                      "F.cross_entropy, torch.optim.Adam(lr=1e-3)); Nabla runs unpinned and sets "
                      "its threads itself; torch runs once per thread count, taskset -c 0 "
                      "(1 thread) / 0,1 (2 threads)")
@@ -1470,13 +1487,19 @@ workloads added to WORKLOADS.md's:
   Metric epoch_ms (ms), the median over 20 epochs after 2 warm-up epochs, at threads = 1 and 2;
   the train accuracy after them is reported as a sanity figure (> 0.95). Nabla: nabla-dynamic
   and nabla-static against torch-eager at the same thread count.
+
+{DIGITS_CNN}: {DIGITS} with `nabla train digits --model cnn`'s model on the images as
+  [n, 1, 8, 8]: Conv2d(1, 16, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Conv2d(16, 32, 3,
+  padding=1) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(128, 10); the same data, loss,
+  optimiser, batches, timing and engines (torch's convolutions are its own, oneDNN's where it
+  uses them; Nabla's are im2col and the matrix kernel).
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Compare Nabla's benchmarks with micrograd, NumPy, PyTorch and JAX "
-                    f"(WORKLOADS.md W1, W2, W3, W4, W5, W6, W7, and {DIGITS}).",
+                    f"(WORKLOADS.md W1, W2, W3, W4, W5, W6, W7, {DIGITS} and {DIGITS_CNN}).",
         epilog=WORKLOAD_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD",
                         help="Nabla workloads to run (default: "
@@ -1487,7 +1510,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="micrograd's chain length (default: the N of a requested chain-N "
                              f"other than chain-10m, else {DEFAULT_MICROGRAD_CHAIN_N:,})")
     parser.add_argument("--digits", type=Path, metavar="PATH",
-                        help=f"{DIGITS}'s data for the torch peer (default: the repository's "
+                        help=f"{DIGITS}'s and {DIGITS_CNN}'s data for the torch peer (default: the repository's "
                              "Sources/Nabla/Data/Resources/digits.csv.gz)")
     parser.add_argument("--nabla-records", type=Path, metavar="FILE",
                         help="read Nabla's JSON lines from FILE instead of running Swift (testing)")

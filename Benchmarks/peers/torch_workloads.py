@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch (eager) peer for Nabla's benchmarks (WORKLOADS.md W6, W4 and W3; digits-epoch).
+"""PyTorch (eager) peer for Nabla's benchmarks (WORKLOADS.md W6, W4 and W3; digits-epoch and
+digits-cnn-epoch).
 
 Run it with the peer venv's python (see setup-venv.sh, which installs torch):
 
@@ -37,6 +38,10 @@ Workloads:
             Adam(lr=1e-3), cross-entropy, batch 32; the full definition is digits_epoch's
             docstring. Metric epoch_ms, the median over 20 epochs after 2 warm-up epochs, at
             --threads 1 or 2; the record has the train accuracy after them (must be > 0.95).
+  digits-cnn-epoch
+            digits-epoch with `nabla train digits --model cnn`'s model: Conv2d(1, 16, 3,
+            padding=1), ReLU, MaxPool2d(2), Conv2d(16, 32, 3, padding=1), ReLU, MaxPool2d(2),
+            Flatten, Linear(128, 10) on [n, 1, 8, 8]; the same data, optimiser, loop and metric.
 
 Threads (WORKLOADS.md, Threads): --threads 1 pins this process to CPU 0, --threads 2 to CPUs 0
 and 1; OMP_NUM_THREADS = MKL_NUM_THREADS = OPENBLAS_NUM_THREADS = the count are set before torch
@@ -53,9 +58,9 @@ Every result is one JSON object per line on stdout:
   {"workload": "micrograd-demo-step", "engine": "torch-f64-batched", "metric": "time_per_step",
    "value", "unit": "ms", "threads": 1, "best", "rounds" (steps timed), "iters": 1,
    "training_runs", "loss_step0", "loss_after_100", "losses", "trajectory_max_rel_err", ...}
-  {"workload": "digits-epoch", "engine": "torch-eager", "metric": "epoch_ms", "value",
-   "unit": "ms", "threads", "best", "rounds" (epochs timed), "iters": 1, "train_accuracy",
-   "test_accuracy", "train_loss", ...}
+  {"workload": "digits-epoch" or "digits-cnn-epoch", "engine": "torch-eager", "metric":
+   "epoch_ms", "value", "unit": "ms", "threads", "best", "rounds" (epochs timed), "iters": 1,
+   "train_accuracy", "test_accuracy", "train_loss", ...}
 Diagnostics go to stderr.
 
 Correctness, checked (untimed) before each workload is timed: perop's dL/dx =
@@ -82,7 +87,7 @@ import harness  # noqa: E402
 from harness import BATCH, LEARNING_RATE, REL_TOL, check_losses, rel_err  # noqa: E402
 
 ENGINE = "torch-eager"
-WORKLOADS = ("perop", "mlp-step", "micrograd-demo-step", "digits-epoch")
+WORKLOADS = ("perop", "mlp-step", "micrograd-demo-step", "digits-epoch", "digits-cnn-epoch")
 DEFAULT_SIZES = (1, 8)     # W6: S in {1, 8}
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -386,15 +391,19 @@ def check_digits(images: list, labels: list) -> list[str]:
     return problems
 
 
-def digits_epoch(images: list, labels: list) -> tuple:
+def digits_epoch(images: list, labels: list, cnn: bool = False) -> tuple:
     """digits-epoch: one training epoch of an MLP on scikit-learn's 8x8 digits, PyTorch eager.
+    With cnn, digits-cnn-epoch: the same with `nabla train digits --model cnn`'s model.
 
     Data: the 1,797 images of the digits file (gzip CSV, each line 64 pixel values 0..16 then
     the label; Sources/Nabla/Data/Resources/digits.csv.gz, or --digits PATH). The training
     split is the images whose index i in file order has i % 5 != 0: 1,437 images. Inputs are
     pixels / 16 as float32 [n, 64]; labels int64.
     Model: Linear(64, 128) -> ReLU -> Linear(128, 128) -> ReLU -> Linear(128, 10), PyTorch's
-    default initialisation, created right after torch.manual_seed(0).
+    default initialisation, created right after torch.manual_seed(0). digits-cnn-epoch's:
+    Conv2d(1, 16, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Conv2d(16, 32, 3, padding=1) -> ReLU
+    -> MaxPool2d(2) -> Flatten -> Linear(128, 10) on the images as [n, 1, 8, 8] (torch's
+    oneDNN convolutions where it uses them), created likewise.
     Loss: cross-entropy (F.cross_entropy, the batch mean). Optimiser: torch.optim.Adam(lr=1e-3),
     its other settings PyTorch's defaults.
     Epoch: a permutation of the training set from a torch.Generator seeded with 0 (a new
@@ -415,13 +424,20 @@ def digits_epoch(images: list, labels: list) -> tuple:
     target = torch.tensor(labels, dtype=torch.int64)
     train = torch.tensor([i for i in range(len(images)) if i % 5 != 0])
     test = torch.tensor([i for i in range(len(images)) if i % 5 == 0])
+    if cnn:
+        data = data.reshape(-1, 1, 8, 8)
     x_train, y_train = data[train].contiguous(), target[train].contiguous()
     x_test, y_test = data[test].contiguous(), target[test].contiguous()
     n = x_train.shape[0]
 
     torch.manual_seed(DIGITS_SEED)
-    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(),
-                          nn.Linear(128, 10))
+    if cnn:
+        model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Flatten(), nn.Linear(32 * 2 * 2, 10))
+    else:
+        model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(),
+                              nn.Linear(128, 10))
     optimizer = torch.optim.Adam(model.parameters(), lr=DIGITS_LR)
     generator = torch.Generator().manual_seed(DIGITS_SEED)
 
@@ -448,8 +464,9 @@ def digits_epoch(images: list, labels: list) -> tuple:
     return epoch, evaluate
 
 
-def digits_train(path: str) -> tuple:
-    """Read and check the data, then 2 warm-up epochs and 20 timed ones (each timed alone).
+def digits_train(path: str, cnn: bool = False) -> tuple:
+    """Read and check the data, then 2 warm-up epochs and 20 timed ones (each timed alone);
+    with cnn, digits-cnn-epoch's model.
 
     Returns (problems, epoch times in ns, (train accuracy, test accuracy, train loss)).
     """
@@ -460,7 +477,7 @@ def digits_train(path: str) -> tuple:
     problems = check_digits(images, labels)
     if problems:
         return problems, None, None
-    epoch, evaluate = digits_epoch(images, labels)
+    epoch, evaluate = digits_epoch(images, labels, cnn)
     for _ in range(DIGITS_WARMUP_EPOCHS):
         epoch()
     clock = time.perf_counter_ns
@@ -477,17 +494,18 @@ def digits_train(path: str) -> tuple:
     return problems, times, sanity
 
 
-def run_digits(path: str, threads: int, info: dict) -> bool:
-    """digits-epoch: train, emit the epoch_ms record (with the accuracy), and a "works": false
-    record where the data or the accuracy check failed."""
-    problems, times, sanity = digits_train(path)
+def run_digits(path: str, threads: int, info: dict, cnn: bool = False) -> bool:
+    """digits-epoch (with cnn, digits-cnn-epoch): train, emit the epoch_ms record (with the
+    accuracy), and a "works": false record where the data or the accuracy check failed."""
+    workload = "digits-cnn-epoch" if cnn else "digits-epoch"
+    problems, times, sanity = digits_train(path, cnn)
     if times is None:
-        REPORTER.fail("digits-epoch", ENGINE, problems, threads=threads)
+        REPORTER.fail(workload, ENGINE, problems, threads=threads)
         return False
     ms = [t / 1e6 for t in times]
     train_acc, test_acc, train_loss = sanity
     emit({
-        "workload": "digits-epoch",
+        "workload": workload,
         "engine": ENGINE,
         "metric": "epoch_ms",
         "value": statistics.median(ms),
@@ -506,7 +524,7 @@ def run_digits(path: str, threads: int, info: dict) -> bool:
         **info,
     })
     if problems:
-        REPORTER.fail("digits-epoch", ENGINE, problems, threads=threads)
+        REPORTER.fail(workload, ENGINE, problems, threads=threads)
         return False
     return True
 
@@ -528,10 +546,12 @@ def self_test(sizes: list[int], digits: str) -> bool:
     if not os.path.exists(digits):
         log(f"self-test: digits-epoch SKIPPED: no data at {digits} (pass --digits PATH)")
         return ok
-    problems, _, sanity = digits_train(digits)
-    msg = (f"digits-epoch ok (train accuracy {sanity[0]:.4f}, test {sanity[1]:.4f} after "
-           f"{DIGITS_WARMUP_EPOCHS + DIGITS_EPOCHS} epochs)" if sanity else "")
-    return harness.self_test_report(log, "digits-epoch", problems, msg) and ok
+    for workload, cnn in (("digits-epoch", False), ("digits-cnn-epoch", True)):
+        problems, _, sanity = digits_train(digits, cnn)
+        msg = (f"{workload} ok (train accuracy {sanity[0]:.4f}, test {sanity[1]:.4f} after "
+               f"{DIGITS_WARMUP_EPOCHS + DIGITS_EPOCHS} epochs)" if sanity else "")
+        ok = harness.self_test_report(log, workload, problems, msg) and ok
+    return ok
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -555,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
         "mlp-step": lambda: run_mlp(args.threads, info),
         "micrograd-demo-step": lambda: run_demo(args.threads, info),
         "digits-epoch": lambda: run_digits(args.digits, args.threads, info),
+        "digits-cnn-epoch": lambda: run_digits(args.digits, args.threads, info, cnn=True),
     })
 
 

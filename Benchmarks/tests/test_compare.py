@@ -157,6 +157,19 @@ class CombineRoundsTests(unittest.TestCase):
         self.assertEqual([row["ratios"] for row in rows], [[0.9, 0.9], [0.9, 0.9]])
         self.assertEqual([row["spread_pct"] for row in rows], [0.0, 0.0])
 
+    def test_digits_workloads_have_rows_of_their_own(self):
+        # MLP: torch 40 ms against Nabla 20 (2x); CNN: torch 150 against Nabla 100 (1.5x).
+        records = []
+        for workload, torch_ms, nabla_ms in (("digits-epoch", 40.0, 20.0),
+                                             ("digits-cnn-epoch", 150.0, 100.0)):
+            common = {"workload": workload, "metric": "epoch_ms", "unit": "ms", "threads": 1,
+                      "round": 1}
+            records += [{**common, "engine": "nabla-dynamic", "value": nabla_ms},
+                        {**common, "engine": "torch-eager", "value": torch_ms}]
+        rows = compare.combined_ratio_records(records)
+        self.assertEqual([(row["workload"], row["value"]) for row in rows],
+                         [("digits-epoch", 2.0), ("digits-cnn-epoch", 1.5)])
+
     def test_records_by_round(self):
         records = [{"round": 2, "v": "b"}, {"round": 1, "v": "a"}, {"round": 2, "v": "c"}]
         self.assertEqual(compare.records_by_round(records),
@@ -225,22 +238,21 @@ class PlanTests(unittest.TestCase):
         for var in compare.BLAS_THREAD_VARS:
             self.assertEqual((one.env[var], two.env[var]), ("1", "2"))
 
-    def test_openblas_variables_removed_for_numpy_only(self):
+    def test_openblas_variables_removed_for_every_peer(self):
         env = {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "1048576", "HOME": "/h"}
         with mock.patch.dict(os.environ, env):
-            units = units_for(["matmul", "mlp-step"])
+            units = units_for(["matmul", "mlp-step", "tutorial-dynamic", "digits-cnn-epoch"])
         jobs = [j for u in units for j in u.jobs]
+        self.assertEqual({j.side for j in jobs}, {"nabla", "numpy", "torch", "jax", "micrograd"})
         for job in jobs:
-            if job.side == "numpy":
-                self.assertNotIn("OPENBLAS_CORETYPE", job.env)
-                self.assertNotIn("OPENBLAS_L2_SIZE", job.env)
-                self.assertEqual(job.removed, {"OPENBLAS_CORETYPE": "Haswell",
-                                               "OPENBLAS_L2_SIZE": "1048576"})
-            elif job.side == "nabla":
+            if job.side == "nabla":
                 self.assertIsNone(job.env)   # this process's environment, unchanged
-            else:   # torch and JAX: unchanged but for the thread variables
-                self.assertEqual(job.env["OPENBLAS_CORETYPE"], "Haswell")
-                self.assertEqual(job.env["OPENBLAS_L2_SIZE"], "1048576")
+                continue
+            self.assertNotIn("OPENBLAS_CORETYPE", job.env)
+            self.assertNotIn("OPENBLAS_L2_SIZE", job.env)
+            self.assertEqual(job.env["HOME"], "/h")   # the rest unchanged
+            self.assertEqual(job.removed, {"OPENBLAS_CORETYPE": "Haswell",
+                                           "OPENBLAS_L2_SIZE": "1048576"})
         self.assertIn("OPENBLAS_CORETYPE=Haswell", compare.removed_env_note(units))
 
     def test_skipped_sides_and_missing_nabla(self):
@@ -260,9 +272,18 @@ class PlanTests(unittest.TestCase):
         self.assertEqual(len(units_for(["tutorial-dynamic", "tutorial-dynamic"])), 1)
 
     def test_digits_path_passed_to_torch(self):
-        [unit] = units_for(["digits-epoch"], digits=Path("/data/d.csv.gz"))
-        for job in unit.jobs[1:]:
-            self.assertEqual(job.cmd[-2:], ["--digits", "/data/d.csv.gz"])
+        for workload in ("digits-epoch", "digits-cnn-epoch"):
+            [unit] = units_for([workload], digits=Path("/data/d.csv.gz"))
+            for job in unit.jobs[1:]:
+                self.assertEqual(job.cmd[-2:], ["--digits", "/data/d.csv.gz"])
+
+    def test_digits_cnn_epoch_runs_nabla_unpinned_and_torch_per_thread_count(self):
+        [unit] = units_for(["digits-cnn-epoch"])
+        self.assertEqual([j.peer for j in unit.jobs], ["nabla:digits-cnn-epoch",
+                                                       "torch:digits-cnn-epoch:1t",
+                                                       "torch:digits-cnn-epoch:2t"])
+        self.assertEqual(unit.jobs[0].cmd, NABLA + ["--json", "digits-cnn-epoch"])
+        self.assertIn("digits-cnn-epoch", compare.DEFAULT_NABLA_WORKLOADS)
 
 
 class InterleavingTests(unittest.TestCase):

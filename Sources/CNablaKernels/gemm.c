@@ -1,6 +1,8 @@
 // Blocked matrix multiplication (the BLIS scheme): for each KC-deep slice of k, B is packed into
 // NR-wide column strips and A into MR-tall row strips, and a micro-kernel keeps an MR×NR tile of
 // C in registers while it streams through both. A pool of threads splits C into blocks of strips.
+// An optional epilogue (a bias, an activation) runs on each tile of C as its last k-slice is
+// written back, while the tile is in L1.
 #include "NablaKernels.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -314,14 +316,19 @@ static void *packing_buffer(int which, size_t bytes) {
     return own->panel[which];
 }
 
+/* The epilogue, when given, runs on each MR×NR tile right after its last k-slice is written */ \
+/* back (the tile is then final and still in L1); row0 and col0 place C within the whole   */     \
+/* product, so that a thread's part of C passes its tiles' true positions.                  */     \
 #define DEFINE_GEMM_SINGLE(T, MR, NR, KC, MC, NC, SIMD_KERNEL)                                      \
     static void gemm_single_##T(int m, int n, int k, const T *a, int lda, int ta, const T *b,      \
-                                int ldb, int tb, T *c, int ldc) {                                  \
+                                int ldb, int tb, T *c, int ldc, nabla_##T##_epilogue epilogue,     \
+                                void *context, int row0, int col0) {                               \
         typedef void (*kernel_t)(int, const T *, const T *, T *, int, int, int, int);              \
         kernel_t kernel = kernel_portable_##T;                                                     \
         if (has_simd_kernel()) kernel = SIMD_KERNEL;                                                   \
         if (k == 0) {                                                                              \
             for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(T) * n);               \
+            if (epilogue) epilogue(context, c, ldc, m, n, row0, col0);                             \
             return;                                                                                \
         }                                                                                          \
         /* k in equal slices of at most KC (784 = 4 × 196, not 3 × 256 + 16). */                 \
@@ -333,6 +340,7 @@ static void *packing_buffer(int which, size_t bytes) {
             int nc = n - jc < NC ? n - jc : NC;                                                    \
             for (int pc = 0; pc < k; pc += kstep) {                                                \
                 int kc = k - pc < kstep ? k - pc : kstep;                                          \
+                nabla_##T##_epilogue finish = pc + kc == k ? epilogue : NULL;                      \
                 pack_b_##T(kc, nc, tb ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, tb, bp); \
                 for (int ic = 0; ic < m; ic += MC) {                                               \
                     int mc = m - ic < MC ? m - ic : MC;                                            \
@@ -341,8 +349,9 @@ static void *packing_buffer(int which, size_t bytes) {
                         int nr = nc - jr < NR ? nc - jr : NR;                                      \
                         for (int ir = 0; ir < mc; ir += MR) {                                      \
                             int mr = mc - ir < MR ? mc - ir : MR;                                  \
-                            kernel(kc, ap + (long)ir * kc, bp + (long)jr * kc,                      \
-                                   c + (long)(ic + ir) * ldc + jc + jr, ldc, mr, nr, pc > 0);      \
+                            T *tile = c + (long)(ic + ir) * ldc + jc + jr;                         \
+                            kernel(kc, ap + (long)ir * kc, bp + (long)jr * kc, tile, ldc, mr, nr, pc > 0); \
+                            if (finish) finish(context, tile, ldc, mr, nr, row0 + ic + ir, col0 + jc + jr); \
                         }                                                                          \
                     }                                                                              \
                 }                                                                                  \
@@ -376,6 +385,11 @@ typedef struct {
     int is_double, m, n, k, lda, ldb, ldc, ta, tb;
     const void *a, *b;
     void *c;
+    // The epilogue (a nabla_float_epilogue or nabla_double_epilogue, or NULL), its context, and
+    // where this job's C starts within the whole product.
+    void (*epilogue)(void);
+    void *context;
+    int row0, col0;
 } gemm_job;
 
 typedef struct {
@@ -400,9 +414,11 @@ static inline void spin_pause(void) {
 
 static void run_job(const gemm_job *job) {
     if (job->is_double)
-        gemm_single_double(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc);
+        gemm_single_double(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc,
+                           (nabla_double_epilogue)job->epilogue, job->context, job->row0, job->col0);
     else
-        gemm_single_float(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc);
+        gemm_single_float(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc,
+                          (nabla_float_epilogue)job->epilogue, job->context, job->row0, job->col0);
 }
 
 static void *worker_main(void *argument) {
@@ -451,11 +467,13 @@ static gemm_job part_of(gemm_job job, int index, int parts, int by_columns, int 
         // Further along B's rows, or further down when B is stored transposed (n×k).
         part.b = (const char *)job.b + size * (job.tb ? (long)first * job.ldb : first);
         part.c = (char *)job.c + size * first;
+        part.col0 = job.col0 + first;
     } else {
         part.m = last - first;
         // Further down A, or further along its rows when A is stored transposed (k×m).
         part.a = (const char *)job.a + size * (job.ta ? first : (long)first * job.lda);
         part.c = (char *)job.c + size * (long)first * job.ldc;
+        part.row0 = job.row0 + first;
     }
     return part;
 }
@@ -489,18 +507,30 @@ static void gemm(gemm_job job, int threads, int mr, int nr) {
     pthread_mutex_unlock(&caller_lock);
 }
 
+void nabla_sgemm_fused(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
+                       int transpose_b, float *c, int ldc, int threads, nabla_float_epilogue epilogue, void *context) {
+    if (m <= 0 || n <= 0) return;
+    gemm_job job = {0, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c,
+                    (void (*)(void))epilogue, context, 0, 0};
+    gemm(job, threads, SMR, SNR);
+}
+
+void nabla_dgemm_fused(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
+                       int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context) {
+    if (m <= 0 || n <= 0) return;
+    gemm_job job = {1, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c,
+                    (void (*)(void))epilogue, context, 0, 0};
+    gemm(job, threads, DMR, DNR);
+}
+
 void nabla_sgemm_transposed(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
                             int transpose_b, float *c, int ldc, int threads) {
-    if (m <= 0 || n <= 0) return;
-    gemm_job job = {0, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c};
-    gemm(job, threads, SMR, SNR);
+    nabla_sgemm_fused(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, threads, NULL, NULL);
 }
 
 void nabla_dgemm_transposed(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
                             int transpose_b, double *c, int ldc, int threads) {
-    if (m <= 0 || n <= 0) return;
-    gemm_job job = {1, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c};
-    gemm(job, threads, DMR, DNR);
+    nabla_dgemm_fused(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, threads, NULL, NULL);
 }
 
 void nabla_sgemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,

@@ -47,6 +47,52 @@ public protocol MatmulScalar {
     /// `transposeB`. Row-major, densely stored; C is overwritten. O(m·n·k).
     static func gemm(_ a: UnsafePointer<Self>, _ transposeA: Bool, _ b: UnsafePointer<Self>, _ transposeB: Bool,
                      _ c: UnsafeMutablePointer<Self>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int)
+
+    /// The same product, with `epilogue` called on each tile of C as soon as the tile's values
+    /// are final (after its last k-slice is written back, while it is in L1), by the thread that
+    /// computed it: C = epilogue(op(A)·op(B)) in one pass over C. The tiles cover C once;
+    /// several may be passed at a time on different threads, so `epilogue` must only read shared
+    /// state and write its own tile. O(m·n·k) plus the epilogue's work.
+    static func gemm(_ a: UnsafePointer<Self>, _ transposeA: Bool, _ b: UnsafePointer<Self>, _ transposeB: Bool,
+                     _ c: UnsafeMutablePointer<Self>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int,
+                     epilogue: (MatmulTile<Self>) -> Void)
+}
+
+/// A block of a product's C whose values are final, handed to an epilogue (see
+/// `MatmulScalar.gemm(_:_:_:_:_:_:_:_:_:epilogue:)`): `rows`×`columns` elements starting at
+/// `base`, consecutive rows `rowStride` elements apart, the first being C[`firstRow`][`firstColumn`]
+/// (counted within its matrix: the same for every matrix of a batched product).
+public struct MatmulTile<Scalar> {
+    /// The tile's first element, C[firstRow][firstColumn].
+    public let base: UnsafeMutablePointer<Scalar>
+    /// The distance in elements from one row of C to the next.
+    public let rowStride: Int
+    /// The number of rows in the tile (at most the micro-kernel's 6).
+    public let rows: Int
+    /// The number of columns in the tile (at most the micro-kernel's 16 for `Float`, 8 for
+    /// `Double`).
+    public let columns: Int
+    /// The row of C where the tile starts.
+    public let firstRow: Int
+    /// The column of C where the tile starts.
+    public let firstColumn: Int
+
+    /// A tile from the values the C kernel passes.
+    @inlinable
+    init(_ base: UnsafeMutablePointer<Scalar>, _ rowStride: Int32, _ rows: Int32, _ columns: Int32, _ firstRow: Int32, _ firstColumn: Int32) {
+        (self.base, self.rowStride, self.rows, self.columns) = (base, Int(rowStride), Int(rows), Int(columns))
+        (self.firstRow, self.firstColumn) = (Int(firstRow), Int(firstColumn))
+    }
+}
+
+/// Calls `body` with `epilogue` at a stable address, as the context a C epilogue receives.
+@inlinable
+func withEpilogueContext<Scalar>(_ epilogue: (MatmulTile<Scalar>) -> Void, _ body: (UnsafeMutableRawPointer) -> Void) {
+    withoutActuallyEscaping(epilogue) { epilogue in
+        // The product returns only after every tile's call, so the closure outlives its use.
+        var function = epilogue
+        withUnsafeMutablePointer(to: &function) { body(UnsafeMutableRawPointer($0)) }
+    }
 }
 
 extension Float: MatmulScalar {
@@ -58,6 +104,20 @@ extension Float: MatmulScalar {
         nabla_sgemm_transposed(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
                                b, Int32(transposeB ? k : n), transposeB ? 1 : 0, c, Int32(n), Int32(threads))
     }
+
+    /// Single precision with an epilogue, by `nabla_sgemm_fused`, which calls it (through a C
+    /// function that finds the closure in its context) on each finished tile.
+    @inlinable
+    public static func gemm(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
+                            _ c: UnsafeMutablePointer<Float>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int,
+                            epilogue: (MatmulTile<Float>) -> Void) {
+        withEpilogueContext(epilogue) { context in
+            nabla_sgemm_fused(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
+                              b, Int32(transposeB ? k : n), transposeB ? 1 : 0, c, Int32(n), Int32(threads), { context, c, ldc, rows, columns, row0, col0 in
+                                  context!.assumingMemoryBound(to: ((MatmulTile<Float>) -> Void).self).pointee(MatmulTile(c!, ldc, rows, columns, row0, col0))
+                              }, context)
+        }
+    }
 }
 
 extension Double: MatmulScalar {
@@ -68,5 +128,18 @@ extension Double: MatmulScalar {
                             _ c: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int) {
         nabla_dgemm_transposed(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
                                b, Int32(transposeB ? k : n), transposeB ? 1 : 0, c, Int32(n), Int32(threads))
+    }
+
+    /// Double precision with an epilogue, by `nabla_dgemm_fused`, as the `Float` overload.
+    @inlinable
+    public static func gemm(_ a: UnsafePointer<Double>, _ transposeA: Bool, _ b: UnsafePointer<Double>, _ transposeB: Bool,
+                            _ c: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int,
+                            epilogue: (MatmulTile<Double>) -> Void) {
+        withEpilogueContext(epilogue) { context in
+            nabla_dgemm_fused(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
+                              b, Int32(transposeB ? k : n), transposeB ? 1 : 0, c, Int32(n), Int32(threads), { context, c, ldc, rows, columns, row0, col0 in
+                                  context!.assumingMemoryBound(to: ((MatmulTile<Double>) -> Void).self).pointee(MatmulTile(c!, ldc, rows, columns, row0, col0))
+                              }, context)
+        }
     }
 }

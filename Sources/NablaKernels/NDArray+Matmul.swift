@@ -15,6 +15,24 @@ extension NDArray {
     /// that do not broadcast, are a programmer error and stop. O(batch·m·n·k).
     @inlinable
     public static func matmul(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool, threads: Int = 1) -> NDArray {
+        product(a, b, transposingA: transposingA, transposingB: transposingB, threads: threads, epilogue: nil)
+    }
+
+    /// op(a) @ op(b) as ``matmul(_:_:transposingA:transposingB:threads:)``, with `epilogue`
+    /// applied to each tile of each product's C as soon as the tile is final, while it is in L1
+    /// (`MatmulScalar.gemm(_:_:_:_:_:_:_:_:_:epilogue:)`): a bias and an activation, say, at no
+    /// extra pass over the result. Tiles' positions are counted within their matrix.
+    @inlinable
+    public static func matmul(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool, threads: Int = 1,
+                              epilogue: (MatmulTile<Scalar>) -> Void) -> NDArray {
+        withoutActuallyEscaping(epilogue) { epilogue in
+            product(a, b, transposingA: transposingA, transposingB: transposingB, threads: threads, epilogue: epilogue)
+        }
+    }
+
+    @inlinable
+    static func product(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool, threads: Int,
+                        epilogue: ((MatmulTile<Scalar>) -> Void)?) -> NDArray {
         require(a.rank >= 1 && b.rank >= 1, "matmul: operands need at least 1 axis, got \(a.shape) and \(b.shape)")
         let left = a.rank == 1 ? a.reshaped([1, a.count]) : a
         let right = b.rank == 1 ? b.reshaped([b.count, 1]) : b
@@ -39,8 +57,13 @@ extension NDArray {
             left.scalars.withUnsafeBufferPointer { x in
                 right.scalars.withUnsafeBufferPointer { y in
                     for p in 0..<batch.count {
-                        Scalar.gemm(x.baseAddress! + (leftOffsets?[p] ?? p * lr * lc), ta, y.baseAddress! + (rightOffsets?[p] ?? p * rr * rc), tb,
-                                    out.baseAddress! + p * m * n, m, n, k, threads)
+                        let (a, b, c) = (x.baseAddress! + (leftOffsets?[p] ?? p * lr * lc), y.baseAddress! + (rightOffsets?[p] ?? p * rr * rc),
+                                         out.baseAddress! + p * m * n)
+                        if let epilogue {
+                            Scalar.gemm(a, ta, b, tb, c, m, n, k, threads, epilogue: epilogue)
+                        } else {
+                            Scalar.gemm(a, ta, b, tb, c, m, n, k, threads)
+                        }
                     }
                 }
             }

@@ -53,16 +53,21 @@ enum TensorWorkloads {
     /// rounded to Float; labels i mod 10; zero biases.
     struct MLPData {
         /// W4's step on dynamic tensors, with fresh parameters: forward, cross-entropy, backward
-        /// and, when `updating`, plain SGD at 0.01. Returns the loss.
-        func dynamicStep(updating: Bool) -> () -> Float {
+        /// and, when `updating`, plain SGD at 0.01. Returns the loss. With `fused`, each layer is
+        /// one fused product (`Tensor.matmul(_:_:transposingA:transposingB:bias:activation:)`:
+        /// the kernel adds the bias and applies relu as it writes), the same numbers bit for bit.
+        func dynamicStep(updating: Bool, fused: Bool = false) -> () -> Float {
             let parameters = weights.map { Tensor($0, requiresGrad: true) }
                 + [256, 128, 10].map { Tensor(NDArray<Float>.zeros([$0]), requiresGrad: true) }
             let x = Tensor(self.x), labels = self.labels
+            func layer(_ x: Tensor<Float>, _ w: Tensor<Float>, _ b: Tensor<Float>, _ activation: Activation) -> Tensor<Float> {
+                fused ? Tensor.matmul(x, w, transposingA: false, transposingB: false, bias: b, activation: activation) : activation(x.matmul(w) + b)
+            }
             return {
                 let (w1, w2, w3, b1, b2, b3) = (parameters[0], parameters[1], parameters[2], parameters[3], parameters[4], parameters[5])
-                let h1 = relu(x.matmul(w1) + b1)
-                let h2 = relu(h1.matmul(w2) + b2)
-                let loss = (h2.matmul(w3) + b3).crossEntropy(labels: labels)
+                let h1 = layer(x, w1, b1, .relu)
+                let h2 = layer(h1, w2, b2, .relu)
+                let loss = layer(h2, w3, b3, .identity).crossEntropy(labels: labels)
                 for p in parameters { p.zeroGrad() }
                 loss.backward()
                 if updating {
@@ -98,11 +103,19 @@ enum TensorWorkloads {
         for threads in threadCounts {
             Kernels.threads = threads
             records.append(measureSteps(harness, engine: "nabla-dynamic", threads: threads, data.dynamicStep(updating: true)))
+            records.append(measureSteps(harness, engine: "nabla-dynamic-fused", threads: threads, data.dynamicStep(updating: true, fused: true)))
         }
         if includeStatic { records += mlpStepStatic(harness, data, threads: threadCounts) }
         Kernels.threads = 1
         return records
     }
+
+    /// The floating-point operations of W4's step in its matrix products: forward
+    /// 2·64·(784·256 + 256·128 + 128·10) = 30,048,256; backward, each weight's gradient (the
+    /// same count again) and the gradients of h1 and h2 (2·64·(256·128 + 128·10) = 4,358,144);
+    /// X is a constant, so no engine computes its gradient (25,690,112 more: the "about 90
+    /// MFLOP" counts it). The elementwise work (bias, relu, softmax, SGD) adds about 0.6 MFLOP.
+    static let stepFlops = 64_454_656.0
 
     /// Checks W4's losses (step 0, and after 10 updates) over the first 11 steps, then times
     /// steps.
@@ -117,7 +130,7 @@ enum TensorWorkloads {
         return Record(workload: "mlp-step", engine: engine, metric: "steps_per_s", value: 1 / timing.median, unit: "steps/s",
                       extra: [("threads", "\(threads)"), ("best", number(1 / timing.best)), ("rounds", "\(timing.rounds)"),
                               ("iters", "\(timing.iterations)"), ("loss_step0", number(Double(first))),
-                              ("loss_after_10", number(Double(tenth)))] + extra)
+                              ("loss_after_10", number(Double(tenth))), ("gflops", number(stepFlops / timing.median / 1e9))] + extra)
     }
 
     /// W4/W7 in the static mode: the loss and its gradients compiled once; each step runs the

@@ -103,13 +103,24 @@ extension TrainingWorkloads {
     /// with the 64-128-128-10 ReLU MLP, batches of 32 (the last of 29) in a seeded order that
     /// changes every epoch; the median over 20 epochs after 2 warm-up epochs, training going on.
     static func digitsEpoch(_ harness: Harness) -> [Record] {
-        let (train, test) = try! Digits.load().split()
+        digitsEpoch(.mlp, workload: "digits-epoch")
+    }
+
+    /// digits-cnn-epoch (BENCHMARKS.md): digits-epoch with `nabla train digits --model cnn`'s
+    /// model (conv 1→16, relu, max-pool, conv 16→32, relu, max-pool, linear 128→10) on the
+    /// images as [n, 1, 8, 8].
+    static func digitsCNNEpoch(_ harness: Harness) -> [Record] {
+        digitsEpoch(.cnn, workload: "digits-cnn-epoch")
+    }
+
+    static func digitsEpoch(_ architecture: Experiment.Architecture, workload: String) -> [Record] {
+        let (train, test) = try! Digits.load().split(asImages: architecture == .cnn)
         let loader = try! BatchLoader(train, batchSize: 32, shuffle: true, seed: 0)
         var records: [Record] = []
         for threads in [1, 2] {
             Kernels.threads = threads
             for mode in ExecutionMode.allCases {
-                let model = Sequential<Float>.mlp([64, 128, 128, 10], seed: 0)
+                let model = Experiment.digitsModel(architecture, seed: 0)
                 let trainer = Trainer(model: model, loss: .crossEntropy(), optimizer: Adam(model.parameters, learningRate: 1e-3),
                                       mode: mode, classes: 10)
                 var times: [Double] = []
@@ -119,9 +130,9 @@ extension TrainingWorkloads {
                     if epoch >= 2 { times.append(Harness.now() - start) }
                 }
                 let trainAccuracy = try! trainer.evaluate(train).accuracy, testAccuracy = try! trainer.evaluate(test).accuracy
-                precondition(trainAccuracy > 0.95, "digits-epoch nabla-\(mode): train accuracy \(trainAccuracy) after 22 epochs")
+                precondition(trainAccuracy > 0.95, "\(workload) nabla-\(mode): train accuracy \(trainAccuracy) after 22 epochs")
                 times.sort()
-                records.append(Record(workload: "digits-epoch", engine: "nabla-\(mode)", metric: "epoch_ms", value: times[times.count / 2] * 1000,
+                records.append(Record(workload: workload, engine: "nabla-\(mode)", metric: "epoch_ms", value: times[times.count / 2] * 1000,
                                       unit: "ms", extra: [("threads", "\(threads)"), ("best", number(times[0] * 1000)), ("rounds", "20"),
                                                           ("iters", "1"), ("batches", "\(loader.numberOfBatches)"),
                                                           ("train_accuracy", number(trainAccuracy)), ("test_accuracy", number(testAccuracy))]))

@@ -2,7 +2,7 @@ import Nabla
 
 /// The workloads of issue 2, as Benchmarks/WORKLOADS.md defines them (W1 and W2).
 enum Workloads {
-    static let all = ["tutorial-dynamic", "tutorial-static", "tutorial-emitted", "chain-10m", "matmul", "perop", "mlp-step", "micrograd-demo-step", "digits-epoch", "reduction", "mlp-jvp", "jacobian-4x256", "chain-scan"]
+    static let all = ["tutorial-dynamic", "tutorial-static", "tutorial-emitted", "chain-10m", "matmul", "perop", "mlp-step", "micrograd-demo-step", "digits-epoch", "digits-cnn-epoch", "reduction", "mlp-jvp", "jacobian-4x256", "chain-scan"]
 
     static func run(_ name: String, harness: Harness) -> [Record] {
         switch name {
@@ -15,6 +15,7 @@ enum Workloads {
         case "mlp-step": TensorWorkloads.mlpStep(harness)
         case "micrograd-demo-step": TrainingWorkloads.microgradDemoStep(harness)
         case "digits-epoch": TrainingWorkloads.digitsEpoch(harness)
+        case "digits-cnn-epoch": TrainingWorkloads.digitsCNNEpoch(harness)
         case "anomaly-overhead": AnomalyWorkload.run(harness)
         case "perop-elementwise": ElementwiseWorkload.run(harness)
         case "reduction": ReductionWorkload.run(harness)

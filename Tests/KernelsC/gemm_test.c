@@ -83,6 +83,56 @@ static void check_threads_agree(int m, int n, int k, int threads) {
     free(a); free(b); free(one); free(many);
 }
 
+// The epilogue: C[i][j] = relu(C[i][j] + bias[j]) on each finished tile, with a count of how often
+// each element was passed (exactly once is right).
+typedef struct {
+    const float *bias;
+    int *visits;
+    int n;
+} epilogue_context;
+
+static void bias_relu(void *context, float *c, int ldc, int rows, int columns, int row0, int col0) {
+    epilogue_context *e = context;
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < columns; j++) {
+            float v = c[(long)i * ldc + j] + e->bias[col0 + j];
+            c[(long)i * ldc + j] = v > 0 ? v : 0;
+            __atomic_fetch_add(&e->visits[(long)(row0 + i) * e->n + col0 + j], 1, __ATOMIC_RELAXED);
+        }
+}
+
+// The fused product equals the product followed by the same loop, bit for bit, on any number of
+// threads and with either kernel (forced on the calling thread only: workers keep the CPU's), and its
+// epilogue sees every element of C once.
+static void check_epilogue(int m, int n, int k, int ta, int tb, int threads, int portable) {
+    float *a = malloc(sizeof(float) * ((long)m * k + 1)), *b = malloc(sizeof(float) * ((long)k * n + 1));
+    float *bias = malloc(sizeof(float) * n);
+    for (long i = 0; i < (long)m * k; i++) a[i] = (float)next_uniform();
+    for (long i = 0; i < (long)k * n; i++) b[i] = (float)next_uniform();
+    for (int j = 0; j < n; j++) bias[j] = (float)next_uniform();
+    float *plain = malloc(sizeof(float) * (long)m * n), *fused = malloc(sizeof(float) * (long)m * n);
+    int *visits = calloc((size_t)m * n, sizeof(int));
+    epilogue_context context = {bias, visits, n};
+    nabla_kernels_force_portable(portable);
+    nabla_sgemm_transposed(m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, plain, n, threads);
+    nabla_sgemm_fused(m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, fused, n, threads, bias_relu, &context);
+    nabla_kernels_force_portable(0);
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            float v = plain[(long)i * n + j] + bias[j];
+            plain[(long)i * n + j] = v > 0 ? v : 0;
+        }
+    int once = 1;
+    for (long i = 0; i < (long)m * n; i++) once = once && visits[i] == 1;
+    checks++;
+    if (memcmp(plain, fused, sizeof(float) * (long)m * n) != 0 || !once) {
+        failures++;
+        printf("FAIL epilogue m=%d n=%d k=%d ta=%d tb=%d threads=%d portable=%d: %s\n", m, n, k, ta, tb, threads, portable,
+               once ? "values differ from the unfused product" : "an element was not passed exactly once");
+    }
+    free(a); free(b); free(bias); free(plain); free(fused); free(visits);
+}
+
 int main(void) {
     printf("kernel: %s, cores: %d\n", nabla_sgemm_kernel(), nabla_available_cores());
     // Edges of the 6×16 (float) and 6×8 (double) tiles, of k's slices (256) and of the blocks.
@@ -104,6 +154,14 @@ int main(void) {
         check_threads_agree(96, 600, 200, thread_counts[t]);
         check_threads_agree(400, 12, 300, thread_counts[t]);
     }
+    // Epilogues: odd shapes (several k-slices, k = 0), transposed operands, both kernels, threads.
+    const int epilogue_shapes[][3] = {{1, 1, 1}, {5, 7, 0}, {7, 17, 3}, {64, 256, 784}, {37, 50, 300}, {300, 20, 400}, {3, 3100, 5}};
+    const int epilogue_threads[] = {1, 2, 3, 7, 64};
+    for (size_t s = 0; s < sizeof epilogue_shapes / sizeof epilogue_shapes[0]; s++)
+        for (size_t t = 0; t < sizeof epilogue_threads / sizeof epilogue_threads[0]; t++)
+            for (int portable = 0; portable < 2; portable++)
+                check_epilogue(epilogue_shapes[s][0], epilogue_shapes[s][1], epilogue_shapes[s][2], (int)(t & 1), (int)(s & 1),
+                               epilogue_threads[t], portable);
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

@@ -274,18 +274,21 @@ struct CompilerPassesTests {
         let graph = TensorGraph<Float>()
         let x = graph.input("x", shape: [4, 3]), w = graph.input("w", shape: [3, 2])   // nodes 0, 1
         let t = x.matmul(w)                                                           // 2: [4, 2]
-        let v = exp(tanh(t))                                                          // 3, 4: a chain on 8 elements
-        _ = sin(x)                                                                    // 5: dead
+        let v = exp(sin(tanh(t)))                                                     // 3: tanh of the product; 4, 5: a chain on 8 elements
+        _ = sin(x)                                                                    // 6: dead
         let (program, log) = try graph.compileWithLog([v])
         let dce = try #require(log.pass("dead-code elimination"))
-        #expect((dce.before, dce.after) == (6, 5))
-        #expect(dce.changes == ["removed t5 = sin(x) [4×3] (not needed by the outputs)"])
+        #expect((dce.before, dce.after) == (7, 6))
+        #expect(dce.changes == ["removed t6 = sin(x) [4×3] (not needed by the outputs)"])
         let fusion = try #require(log.pass("fusion"))
-        #expect((fusion.before, fusion.after) == (5, 4))
-        #expect(fusion.changes == ["fused t3, t4 into one step: tanh → exp on each element [4×2]"])
+        #expect((fusion.before, fusion.after) == (6, 4))
+        #expect(fusion.changes == [
+            "fused t2, t3 into one step: tanh(matmul(x, w)), the bias and activation applied by the matrix kernel as it writes each tile [4×2]",
+            "fused t4, t5 into one step: sin → exp on each element [4×2]",
+        ])
         let memory = try #require(log.pass("memory planning"))
-        #expect(memory.changes == ["x [4×3] released after t2, its last reader", "w [3×2] released after t2, its last reader",
-                                   "t2 [4×2] released after t4, its last reader"])
+        #expect(memory.changes == ["x [4×3] released after t3, its last reader", "w [3×2] released after t3, its last reader",
+                                   "t3 [4×2] released after t5, its last reader"])
         let xs = try NDArray<Float>(shape: [4, 3], scalars: (0..<12).map { Float($0) / 10 })
         let ws = try NDArray<Float>(shape: [3, 2], scalars: [0.5, -1, 0.25, 2, -0.5, 1])
         #expect(try program.run(["x": xs, "w": ws])[0].shape == [4, 2])

@@ -9,6 +9,13 @@ struct LinearAlgebraOperationTests {
         .init(name: "outer", shapes: [[3], [4]]) { tanh($0[0].outer($0[1])) },
         .init(name: "linear with bias, batched input", shapes: [[2, 3, 4], [5, 4], [5]]) { tanh($0[0].linear(weight: $0[1], bias: $0[2])) },
         .init(name: "linear without bias, vector input", shapes: [[4], [2, 4]]) { $0[0].linear(weight: $0[1]) * $0[0].linear(weight: $0[1]) },
+        // Fused products (the kernel applies bias and activation): the same derivatives.
+        .init(name: "linear + tanh, fused", shapes: [[3, 4], [5, 4], [5]]) { $0[0].linear(weight: $0[1], bias: $0[2], activation: .tanh) },
+        .init(name: "linear + gelu, fused", shapes: [[3, 4], [5, 4], [5]]) { $0[0].linear(weight: $0[1], bias: $0[2], activation: .gelu) },
+        .init(name: "linear + gelu (tanh), fused, no bias", shapes: [[2, 3, 4], [5, 4]]) { $0[0].linear(weight: $0[1], activation: .geluTanh) },
+        .init(name: "transposed product + relu, fused", shapes: [[4, 3], [5, 4], [5]], low: 0.2, high: 1.5) {
+            AnyTensor.matmul($0[0], $0[1], transposingA: true, transposingB: true, bias: $0[2], activation: .relu) * 1.5
+        },
     ]
 
     @Test("First and second order against finite differences", arguments: cases)

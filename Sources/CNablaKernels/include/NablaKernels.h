@@ -32,6 +32,23 @@ void nabla_sgemm_transposed(int m, int n, int k, const float *a, int lda, int tr
 void nabla_dgemm_transposed(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
                             int transpose_b, double *c, int ldc, int threads);
 
+/// A function a product applies to each finished tile of C (`rows`×`columns` elements from `c`,
+/// row stride `ldc`; its first element is C[row0][col0]): an epilogue, such as adding a bias and
+/// applying an activation while the tile is in L1. The calls cover C exactly once (each element in
+/// one tile), each by the thread that computed that tile (so several may run at a time), with
+/// `context` as given.
+typedef void (*nabla_float_epilogue)(void *context, float *c, int ldc, int rows, int columns, int row0, int col0);
+/// The same for double precision.
+typedef void (*nabla_double_epilogue)(void *context, double *c, int ldc, int rows, int columns, int row0, int col0);
+
+/// nabla_sgemm_transposed, then `epilogue` (when not NULL) on every tile of C right after the
+/// tile's last write-back, on the thread that computed it: C = epilogue(op(A)·op(B)) in one pass.
+void nabla_sgemm_fused(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
+                       int transpose_b, float *c, int ldc, int threads, nabla_float_epilogue epilogue, void *context);
+/// The same for double precision.
+void nabla_dgemm_fused(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
+                       int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context);
+
 /// The micro-kernel nabla_sgemm uses on this CPU: "avx2-fma", "neon" or "portable".
 const char *nabla_sgemm_kernel(void);
 

@@ -21,6 +21,10 @@ extension TensorTape {
                 tangents[i] = custom.tangent(at: Int32(i), on: self, tangents: custom.inputs.map { tangents[Int($0)] })
                 continue
             }
+            if let fused = extras?.fusedProducts[Int32(i)] {
+                tangents[i] = fused.tangent(at: Int32(i), on: self, tangents: tangents)
+                continue
+            }
             let node = nodes[i]
             guard node.operation.arity > 0, node.requiresGrad else { continue }
             let binary = node.operation.arity == 2

@@ -72,8 +72,9 @@ public func leakyReLU<T: DifferentiableTensor>(_ x: T, negativeSlope: Double = 0
 
 /// The Gaussian error linear unit (see ``GELU``).
 public func gelu<T: DifferentiableTensor>(_ x: T, approximation: GELU<T.Scalar>.Approximation = .none) -> T {
+    // Written once, in `Activation` (which fused matrix products evaluate too).
     switch approximation {
-    case .none: return x * (erf(x * (1 / 2.0.squareRoot())) + 1) * 0.5
-    case .tanh: return x * (tanh((x + x * x * x * 0.044715) * (2 / Double.pi).squareRoot()) + 1) * 0.5
+    case .none: return Activation.gelu(x)
+    case .tanh: return Activation.geluTanh(x)
     }
 }

@@ -26,6 +26,13 @@ public protocol DifferentiableTensor: GraphScalar {
     /// op(a)·op(b) for operands of rank ≥ 2, op transposing the last two axes when asked
     /// (without a transposed copy); batch axes broadcast.
     static func matmul(_ a: Self, _ b: Self, transposingA: Bool, transposingB: Bool) -> Self
+    /// activation(op(a)·op(b) + bias): the product (operands of rank ≥ 2), the bias added with
+    /// broadcasting, the activation applied. `NDArray` and ``Tensor`` compute it in one pass when
+    /// the bias has one value per column of the product ([n]): the matrix kernel adds it and
+    /// applies the activation as it writes each tile, giving the three operations' numbers bit
+    /// for bit; the default (other types, other biases) is the three operations, which
+    /// `TensorGraph.compile` fuses. Derivatives are the three operations'.
+    static func matmul(_ a: Self, _ b: Self, transposingA: Bool, transposingB: Bool, bias: Self?, activation: Activation) -> Self
     /// The largest entries over `axes` (all when nil), NaN where any entry is NaN.  ∂/∂x: the seed
     /// shared equally among the entries equal to the result.
     func max(axes: [Int]?, keepingDimensions: Bool) -> Self

@@ -25,6 +25,11 @@ extension TensorTape {
                 custom.pullback(g, at: Int32(i), on: self, into: &grads)
                 continue
             }
+            if let fused = extras?.fusedProducts[Int32(i)] {
+                if !keeping.contains(Int32(i)) { grads[i] = nil }
+                fused.pullback(g, at: Int32(i), on: self, into: &grads)
+                continue
+            }
             let node = nodes[i]
             guard node.operation.arity > 0, node.requiresGrad else { continue }
             if !keeping.contains(Int32(i)) { grads[i] = nil }
@@ -65,6 +70,10 @@ extension TensorTape {
             }
             if let custom = extras?.customFunctions[Int32(i)] {
                 custom.differentiablePullback(g, at: Int32(i), on: self, into: &grads)
+                continue
+            }
+            if let fused = extras?.fusedProducts[Int32(i)] {
+                fused.differentiablePullback(g, at: Int32(i), on: self, into: &grads)
                 continue
             }
             let node = nodes[i]

@@ -32,6 +32,8 @@ final class TensorTapeExtras<Scalar: TensorScalar> {
     var checkpoints: [Int32: CheckpointNode<Scalar>] = [:]
     /// Nodes recorded by a custom differentiable function's `apply` (DifferentiableFunction.swift).
     var customFunctions: [Int32: CustomFunctionNode<Scalar>] = [:]
+    /// Nodes recorded by a fused matrix product (FusedMatmul.swift).
+    var fusedProducts: [Int32: FusedProductNode<Scalar>] = [:]
     /// Non-nil on a checkpoint's private tape: leaf identity → node index on that tape.
     var isolatedLeaves: [ObjectIdentifier: Int32]?
 

@@ -13,8 +13,18 @@ extension DifferentiableTensor {
 
     /// The affine map of a fully connected layer (PyTorch's `F.linear`): y = x·Wᵀ + b, with
     /// `weight` of shape [out, in] as PyTorch stores it and `bias` [out] (or none). x is
-    /// [..., in]; y is [..., out]. The same computation as ``Linear``, without a module.
+    /// [..., in]; y is [..., out]. The same computation as ``Linear``, without a module. On
+    /// `NDArray` and ``Tensor`` the matrix kernel adds the bias as it writes the product.
     public func linear(weight: Self, bias: Self? = nil) -> Self {
+        linear(weight: weight, bias: bias, activation: .identity)
+    }
+
+    /// The fully connected layer's map with an activation: activation(x·Wᵀ + b), `weight`
+    /// [out, in], `bias` [out] or none, x [..., in] (PyTorch's `F.linear` then the activation).
+    /// On `NDArray` and ``Tensor`` the matrix kernel adds the bias and applies the activation as
+    /// it writes the product, in one pass (the same numbers as the separate operations, bit for
+    /// bit); see `matmul(_:_:transposingA:transposingB:bias:activation:)`.
+    public func linear(weight: Self, bias: Self? = nil, activation: Activation) -> Self {
         let features = weight.shape.rank == 2 ? weight.shape[1] : -1
         guard shapesHold(weight.shape.rank == 2 && shape.rank >= 1 && shape[shape.rank - 1] == features
                             && (bias == nil || bias!.shape == [weight.shape[0]]),
@@ -22,8 +32,7 @@ extension DifferentiableTensor {
                                           reason: "expected an input [..., in], a weight [out, in] and a bias [out]"))
         else { return self }
         let rows = shape.rank == 2 ? self : reshaped([shape.count / features, features])
-        var output = Self.matmul(rows, weight, transposingA: false, transposingB: true)
-        if let bias { output = output + bias }
+        let output = Self.matmul(rows, weight, transposingA: false, transposingB: true, bias: bias, activation: activation)
         return shape.rank == 2 ? output : output.reshaped(Shape(shape.dimensions.dropLast() + [weight.shape[0]]))
     }
 }

@@ -4,8 +4,9 @@
 extension TensorGraph {
     /// Compiles as ``compile(_:)`` does (the same program) and returns, beside the program, what
     /// each pass did, with shapes: the gradient nodes appended (when ``gradients(of:wrt:)`` was
-    /// called), dead-code elimination (nodes the outputs do not need), fusion (chains of unary
-    /// elementwise operations on small or large tensors run as one step) and memory planning (after which
+    /// called), dead-code elimination (nodes the outputs do not need), fusion (a matrix product
+    /// with the bias sum and activation reading it, and chains of unary elementwise operations on
+    /// small or large tensors, each run as one step) and memory planning (after which
     /// step each value's storage is released, or reused in place).
     public func compileWithLog(_ outputs: [TensorSymbol<Scalar>]) throws(TensorShapeError) -> (program: TensorProgram<Scalar>, log: CompilationLog) {
         let program = try compile(outputs)
@@ -29,12 +30,30 @@ extension TensorGraph {
 
         var fusion: [String] = []
         var fusedCount = 0
+        var absorbed: Set<Int> = []
+        for (k, steps) in program.epilogueFusion.fused {
+            let step = program.steps[Int(k)]
+            guard let epilogue = step.epilogue else { continue }
+            absorbed.formUnion(steps.map(Int.init))
+            fusedCount += steps.count
+            let label = { (slot: Int32) in self.logLabel(Int32(liveNodes[Int(slot)])) }
+            var expression = "\(step.operation.name)(\(label(step.x)), \(label(step.y)))"
+            if epilogue.bias >= 0 { expression = epilogue.biasFirst ? "\(label(epilogue.bias)) + \(expression)" : "\(expression) + \(label(epilogue.bias))" }
+            if epilogue.activation != .identity { expression = "\(epilogue.activation.name)(\(expression))" }
+            fusion.append("fused \((steps + [k]).map(label).joined(separator: ", ")) into one step: \(expression), "
+                          + "the bias and activation applied by the matrix kernel as it writes each tile \(shapeText(nodes[liveNodes[Int(k)]].shape))")
+        }
+        for (k, from, to) in program.epilogueFusion.rewiredMasks {
+            let label = { (slot: Int32) in self.logLabel(Int32(liveNodes[Int(slot)])) }
+            fusion.append("\(logDefinition(Int32(liveNodes[Int(k)]))) reads \(label(to)) = relu(\(label(from))) instead of \(label(from)) "
+                          + "(relu(z) > 0 exactly where z > 0: the same mask), so \(label(from)) is not kept")
+        }
         for (k, step) in program.steps.enumerated() where step.chain >= 0 {
             // The chain ends at step k; its earlier links are the fused steps feeding it.
             var links = [k]
             var source = k
             while true {
-                guard let previous = (0..<source).last(where: { program.steps[$0].isFused && self.feeds(liveNodes[$0], liveNodes[source]) }) else { break }
+                guard let previous = (0..<source).last(where: { program.steps[$0].isFused && !absorbed.contains($0) && self.feeds(liveNodes[$0], liveNodes[source]) }) else { break }
                 links.insert(previous, at: 0)
                 source = previous
             }
@@ -44,7 +63,7 @@ extension TensorGraph {
                           + "\(chain) on each element \(shapeText(nodes[liveNodes[k]].shape))")
         }
         if fusion.isEmpty {
-            fusion.append("nothing to fuse: no chain of unary elementwise operations on tensors of at most \(TensorProgram<Scalar>.fusedElementLimit) elements or of at least \(TensorProgram<Scalar>.fusedByteThreshold >> 20) MiB")
+            fusion.append("nothing to fuse: no matrix product read only by a bias sum or an activation (relu, tanh, gelu), and no chain of unary elementwise operations on tensors of at most \(TensorProgram<Scalar>.fusedElementLimit) elements or of at least \(TensorProgram<Scalar>.fusedByteThreshold >> 20) MiB")
         }
         let stepCount = program.steps.count
         log.passes.append(CompilationPassReport(name: "fusion", unit: "steps", before: stepCount, after: stepCount - fusedCount, changes: fusion))

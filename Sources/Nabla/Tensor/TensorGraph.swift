@@ -149,19 +149,18 @@ public final class TensorGraph<Scalar: TensorScalar> {
         }
         var slotOf = [Int32](repeating: -1, count: nodes.count)
         var steps: [TensorProgram<Scalar>.Step] = []
-        var counts: [Int] = []
+        var shapes: [Shape] = []
         var inputs: [(name: String, shape: Shape, slot: Int32)] = []
         for i in nodes.indices where live[i] {
             let node = nodes[i]
             slotOf[i] = Int32(steps.count)
-            counts.append(node.shape.count)
+            shapes.append(node.shape)
             if let name = node.name { inputs.append((name, node.shape, slotOf[i])) }
             steps.append(.init(operation: node.operation, x: node.x >= 0 ? slotOf[Int(node.x)] : -1,
                                y: node.y >= 0 ? slotOf[Int(node.y)] : -1, constant: node.constant, isInput: node.name != nil))
         }
         let outputSlots = outputs.map { slotOf[Int($0.id)] }
-        let (fused, chains) = TensorProgram.fusingElementwiseChains(steps, counts: counts, outputs: outputSlots)
-        return TensorProgram(steps: fused, chains: chains, inputs: inputs, outputs: outputSlots)
+        return TensorProgram(fusing: steps, shapes: shapes, inputs: inputs, outputs: outputSlots)
     }
 }
 
@@ -197,12 +196,14 @@ extension TensorProgram {
         for step in steps {
             if step.x >= 0 { readers[Int(step.x)] += 1 }
             if step.y >= 0, step.y != step.x { readers[Int(step.y)] += 1 }
+            if let bias = step.epilogue?.bias, bias >= 0 { readers[Int(bias)] += 1 }
         }
         for o in outputs { readers[Int(o)] += 2 }
         func unary(_ k: Int) -> (Primitive, Double)? {
             let step = steps[k]
             let bytes = counts[k] * MemoryLayout<Scalar>.size
-            guard counts[k] <= fusedElementLimit || bytes >= fusedByteThreshold, !step.isInput, step.constant == nil, case .elementwise(let p, let c) = step.operation, p.arity == 1 else { return nil }
+            guard counts[k] <= fusedElementLimit || bytes >= fusedByteThreshold, !step.isInput, !step.isFused, step.constant == nil,
+                  step.epilogue == nil, case .elementwise(let p, let c) = step.operation, p.arity == 1 else { return nil }
             return (p, c)
         }
         for k in steps.indices {
@@ -226,18 +227,31 @@ extension TensorProgram {
         }
         return (steps, chains)
     }
-    init(steps: [Step], chains: [[(primitive: Primitive, constant: Double)]] = [], inputs: [(name: String, shape: Shape, slot: Int32)], outputs: [Int32],
+    /// The program of `steps` (whose values have `shapes`) after the fusion passes: matrix
+    /// products with their bias and activation (TensorProgram+EpilogueFusion.swift), then chains
+    /// of unary elementwise operations. `outputs` and the values `loops` read stay computed.
+    init(fusing steps: [Step], shapes: [Shape], inputs: [(name: String, shape: Shape, slot: Int32)], outputs: [Int32],
          loops: [CompiledTensorLoop<Scalar>] = []) {
+        let kept = outputs + loops.flatMap(\.operandSlots)
+        let (products, report) = Self.fusingEpilogues(steps, shapes: shapes, outputs: kept)
+        let (fused, chains) = Self.fusingElementwiseChains(products, counts: shapes.map(\.count), outputs: kept)
+        self.init(steps: fused, chains: chains, inputs: inputs, outputs: outputs, loops: loops, epilogueFusion: report)
+    }
+
+    init(steps: [Step], chains: [[(primitive: Primitive, constant: Double)]] = [], inputs: [(name: String, shape: Shape, slot: Int32)], outputs: [Int32],
+         loops: [CompiledTensorLoop<Scalar>] = [], epilogueFusion: EpilogueFusionReport = EpilogueFusionReport()) {
         self.steps = steps
         self.loops = loops
         self.chains = chains
         self.inputs = inputs
         self.outputs = outputs
+        self.epilogueFusion = epilogueFusion
         // Liveness: the last step reading each value; outputs live to the end.
         var lastUse = [Int32](repeating: -1, count: steps.count)
         for (k, step) in steps.enumerated() {
             if step.x >= 0 { lastUse[Int(step.x)] = Int32(k) }
             if step.y >= 0 { lastUse[Int(step.y)] = Int32(k) }
+            if let bias = step.epilogue?.bias, bias >= 0 { lastUse[Int(bias)] = Int32(k) }
         }
         for o in outputs + loops.flatMap(\.operandSlots) { lastUse[Int(o)] = Int32(steps.count) }
         self.lastUse = lastUse
@@ -337,6 +351,9 @@ public struct TensorProgram<Scalar: TensorScalar> {
         var isFused = false
         /// The index in `loops` of the loop this step runs (writing all its results), or −1.
         var loop: Int32 = -1
+        /// For a matrix product fused with the bias and activation that read it: what the
+        /// kernel applies as it writes C (see TensorProgram+EpilogueFusion.swift).
+        var epilogue: FusedEpilogue?
     }
     /// The loops the program runs (see Loops/CompiledTensorLoop.swift).
     let loops: [CompiledTensorLoop<Scalar>]
@@ -348,6 +365,8 @@ public struct TensorProgram<Scalar: TensorScalar> {
     /// For each value, the last step that reads it: after that step its storage is released,
     /// or reused in place by the step itself (an elementwise op whose operand dies there).
     let lastUse: [Int32]
+    /// What epilogue fusion did (for the compilation log).
+    let epilogueFusion: EpilogueFusionReport
 
     /// The inputs the program needs, with their shapes.
     public var inputShapes: [(name: String, shape: Shape)] { inputs.map { ($0.name, $0.shape) } }
@@ -404,6 +423,13 @@ public struct TensorProgram<Scalar: TensorScalar> {
             }
             if let constant = step.constant {
                 values[k] = constant
+                continue
+            }
+            if let epilogue = step.epilogue, case .matmul(let ta, let tb) = step.operation {
+                let (x, y, bias) = (Int(step.x), Int(step.y), Int(epilogue.bias))
+                values[k] = NDArray.fusedProduct(values[x]!, values[y]!, transposingA: ta, transposingB: tb, bias: bias >= 0 ? values[bias]! : nil,
+                                                 biasFirst: epilogue.biasFirst, activation: epilogue.activation, threads: Kernels.threads)
+                for operand in [x, y, bias] where operand >= 0 && lastUse[operand] == Int32(k) { values[operand] = nil }
                 continue
             }
             let (x, y) = (Int(step.x), Int(step.y))

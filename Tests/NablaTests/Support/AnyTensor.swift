@@ -50,6 +50,15 @@ enum AnyTensor: DifferentiableTensor {
         map2(a, b, { .matmul($0, $1, transposingA: transposingA, transposingB: transposingB) },
              { .matmul($0, $1, transposingA: transposingA, transposingB: transposingB) })
     }
+    static func matmul(_ a: AnyTensor, _ b: AnyTensor, transposingA: Bool, transposingB: Bool, bias: AnyTensor?, activation: Activation) -> AnyTensor {
+        switch (a, b) {
+        case (.dynamic(let x), .dynamic(let y)):
+            .dynamic(.matmul(x, y, transposingA: transposingA, transposingB: transposingB, bias: bias?.dynamic, activation: activation))
+        case (.symbolic(let x), .symbolic(let y)):
+            .symbolic(.matmul(x, y, transposingA: transposingA, transposingB: transposingB, bias: bias?.symbolic, activation: activation))
+        default: fatalError("mixed modes")
+        }
+    }
     func max(axes: [Int]?, keepingDimensions: Bool) -> AnyTensor {
         map({ $0.max(axes: axes, keepingDimensions: keepingDimensions) }, { $0.max(axes: axes, keepingDimensions: keepingDimensions) })
     }

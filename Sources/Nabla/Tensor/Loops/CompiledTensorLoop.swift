@@ -117,14 +117,14 @@ extension TensorGraph {
         }
         var slotOf = [Int32](repeating: -1, count: nodes.count)
         var steps: [TensorProgram<Scalar>.Step] = []
-        var counts: [Int] = []
+        var shapes: [Shape] = []
         var inputs: [(name: String, shape: Shape, slot: Int32)] = []
         var runner: [Int: Int32] = [:]   // loop → the step that runs it
         var loopOrder: [Int] = []
         for i in 0..<(top + 1) where live[i] {
             let node = nodes[i]
             slotOf[i] = Int32(steps.count)
-            counts.append(node.shape.count)
+            shapes.append(node.shape)
             if let name = leaves[Int32(i)] ?? (leaves.isEmpty ? node.name : nil) {
                 inputs.append((name, node.shape, slotOf[i]))
                 steps.append(.init(operation: .leaf, x: -1, y: -1, constant: nil, isInput: true))
@@ -150,9 +150,7 @@ extension TensorGraph {
             loops.append(compileLoop(l, live: live, slotOf: slotOf))
         }
         let outputSlots = outputs.map { slotOf[Int($0)] }
-        let (fused, chains) = TensorProgram.fusingElementwiseChains(steps, counts: counts,
-                                                                     outputs: outputSlots + loops.flatMap(\.operandSlots))
-        return TensorProgram(steps: fused, chains: chains, inputs: inputs, outputs: outputSlots, loops: loops)
+        return TensorProgram(fusing: steps, shapes: shapes, inputs: inputs, outputs: outputSlots, loops: loops)
     }
 
     /// The operands a run of loop `l` reads: all but the sequences whose elements its body does
