@@ -27,4 +27,19 @@ extension Communicator {
         }
         return result
     }
+
+    /// Whether this rank should print `error` when a distributed run ends on it, so that an
+    /// error every rank throws alike is printed once: rank 0 reports every error; another
+    /// rank only an error of its own (options that differ from rank 0's, a failure rank 0 did
+    /// not share, its communicator's failures, anything unexpected), not a
+    /// ``DataParallelError`` or ``TrainingError`` that rank 0 reports as well.
+    public func reports(_ error: any Error) -> Bool {
+        guard rank != 0 else { return true }
+        switch error {
+        case DataParallelError.optionsDiffer(_, let reference, let local): return local != reference
+        case DataParallelError.failed(let ranks, let message): return message != nil && !ranks.contains(0)
+        case is DataParallelError, is TrainingError: return false
+        default: return true
+        }
+    }
 }
