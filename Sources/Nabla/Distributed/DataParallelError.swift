@@ -20,7 +20,7 @@ public enum DataParallelError: Error, Equatable, CustomStringConvertible {
                 return "this rank was started with options different from rank 0's (\(Self.difference(reference, local))); "
                     + "every rank must be started with the same command line"
             }
-            return "\(Self.name(ranks)) started with options different from rank 0's (\(reference)); "
+            return "\(Self.name(ranks)) \(ranks.count == 1 ? "was" : "were") started with options different from rank 0's (\(reference)); "
                 + "every rank must be started with the same command line"
         case .failed(let ranks, let message):
             return message ?? "\(Self.name(ranks)) failed (see \(ranks.count == 1 ? "its" : "their") message)"
@@ -29,9 +29,9 @@ public enum DataParallelError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    /// "rank 1 was" or "ranks 1, 3 were".
+    /// "rank 1" or "ranks 1, 3".
     private static func name(_ ranks: [Int]) -> String {
-        ranks.count == 1 ? "rank \(ranks[0]) was" : "ranks \(ranks.map(String.init).joined(separator: ", ")) were"
+        ranks.count == 1 ? "rank \(ranks[0])" : "ranks \(ranks.map(String.init).joined(separator: ", "))"
     }
 
     /// The options of two command-line-like descriptions (`--name value` items) that differ:
