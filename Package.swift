@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Nabla", targets: ["Nabla"]),
+        .library(name: "NablaPlayground", targets: ["NablaPlayground"]),
         // MPICommunicator; empty unless the package is built with the MPI trait.
         .library(name: "NablaDistributed", targets: ["NablaDistributed"]),
         .executable(name: "nabla", targets: ["nabla"]),
@@ -22,6 +23,12 @@ let package = Package(
         // `swift package generate-documentation` (the DocC catalogues in Sources/*/*.docc);
         // a plugin only: nothing of it is linked into Nabla.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // `nabla serve`'s HTTP server (NablaPlayground only; the Nabla library does not depend on
+        // it). No traits: neither swift-configuration nor full Foundation is needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The umbrella library. Its layers are folders: Ops/ (one declaration per primitive),
@@ -53,11 +60,24 @@ let package = Package(
             name: "NablaDistributed",
             dependencies: ["Nabla", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]
         ),
+        // The playground of `nabla serve`: a page with an editor and a JSON API over HTTP
+        // (Hummingbird), with the explanation and its renderer injected. Above Nabla, never below.
+        .target(
+            name: "NablaPlayground",
+            dependencies: [
+                "Nabla",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The command-line tool: argument parsing and printing only.
         .executableTarget(
             name: "nabla",
             dependencies: [
-                "Nabla", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Nabla", "NablaPlayground", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .target(name: "NablaDistributed", condition: .when(traits: ["MPI"])),
             ]
         ),
@@ -76,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "NablaTests",
             // "nabla" so that the command-line tests find the tool built beside them.
-            dependencies: ["Nabla", "NablaKernels", "nabla", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["Nabla", "NablaKernels", "NablaPlayground", "nabla", .product(name: "PropertyBased", package: "swift-property-based")],
             // PyTorch's values, frozen by the committed script beside them (CI needs no Python).
             exclude: [
                 "References/make_torch_references.py", "References/make_safetensors_reference.py",

@@ -12,22 +12,33 @@ Plain python3 (3.11), standard library only. From the repository root:
     python3 Benchmarks/compare.py micrograd-demo-step    # W3: vs micrograd, torch and JAX
     python3 Benchmarks/compare.py digits-epoch --digits PATH   # one Adam epoch: vs torch
     python3 Benchmarks/compare.py --micrograd-chain-n 1000000
+    python3 Benchmarks/compare.py --rounds 5 matmul     # 5 interleaved rounds (default 3)
+    python3 Benchmarks/compare.py --dry-run             # the jobs, in order; runs nothing
 
-What it does, in one run:
-  1. Builds nabla-bench (`swift build -c release --product nabla-bench`, not pinned), then runs
-     `taskset -c 0 swift run -c release --skip-build nabla-bench --json WORKLOAD...`.
-     With no WORKLOAD arguments, the workloads compared here are requested:
+Rounds. The machines are shared and noisy, so Nabla's runs and the peers' are interleaved:
+nabla-bench is built once, then each of R rounds (--rounds, default 3) runs, workload by
+workload, Nabla's job for the workload and then each peer's job for it (A B A B ...), every job a
+fresh process, before the next round starts. Each ratio below is computed per round, from that
+round's records; the figure reported is the median of the per-round ratios (not the ratio of
+medians), with each side's median over rounds, the min-max of the per-round ratios, and their
+spread (max - min) / median in percent. A ratio whose spread exceeds 10% is flagged: UNSTABLE in
+the table, "unstable": true in its JSON record. The foreign CPU load is recorded per job (with
+its round) and summarised per round.
+
+What it does, in one run (after the build, the jobs of steps 1-3 run in R rounds, as above):
+  1. Builds nabla-bench (`swift build -c release --product nabla-bench`, not pinned, once), then
+     runs the built binary, one process per workload: `taskset -c 0 .../nabla-bench --json
+     WORKLOAD`. With no WORKLOAD arguments, the workloads compared here are requested:
      tutorial-dynamic, tutorial-static, chain-10m, matmul, perop, mlp-step, micrograd-demo-step,
      digits-epoch.
-     matmul, mlp-step and digits-epoch are each run in a process of their own (`swift run ...
-     nabla-bench --json matmul`, `... --json mlp-step`, ...), NOT under taskset: nabla-bench
-     measures threads = 1 and 2 itself and prints one record per (n, threads) / per thread
-     count. perop (W6, threads = 1) runs with the pinned workloads; micrograd-demo-step (W3,
-     threads = 1) runs pinned too, in a process of its own.
+     matmul, mlp-step and digits-epoch run NOT under taskset: nabla-bench measures threads = 1
+     and 2 itself and prints one record per (n, threads) / per thread count. perop (W6,
+     threads = 1) and micrograd-demo-step (W3, threads = 1) run pinned like the others.
   2. Runs Benchmarks/peers/micrograd_workloads.py with the peer venv's python
      (${NABLA_PEER_VENV:-~/.venvs/nabla-peers}; Benchmarks/peers/setup-venv.sh is called first if
      the venv is missing), one process per workload, pinned to CPU 0; for micrograd-demo-step,
-     one process per engine ("micrograd", GC on; "micrograd-gc-off").
+     one process per engine ("micrograd", GC on; "micrograd-gc-off"); micrograd's chain runs
+     once a round, at its N, even where several chain-N are requested.
   3. For matmul and mlp-step, runs Benchmarks/peers/numpy_workloads.py (engines "numpy" and
      "numpy-manual") once per thread count, each in its own
      process: threads = 1 under `taskset -c 0`, threads = 2 under `taskset -c 0,1`, with
@@ -49,8 +60,10 @@ What it does, in one run:
      (engine "torch-eager") once per thread count as for mlp-step, with --digits PATH where
      compare.py was given one (else the script's default: the repository's
      Sources/Nabla/Data/Resources/digits.csv.gz).
-  4. Prints the machine (CPU model, cores), the load average, the foreign CPU load seen during
-     each job, and the ratio micrograd time / Nabla time per workload:
+  4. Prints the machine (CPU model, cores), the load average, the foreign CPU load of each round
+     (the mean over its jobs, weighted by wall time, the highest of a job of 1 s or more, and
+     each contended job: above 0.1 CPU-s/s), and the ratio micrograd time / Nabla time per
+     workload:
        tutorial-dynamic, tutorial-static: time_per_rep (ns);
        chain: ns_per_node_total, micrograd at its N (default 100,000), Nabla at N = 3,333,334 steps
        (10,000,002 nodes)
@@ -72,14 +85,19 @@ What it does, in one run:
      against jax-jit-f64-batched;
      and for digits-epoch, one row per (threads, Nabla engine): torch-eager ms / Nabla ms
      (epoch_ms; nabla-dynamic and nabla-static), with both sides' train accuracy.
-     With --json, prints instead every record (Nabla's, the peers', ratios, machine, jobs,
-     notes, errors) as JSON lines.
+     Each ratio row also shows min-max over rounds, the spread, and UNSTABLE above 10%.
+     With --json, prints instead every record as JSON lines: the machine (with "rounds"), each
+     job (with its "round" and "foreign_cpu_per_s"), each round ("record": "round": jobs, wall
+     time, foreign CPU load), Nabla's and the peers' records (each with its "round"), the
+     combined ratios ("value": the median ratio; "ratios": one a round; "rounds", "ratio_min",
+     "ratio_max", "spread_pct", "unstable"; each side's figure its median), notes and errors.
 
-A peer that fails (build error, crash, missing venv, non-JSON output) is reported and the run
-goes on with the rest.
+A peer that fails (build error, crash, missing venv, non-JSON output) is reported (with its
+round) and the run goes on with the rest; a row short of rounds says so ("2 of 3 rounds").
 
 For testing without a built nabla-bench: --nabla-records FILE reads Nabla's JSON lines from FILE
-instead of running Swift.
+(in every round) instead of running Swift. The pure parts (medians, spreads, the flag, the jobs
+and their order) have unit tests: `python3 -m unittest discover Benchmarks/tests`.
 """
 
 from __future__ import annotations
@@ -89,11 +107,13 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
@@ -205,18 +225,30 @@ COMPARISONS = [
 ]
 
 
+DEFAULT_ROUNDS = 3
+# A ratio whose per-round values spread over more than this percentage of their median is flagged
+# unstable: (max - min) / median * 100 > UNSTABLE_SPREAD_PCT.
+UNSTABLE_SPREAD_PCT = 10.0
+
+
 @dataclass
 class Run:
     """Everything one compare.py run collects."""
-    records: list[dict] = field(default_factory=list)   # Nabla's and micrograd's records
+    records: list[dict] = field(default_factory=list)   # every side's records, with "round"
     jobs: list[dict] = field(default_factory=list)      # one per subprocess: wall time, contention
     errors: list[dict] = field(default_factory=list)    # {"peer": ..., "error": ...}
     notes: list[dict] = field(default_factory=list)     # {"peer": ..., "note": ...}
     quiet_wait_s: float = 60.0   # how long run_job waits for a quiet machine (0: don't wait)
+    timeout: float | None = 3600.0   # seconds allowed per subprocess
+    rounds: int = DEFAULT_ROUNDS     # rounds requested (each: Nabla's job, then the peers')
 
-    def error(self, peer: str, message: str) -> None:
-        self.errors.append({"record": "error", "peer": peer, "error": message})
-        print(f"compare: {peer}: {message}", file=sys.stderr, flush=True)
+    def error(self, peer: str, message: str, round_: int | None = None) -> None:
+        rec = {"record": "error", "peer": peer, "error": message}
+        if round_ is not None:
+            rec["round"] = round_
+        self.errors.append(rec)
+        where = f" (round {round_})" if round_ is not None else ""
+        print(f"compare: {peer}{where}: {message}", file=sys.stderr, flush=True)
 
     def note(self, peer: str, message: str) -> None:
         self.notes.append({"record": "note", "peer": peer, "note": message})
@@ -237,9 +269,12 @@ def cpu_model() -> str:
     return "unknown"
 
 
-def machine_record(load_before: tuple, load_after: tuple) -> dict:
+def machine_record(load_before: tuple, load_after: tuple, rounds: int = DEFAULT_ROUNDS) -> dict:
     return {
         "record": "machine",
+        "rounds": rounds,
+        "order": "interleaved: each round runs, per workload, Nabla's job and then each peer's",
+        "unstable_spread_pct": UNSTABLE_SPREAD_PCT,
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)),
@@ -296,14 +331,15 @@ def wait_for_quiet(peer: str, max_wait_s: float, window_s: float = 3.0,
 
 
 def run_job(run: Run, peer: str, cmd: list[str], timeout: float | None,
-            cwd: Path = REPO_ROOT, quiet: bool = True,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess | None:
+            cwd: Path = REPO_ROOT, quiet: bool = True, env: dict[str, str] | None = None,
+            round_: int | None = None) -> subprocess.CompletedProcess | None:
     """Run one benchmark process; record its wall time and the foreign CPU load during it.
 
     Foreign CPU = machine busy time minus the job's own, per second of wall time
     (WORKLOADS.md, Contention: above 0.1 CPU-s/s the figures are suspect). Unless quiet is
     False (builds), first waits for the machine to be quiet. env, if given, is the job's whole
-    environment (default: this process's).
+    environment (default: this process's). round_: the round the job belongs to (None: the
+    build), kept in its job record.
     """
     if quiet:
         wait_for_quiet(peer, run.quiet_wait_s)
@@ -312,19 +348,21 @@ def run_job(run: Run, peer: str, cmd: list[str], timeout: float | None,
         proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, timeout=timeout, env=env)
     except FileNotFoundError as err:
-        run.error(peer, f"cannot run {cmd[0]!r}: {err}")
+        run.error(peer, f"cannot run {cmd[0]!r}: {err}", round_)
         return None
     except subprocess.TimeoutExpired:
-        run.error(peer, f"timed out after {timeout} s: {' '.join(cmd)}")
+        run.error(peer, f"timed out after {timeout} s: {' '.join(cmd)}", round_)
         return None
     wall = time.monotonic() - t0
     foreign = max(0.0, (busy_cpu_seconds() - busy0) - (children_cpu_seconds() - own0))
     job = {"record": "job", "peer": peer, "command": cmd, "wall_s": round(wall, 3),
            "foreign_cpu_per_s": round(foreign / wall, 3) if wall > 0 else None,
            "returncode": proc.returncode}
+    if round_ is not None:
+        job["round"] = round_
     run.jobs.append(job)
     # /proc/stat counts 10 ms ticks: the figure means little for jobs much shorter than 1 s.
-    if wall >= 1.0 and job["foreign_cpu_per_s"] is not None and job["foreign_cpu_per_s"] > 0.1:
+    if contended(job):
         print(f"compare: {peer}: warning: foreign CPU load {job['foreign_cpu_per_s']} CPU-s/s "
               "during the job; figures may be contended", file=sys.stderr, flush=True)
     return proc
@@ -368,128 +406,54 @@ def tail(lines: list[str] | str, n: int = 5) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Peers
+# Jobs and rounds
 # ---------------------------------------------------------------------------------------------
 
-def run_nabla(run: Run, workloads: list[str], records_file: Path | None,
-              timeout: float | None) -> None:
-    """Build and run nabla-bench (or read --nabla-records), adding its records to run."""
-    if records_file is not None:
-        try:
-            records, other = parse_records(records_file.read_text())
-        except OSError as err:
-            run.error("nabla", f"cannot read {records_file}: {err}")
-            return
-        if not records:
-            run.error("nabla", f"no JSON records in {records_file}: {tail(other)}")
-        run.records.extend(records)
-        return
-
-    if not shutil.which("swift"):
-        run.error("nabla", "swift not found on PATH")
-        return
-    # Build first, unpinned, so the pinned run below measures only the benchmark.
-    build = run_job(run, "nabla-build",
-                    ["swift", "build", "-c", "release", "--product", "nabla-bench"], timeout,
-                    quiet=False)
-    if build is None:
-        return
-    if build.returncode != 0:
-        run.error("nabla", f"swift build failed ({build.returncode}): "
-                           f"{tail(build.stderr or build.stdout)}")
-        return
-
-    # The pinned workloads in one process under taskset -c 0, except
-    # micrograd-demo-step, pinned in a process of its own; each unpinned one (matmul, mlp-step,
-    # digits-epoch: they measure threads = 1 and 2 themselves) in a process of its own, not
-    # under taskset.
-    separate = SEPARATE_PINNED_NABLA_WORKLOADS + UNPINNED_NABLA_WORKLOADS
-    pinned = [w for w in workloads if w not in separate]
-    groups = [("nabla", taskset_prefix(), pinned)] if pinned else []
-    groups += [(f"nabla:{w}", taskset_prefix(), [w]) for w in workloads
-               if w in SEPARATE_PINNED_NABLA_WORKLOADS]
-    groups += [(f"nabla:{w}", [], [w]) for w in workloads if w in UNPINNED_NABLA_WORKLOADS]
-    for peer, prefix, group in groups:
-        cmd = prefix + ["swift", "run", "-c", "release", "--skip-build", "nabla-bench",
-                        "--json", *group]
-        proc = run_job(run, peer, cmd, timeout)
-        if proc is None:
-            continue
-        records, other = parse_records(proc.stdout)
-        run.records.extend(records)
-        if proc.returncode != 0:
-            run.error(peer, f"nabla-bench exited with status {proc.returncode}: "
-                            f"{tail(proc.stderr or other)}")
-        elif not records:
-            run.error(peer, f"nabla-bench printed no JSON records: {tail(other + [proc.stderr])}")
+@dataclass
+class Job:
+    """One benchmark process: Nabla's (nabla-bench) or a peer script's, for one workload."""
+    peer: str                  # the job's name, e.g. "nabla:matmul", "numpy:matmul:1t"
+    side: str                  # "nabla", "micrograd", "numpy", "torch" or "jax"
+    workload: str              # the Nabla workload whose unit the job belongs to
+    cmd: list[str]
+    env: dict[str, str] | None = None   # the whole environment (None: this process's)
+    removed: dict[str, str] = field(default_factory=dict)   # variables removed from env
+    records_file: Path | None = None    # --nabla-records: read records here, run nothing
 
 
-def run_peer(run: Run, peer: str, cmd: list[str], timeout: float | None,
-             module: str | None = None, env: dict[str, str] | None = None) -> None:
-    """Run one peer script's job (run_job) and add its records to run, and an error for a
-    failed exit, no records, or each "works": false record (e.g. the chain's recorded
-    RecursionError, a failed check).
-
-    module: the library the script imports; where it is missing from the venv, the error says so.
-    """
-    proc = run_job(run, peer, cmd, timeout, env=env)
-    if proc is None:
-        return
-    records, other = parse_records(proc.stdout)
-    run.records.extend(records)
-    if proc.returncode != 0:
-        hint = (f" ({module} missing from the venv? run {SETUP_VENV})"
-                if module and f"No module named '{module}'" in proc.stderr else "")
-        run.error(peer, f"exited with status {proc.returncode}: "
-                        f"{tail(proc.stderr or other)}{hint}")
-    elif not records:
-        run.error(peer, f"no JSON records: {tail(proc.stderr)}")
-    for r in records:
-        if r.get("metric") == "works" and r.get("value") is False:
-            run.error(peer, r.get("error", "failed"))
+@dataclass
+class Unit:
+    """One workload's jobs in the order a round runs them: Nabla's first, then each peer's."""
+    workload: str
+    jobs: list[Job]
 
 
-def venv_python() -> Path:
-    venv = Path(os.environ.get("NABLA_PEER_VENV", Path.home() / ".venvs" / "nabla-peers"))
-    return venv / "bin" / "python"
+def nabla_jobs(workload: str, nabla_bench: list[str]) -> list[Job]:
+    """Nabla's job for a workload: `nabla-bench --json WORKLOAD`, pinned to CPU 0, except
+    matmul, mlp-step and digits-epoch, unpinned (they measure threads = 1 and 2 themselves)."""
+    prefix = [] if workload in UNPINNED_NABLA_WORKLOADS else taskset_prefix()
+    return [Job(f"nabla:{workload}", "nabla", workload,
+                prefix + nabla_bench + ["--json", workload])]
 
 
-def ensure_venv(run: Run, peer: str = "micrograd") -> Path | None:
-    """The peer venv's python, running setup-venv.sh first if the venv is missing."""
-    python = venv_python()
-    if python.exists():
-        return python
-    print(f"compare: {python} missing; running {SETUP_VENV}", file=sys.stderr, flush=True)
-    proc = subprocess.run(["bash", str(SETUP_VENV)], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-    if proc.returncode != 0 or not python.exists():
-        run.error(peer, f"setup-venv.sh failed ({proc.returncode}): {tail(proc.stdout)}")
-        return None
-    return python
-
-
-def run_micrograd(run: Run, workloads: list[str], chain_n: int, timeout: float | None) -> None:
-    """Run each micrograd workload in its own process (isolation; the chain needs a fresh one)."""
-    if not workloads:
-        return
-    python = ensure_venv(run)
-    if python is None:
-        return
-    for workload in workloads:
-        cmd = taskset_prefix() + [str(python), str(MICROGRAD_SCRIPT), workload]
-        if workload == "chain":
-            cmd += ["--chain-n", str(chain_n)]
-        if workload == DEMO:   # W3: one process per engine (GC on, GC off)
-            for engine in MICROGRAD_DEMO_ENGINES:
-                run_peer(run, f"micrograd:{workload}:{engine}", cmd + ["--engines", engine],
-                         timeout)
-            continue
-        run_peer(run, f"micrograd:{workload}", cmd, timeout)
+def micrograd_jobs(workload: str, python: Path, chain_n: int) -> list[Job]:
+    """micrograd's jobs for a Nabla workload (none where micrograd has no peer), pinned to CPU 0;
+    W3 one process per engine (GC on, GC off)."""
+    peer_workload = resolve(workload)[1]
+    if peer_workload is None:
+        return []
+    cmd = taskset_prefix() + [str(python), str(MICROGRAD_SCRIPT), peer_workload]
+    if peer_workload == "chain":
+        cmd += ["--chain-n", str(chain_n)]
+    if peer_workload == DEMO:
+        return [Job(f"micrograd:{DEMO}:{engine}", "micrograd", workload,
+                    cmd + ["--engines", engine]) for engine in MICROGRAD_DEMO_ENGINES]
+    return [Job(f"micrograd:{peer_workload}", "micrograd", workload, cmd)]
 
 
 def thread_env(threads: int) -> dict[str, str]:
     """A peer's environment for a thread count: this one, with the thread variables set to the
-    count (the torch peer's; the NumPy peer's starts from it, see numpy_env)."""
+    count (the torch and JAX peers'; the NumPy peer's starts from it, see numpy_env)."""
     env = dict(os.environ)
     for var in BLAS_THREAD_VARS:
         env[var] = str(threads)
@@ -507,69 +471,221 @@ def numpy_env(threads: int) -> tuple[dict[str, str], dict[str, str]]:
     return env, removed
 
 
-def run_numpy(run: Run, workloads: list[str], timeout: float | None) -> None:
-    """Run each NumPy workload once per thread count, each in its own process (isolation)."""
-    if not workloads:
-        return
-    python = ensure_venv(run, "numpy")
-    if python is None:
-        return
-    removed_any: dict[str, str] = {}
-    for workload in workloads:
-        for threads in MATMUL_THREADS:
-            peer = f"numpy:{workload}:{threads}t"
-            env, removed = numpy_env(threads)
-            removed_any.update(removed)
+def numpy_jobs(workload: str, python: Path) -> list[Job]:
+    """NumPy's jobs (matmul, mlp-step): one process per thread count, pinned to as many CPUs,
+    with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (numpy_env)."""
+    if workload not in NUMPY_WORKLOADS:
+        return []
+    jobs = []
+    for threads in MATMUL_THREADS:
+        env, removed = numpy_env(threads)
+        cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
+            str(python), str(NUMPY_SCRIPT), workload, "--threads", str(threads)]
+        jobs.append(Job(f"numpy:{workload}:{threads}t", "numpy", workload, cmd, env, removed))
+    return jobs
+
+
+def torch_jobs(workload: str, python: Path, digits: Path | None = None) -> list[Job]:
+    """torch's jobs: one process per thread count (TORCH_THREADS), pinned to as many CPUs;
+    digits-epoch reads digits (--digits) where given, else the script's default."""
+    if workload not in TORCH_WORKLOADS:
+        return []
+    jobs = []
+    for threads in TORCH_THREADS[workload]:
+        cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
+            str(python), str(TORCH_SCRIPT), workload, "--threads", str(threads)]
+        if workload == DIGITS and digits is not None:
+            cmd += ["--digits", str(digits)]
+        jobs.append(Job(f"torch:{workload}:{threads}t", "torch", workload, cmd,
+                        thread_env(threads)))
+    return jobs
+
+
+def jax_jobs(workload: str, python: Path) -> list[Job]:
+    """JAX's jobs: one process per (engine, thread count), so that jax-jit's
+    compile_plus_first_step (W7) is measured in a fresh process."""
+    if workload not in JAX_WORKLOADS:
+        return []
+    jobs = []
+    for engine in JAX_WORKLOAD_ENGINES[workload]:
+        for threads in JAX_THREADS[workload]:
             cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
-                str(python), str(NUMPY_SCRIPT), workload, "--threads", str(threads)]
-            run_peer(run, peer, cmd, timeout, "numpy", env)
-    if removed_any:
-        run.note("numpy", "unset for the NumPy peer (its environment only): "
-                 + ", ".join(f"{k}={v}" for k, v in removed_any.items())
-                 + "; they force OpenBLAS kernels/cache sizes that roughly halve its speed")
-    else:
-        run.note("numpy", f"{' and '.join(PEER_UNSET_VARS)} would be unset for the NumPy peer; "
-                          "neither was set here")
+                str(python), str(JAX_SCRIPT), workload, "--threads", str(threads)]
+            if engine in JAX_ENGINES:   # W3's engine is the workload's own
+                cmd += ["--engines", engine]
+            jobs.append(Job(f"jax:{workload}:{engine}:{threads}t", "jax", workload, cmd,
+                            thread_env(threads)))
+    return jobs
 
 
-def run_torch(run: Run, workloads: list[str], timeout: float | None,
-              digits: Path | None = None) -> None:
-    """Run each torch workload once per thread count, each in its own process (isolation).
+PEER_SIDES = ("micrograd", "numpy", "torch", "jax")
 
-    digits: digits-epoch's data file (--digits), else the script's default (the repository's).
+
+def plan_units(workloads: list[str], *, nabla_bench: list[str] | None, python: Path | None,
+               chain_n: int = DEFAULT_MICROGRAD_CHAIN_N, digits: Path | None = None,
+               skip: frozenset[str] | set[str] = frozenset()) -> list[Unit]:
+    """One unit per workload (duplicates dropped), in the order given: Nabla's job, then
+    micrograd's, NumPy's, torch's and JAX's.
+
+    nabla_bench: the command that runs nabla-bench (None: Nabla not run); python: the peer venv's
+    interpreter (None: no peer run); skip: sides not run ("nabla", "micrograd", ...). A peer job
+    that an earlier unit already has (micrograd's chain for chain-10m and chain-N) is not
+    repeated.
     """
-    if not workloads:
-        return
-    python = ensure_venv(run, "torch")
-    if python is None:
-        return
-    for workload in workloads:
-        for threads in TORCH_THREADS[workload]:
-            peer = f"torch:{workload}:{threads}t"
-            cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
-                str(python), str(TORCH_SCRIPT), workload, "--threads", str(threads)]
-            if workload == DIGITS and digits is not None:
-                cmd += ["--digits", str(digits)]
-            run_peer(run, peer, cmd, timeout, "torch", thread_env(threads))
+    units, seen = [], set()
+    for workload in dict.fromkeys(workloads):
+        jobs = []
+        if nabla_bench is not None and "nabla" not in skip:
+            jobs += nabla_jobs(workload, nabla_bench)
+        if python is not None:
+            for side, make in (("micrograd", lambda: micrograd_jobs(workload, python, chain_n)),
+                               ("numpy", lambda: numpy_jobs(workload, python)),
+                               ("torch", lambda: torch_jobs(workload, python, digits)),
+                               ("jax", lambda: jax_jobs(workload, python))):
+                if side not in skip:
+                    jobs += make()
+        jobs = [job for job in jobs if job.peer not in seen]
+        seen.update(job.peer for job in jobs)
+        if jobs:
+            units.append(Unit(workload, jobs))
+    return units
 
 
-def run_jax(run: Run, workloads: list[str], timeout: float | None) -> None:
-    """Run each JAX workload once per engine and thread count, each in its own process
-    (isolation; jax-jit's compile_plus_first_step is then measured in a fresh process)."""
-    if not workloads:
+def schedule(units: list[Unit], rounds: int) -> list[tuple[int, Job]]:
+    """(round, job) in the order they run: round 1 runs each unit's jobs (Nabla's, then each
+    peer's for the same workload), then round 2 the same, and so on: A B A B ... per workload."""
+    return [(r, job) for r in range(1, rounds + 1) for unit in units for job in unit.jobs]
+
+
+def run_rounds(run: Run, units: list[Unit], rounds: int,
+               execute: Callable[[Run, Job, int], None] | None = None) -> None:
+    """Run schedule(units, rounds), each job through execute (default: execute_job)."""
+    execute = execute or execute_job
+    for r, job in schedule(units, rounds):
+        execute(run, job, r)
+
+
+def execute_job(run: Run, job: Job, round_: int) -> None:
+    """Run one job (run_job) and add its records, tagged with the round, to run; an error for a
+    failed exit, no records, or each "works": false record (e.g. micrograd's chain's recorded
+    RecursionError, a failed check). With records_file, reads Nabla's records from it instead."""
+    if job.records_file is not None:
+        try:
+            records, other = parse_records(job.records_file.read_text())
+        except OSError as err:
+            run.error(job.peer, f"cannot read {job.records_file}: {err}", round_)
+            return
+        if not records:
+            run.error(job.peer, f"no JSON records in {job.records_file}: {tail(other)}", round_)
+        run.records.extend({**rec, "round": round_} for rec in records)
         return
-    python = ensure_venv(run, "jax")
-    if python is None:
+
+    proc = run_job(run, job.peer, job.cmd, run.timeout, env=job.env, round_=round_)
+    if proc is None:
         return
-    for workload in workloads:
-        for engine in JAX_WORKLOAD_ENGINES[workload]:
-            for threads in JAX_THREADS[workload]:
-                peer = f"jax:{workload}:{engine}:{threads}t"
-                cmd = taskset_prefix(MATMUL_CPUS[threads]) + [
-                    str(python), str(JAX_SCRIPT), workload, "--threads", str(threads)]
-                if engine in JAX_ENGINES:   # W3's engine is the workload's own
-                    cmd += ["--engines", engine]
-                run_peer(run, peer, cmd, timeout, "jax", thread_env(threads))
+    records, other = parse_records(proc.stdout)
+    run.records.extend({**rec, "round": round_} for rec in records)
+    program = "nabla-bench" if job.side == "nabla" else "the peer"
+    if proc.returncode != 0:
+        hint = (f" ({job.side} missing from the venv? run {SETUP_VENV})"
+                if job.side in PEER_SIDES and f"No module named '{job.side}'" in proc.stderr
+                else "")
+        run.error(job.peer, f"{program} exited with status {proc.returncode}: "
+                            f"{tail(proc.stderr or other)}{hint}", round_)
+    elif not records:
+        run.error(job.peer, f"{program} printed no JSON records: "
+                            f"{tail(other + [proc.stderr])}", round_)
+    for r in records:
+        if r.get("metric") == "works" and r.get("value") is False:
+            run.error(job.peer, r.get("error", "failed"), round_)
+
+
+def build_nabla(run: Run) -> list[str] | None:
+    """Build nabla-bench in release (unpinned, before any round) and return the command that
+    runs the built binary, or None (with an error) where swift is missing or the build fails."""
+    if not shutil.which("swift"):
+        run.error("nabla", "swift not found on PATH")
+        return None
+    build = run_job(run, "nabla-build",
+                    ["swift", "build", "-c", "release", "--product", "nabla-bench"],
+                    run.timeout, quiet=False)
+    if build is None:
+        return None
+    if build.returncode != 0:
+        run.error("nabla", f"swift build failed ({build.returncode}): "
+                           f"{tail(build.stderr or build.stdout)}")
+        return None
+    # The binary itself, not `swift run`: each round starts it afresh, and `swift run` would add
+    # its own start-up to every job.
+    where = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=REPO_ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    binary = Path(where.stdout.strip()) / "nabla-bench"
+    if where.returncode != 0 or not binary.exists():
+        run.error("nabla", f"nabla-bench not found after the build ({binary}): "
+                           f"{tail(where.stderr)}")
+        return None
+    return [str(binary)]
+
+
+def venv_python() -> Path:
+    venv = Path(os.environ.get("NABLA_PEER_VENV", Path.home() / ".venvs" / "nabla-peers"))
+    return venv / "bin" / "python"
+
+
+def ensure_venv(run: Run, peer: str = "peers") -> Path | None:
+    """The peer venv's python, running setup-venv.sh first if the venv is missing."""
+    python = venv_python()
+    if python.exists():
+        return python
+    print(f"compare: {python} missing; running {SETUP_VENV}", file=sys.stderr, flush=True)
+    proc = subprocess.run(["bash", str(SETUP_VENV)], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0 or not python.exists():
+        run.error(peer, f"setup-venv.sh failed ({proc.returncode}): {tail(proc.stdout)}")
+        return None
+    return python
+
+
+def removed_env_note(units: list[Unit]) -> str | None:
+    """The note on the variables removed from the NumPy peer's environment (None: no NumPy job)."""
+    numpy = [job for unit in units for job in unit.jobs if job.side == "numpy"]
+    if not numpy:
+        return None
+    removed = {k: v for job in numpy for k, v in job.removed.items()}
+    if removed:
+        return ("unset for the NumPy peer (its environment only): "
+                + ", ".join(f"{k}={v}" for k, v in removed.items())
+                + "; they force OpenBLAS kernels/cache sizes that roughly halve its speed")
+    return (f"{' and '.join(PEER_UNSET_VARS)} would be unset for the NumPy peer; "
+            "neither was set here")
+
+
+def round_records(jobs: list[dict]) -> list[dict]:
+    """Per round: its jobs, their wall time, and the foreign CPU load during them (the mean
+    weighted by wall time, and the highest of any job of 1 s or more)."""
+    out = []
+    for r in sorted({job["round"] for job in jobs if job.get("round") is not None}):
+        mine = [job for job in jobs if job.get("round") == r]
+        wall = sum(job["wall_s"] for job in mine)
+        loads = [(job["wall_s"], job["foreign_cpu_per_s"]) for job in mine
+                 if job["foreign_cpu_per_s"] is not None]
+        weighted = sum(w * f for w, f in loads)
+        long_jobs = [f for w, f in loads if w >= 1.0]
+        out.append({
+            "record": "round",
+            "round": r,
+            "jobs": len(mine),
+            "wall_s": round(wall, 3),
+            "foreign_cpu_per_s": round(weighted / wall, 3) if wall > 0 and loads else None,
+            "foreign_cpu_per_s_max": max(long_jobs) if long_jobs else None,
+            "contended_jobs": [job["peer"] for job in mine if contended(job)],
+        })
+    return out
+
+
+def contended(job: dict) -> bool:
+    """Was a job of 1 s or more run with more than 0.1 CPU-s/s of foreign load (WORKLOADS.md)?"""
+    return job["wall_s"] >= 1.0 and (job["foreign_cpu_per_s"] or 0) > 0.1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -922,6 +1038,82 @@ def digits_ratio_records(records: list[dict]) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Rounds: medians and the spread of each ratio
+# ---------------------------------------------------------------------------------------------
+
+# The fields that name a ratio row (the same row in every round); the others are figures.
+RATIO_KEY_FIELDS = ("workload", "metric", "n", "size", "threads", "peer", "nabla_engine",
+                    "static_engine", "dynamic_engine", "nabla_n")
+# Each side's figures in a ratio record: combined over rounds by their median.
+SIDE_FIELDS = ("micrograd", "nabla", "numpy", "peer_value", "peer_fwd_only", "static", "dynamic",
+               "compile_s", "peer_train_accuracy", "nabla_train_accuracy")
+
+
+def median(values) -> float | None:
+    """The median of the numbers among values (booleans and None ignored), else None."""
+    numbers = [v for v in values if is_number(v)]
+    return statistics.median(numbers) if numbers else None
+
+
+def ratio_spread(ratios) -> dict:
+    """The median of per-round ratios (value), their min and max, and the spread
+    (max - min) / median in percent; the spread is None with fewer than two ratios."""
+    numbers = [v for v in ratios if is_number(v)]
+    if not numbers:
+        return {"value": None, "ratio_min": None, "ratio_max": None, "spread_pct": None}
+    mid, lo, hi = statistics.median(numbers), min(numbers), max(numbers)
+    spread = (hi - lo) / mid * 100 if len(numbers) > 1 and mid > 0 else None
+    return {"value": mid, "ratio_min": lo, "ratio_max": hi, "spread_pct": spread}
+
+
+def is_unstable(spread_pct: float | None, limit: float = UNSTABLE_SPREAD_PCT) -> bool:
+    """Is a ratio's spread (percent) above the limit (default 10%)? False where there is none."""
+    return spread_pct is not None and spread_pct > limit
+
+
+def records_by_round(records: list[dict]) -> list[list[dict]]:
+    """The records of each round, in round order (a record without "round" counts as round 0)."""
+    rounds: dict[int, list[dict]] = {}
+    for rec in records:
+        rounds.setdefault(rec.get("round") or 0, []).append(rec)
+    return [rounds[r] for r in sorted(rounds)]
+
+
+def combine_rounds(per_round: list[list[dict]]) -> list[dict]:
+    """One ratio record per row (RATIO_KEY_FIELDS) from each round's ratio records: each side's
+    figure the median over rounds, value the median of the per-round ratios, with "ratios" (one a
+    round that had both sides), "rounds" (how many), ratio_min, ratio_max, spread_pct and
+    "unstable" (spread above UNSTABLE_SPREAD_PCT). Rows keep the order of their first round."""
+    rows: dict[tuple, list[dict]] = {}
+    for records in per_round:
+        for rec in records:
+            rows.setdefault(tuple(rec.get(f) for f in RATIO_KEY_FIELDS), []).append(rec)
+    out = []
+    for recs in rows.values():
+        combined = dict(recs[0])
+        for name in SIDE_FIELDS:
+            if name in combined:
+                combined[name] = median(r.get(name) for r in recs)
+        ratios = [r["value"] for r in recs if is_number(r.get("value"))]
+        combined.update(ratio_spread(ratios))
+        combined["ratios"] = ratios
+        combined["rounds"] = len(ratios)
+        combined["unstable"] = is_unstable(combined["spread_pct"])
+        out.append(combined)
+    return out
+
+
+def combined_ratio_records(records: list[dict]) -> list[dict]:
+    """The ratio records of a run: ratio_records of each round, combined (combine_rounds)."""
+    return combine_rounds([ratio_records(rs) for rs in records_by_round(records)])
+
+
+def median_figure(records: list[dict], name: str = "value", **fields) -> float | None:
+    """The median over rounds of a figure (name) of the records with these fields."""
+    return median(r.get(name) for r in records if all(r.get(k) == v for k, v in fields.items()))
+
+
+# ---------------------------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------------------------
 
@@ -942,13 +1134,25 @@ def print_table(run: Run, machine: dict) -> None:
     print("load average: {} before, {} after".format(
         " ".join(f"{x:.2f}" for x in machine["loadavg_before"]),
         " ".join(f"{x:.2f}" for x in machine["loadavg_after"])))
-    width = max([28] + [len(job["peer"]) for job in run.jobs])
+    print(f"rounds: {run.rounds}, interleaved (each round runs, per workload, Nabla's job and "
+          "then each peer's, every job a fresh process)")
     for job in run.jobs:
-        contended = job["wall_s"] >= 1.0 and (job["foreign_cpu_per_s"] or 0) > 0.1
-        flag = "  (contended!)" if contended else ""
-        print(f"  job {job['peer']:<{width}} {job['wall_s']:8.2f} s wall, "
-              f"foreign CPU {job['foreign_cpu_per_s']} CPU-s/s{flag}")
-    ratios = ratio_records(run.records)
+        if job.get("round") is None:   # the build
+            print(f"  job {job['peer']} {job['wall_s']:.2f} s wall")
+    for rnd in round_records(run.jobs):
+        load, top = rnd["foreign_cpu_per_s"], rnd["foreign_cpu_per_s_max"]
+        print(f"  round {rnd['round']}: {rnd['jobs']} jobs, {rnd['wall_s']:.1f} s wall, "
+              f"foreign CPU {load if load is not None else '-'} CPU-s/s "
+              f"(highest in a job of 1 s or more: {top if top is not None else '-'})")
+        for job in run.jobs:
+            if job.get("round") == rnd["round"] and contended(job):
+                print(f"    contended: {job['peer']} {job['wall_s']:.2f} s wall, foreign CPU "
+                      f"{job['foreign_cpu_per_s']} CPU-s/s")
+    print("each ratio: the median of its per-round ratios (each side's figure: its median over "
+          "rounds);")
+    print(f"  min-max: of the per-round ratios; spread = (max - min) / median; "
+          f"{UNSTABLE_FLAG.strip()}: a spread above {UNSTABLE_SPREAD_PCT:g}%")
+    ratios = combined_ratio_records(run.records)
     notes = [f"{n['peer']}: {n['note']}" for n in run.notes]
     # workloads with a table of their own
     own_tables = ("matmul", "perop", "mlp-step", "static-vs-dynamic", DEMO, DIGITS)
@@ -971,7 +1175,7 @@ def print_table(run: Run, machine: dict) -> None:
     if mlp_rows:
         print_mlp_table(run, mlp_rows, notes)
     if w7_rows:
-        print_w7_table(w7_rows, notes)
+        print_w7_table(run, w7_rows, notes)
     if demo_rows:
         print_demo_table(run, demo_rows, notes)
     if digits_rows:
@@ -985,7 +1189,8 @@ def print_table(run: Run, machine: dict) -> None:
         print()
         print("errors:")
         for e in run.errors:
-            print(f"  {e['peer']}: {e['error']}")
+            where = f" (round {e['round']})" if e.get("round") is not None else ""
+            print(f"  {e['peer']}{where}: {e['error']}")
 
 
 def find_record(records: list[dict], **fields) -> dict | None:
@@ -1007,10 +1212,29 @@ def ratio_text(value, digits: int = 2) -> str:
     return f"{value:.{digits}f}x" if value is not None else "n/a"
 
 
+UNSTABLE_FLAG = "  UNSTABLE"
+SPREAD_HEADER = f" {'min-max':>13} {'spread':>7}"
+
+
+def spread_cells(row: dict, rounds: int, digits: int = 2) -> str:
+    """A ratio row's spread columns (SPREAD_HEADER): min-max of its per-round ratios and the
+    spread in percent, then UNSTABLE where the spread is above UNSTABLE_SPREAD_PCT and
+    "(k of N rounds)" where only k of the N rounds gave a ratio."""
+    lo, hi, spread = row.get("ratio_min"), row.get("ratio_max"), row.get("spread_pct")
+    span = f"{lo:.{digits}f}-{hi:.{digits}f}" if is_number(lo) and is_number(hi) else "-"
+    text = f" {span:>13} {f'{spread:.1f}%' if is_number(spread) else '-':>7}"
+    if row.get("unstable"):
+        text += UNSTABLE_FLAG
+    if row.get("rounds", rounds) < rounds:
+        text += f"  ({row['rounds']} of {rounds} rounds)"
+    return text
+
+
 def print_micrograd_table(run: Run, ratios: list[dict], notes: list[str]) -> None:
     print_table_head(
         "ratio = micrograd time / Nabla time (higher: Nabla faster)",
-        header=f"{'workload':<18} {'metric':<18} {'micrograd':<22} {'Nabla':<34} {'ratio':>9}")
+        header=(f"{'workload':<18} {'metric':<18} {'micrograd':<22} {'Nabla':<34} {'ratio':>9}"
+                + SPREAD_HEADER))
 
     for comp in COMPARISONS:
         rows = [r for r in ratios if r["workload"] == comp.label]
@@ -1020,19 +1244,22 @@ def print_micrograd_table(run: Run, ratios: list[dict], notes: list[str]) -> Non
             continue
         if comp.note:
             notes.append(f"{comp.label}: {comp.note}")
-        mg_text = fmt_time(mg.get("value"), mg.get("unit")) if mg else "-"
-        if comp.label == "chain" and mg:
-            mg_text += f" (N={mg.get('n'):,})"
+        chain_n = f" (N={mg.get('n'):,})" if comp.label == "chain" and mg else ""
         if not rows:  # micrograd only: Nabla missing or failed
+            mg_value = median_figure(run.records, engine="micrograd",
+                                     workload=comp.micrograd_workload, metric=comp.metric)
+            mg_text = fmt_time(mg_value, mg.get("unit")) + chain_n
             print(f"{comp.label:<18} {comp.metric:<18} {mg_text:<22} {'-':<34} {'n/a':>9}")
             continue
         for r in rows:
+            mg_text = (fmt_time(r["micrograd"], mg.get("unit")) if mg else "-") + chain_n
             nb_text = f"{fmt_time(r['nabla'], r['compared_unit'])} ({r['nabla_engine']}"
             if comp.label == "chain" and isinstance(r["nabla_n"], int):
                 nb_text += f", N={r['nabla_n']:,}"
             nb_text += ")"
             ratio = ratio_text(r["value"], 1)
-            print(f"{comp.label:<18} {comp.metric:<18} {mg_text:<22} {nb_text:<34} {ratio:>9}")
+            print(f"{comp.label:<18} {comp.metric:<18} {mg_text:<22} {nb_text:<34} {ratio:>9}"
+                  + spread_cells(r, run.rounds, 1))
 
 
 def print_matmul_table(run: Run, rows: list[dict], notes: list[str]) -> None:
@@ -1041,13 +1268,13 @@ def print_matmul_table(run: Run, rows: list[dict], notes: list[str]) -> None:
         return f"{value:.1f}" if isinstance(value, (int, float)) else "-"
 
     print_table_head(
-        "matmul (W5, float32 C = A @ B): matmul_gflops, median round, GFLOP/s",
+        "matmul (W5, float32 C = A @ B): matmul_gflops, median timing round, GFLOP/s",
         "ratio = Nabla / NumPy GFLOP/s (higher: Nabla faster)",
         header=(f"{'n':>6} {'threads':>8} {'NumPy GFLOP/s':>14} {'Nabla GFLOP/s':>14} "
-                f"{'Nabla / NumPy':>14}"))
+                f"{'Nabla / NumPy':>14}" + SPREAD_HEADER))
     for r in rows:
         print(f"{r['n']:>6} {r['threads']:>8} {gflops(r['numpy']):>14} {gflops(r['nabla']):>14} "
-              f"{ratio_text(r['value']):>14}")
+              f"{ratio_text(r['value']):>14}" + spread_cells(r, run.rounds))
     np_rec = next((r for r in run.records
                    if r.get("engine") == "numpy" and matmul_key(r) is not None), None)
     nb_rec = next((r for r in run.records if is_nabla(r) and matmul_key(r) is not None), None)
@@ -1066,13 +1293,15 @@ def print_perop_table(run: Run, rows: list[dict], notes: list[str]) -> None:
         return f"{value:.3f}" if is_number(value) else "-"
 
     print_table_head(
-        "perop (W6, 1000 recorded float32 ops, fwd + bwd, threads = 1): µs per op, median round",
+        "perop (W6, 1000 recorded float32 ops, fwd + bwd, threads = 1): µs per op, median "
+        "timing round",
         "ratio = peer µs / Nabla µs (higher: Nabla faster)",
         header=(f"{'size':>6} {'peer':<12} {'peer fwd+bwd':>13} {'peer fwd only':>14} "
-                f"{'Nabla fwd+bwd':>14} {'peer / Nabla':>13}"))
+                f"{'Nabla fwd+bwd':>14} {'peer / Nabla':>13}" + SPREAD_HEADER))
     for r in rows:
         print(f"{r['size']:>6} {r['peer']:<12} {us(r['peer_value']):>13} "
-              f"{us(r['peer_fwd_only']):>14} {us(r['nabla']):>14} {ratio_text(r['value']):>13}")
+              f"{us(r['peer_fwd_only']):>14} {us(r['nabla']):>14} {ratio_text(r['value']):>13}"
+              + spread_cells(r, run.rounds))
     pt = find_record(run.records, engine="torch-eager", workload="perop")
     jx = next((r for r in run.records if r.get("workload") == "perop"
                and str(r.get("engine", "")).startswith("jax-") and r.get("jax")), None)
@@ -1096,15 +1325,16 @@ def print_mlp_table(run: Run, rows: list[dict], notes: list[str]) -> None:
     """W4: one row per (threads, Nabla engine, peer); the ratio is Nabla / peer steps/s
     (higher is better)."""
     print_table_head(
-        "mlp-step (W4, 784-256-128-10 MLP, batch 64, float32 SGD step): steps/s, median round",
+        "mlp-step (W4, 784-256-128-10 MLP, batch 64, float32 SGD step): steps/s, median "
+        "timing round",
         "ratio = Nabla steps/s / peer steps/s (higher: Nabla faster); eager peers against "
         "nabla-dynamic, jax-jit against nabla-static",
         header=(f"{'threads':>8} {'Nabla engine':<14} {'peer':<14} {'peer steps/s':>13} "
-                f"{'Nabla steps/s':>14} {'Nabla / peer':>13}"))
+                f"{'Nabla steps/s':>14} {'Nabla / peer':>13}" + SPREAD_HEADER))
     for r in rows:
         print(f"{r['threads']:>8} {r['nabla_engine']:<14} {r['peer']:<14} "
               f"{rate_text(r['peer_value']):>13} {rate_text(r['nabla']):>14} "
-              f"{ratio_text(r['value']):>13}")
+              f"{ratio_text(r['value']):>13}" + spread_cells(r, run.rounds))
     pt = find_record(run.records, engine="torch-eager", workload="mlp-step")
     np_rec = find_record(run.records, engine="numpy-manual", workload="mlp-step")
     if pt and pt.get("torch"):
@@ -1123,20 +1353,21 @@ def print_mlp_table(run: Run, rows: list[dict], notes: list[str]) -> None:
                  "the peers run once per thread count, taskset -c 0 (1 thread) / 0,1 (2 threads)")
 
 
-def print_w7_table(rows: list[dict], notes: list[str]) -> None:
+def print_w7_table(run: Run, rows: list[dict], notes: list[str]) -> None:
     """W7: one row per (threads, engine pair); the ratio is static / dynamic steps/s."""
     def seconds(value) -> str:   # 3 significant digits: Nabla's compile takes well under 1 ms
         return f"{value:.3g}" if is_number(value) else "-"
 
     print_table_head(
-        "static vs dynamic graph (W7, the mlp-step above): steps/s, median round",
+        "static vs dynamic graph (W7, the mlp-step above): steps/s, median timing round",
         "speedup = static steps/s / dynamic steps/s of the same library (higher: static faster)",
         header=(f"{'threads':>8} {'static':<13} {'dynamic':<14} {'static steps/s':>15} "
-                f"{'dynamic steps/s':>16} {'speedup':>8} {'compile s':>10}"))
+                f"{'dynamic steps/s':>16} {'speedup':>8} {'compile s':>10}" + SPREAD_HEADER))
     for r in rows:
         print(f"{r['threads']:>8} {r['static_engine']:<13} {r['dynamic_engine']:<14} "
               f"{rate_text(r['static']):>15} {rate_text(r['dynamic']):>16} "
-              f"{ratio_text(r['value']):>8} {seconds(r['compile_s']):>10}")
+              f"{ratio_text(r['value']):>8} {seconds(r['compile_s']):>10}"
+              + spread_cells(r, run.rounds))
     notes.append("static vs dynamic: compile s is nabla-static's compile_s (the graph and its "
                  "gradients compiled, no step run; measured once, shown per thread count) and "
                  "jax-jit's compile_plus_first_step (jax.jit, tracing, XLA compilation and the "
@@ -1158,25 +1389,26 @@ def print_demo_table(run: Run, rows: list[dict], notes: list[str]) -> None:
         "ratio = peer ms / Nabla ms (higher: Nabla faster); scalar engines against micrograd, "
         "float64 tensor engines against batched torch (dynamic) and jitted JAX (static)",
         header=(f"{'Nabla engine':<22} {'peer':<20} {'peer ms':>10} {'Nabla ms':>10} "
-                f"{'peer / Nabla':>13}"))
+                f"{'peer / Nabla':>13}" + SPREAD_HEADER))
     for r in rows:
         print(f"{r['nabla_engine']:<22} {r['peer']:<20} {ms_text(r['peer_value']):>10} "
-              f"{ms_text(r['nabla']):>10} {ratio_text(r['value'], 1):>13}")
+              f"{ms_text(r['nabla']):>10} {ratio_text(r['value'], 1):>13}"
+              + spread_cells(r, run.rounds, 1))
     for engine in ("micrograd", "micrograd-gc-off"):
         mg = find_record(run.records, workload=DEMO, engine=engine, metric="time_per_step")
         if mg:
             notes.append(f"{DEMO}: {engine}: {mg.get('rounds')} steps timed "
                          f"({mg.get('steps_timed', '')}), GC {mg.get('gc', '?')}")
-    compiled = find_record(run.records, workload=DEMO, engine="jax-jit-f64-batched",
-                           metric="compile_plus_first_step")
-    if compiled and is_number(compiled.get("value")):
+    compiled = median_figure(run.records, workload=DEMO, engine="jax-jit-f64-batched",
+                             metric="compile_plus_first_step")
+    if compiled is not None:
         notes.append(f"{DEMO}: jax-jit-f64-batched compile_plus_first_step "
-                     f"{compiled['value']:.3g} s (jax.jit, tracing, XLA compilation and the "
-                     "first step); the whole step, update included, is jitted")
-    static = find_record(run.records, workload=DEMO, engine="nabla-tensor-static",
-                         metric="time_per_step")
-    if static and is_number(static.get("compile_s")):
-        notes.append(f"{DEMO}: nabla-tensor-static compile_s {static['compile_s']:.3g} s")
+                     f"{compiled:.3g} s, median over rounds (jax.jit, tracing, XLA compilation "
+                     "and the first step); the whole step, update included, is jitted")
+    static = median_figure(run.records, "compile_s", workload=DEMO, engine="nabla-tensor-static",
+                           metric="time_per_step")
+    if static is not None:
+        notes.append(f"{DEMO}: nabla-tensor-static compile_s {static:.3g} s, median over rounds")
     notes.append(f"{DEMO}: each peer checks its losses against WORKLOADS.md's trajectory (steps "
                  "0..99 and after 100 steps; a failed check is an error, with no figure)")
     for nb_engine in dict.fromkeys(e for e, _ in DEMO_PAIRS):
@@ -1197,12 +1429,12 @@ def print_digits_table(run: Run, rows: list[dict], notes: list[str]) -> None:
         "ratio = torch-eager ms / Nabla ms (higher: Nabla faster); accuracy: train accuracy "
         "after the timed epochs",
         header=(f"{'threads':>8} {'Nabla engine':<14} {'torch ms':>10} {'Nabla ms':>10} "
-                f"{'torch / Nabla':>14} {'torch acc':>10} {'Nabla acc':>10}"))
+                f"{'torch / Nabla':>14} {'torch acc':>10} {'Nabla acc':>10}" + SPREAD_HEADER))
     for r in rows:
         print(f"{r['threads']:>8} {r['nabla_engine'] or '-':<14} {ms_text(r['peer_value']):>10} "
               f"{ms_text(r['nabla']):>10} {ratio_text(r['value']):>14} "
               f"{accuracy(r['peer_train_accuracy']):>10} "
-              f"{accuracy(r['nabla_train_accuracy']):>10}")
+              f"{accuracy(r['nabla_train_accuracy']):>10}" + spread_cells(r, run.rounds))
     pt = find_record(run.records, workload=DIGITS, engine=DIGITS_PEER, metric="epoch_ms")
     if pt and pt.get("torch"):
         notes.append(f"{DIGITS}: torch-eager is torch {pt['torch']} (nn.Sequential, "
@@ -1269,20 +1501,21 @@ def main(argv: list[str] | None = None) -> int:
                              "(<10%% CPU for 3 s); 0 disables (default 60)")
     parser.add_argument("--timeout", type=float, default=3600.0,
                         help="seconds allowed per subprocess (default 3600)")
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, metavar="R",
+                        help="rounds, interleaved: each runs, per workload, Nabla's job and then "
+                             "each peer's, every job a fresh process; each ratio is the median "
+                             "of its per-round ratios, with their spread "
+                             f"(default {DEFAULT_ROUNDS})")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the jobs in the order they would run, and run nothing")
     args = parser.parse_args(argv)
     if args.micrograd_chain_n is not None and args.micrograd_chain_n < 1:
         parser.error("--micrograd-chain-n must be >= 1")
+    if args.rounds < 1:
+        parser.error(f"--rounds must be >= 1, not {args.rounds}")
 
-    # Nabla workloads as given; micrograd and NumPy run the peers of those they know.
+    # Nabla workloads as given; each peer runs those it knows (plan_units).
     nabla_workloads = [resolve(w)[0] for w in args.workloads] or list(DEFAULT_NABLA_WORKLOADS)
-    numpy_workloads = [w for w in dict.fromkeys(nabla_workloads) if w in NUMPY_WORKLOADS]
-    torch_workloads = [w for w in dict.fromkeys(nabla_workloads) if w in TORCH_WORKLOADS]
-    jax_workloads = [w for w in dict.fromkeys(nabla_workloads) if w in JAX_WORKLOADS]
-    micrograd_workloads = []
-    for w in nabla_workloads:
-        peer = resolve(w)[1]
-        if peer and peer not in micrograd_workloads:
-            micrograd_workloads.append(peer)
     # micrograd's chain N: explicit, else like-for-like with a requested chain-N (micrograd
     # cannot reasonably run 10M steps: ~4 GB and ~45 s at 1M), else the default.
     chain_n = args.micrograd_chain_n
@@ -1290,23 +1523,37 @@ def main(argv: list[str] | None = None) -> int:
         small = [n for w in nabla_workloads if (n := chain_n_of(w)) and n != NABLA_CHAIN_N]
         chain_n = small[0] if small else DEFAULT_MICROGRAD_CHAIN_N
 
-    run = Run(quiet_wait_s=args.quiet_wait)
+    run = Run(quiet_wait_s=args.quiet_wait, timeout=args.timeout, rounds=args.rounds)
+    skip = {side for side in ("nabla", *PEER_SIDES) if getattr(args, f"skip_{side}")}
     load_before = os.getloadavg()
-    if not args.skip_nabla:
-        run_nabla(run, nabla_workloads, args.nabla_records, args.timeout)
-    if not args.skip_micrograd:
-        run_micrograd(run, micrograd_workloads, chain_n, args.timeout)
-    if not args.skip_numpy:
-        run_numpy(run, numpy_workloads, args.timeout)
-    if not args.skip_torch:
-        run_torch(run, torch_workloads, args.timeout, args.digits)
-    if not args.skip_jax:
-        run_jax(run, jax_workloads, args.timeout)
-    machine = machine_record(load_before, os.getloadavg())
+    # Nabla: built once, before the rounds (--nabla-records: its records read in each round).
+    nabla_bench = None
+    if args.dry_run:
+        nabla_bench = [str(REPO_ROOT / ".build" / "release" / "nabla-bench")]
+    elif "nabla" not in skip and args.nabla_records is None:
+        nabla_bench = build_nabla(run)
+    units = plan_units(nabla_workloads, nabla_bench=nabla_bench, python=venv_python(),
+                       chain_n=chain_n, digits=args.digits, skip=skip)
+    if args.nabla_records is not None and "nabla" not in skip:
+        units.insert(0, Unit("nabla-records", [Job("nabla", "nabla", "nabla-records", [],
+                                                   records_file=args.nabla_records)]))
+    if args.dry_run:
+        for r, job in schedule(units, args.rounds):
+            print(f"round {r}  {job.peer:<34} {' '.join(job.cmd) or job.records_file}")
+        return 0
+    if any(job.side in PEER_SIDES for unit in units for job in unit.jobs) \
+            and ensure_venv(run) is None:
+        units = [Unit(u.workload, [j for j in u.jobs if j.side not in PEER_SIDES])
+                 for u in units]
+    if (note := removed_env_note(units)) is not None:
+        run.note("numpy", note)
+
+    run_rounds(run, units, args.rounds)
+    machine = machine_record(load_before, os.getloadavg(), args.rounds)
 
     if args.json:
-        for rec in [machine, *run.jobs, *run.records, *ratio_records(run.records), *run.notes,
-                    *run.errors]:
+        for rec in [machine, *run.jobs, *round_records(run.jobs), *run.records,
+                    *combined_ratio_records(run.records), *run.notes, *run.errors]:
             print(json.dumps(rec))
     else:
         print_table(run, machine)

@@ -20,7 +20,7 @@ struct NablaCommand: ParsableCommand {
             that conflict); 130 interrupted (Ctrl-C).
             """,
         subcommands: [TutorialCommand.self, GradCommand.self, ExplainCommand.self, GraphCommand.self, CompileCommand.self, CheckCommand.self,
-                      TrainCommand.self, EmitCommand.self,
+                      TrainCommand.self, EmitCommand.self, ServeCommand.self,
                       NotationCommand.self],
         defaultSubcommand: TutorialCommand.self
     )

@@ -14,7 +14,7 @@ struct DocumentationCoverageTests {
             .deletingLastPathComponent().deletingLastPathComponent().appending(path: "Sources")
         let declaration = try Regex(Self.pattern)
         var undocumented: [String] = []
-        for module in ["Nabla", "NablaKernels"] {
+        for module in ["Nabla", "NablaKernels", "NablaPlayground"] {
             let enumerator = try #require(FileManager.default.enumerator(at: sources.appending(path: module), includingPropertiesForKeys: nil))
             for case let file as URL in enumerator where file.pathExtension == "swift" {
                 let lines = try String(contentsOf: file, encoding: .utf8).components(separatedBy: "\n")

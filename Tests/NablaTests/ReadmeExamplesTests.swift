@@ -327,8 +327,23 @@ struct ReadmeExamplesTests {
         #expect(correct > 250)      // one epoch: most of 360
     }
 
-    @Test func validatingAModelsInput() throws {
+    @Test func theInteractivePagesData() throws {
         // README block 15
+        let script = try Script(parsing: "b = 5 - 3a; c = 2b + 3; d = 5b + 6; e = 7c + d^2; f = 2e; g = 3f - o")
+        let explanation = try script.explanation(at: ["a": 2, "o": 1])
+        print(explanation.evaluation.gradient.map(\.value))             // [-432.0, -1.0]
+        let b = explanation.view("statements")!.nodes.first { $0.id == "b" }!
+        print(b.total!)                                                 // dg/db = dg/dc·∂c/∂b + dg/dd·∂d/∂b = 42·2 + 12·5 = 144
+        let page = ExplanationPage.html(for: explanation)               // the whole page, one string
+        print(page.hasPrefix("<!DOCTYPE html>"))                        // true
+        let dead = try Script(parsing: "y = relu(x)").explanation(at: ["x": -1])
+        print(dead.notes[0].reasons.map(\.rawValue))                   // ["relu"]
+        // end of README block
+        try expectPrintedAsCommented(15)
+    }
+
+    @Test func validatingAModelsInput() throws {
+        // README block 16
         let model = Sequential<Float>.mlp([784, 256, 10], seed: 1)
         let request = Tensor<Float>.zeros([1, 783])        // one feature short
         do {
@@ -338,11 +353,11 @@ struct ReadmeExamplesTests {
             print(error)   // Linear(784 → 256): [1, 783] — the input does not end in 784 features
         }
         // end of README block
-        try expectPrintedAsCommented(15)
+        try expectPrintedAsCommented(16)
     }
 
     @Test func findingWhereANaNCameFrom() throws {
-        // README block 16
+        // README block 17
         let x = Tensor<Double>([4, 0, 1], requiresGrad: true)
         do {
             try withAnomalyDetection {
@@ -353,10 +368,10 @@ struct ReadmeExamplesTests {
             print(error)   // anomaly: the backward pass of sqrt of [3] produced a non-finite value: …
         }
         // end of README block
-        try expectPrintedAsCommented(16)
+        try expectPrintedAsCommented(17)
         // The rest of the message, as the README gives it, with this file and the line of sqrt(x).
         let message = try #require(printed.lines.last?.text)
-        let sqrtLine = try #require(try Self.testedBlocks()[16]).first.offset + 5    // 1-based: the block's 4th line
+        let sqrtLine = try #require(try Self.testedBlocks()[17]).first.offset + 5    // 1-based: the block's 4th line
         #expect(message.hasSuffix(": in its gradient, 1 of 3 entries is inf, created at \(#filePath):\(sqrtLine) in closure #1 in ReadmeExamplesTests.findingWhereANaNCameFrom()"),
                 "\(message)")
     }

@@ -14,7 +14,8 @@ extension Derivation: CustomStringConvertible {
     /// The derivation as ``text(indent:)`` writes it with its default indent.
     public var description: String { text() }
 
-    /// The three parts of the derivation as lines of text.
+    /// The three parts of the derivation as lines of text, then the ``notes``: why some
+    /// gradients are zero, and the ties that halve a gradient.
     public func text(indent: String = "  ") -> String {
         var lines: [String] = []
         let n = NumberFormat.shortest
@@ -40,17 +41,30 @@ extension Derivation: CustomStringConvertible {
         }
         lines.append("")
         lines.append("Total derivatives, from \(output) back to the inputs (chain rule):")
-        for t in totals {
-            let d = "d\(output)/d\(t.node)"
-            if t.terms.isEmpty {
-                lines.append("\(indent)\(d) = \(n(t.value))" + (t.node == output ? " (the seed)" : ""))
-                continue
-            }
-            let symbolic = t.terms.map { "d\(output)/d\($0.via)·∂\($0.via)/∂\(t.node)" }.joined(separator: " + ")
-            let numeric = t.terms.map { "\(Self.factor(n($0.upstream)))·\(Self.factor(n($0.local)))" }.joined(separator: " + ")
-            lines.append("\(indent)\(d) = \(symbolic) = \(numeric)" + (t.terms.count == 1 && numeric == n(t.value) ? "" : " = \(n(t.value))"))
+        for t in totals { lines.append(indent + line(for: t)) }
+        let zeros = notes.filter { !$0.isTie }, ties = notes.filter(\.isTie)
+        if !zeros.isEmpty {
+            lines.append("")
+            lines.append("Why some gradients are zero:")
+            lines += zeros.map { indent + $0.text }
+        }
+        if !ties.isEmpty {
+            lines.append("")
+            lines.append("Ties (max and min give each operand half the gradient):")
+            lines += ties.map { indent + $0.text }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One total derivative as the tutorial writes it: `dg/db = dg/dc·∂c/∂b + dg/dd·∂d/∂b =
+    /// 42·2 + 12·5 = 144`, or `dg/dg = 1 (the seed)` for the output.
+    func line(for t: TotalDerivative) -> String {
+        let n = NumberFormat.shortest
+        let d = "d\(output)/d\(t.node)"
+        if t.terms.isEmpty { return "\(d) = \(n(t.value))" + (t.node == output ? " (the seed)" : "") }
+        let symbolic = t.terms.map { "d\(output)/d\($0.via)·∂\($0.via)/∂\(t.node)" }.joined(separator: " + ")
+        let numeric = t.terms.map { "\(Self.factor(n($0.upstream)))·\(Self.factor(n($0.local)))" }.joined(separator: " + ")
+        return "\(d) = \(symbolic) = \(numeric)" + (t.terms.count == 1 && numeric == n(t.value) ? "" : " = \(n(t.value))")
     }
 
     /// `t₁`, `t₁ and t₂`, or `t₁ … t₉`.
@@ -59,5 +73,5 @@ extension Derivation: CustomStringConvertible {
     }
 
     /// A negative factor in a product is parenthesised: `144·(-3)`.
-    private static func factor(_ text: String) -> String { text.hasPrefix("-") ? "(\(text))" : text }
+    static func factor(_ text: String) -> String { text.hasPrefix("-") ? "(\(text))" : text }
 }

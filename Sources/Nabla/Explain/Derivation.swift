@@ -46,6 +46,10 @@ public struct Derivation: Sendable {
         public var formula: Formula
         /// The partial derivative's value at the given inputs.
         public var value: Double
+        /// Why the partial is zero, op by op inside the statement (empty when it is not zero).
+        var causes: [ZeroCause] = []
+        /// The ties in `max` and `min` on the way, which halve the partial.
+        var ties: [ZeroCause] = []
     }
     /// d(output)/d(`node`) = Σ d(output)/d(via) · ∂via/∂node over the statements `via` that use `node`.
     public struct TotalDerivative: Sendable {
@@ -76,6 +80,10 @@ public struct Derivation: Sendable {
     public var partials: [LocalPartial]
     /// Total derivatives from the output back to the inputs.
     public var totals: [TotalDerivative]
+    /// Why gradients are zero or missing, value by value (``GradientNote``): inputs and
+    /// statements in forward order, then named nodes the output does not use. Ties in `max` and
+    /// `min`, which halve a gradient, are noted too.
+    public var notes: [GradientNote] = []
 
     /// d(output)/d(name), for any statement or input.
     public func total(_ name: String) -> Double? { totals.first { $0.node == name }?.value }
@@ -115,13 +123,19 @@ extension Graph {
         let intermediates = intermediateNames(upTo: root, live: live, taken: taken,
                                               isNamed: { $0 == root || self.names[Int32($0)] != nil || shared[$0] != nil })
         func label(_ i: Int) -> String? { i == root ? outputName : names[Int32(i)] ?? shared[i] ?? intermediates[i] }
-        let isBoundary = { (i: Int) in self.ops[i] == .input || label(i) != nil }
+        // A named constant is written as its number where it is used (only a constant output is
+        // a statement of its own).
+        let isBoundary = { (i: Int) in self.ops[i] == .input || i == root || (label(i) != nil && self.ops[i] != .constant) }
 
         var derivation = Derivation(output: outputName, inputs: [], statements: [], partials: [], totals: [])
-        var localPartials: [Int: [(wrt: Int, formula: Formula, value: Double)]] = [:]
+        var localPartials: [Int: [(wrt: Int, formula: Formula, value: Double, causes: [ZeroCause], ties: [ZeroCause])]] = [:]
         for i in 0...root where live[i] && isBoundary(i) {
             if ops[i] == .input {
                 derivation.inputs.append((label(i)!, values[i]))
+                continue
+            }
+            if ops[i] == .constant {
+                derivation.statements.append(.init(name: label(i)!, expression: .constant(values[i]), value: values[i], isIntermediate: false))
                 continue
             }
             let body = statementBody(i, isBoundary: isBoundary)
@@ -137,26 +151,55 @@ extension Graph {
             derivation.statements.append(.init(name: label(i)!, expression: formulas[i]!, value: values[i],
                                                isIntermediate: intermediates[i] != nil, isShared: shared[i] != nil))
 
-            // Reverse sweep inside the statement, once with formulas and once with numbers.
+            // Reverse sweep inside the statement, once with formulas and once with numbers. Where
+            // an op passes on a zero, why is kept (``ZeroCause``), and so are ties in max and min.
             var symbolic: [Int: Formula] = [i: .constant(1)]
             var numeric: [Int: Double] = [i: 1]
+            var causes: [Int: [ZeroCause]] = [:]
+            var ties: [Int: [ZeroCause]] = [:]
             var operands: [Int] = []
             for j in body.reversed() {
                 guard let seed = symbolic[j] else { continue }
                 let op = ops[j]
                 let a = Int(lhs[j]), b = Int(op.arity == 2 ? rhs[j] : lhs[j])
+                let reached = op.arity == 2 ? [a, b] : [a]
+                if seed.constantValue == 0 {
+                    // Nothing flows on: the operands get zeros, and the reasons with them.
+                    for k in reached where ops[k] != .constant {
+                        if symbolic[k] == nil { (symbolic[k], numeric[k]) = (.constant(0), 0) }
+                        causes[k, default: []].append(contentsOf: causes[j] ?? [])
+                        ties[k, default: []].append(contentsOf: ties[j] ?? [])
+                        if isBoundary(k), !operands.contains(k) { operands.append(k) }
+                    }
+                    continue
+                }
                 // The statement's own value is written by its name: ∂h/∂b = 1 - h^2, not 1 - tanh(…)^2.
                 let output = j == i ? Formula.variable(label(i)!) : formula(j)
                 let (fa, fb) = op.pullback(formula(a), formula(b), output: output, constant: constants[j], seed: seed)
                 let (na, nb) = op.pullback(values[a], values[b], output: values[j], constant: constants[j], seed: numeric[j]!)
-                for (k, f, n) in [(a, fa, na), (b, op.arity == 2 ? fb : nil, op.arity == 2 ? nb : nil)] {
-                    guard let f, let n, ops[k] != .constant else { continue }
+                let tie = (op == .maximum || op == .minimum) && values[a] == values[b]
+                for (position, k, f, n) in [(0, a, fa, na), (1, b, fb, nb)].prefix(op.arity) where ops[k] != .constant {
+                    // An op whose rule gives nothing (sign, step, floor, a select's condition)
+                    // passes a zero: the path is there, its local partial is 0.
+                    let f = f ?? .constant(0), n = n ?? 0
+                    if n == 0 {
+                        if numeric[j]! != 0 {
+                            causes[k, default: []].append(ZeroCause.zero(op, position: position, whole: formulas[j]!, x: formula(a), y: formula(b),
+                                                                         xValue: values[a], yValue: values[b], constant: constants[j]))
+                        } else {
+                            causes[k, default: []].append(contentsOf: causes[j] ?? [])
+                        }
+                    }
+                    if tie { ties[k, default: []].append(ZeroCause.tie(op, whole: formulas[j]!, value: values[a])) }
+                    ties[k, default: []].append(contentsOf: ties[j] ?? [])
                     symbolic[k] = symbolic[k].map { $0 + f } ?? f
                     numeric[k] = (numeric[k] ?? 0) + n
                     if isBoundary(k), !operands.contains(k) { operands.append(k) }
                 }
             }
-            localPartials[i] = operands.sorted().map { ($0, symbolic[$0]!, numeric[$0]!) }
+            localPartials[i] = operands.sorted().map { k in
+                (k, symbolic[k]!, numeric[k]!, numeric[k]! == 0 ? Self.unique(causes[k] ?? []) : [], Self.unique(ties[k] ?? []))
+            }
         }
 
         // Total derivatives: from the output down, each statement passes its total on through
@@ -170,13 +213,33 @@ extension Graph {
             let sum = Derivation.TotalDerivative(node: label(i)!, terms: (terms[i] ?? []).sorted { $0.via < $1.via }.map(\.term), value: total)
             if ops[i] == .input { inputTotals.insert(sum, at: 0) } else { derivation.totals.append(sum) }
             for partial in localPartials[i] ?? [] {
-                derivation.partials.append(.init(of: label(i)!, wrt: label(partial.wrt)!, formula: partial.formula, value: partial.value))
+                derivation.partials.append(.init(of: label(i)!, wrt: label(partial.wrt)!, formula: partial.formula, value: partial.value,
+                                                 causes: partial.causes, ties: partial.ties))
                 totals[partial.wrt] = (totals[partial.wrt] ?? 0) + total * partial.value
                 terms[partial.wrt, default: []].append((i, .init(via: label(i)!, upstream: total, local: partial.value)))
             }
         }
         derivation.totals += inputTotals
+
+        // Named nodes the output does not use, and named constants, for the notes.
+        var unused: [(name: String, isInput: Bool, constant: Double?)] = []
+        for (id, name) in names.sorted(by: { $0.key < $1.key }) where Int(id) != root && id < firstGradientNode {
+            let i = Int(id)
+            if ops[i] == .constant {
+                unused.append((name, false, constants[i]))
+            } else if i >= live.count || !live[i] {
+                unused.append((name, ops[i] == .input, nil))
+            }
+        }
+        derivation.notes = derivation.gradientNotes(unused: unused)
         return derivation
+    }
+
+    /// The causes without repeats, in the order first found.
+    private static func unique(_ causes: [ZeroCause]) -> [ZeroCause] {
+        var result: [ZeroCause] = []
+        for cause in causes where !result.contains(cause) { result.append(cause) }
+        return result
     }
 
     /// `y`, or if a node is named so, the first of `y₁`, `y₂`, … that is free.

@@ -23,16 +23,27 @@ extension ScriptEvaluation {
             lines.append("gradient of \(output) with respect to its intermediate values:")
             lines += intermediate.map { "  d\(output)/d\($0.name) = \(n($0.value))" }
         }
-        if let hessian {
-            lines.append("hessian of \(output):")
-            let names = hessian.map(\.name)
-            let cells = hessian.map { $0.row.map { n($0.value) } }
-            let width = max(names.map(\.count).max() ?? 1, cells.flatMap { $0 }.map(\.count).max() ?? 1)
-            func pad(_ s: String) -> String { String(repeating: " ", count: width - s.count) + s }
-            lines.append("  " + pad("") + "  " + names.map(pad).joined(separator: "  "))
-            for (name, row) in zip(names, cells) {
-                lines.append("  " + pad(name) + "  " + row.map(pad).joined(separator: "  "))
-            }
+        if let hessian = hessianText { lines.append(hessian) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The Hessian as a table, as ``text`` ends with it (nil without one):
+    ///
+    ///     hessian of y:
+    ///            x   z
+    ///        x  12   3
+    ///        z   3   0
+    public var hessianText: String? {
+        guard let hessian else { return nil }
+        let n = NumberFormat.shortest
+        var lines = ["hessian of \(output):"]
+        let names = hessian.map(\.name)
+        let cells = hessian.map { $0.row.map { n($0.value) } }
+        let width = max(names.map(\.count).max() ?? 1, cells.flatMap { $0 }.map(\.count).max() ?? 1)
+        func pad(_ s: String) -> String { String(repeating: " ", count: width - s.count) + s }
+        lines.append("  " + pad("") + "  " + names.map(pad).joined(separator: "  "))
+        for (name, row) in zip(names, cells) {
+            lines.append("  " + pad(name) + "  " + row.map(pad).joined(separator: "  "))
         }
         return lines.joined(separator: "\n")
     }
