@@ -3,8 +3,6 @@
 // expected values. `nabla-mpi-check MODE`:
 //   collectives   barrier, broadcasts, allreduce sum and mean (Float, Double, 12 MB, empty),
 //                 and an invalid root, which MPI reports as an error (thrown, not an abort)
-//   stall         rank 1 sleeps 60 s before an allreduce that the others wait for with a
-//                 timeout of 2 s: they throw MPIError.timedOut and exit 1
 #if MPI
 import Foundation
 import Nabla
@@ -46,18 +44,8 @@ let world = try MPICommunicator.world()
 switch mode {
 case "collectives":
     FileHandle.standardOutput.write(Data((json(try collectives(world)) + "\n").utf8))
-case "stall":
-    world.timeout = 2
-    if world.rank == 1 { sleep(60) }
-    var values: [Float] = [1]
-    do {
-        try world.allreduce(&values)
-    } catch {
-        FileHandle.standardError.write(Data("error: rank \(world.rank): \(error)\n".utf8))
-        exit(1)
-    }
 default:
-    FileHandle.standardError.write(Data("nabla-mpi-check: unknown mode '\(mode)' (collectives or stall)\n".utf8))
+    FileHandle.standardError.write(Data("nabla-mpi-check: unknown mode '\(mode)' (collectives)\n".utf8))
     exit(64)
 }
 MPICommunicator.finalize()
