@@ -147,6 +147,10 @@ public final class DataParallel<Scalar: TensorScalar> {
 
     /// Packs scale·gradient into each bucket (zeros for a missing one), sums the buckets across
     /// the ranks, and unpacks the sums; a parameter no rank has a gradient for stays nil.
+    ///
+    /// The copies are bulk copies and the scaling one loop over Float or Double (``scale(_:by:)``):
+    /// this code is generic over `Scalar` and may run unspecialised, where an element-by-element
+    /// loop would cost more than the step's arithmetic.
     private func reduce(_ gradients: inout [NDArray<Scalar>?], scale: Scalar, present: [Bool]) throws {
         for (bucket, range) in buckets.enumerated() {
             try bucketBuffers[bucket].withUnsafeMutableBufferPointer { buffer in
@@ -155,22 +159,48 @@ public final class DataParallel<Scalar: TensorScalar> {
                     let count = parameters[p].shape.count
                     if let gradient = gradients[p] {
                         gradient.scalars.withUnsafeBufferPointer { g in
-                            for i in 0..<count { buffer[offset + i] = g[i] * scale }
+                            (buffer.baseAddress! + offset).update(from: g.baseAddress!, count: count)
                         }
                     } else {
                         (buffer.baseAddress! + offset).update(repeating: 0, count: count)
                     }
                     offset += count
                 }
+                Self.scale(buffer, by: scale)
                 try communicator.allreduce(buffer)
                 offset = 0
                 for p in range {
-                    let count = parameters[p].shape.count
-                    gradients[p] = present[p] ? NDArray(shape: parameters[p].shape, checkedScalars: Array(buffer[offset..<offset + count])) : nil
+                    let count = parameters[p].shape.count, start = buffer.baseAddress! + offset
+                    gradients[p] = present[p]
+                        ? NDArray(shape: parameters[p].shape, checkedScalars: [Scalar](unsafeUninitializedCapacity: count) { values, initialized in
+                            values.baseAddress!.initialize(from: start, count: count)
+                            initialized = count
+                        })
+                        : nil
                     offset += count
                 }
             }
         }
+    }
+
+    /// bᵢ ← factor·bᵢ, in a loop over Float or Double (compiled for each, whether or not the
+    /// caller is specialised); nothing when the factor is 1.
+    static func scale(_ buffer: UnsafeMutableBufferPointer<Scalar>, by factor: Scalar) {
+        guard factor != 1 else { return }
+        let raw = UnsafeMutableRawBufferPointer(buffer)
+        if Scalar.self == Float.self {
+            scaleConcrete(raw.bindMemory(to: Float.self), by: unsafeBitCast(factor, to: Float.self))
+            raw.bindMemory(to: Scalar.self)
+        } else if Scalar.self == Double.self {
+            scaleConcrete(raw.bindMemory(to: Double.self), by: unsafeBitCast(factor, to: Double.self))
+            raw.bindMemory(to: Scalar.self)
+        } else {
+            for i in buffer.indices { buffer[i] *= factor }
+        }
+    }
+
+    private static func scaleConcrete<Element: BinaryFloatingPoint>(_ buffer: UnsafeMutableBufferPointer<Element>, by factor: Element) {
+        for i in buffer.indices { buffer[i] *= factor }
     }
 
     /// Checks that every rank's parameters are bit for bit rank 0's (a 64-bit FNV-1a hash of
@@ -185,12 +215,12 @@ public final class DataParallel<Scalar: TensorScalar> {
         if !differing.isEmpty { throw DataParallelError.parametersDiverged(ranks: differing, step: step) }
     }
 
+    /// A 64-bit FNV-1a hash of the parameters' bytes, in order: equal bits give equal hashes.
     static func fingerprint(_ parameters: [Tensor<Scalar>]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for parameter in parameters {
-            for value in parameter.data.scalars {
-                // Float → Double is exact, so equal bits give equal hashes and unequal differ.
-                hash = (hash ^ Double(value).bitPattern) &* 0x100_0000_01b3
+            parameter.data.scalars.withUnsafeBytes { bytes in
+                for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
             }
         }
         return hash
