@@ -22,7 +22,9 @@ import Darwin
 /// where it failed. With a ``timeout`` (the default, 600 s) every collective is started
 /// non-blocking (`MPI_Iallreduce`, `MPI_Ibcast`, `MPI_Ibarrier`) and polled with `MPI_Test`
 /// until it completes or the time is up, when it throws ``MPIError/timedOut(operation:seconds:)``
-/// instead of waiting forever for a rank that has stopped; with `timeout` nil the blocking
+/// instead of waiting forever for a rank that has stopped (after the first thousand polls a
+/// waiting rank yields its core between polls, `sched_yield`, so that it does not slow the rank
+/// it waits for on a machine with fewer cores than processes); with `timeout` nil the blocking
 /// calls are used. A rank that dies is `mpirun`'s to notice: it ends the whole job.
 ///
 /// MPI is initialised once per process (`MPI_Init_thread`, `MPI_THREAD_SERIALIZED`: one
@@ -169,8 +171,15 @@ extension MPICommunicator {
             polls &+= 1
             // The clock costs little next to MPI_Test, but need not be read every time.
             if polls & 63 == 0, Self.now() > deadline { throw MPIError.timedOut(operation: name, seconds: timeout) }
+            // A rank that has waited a while gives up its core between polls, so that the
+            // rank it waits for (or anything else sharing the machine) can run.
+            if polls > Self.pollsBeforeYielding { sched_yield() }
         }
     }
+
+    /// The polls of a collective before its rank starts yielding between them (about 50 µs of
+    /// MPI_Test on a current x86 core).
+    static let pollsBeforeYielding = 1000
 
     private static func now() -> Double {
         var t = timespec()
