@@ -189,18 +189,14 @@ public final class DataParallel<Scalar: TensorScalar> {
         guard factor != 1 else { return }
         let raw = UnsafeMutableRawBufferPointer(buffer)
         if Scalar.self == Float.self {
-            scaleConcrete(raw.bindMemory(to: Float.self), by: unsafeBitCast(factor, to: Float.self))
+            scaleFloats(raw.bindMemory(to: Float.self), by: unsafeBitCast(factor, to: Float.self))
             raw.bindMemory(to: Scalar.self)
         } else if Scalar.self == Double.self {
-            scaleConcrete(raw.bindMemory(to: Double.self), by: unsafeBitCast(factor, to: Double.self))
+            scaleDoubles(raw.bindMemory(to: Double.self), by: unsafeBitCast(factor, to: Double.self))
             raw.bindMemory(to: Scalar.self)
         } else {
             for i in buffer.indices { buffer[i] *= factor }
         }
-    }
-
-    private static func scaleConcrete<Element: BinaryFloatingPoint>(_ buffer: UnsafeMutableBufferPointer<Element>, by factor: Element) {
-        for i in buffer.indices { buffer[i] *= factor }
     }
 
     /// Checks that every rank's parameters are bit for bit rank 0's (a 64-bit FNV-1a hash of
@@ -225,4 +221,14 @@ public final class DataParallel<Scalar: TensorScalar> {
         }
         return hash
     }
+}
+
+/// bᵢ ← factor·bᵢ on Float buffers (outside the generic class, so compiled for Float).
+private func scaleFloats(_ buffer: UnsafeMutableBufferPointer<Float>, by factor: Float) {
+    for i in buffer.indices { buffer[i] *= factor }
+}
+
+/// bᵢ ← factor·bᵢ on Double buffers.
+private func scaleDoubles(_ buffer: UnsafeMutableBufferPointer<Double>, by factor: Double) {
+    for i in buffer.indices { buffer[i] *= factor }
 }
