@@ -1,11 +1,12 @@
 /* Open MPI's own allreduce figures, the peer of `nabla-bench allreduce`: for each size from 1 KB
- * to 64 MB (powers of 4), float32 buffers summed with MPI_Allreduce in place, timed as
+ * to 64 MB (powers of 4), and the gradients of the digits MLP (104,488 bytes) and of W4's MLP
+ * (940,584 bytes), float32 buffers summed with MPI_Allreduce in place, timed as
  * nabla-bench times it: a warm-up, then 7 rounds of K back-to-back calls (K chosen so a round
  * takes about 0.25 s), each round ended by a barrier; the median round per call. Rank 0 prints
  * one JSON line per size: time per call, the algorithm bandwidth (bytes / time) and the bus
  * bandwidth (bytes · 2(N−1)/N / time, what a ring moves through each rank's link).
  *
- * Build and run with Benchmarks/mpi/run.sh (mpicc). `--nonblocking` times MPI_Iallreduce
+ * Built (mpicc -O2) and run by Benchmarks/mpi/run.py. `--nonblocking` times MPI_Iallreduce
  * followed by MPI_Test in a loop instead, as Nabla's communicator calls it. */
 #include <mpi.h>
 #include <stdio.h>
@@ -36,7 +37,13 @@ int main(int argc, char **argv) {
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    for (long bytes = 1024; bytes <= 64L << 20; bytes *= 4) {
+    long sizes[11];
+    int sizeCount = 0;
+    for (long bytes = 1024; bytes <= 64L << 20; bytes *= 4) sizes[sizeCount++] = bytes;
+    sizes[sizeCount++] = 104488;
+    sizes[sizeCount++] = 940584;
+    for (int s = 0; s < sizeCount; s++) {
+        long bytes = sizes[s];
         int count = (int)(bytes / sizeof(float));
         float *buffer = malloc(bytes);
         for (int i = 0; i < count; i++) buffer[i] = 0.0f;
