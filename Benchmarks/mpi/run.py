@@ -7,6 +7,7 @@ repository root:
     python3 Benchmarks/mpi/run.py --rounds 5
     python3 Benchmarks/mpi/run.py --json          # the records, one JSON line each
     python3 Benchmarks/mpi/run.py weights         # one process vs two ranks: the weights' difference
+    python3 Benchmarks/mpi/run.py scaling         # the model of 8 and 64 machines (no run)
 
 What it runs. It builds `nabla-bench` in release with the MPI trait (`swift build -c release
 --traits MPI --scratch-path .build-mpi --product nabla-bench`) and Benchmarks/mpi/allreduce.c
@@ -40,6 +41,7 @@ weights, relative to each tensor's largest entry (the measure of Tests/NablaTest
 """
 import argparse
 import json
+import math
 import os
 import statistics
 import struct
@@ -226,14 +228,65 @@ def weights():
                       f"{relative_difference(safetensors(together), safetensors(alone)):.3g}")
 
 
+def ring_allreduce_seconds(machines, nbytes, link_bits_per_s, latency_s, logarithmic=False):
+    """A ring allreduce of `nbytes` over `machines`: 2(N-1) steps, each a message latency, moving
+    2(N-1)/N of the bytes through each machine's link. `logarithmic`: the same bytes in 2 log2 N
+    steps (Rabenseifner's reduce-scatter and allgather by recursive halving and doubling, which
+    MPI libraries choose for short messages on many machines)."""
+    n = machines
+    steps = 2 * math.ceil(math.log2(n)) if logarithmic else 2 * (n - 1)
+    return steps * latency_s + 2 * (n - 1) / n * nbytes * 8 / link_bits_per_s
+
+
+def scaling(arguments):
+    """BENCHMARKS.md's model of data parallelism past one machine: per step, the compute time T
+    measured on one machine (one thread), then two allreduces that do not overlap it (Nabla's
+    backward pass is not asynchronous): the gradients (ring) and the step's small summary
+    (latency only), each also paying Nabla's measured per-call overhead. Each machine keeps its
+    batch (weak scaling, as DistributedDataParallel is used): speed-up = N T / (T + C(N))."""
+    models = [("digits MLP (static)", arguments.digits_step_ms, 104_488),
+              ("digits MLP (dynamic)", arguments.digits_dynamic_step_ms, 104_488),
+              ("W4 MLP (static)", arguments.w4_step_ms, 940_584),
+              ("W4 MLP (dynamic)", arguments.w4_dynamic_step_ms, 940_584)]
+    links = [("10 Gbit/s", 10e9, arguments.latency_10_us * 1e-6), ("100 Gbit/s", 100e9, arguments.latency_100_us * 1e-6)]
+    overhead = arguments.call_overhead_us * 1e-6
+    print(f"{'2 log2 N' if arguments.logarithmic else 'ring: 2(N-1)'} latency steps; per-call overhead {arguments.call_overhead_us} us; message latency {arguments.latency_10_us} us at 10 Gbit/s, "
+          f"{arguments.latency_100_us} us at 100 Gbit/s")
+    print(f"{'model':22} {'T ms':>6} {'bytes':>8}  {'link':10} " + "  ".join(f"{'N=' + str(n):>24}" for n in arguments.machines))
+    for name, step_ms, nbytes in models:
+        t = step_ms * 1e-3
+        for link, bits, latency in links:
+            cells = []
+            for n in arguments.machines:
+                gradient = ring_allreduce_seconds(n, nbytes, bits, latency, arguments.logarithmic)
+                summary = ring_allreduce_seconds(n, 8 * 16, bits, latency, arguments.logarithmic)
+                c = gradient + summary + 2 * overhead
+                cells.append(f"C {c * 1e3:6.3f} ms, x{n * t / (t + c):5.1f}{' *' if c > t else '  '}")
+            print(f"{name:22} {step_ms:6.3f} {nbytes:8}  {link:10} " + "  ".join(f"{cell:>24}" for cell in cells))
+    print("C: communication per step; xS: speed-up over one machine; *: communication longer than compute")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", nargs="?", choices=["benchmarks", "weights"], default="benchmarks")
+    parser.add_argument("what", nargs="?", choices=["benchmarks", "weights", "scaling"], default="benchmarks")
+    model = parser.add_argument_group("scaling (defaults: the figures in BENCHMARKS.md)")
+    model.add_argument("--digits-step-ms", type=float, default=0.29)
+    model.add_argument("--digits-dynamic-step-ms", type=float, default=0.45)
+    model.add_argument("--w4-step-ms", type=float, default=0.90)
+    model.add_argument("--w4-dynamic-step-ms", type=float, default=1.10)
+    model.add_argument("--call-overhead-us", type=float, default=5.0)
+    model.add_argument("--latency-10-us", type=float, default=20.0)
+    model.add_argument("--latency-100-us", type=float, default=3.0)
+    model.add_argument("--machines", type=int, nargs="+", default=[2, 8, 64])
+    model.add_argument("--logarithmic", action="store_true", help="2 log2 N latency steps instead of the ring's 2(N-1)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     if arguments.what == "weights":
         weights()
+        return
+    if arguments.what == "scaling":
+        scaling(arguments)
         return
     bench, peer = build_benchmarks()
     rounds = []
