@@ -7,8 +7,15 @@ let package = Package(
     products: [
         .library(name: "Nabla", targets: ["Nabla"]),
         .library(name: "NablaPlayground", targets: ["NablaPlayground"]),
+        // MPICommunicator; empty unless the package is built with the MPI trait.
+        .library(name: "NablaDistributed", targets: ["NablaDistributed"]),
         .executable(name: "nabla", targets: ["nabla"]),
         .executable(name: "nabla-bench", targets: ["nabla-bench"]),
+    ],
+    // `swift build --traits MPI`: data-parallel training over Open MPI (NablaDistributed, and
+    // `nabla train --distributed`). Off by default, so that the default build needs no MPI.
+    traits: [
+        .trait(name: "MPI", description: "Data-parallel training over Open MPI (needs libopenmpi-dev, or Homebrew's open-mpi)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -40,6 +47,19 @@ let package = Package(
         // `swift build -c release` is fast without compiler flags.
         .target(name: "CNablaKernels"),
         .target(name: "NablaKernels", dependencies: ["CNablaKernels"]),
+        // Open MPI's C interface (pkg-config `ompi`), used only with the MPI trait.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi",
+            providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]
+        ),
+        // The Communicator of the library's data-parallel training over MPI. Its sources are
+        // compiled only with the MPI trait (`#if MPI`); without it the target is empty and links
+        // nothing.
+        .target(
+            name: "NablaDistributed",
+            dependencies: ["Nabla", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]
+        ),
         // The playground of `nabla serve`: a page with an editor and a JSON API over HTTP
         // (Hummingbird), with the explanation and its renderer injected. Above Nabla, never below.
         .target(
@@ -56,10 +76,23 @@ let package = Package(
         // The command-line tool: argument parsing and printing only.
         .executableTarget(
             name: "nabla",
-            dependencies: ["Nabla", "NablaPlayground", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Nabla", "NablaPlayground", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .target(name: "NablaDistributed", condition: .when(traits: ["MPI"])),
+            ]
         ),
         // Benchmarks: depends on the library, never the other way round.
-        .executableTarget(name: "nabla-bench", dependencies: ["Nabla", "NablaKernels"]),
+        .executableTarget(
+            name: "nabla-bench",
+            dependencies: ["Nabla", "NablaKernels", .target(name: "NablaDistributed", condition: .when(traits: ["MPI"]))]
+        ),
+        // Run under mpirun by the MPI tests (Tests/NablaTests/MPITests.swift): the collectives
+        // on known inputs. Without the MPI trait it only says so.
+        .executableTarget(
+            name: "nabla-mpi-check",
+            dependencies: ["Nabla", .target(name: "NablaDistributed", condition: .when(traits: ["MPI"]))],
+            path: "Tests/MPICheck"
+        ),
         .testTarget(
             name: "NablaTests",
             // "nabla" so that the command-line tests find the tool built beside them.

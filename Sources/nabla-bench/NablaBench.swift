@@ -1,6 +1,8 @@
 /// `nabla-bench [--json] [workload…]`: Nabla's benchmarks. Build in release:
 /// `swift run -c release nabla-bench`. Run it pinned to one core (`taskset -c 0`), as the peers
-/// are; `Benchmarks/compare.py` runs it beside micrograd and prints the ratios.
+/// are; `Benchmarks/compare.py` runs it beside micrograd and prints the ratios. Built with the
+/// MPI trait it has the distributed workloads too (`DistributedWorkloads`), run under
+/// `mpirun` by Benchmarks/mpi/run.sh.
 @main
 enum NablaBench {
     static func main() {
@@ -22,7 +24,7 @@ enum NablaBench {
             exit(1)
         }
         if arguments.contains("--help") || arguments.contains("-h") {
-            print("usage: nabla-bench [--json] [workload…]\nworkloads: \(Workloads.all.joined(separator: ", ")), chain-N, checkpoint-mlp-K")
+            print("usage: nabla-bench [--json] [workload…]\nworkloads: \((Workloads.all + DistributedWorkloads.names).joined(separator: ", ")), chain-N, checkpoint-mlp-K")
             return
         }
         let names = arguments.isEmpty ? Workloads.all : arguments
@@ -33,8 +35,9 @@ enum NablaBench {
                 print("nabla-bench: unknown workload '\(name)' (known: \(Workloads.all.joined(separator: ", ")), chain-N, checkpoint-mlp-K)")
                 exit(2)
             }
-            for record in records { print(json ? record.json : record.text) }
+            for record in records where DistributedWorkloads.printsRecords { print(json ? record.json : record.text) }
         }
+        DistributedWorkloads.finish()
     }
 }
 

@@ -27,6 +27,7 @@ enum Workloads {
         case "mlp-step-static": TensorWorkloads.mlpStepStatic(harness, TensorWorkloads.MLPData(), threads: [1])
         // The 10,000,000-node chain: 3,333,334 steps of three nodes (W2 counts steps).
         case "chain-10m": chain(steps: 3_333_334, name: name, engines: ["dynamic", "static"])
+        case _ where DistributedWorkloads.names.contains(name): DistributedWorkloads.run(name)
         default:
             // chain-N, chain-dynamic-N, chain-static-N: the chain at N steps in both or one engine.
             if name.hasPrefix("checkpoint-mlp-"), let k = Int(name.dropFirst("checkpoint-mlp-".count)), k >= 0 {

@@ -55,4 +55,33 @@ enum Interrupt {
         sigaddset(&unblock, SIGINT)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
+
+    private static let announcesStop = Atomic<Bool>(true)
+
+    /// `nabla train --distributed`: SIGUSR1, which mpirun passes on to every rank (it ends the
+    /// job on SIGINT), asks the training to stop as the first Ctrl-C does; the ranks agree to
+    /// stop after the same step. Only a rank that `announces` says so on standard error.
+    static func installStopSignal(announces: Bool) {
+        announcesStop.store(announces, ordering: .relaxed)
+        _ = count.load(ordering: .relaxed)
+        var action = sigaction()
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        let handler: @convention(c) (Int32) -> Void = { _ in
+            if Interrupt.count.add(1, ordering: .relaxed).newValue == 1, Interrupt.announcesStop.load(ordering: .relaxed) {
+                let message: StaticString = "\nSIGUSR1: every rank stops at the end of this step\n"
+                _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
+            }
+        }
+        #if canImport(Glibc)
+        action.__sigaction_handler.sa_handler = handler
+        #else
+        action.__sigaction_u.__sa_handler = handler
+        #endif
+        sigaction(SIGUSR1, &action, nil)
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGUSR1)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    }
 }

@@ -65,6 +65,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write an SVG (a file ending in .svg) of the loss and accuracy (and the decision boundary, or the confusion matrix).")
     var plot: String?
 
+    @Flag(help: "Train data-parallel over the processes of `mpirun -np N` (a build with --traits MPI): --batch-size stays the global batch, split among them; rank 0 prints, saves and plots.")
+    var distributed = false
+
+    @Option(name: .customLong("collective-timeout"), parsing: .unconditional,
+            help: "With --distributed: seconds a rank waits for the others in one exchange before ending the job, 1 to 86400. Default: 600.")
+    var collectiveTimeout: Int?
+
     /// The options as an experiment; a usage error (exit status 64) for a value out of range or
     /// options that do not go together.
     func experiment() throws -> Experiment {
@@ -82,13 +89,40 @@ struct TrainCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
+        try validateDistribution(experiment)
         return experiment
+    }
+
+    /// `--distributed` needs the MPI trait and the tensor engine; `--collective-timeout` needs
+    /// `--distributed`.
+    private func validateDistribution(_ experiment: Experiment) throws {
+        if let collectiveTimeout {
+            guard distributed else { throw ValidationError("--collective-timeout is for --distributed runs") }
+            guard (1...86_400).contains(collectiveTimeout) else {
+                throw ValidationError("--collective-timeout must be between 1 and 86400 seconds, got \(collectiveTimeout)")
+            }
+        }
+        guard distributed else { return }
+        guard Self.builtWithMPI else {
+            throw ValidationError("""
+                --distributed needs a build with the MPI trait and Open MPI installed: \
+                swift build -c release --traits MPI, then mpirun -np N .build/release/nabla train … --distributed \
+                (see the README's "Training on several machines")
+                """)
+        }
+        if experiment.engine == .scalar {
+            throw ValidationError("--distributed trains tensor models: the scalar engine runs in one process (leave out --engine scalar)")
+        }
     }
 
     func validate() throws { _ = try experiment() }
 
     func run() throws {
         let experiment = try experiment()
+        if distributed {
+            try runDistributed(experiment)
+            return
+        }
         // A path that cannot be written is an error now, not after the training.
         for path in [save, plot].compactMap({ $0 }) {
             do { try AtomicFileWriter.checkWritable(path) } catch { fail("\(error)") }
@@ -119,14 +153,14 @@ struct TrainCommand: ParsableCommand {
 
     /// In a debug build, one line on standard error once the options are checked: a release
     /// build trains about 20× faster, and the command for one.
-    private static func noteDebugBuild() {
+    static func noteDebugBuild() {
         #if DEBUG
         let notice = Experiment.debugBuildNotice(arguments: Array(CommandLine.arguments.dropFirst()))
         FileHandle.standardError.write(Data((notice + "\n").utf8))
         #endif
     }
 
-    private func fail(_ message: String) -> Never {
+    func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         Self.exit(withError: ExitCode.failure)
     }

@@ -82,9 +82,14 @@ extension Experiment {
 
     /// The one line `nabla train` writes on standard error when it was built for debugging:
     /// that a release build trains about ``releaseBuildSpeedup`` times faster, and the command
-    /// that runs the same training in one (`arguments`: the tool's arguments, `train …`).
+    /// that runs the same training in one (`arguments`: the tool's arguments, `train …`; with
+    /// `--distributed`, the MPI build and `mpirun`).
     public static func debugBuildNotice(arguments: [String]) -> String {
-        let command = (["swift", "run", "-c", "release", "nabla"] + arguments.map(shellQuoted)).joined(separator: " ")
+        var command = (["swift", "run", "-c", "release", "nabla"] + arguments.map(shellQuoted)).joined(separator: " ")
+        if arguments.contains("--distributed") {
+            command = "swift build -c release --traits MPI, then mpirun -np N "
+                + ([".build/release/nabla"] + arguments.map(shellQuoted)).joined(separator: " ")
+        }
         return "note: this is a debug build; training runs about \(releaseBuildSpeedup)× faster in a release build: \(command)"
     }
 

@@ -177,16 +177,47 @@ public struct Experiment: Sendable {
     ///
     /// Every option is checked first, by ``validate()``.
     public func run(_ observe: (Event) -> Void = { _ in }, stopRequested: () -> Bool = { false }) throws -> Outcome {
+        try run(observe, stopRequested: stopRequested, communicator: nil)
+    }
+
+    /// Runs the experiment data-parallel over `communicator`'s ranks (`nabla train
+    /// --distributed` under `mpirun`), every rank calling it with the same options; nil runs
+    /// it in this process alone, as ``run(_:stopRequested:)``.
+    ///
+    /// The ranks first check that their options are the same (``commandLine``; otherwise every
+    /// rank throws ``DataParallelError/optionsDiffer(ranks:reference:local:)``), then build the
+    /// model, take rank 0's parameters and train as ``Trainer/fit(_:test:epochs:batchSize:seed:onStep:onEpoch:stopRequested:)``
+    /// does after ``Trainer/distribute(over:bucketBytes:)``: ``batchSize`` stays the global
+    /// batch, split among the ranks, so the run trains the model one process would, up to the
+    /// order of summation. Every rank reports the same events and returns the same outcome.
+    /// The tensor engine only (the scalar engine trains in one process). Every error other
+    /// than the communicator's own is thrown on every rank alike.
+    public func run(_ observe: (Event) -> Void = { _ in }, stopRequested: () -> Bool = { false },
+                    communicator: (any Communicator)?) throws -> Outcome {
+        if let communicator {
+            try communicator.requireSameOptions(commandLine)
+            if engine == .scalar {
+                throw TrainingError.invalidOption("--distributed trains tensor models: the scalar engine runs in one process (leave out --engine scalar)")
+            }
+        }
         try validate()
         let start = monotonicSeconds()
         var outcome: Outcome
         switch (task, engine) {
         case (.moons, .scalar): outcome = try runMoonsScalar(stopRequested, observe)
-        case (.moons, .tensor): outcome = try runMoonsTensor(stopRequested, observe)
-        case (.digits, _): outcome = try runDigits(stopRequested, observe)
+        case (.moons, .tensor): outcome = try runMoonsTensor(stopRequested, observe, communicator)
+        case (.digits, _): outcome = try runDigits(stopRequested, observe, communicator)
         }
         outcome.seconds = monotonicSeconds() - start
         return outcome
+    }
+
+    /// The options as `nabla train` spells them, every one written out:
+    /// `digits --engine tensor --model mlp --mode dynamic --epochs 15 --batch-size 32 --lr 0.01
+    /// --optimizer adam --seed 0`. Ranks of a distributed run compare it.
+    public var commandLine: String {
+        "\(task) --engine \(engine) --model \(architecture) --mode \(mode) --epochs \(epochs) --batch-size \(batchSize) "
+            + "--lr \(NumberFormat.shortest(learningRate)) --optimizer \(optimizer) --seed \(seed)"
     }
 
     /// Checks the options, as ``run(_:stopRequested:)`` does before it starts (a command line
@@ -280,13 +311,15 @@ public struct Experiment: Sendable {
         return outcome
     }
 
-    private func runMoonsTensor(_ stopRequested: () -> Bool, _ observe: (Event) -> Void) throws -> Outcome {
+    private func runMoonsTensor(_ stopRequested: () -> Bool, _ observe: (Event) -> Void, _ communicator: (any Communicator)?) throws -> Outcome {
         let data = TwoMoons.dataset(count: 100, noise: 0.1, seed: 42, as: Double.self)
         let model = MicrogradDemo.tensorModel(from: ScalarMLP(2, [16, 16, 1], seed: seed), as: Double.self)
         let trainer = Trainer(model: model, loss: .hinge(l2: MicrogradDemo.alpha), optimizer: makeOptimizer(model.parameters),
                               mode: mode, classes: 1)
         trainer.schedule = learningRateSchedule(stepsPerEpoch: 1)
-        var outcome = try fit(trainer, data, test: nil, description: "MLP 2-16-16-1 (\(model.parameterCount) parameters) on float64 tensors, \(mode), 100 moons",
+        if let communicator { try trainer.distribute(over: communicator) }
+        var outcome = try fit(trainer, data, test: nil,
+                              description: "MLP 2-16-16-1 (\(model.parameterCount) parameters) on float64 tensors, \(mode), 100 moons" + Self.replication(communicator),
                               stopRequested, observe)
         outcome.points = (0..<data.count).map { i in [data.inputs.scalars[2 * i], data.inputs.scalars[2 * i + 1]] }
         outcome.labels = data.labels
@@ -301,16 +334,21 @@ public struct Experiment: Sendable {
 
     // MARK: Digits
 
-    private func runDigits(_ stopRequested: () -> Bool, _ observe: (Event) -> Void) throws -> Outcome {
-        let digits: Digits
-        do { digits = try Digits.load() } catch { throw TrainingError.invalidOption("cannot load the digits data: \(error)") }
+    private func runDigits(_ stopRequested: () -> Bool, _ observe: (Event) -> Void, _ communicator: (any Communicator)?) throws -> Outcome {
+        func load() throws -> Digits {
+            do { return try Digits.load() } catch { throw TrainingError.invalidOption("cannot load the digits data: \(error)") }
+        }
+        // Distributed, a rank that cannot read the data must not leave the others waiting.
+        let digits = try communicator.map { try $0.collectively(load) } ?? load()
         let (train, test) = digits.split(asImages: architecture == .cnn)
         let model = Self.digitsModel(architecture, seed: seed)
         let trainer = Trainer(model: model, loss: .crossEntropy(), optimizer: makeOptimizer(model.parameters), mode: mode, classes: 10)
         trainer.schedule = learningRateSchedule(stepsPerEpoch: Self.stepsPerEpoch(train.count, batchSize: batchSize))
+        if let communicator { try trainer.distribute(over: communicator) }
         let name = architecture == .cnn ? "CNN conv(1→16)-pool-conv(16→32)-pool-linear(128→10)" : "MLP 64-128-128-10"
         var outcome = try fit(trainer, train, test: test,
-                              description: "\(name) (\(model.parameterCount) parameters), \(mode), digits: \(train.count) training and \(test.count) test images",
+                              description: "\(name) (\(model.parameterCount) parameters), \(mode), digits: \(train.count) training and \(test.count) test images"
+                                  + Self.replication(communicator),
                               stopRequested, observe)
         let predictions = try trainer.evaluate(test).predictions
         var confusion = Array(repeating: Array(repeating: 0, count: 10), count: 10)
@@ -335,6 +373,13 @@ public struct Experiment: Sendable {
     }
 
     // MARK: Shared
+
+    /// For a run's description: how it is spread over the ranks ("" in one process).
+    private static func replication(_ communicator: (any Communicator)?) -> String {
+        guard let communicator else { return "" }
+        let ranks = communicator.size == 1 ? "1 process" : "\(communicator.size) processes"
+        return ", data-parallel over \(ranks) (each batch split among them)"
+    }
 
     private func makeOptimizer<Scalar: TensorScalar>(_ parameters: [Tensor<Scalar>]) -> any Optimizer<Scalar> {
         switch optimizer {

@@ -34,6 +34,9 @@ public final class Trainer<Model: Layer> {
     /// The steps taken so far (by ``step(inputs:labels:)``, which `fit` calls): the position
     /// in ``schedule``.
     public private(set) var stepsTaken = 0
+    /// The ranks this trainer's model is replicated on, once ``distribute(over:bucketBytes:)``
+    /// has been called; nil for training in one process.
+    public private(set) var dataParallel: DataParallel<Scalar>?
     private var validatedInputShapes: Set<Shape> = []
 
     /// A trainer of `model` for `classes` classes (1: a single score, positive for class 1)
@@ -80,31 +83,86 @@ public final class Trainer<Model: Layer> {
     /// label outside `0..<classes` (or `0...1` for one score), a label count that is not the
     /// batch's, an input shape the model cannot take (``Layer/outputShape(forInput:)``, checked
     /// once per shape).
+    ///
+    /// After ``distribute(over:bucketBytes:)``, every rank calls it together with its own share
+    /// of a global batch (possibly empty); the gradients are averaged over the whole batch
+    /// (``DataParallel``), and the loss and count returned are the global batch's. A share
+    /// refused on one rank makes every rank throw ``DataParallelError/failed(ranks:message:)``.
     public func step(inputs: NDArray<Scalar>, labels: [Int]) throws -> (loss: Double, correct: Int) {
-        try validate(inputs: inputs, labels: labels)
+        let result = try takeStep(inputs: inputs, labels: labels, stopRequested: false)
+        return (result.loss, result.correct)
+    }
+
+    /// A step's figures: over the global batch when distributed.
+    private struct StepResult {
+        var loss: Double, correct: Int, count: Int, stopRequested: Bool
+    }
+
+    private func takeStep(inputs: NDArray<Scalar>, labels: [Int], stopRequested: Bool) throws -> StepResult {
         let rate = schedule?.learningRate(at: stepsTaken)
         if let rate { optimizer.learningRate = rate }
-        let targets: NDArray<Scalar> = loss.targets(labels: labels, classes: classes)
         var gradients: [NDArray<Scalar>?]
-        let value: Double, output: NDArray<Scalar>
+        var result = StepResult(loss: 0, correct: 0, count: labels.count, stopRequested: stopRequested)
+        var failure: (any Error)?
+        do {
+            if let dataParallel, labels.isEmpty, inputs.rank >= 1, inputs.shape[0] == 0 {
+                // A rank's share of a batch smaller than the number of ranks may be empty: it
+                // computes nothing and contributes zeros.
+                gradients = Array(repeating: nil, count: dataParallel.parameters.count)
+            } else {
+                try validate(inputs: inputs, labels: labels)
+                let output: NDArray<Scalar>
+                (gradients, result.loss, output) = try localGradients(inputs: inputs, labels: labels)
+                result.correct = Self.correct(output, labels)
+            }
+        } catch {
+            gradients = Array(repeating: nil, count: dataParallel?.parameters.count ?? 0)
+            guard dataParallel != nil else { throw error }
+            failure = error
+        }
+        if let dataParallel {
+            let global = try dataParallel.synchronize(&gradients, count: labels.count, loss: result.loss, correct: result.correct,
+                                                      stopRequested: stopRequested, failure: failure)
+            result = StepResult(loss: global.loss, correct: global.correct, count: global.count, stopRequested: global.stopRequested)
+            if mode == .dynamic {
+                // As DistributedDataParallel: each parameter's grad holds the averaged gradient.
+                for (parameter, gradient) in zip(dataParallel.parameters, gradients) { parameter.grad = gradient }
+            }
+        }
+        guard result.loss.isFinite else { throw TrainingError.nonFiniteLoss(step: stepsTaken, loss: result.loss) }
+        if let maxGradientNorm { clipGradientNorm(&gradients, maxNorm: maxGradientNorm) }
+        optimizer.step(gradients: gradients)
+        stepsTaken += 1
+        return result
+    }
+
+    /// The loss of `inputs` against `labels`, the gradients of the parameters and the outputs,
+    /// on this process alone.
+    private func localGradients(inputs: NDArray<Scalar>, labels: [Int]) throws -> ([NDArray<Scalar>?], Double, NDArray<Scalar>) {
+        let targets: NDArray<Scalar> = loss.targets(labels: labels, classes: classes)
         switch mode {
         case .dynamic:
             let prediction = model(Tensor(inputs))
             let objective = loss(prediction, Tensor(targets), parameters: model.parameters)
             model.zeroGrad()
             objective.backward()
-            gradients = model.parameters.map(\.grad)
-            (value, output) = (Double(objective.scalar), prediction.data)
+            return (model.parameters.map(\.grad), Double(objective.scalar), prediction.data)
         case .static:
             let result = try compiled.trainingStep(inputs: inputs, targets: targets)
-            gradients = result.gradients
-            (value, output) = (Double(result.loss), result.output)
+            return (result.gradients, Double(result.loss), result.output)
         }
-        guard value.isFinite else { throw TrainingError.nonFiniteLoss(step: stepsTaken, loss: value) }
-        if let maxGradientNorm { clipGradientNorm(&gradients, maxNorm: maxGradientNorm) }
-        optimizer.step(gradients: gradients)
-        stepsTaken += 1
-        return (value, Self.correct(output, labels))
+    }
+
+    /// Makes this trainer one replica of data-parallel training over `communicator`'s ranks
+    /// (see ``DataParallel``): every rank calls it, with the same model, and every rank's
+    /// parameters become rank 0's now. From then on ``fit(_:test:epochs:batchSize:seed:onStep:onEpoch:stopRequested:)``
+    /// gives each rank its share of every global batch, and ``step(inputs:labels:)`` averages
+    /// the gradients across the ranks (in buckets of `bucketBytes`) before the optimiser's
+    /// step, which sees the same gradients on every rank.
+    public func distribute(over communicator: any Communicator, bucketBytes: Int = DataParallel<Scalar>.defaultBucketBytes) throws {
+        let replicas = DataParallel(model.parameters, over: communicator, bucketBytes: bucketBytes)
+        try replicas.broadcastParameters()
+        dataParallel = replicas
     }
 
     private func validate(inputs: NDArray<Scalar>, labels: [Int]) throws {
@@ -127,6 +185,18 @@ public final class Trainer<Model: Layer> {
     /// training stops there, at the end of that step, and `fit` returns the epochs finished
     /// (an epoch cut short is not in the history; its steps are in ``stepsTaken`` and in the
     /// model). Set it from a SIGINT handler to make Ctrl-C stop cleanly.
+    ///
+    /// After ``distribute(over:bucketBytes:)``, every rank calls `fit` with the same arguments
+    /// (checked first: the data set's size and shape, batch size, epochs and seed; a difference
+    /// throws ``DataParallelError/optionsDiffer(ranks:reference:local:)`` on every rank).
+    /// `batchSize` is the global batch: each epoch's shuffled order is cut into the same
+    /// batches as in one process and each rank trains on its share of each
+    /// (``DataParallel/shard(ofBatchOf:)``), so the run follows the one-process run up to the
+    /// order of summation. The steps and epochs reported are the global batch's, on every rank;
+    /// `stopRequested` is asked during each step and a request on any rank stops every rank
+    /// after that step; at the end of each epoch the ranks check that their parameters are
+    /// still identical (``DataParallel/checkReplicasAgree(step:)``). Every rank evaluates the
+    /// whole test set.
     @discardableResult
     public func fit(_ train: Dataset<Scalar>, test: Dataset<Scalar>? = nil, epochs: Int, batchSize: Int, seed: UInt64,
                     onStep: (Step) -> Void = { _ in }, onEpoch: (Epoch) -> Void = { _ in },
@@ -137,28 +207,44 @@ public final class Trainer<Model: Layer> {
         do { loader = try BatchLoader(train, batchSize: batchSize, shuffle: true, seed: seed) } catch {
             throw TrainingError.invalidOption(error.description)
         }
+        if let dataParallel {
+            try dataParallel.communicator.requireSameOptions(
+                "training set \(train.inputs.shape), test set \(test.map { "\($0.inputs.shape)" } ?? "none") --epochs \(epochs) --batch-size \(batchSize) --seed \(seed)")
+            // Every share is then checked beforehand, on every rank alike.
+            try dataParallel.communicator.collectively { try validate(inputs: train.inputs, labels: train.labels) }
+        }
         var history: [Epoch] = []
         for epoch in 0..<epochs {
             let start = monotonicSeconds()
             model.train()
-            let batches = loader.batches(epoch: epoch)
-            var lossSum = 0.0, correct = 0, seen = 0
-            for (k, batch) in batches.enumerated() {
+            let order = loader.order(epoch: epoch)
+            let batchCount = loader.numberOfBatches
+            var lossSum = 0.0, correct = 0, seen = 0, stopAgreed = false
+            for k in 0..<batchCount {
+                let batch = order[k * batchSize..<Swift.min((k + 1) * batchSize, order.count)]
+                let examples = train[dataParallel.map { replicas in replicas.shard(ofBatchOf: batch.count).map { batch[batch.startIndex + $0] } } ?? Array(batch)]
                 let rate = schedule?.learningRate(at: stepsTaken) ?? optimizer.learningRate
-                let result = try step(inputs: batch.inputs, labels: batch.labels)
-                lossSum += result.loss * Double(batch.count)
+                let isLastOfRun = epoch + 1 == epochs && k + 1 == batchCount
+                let result = try takeStep(inputs: examples.inputs, labels: examples.labels,
+                                          stopRequested: dataParallel != nil && !isLastOfRun && stopRequested())
+                lossSum += result.loss * Double(result.count)
                 correct += result.correct
-                seen += batch.count
-                onStep(Step(epoch: epoch, step: k, stepsInEpoch: batches.count, loss: result.loss, correct: result.correct,
-                            count: batch.count, learningRate: rate))
-                if k + 1 < batches.count, stopRequested() { return history }
+                seen += result.count
+                onStep(Step(epoch: epoch, step: k, stepsInEpoch: batchCount, loss: result.loss, correct: result.correct,
+                            count: result.count, learningRate: rate))
+                if k + 1 < batchCount {
+                    if dataParallel != nil ? result.stopRequested : stopRequested() { return history }
+                } else {
+                    stopAgreed = result.stopRequested
+                }
             }
+            try dataParallel?.checkReplicasAgree(step: stepsTaken)
             let testAccuracy = try test.map { try evaluate($0).accuracy }
             let summary = Epoch(epoch: epoch, loss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                                 testAccuracy: testAccuracy, seconds: monotonicSeconds() - start)
             history.append(summary)
             onEpoch(summary)
-            if epoch + 1 < epochs, stopRequested() { return history }
+            if epoch + 1 < epochs, dataParallel != nil ? stopAgreed : stopRequested() { return history }
         }
         return history
     }
