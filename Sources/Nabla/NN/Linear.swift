@@ -34,9 +34,9 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     /// The number of output features (PyTorch's `out_features`).
     public var outputSize: Int { weight.shape[0] }
 
+    // Its own body rather than a call of `forward(_:_:activation:)`, which is never specialised.
     /// x·Wᵀ + b over the last axis: input [..., inputSize] → output [..., outputSize]. An input
     /// whose last axis is not `inputSize` stops (a programmer error) on ``Tensor``; on ``TensorSymbol`` it is thrown when the graph compiles.
-    // Its own body rather than a call of `forward(_:_:activation:)`, which is never specialised.
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>) -> T where T.Scalar == Scalar {
         guard input.shapesHold(input.shape.rank >= 1 && input.shape[input.shape.rank - 1] == inputSize,
                                TensorShapeError(operation: "Linear(\(inputSize) → \(outputSize))", shapes: [input.shape],
@@ -45,14 +45,14 @@ public final class Linear<Scalar: TensorScalar>: Layer {
         return input.linear(weight: context.parameter(weight), bias: bias.map(context.parameter))
     }
 
+    // Never specialised: its specialisation for `TensorSymbol<Double>` made Swift 6.3.1's
+    // optimiser crash (an ownership verification failure in CopyPropagation). Layers reached
+    // through `any Layer` run unspecialised anyway; the work is in the kernels.
     /// activation(x·Wᵀ + b) over the last axis, the activation applied by the matrix kernel as it
     /// writes the product (on ``Tensor``; a ``TensorSymbol`` records the operations, which
     /// `TensorGraph.compile` fuses): the same numbers as this layer followed by the activation's
     /// layer, in one pass. ``Sequential`` calls it for a `Linear` followed by ``ReLU``, ``Tanh``
     /// or ``GELU``.
-    // Never specialised: its specialisation for `TensorSymbol<Double>` made Swift 6.3.1's
-    // optimiser crash (an ownership verification failure in CopyPropagation). Layers reached
-    // through `any Layer` run unspecialised anyway; the work is in the kernels.
     @_semantics("optimize.sil.specialize.generic.never")
     public func forward<T: DifferentiableTensor>(_ input: T, _ context: ForwardContext<T>, activation: Activation) -> T where T.Scalar == Scalar {
         guard input.shapesHold(input.shape.rank >= 1 && input.shape[input.shape.rank - 1] == inputSize,

@@ -38,12 +38,12 @@ enum FusedProduct {
 }
 
 extension NDArray {
+    // Specialised here (and the `Tensor` overload below) because its callers may not be:
+    // `Linear.forward(_:_:activation:)` is never specialised (a Swift 6.3.1 optimiser crash).
     /// activation(op(a)·op(b) + bias) in one pass of the matrix kernel, which applies the bias
     /// and the activation to each tile of C as it writes it back (the same numbers as the three
     /// operations, bit for bit). Shapes that do not fuse (see `FusedProduct`) are computed as the
     /// three operations.
-    // Specialised here (and the `Tensor` overload below) because its callers may not be:
-    // `Linear.forward(_:_:activation:)` is never specialised (a Swift 6.3.1 optimiser crash).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public static func matmul(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool, bias: NDArray?,
