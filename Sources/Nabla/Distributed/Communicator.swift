@@ -31,7 +31,7 @@ public protocol Communicator: AnyObject {
     func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws
 }
 
-/// The reductions ``Communicator/allreduce(_:_:)`` applies elementwise across the ranks.
+/// The reductions `Communicator.allreduce(_:_:)` applies elementwise across the ranks.
 public enum CollectiveReduction: Sendable {
     /// bᵢ ← Σᵣ bᵢ⁽ʳ⁾.
     case sum
@@ -46,7 +46,7 @@ extension Communicator {
     }
 
     /// Reduces the elements of `buffer` elementwise across the ranks, in place: Float and
-    /// Double (the scalars of ``TensorScalar``).
+    /// Double (the scalars of `TensorScalar`).
     public func allreduce<Scalar: TensorScalar>(_ buffer: UnsafeMutableBufferPointer<Scalar>, _ reduction: CollectiveReduction = .sum) throws {
         if Scalar.self == Float.self {
             try allreduceSum(UnsafeMutableRawBufferPointer(buffer).bindMemory(to: Float.self))
