@@ -78,7 +78,7 @@ struct ScriptFuzzTests {
         let seeds = [Tutorial.program, "y = -a^2 + 3(b - 1)", "h = tanh(w*x + b); y = h^2", "y = pow(a, b) / max(a, 2)",
                      "y = sqrt(abs(x)) * sigmoid(x) - min(x, 1)", "c = 2b ** 3; d = c^-1"]
         var parsed = 0, evaluated = 0
-        for k in 0..<100_000 {
+        for k in 0..<30_000 {
             var text: [Character]
             if k % 3 == 0 {
                 text = (0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
@@ -101,6 +101,6 @@ struct ScriptFuzzTests {
             if (try? script.evaluate(at: feeds, order: k % 5 == 0 ? 2 : 1, mode: mode)) != nil { evaluated += 1 }
         }
         // The corpus exercises both the accepting and the rejecting paths.
-        #expect(parsed > 10_000 && evaluated > 5_000, "parsed \(parsed), evaluated \(evaluated)")
+        #expect(parsed > 3_000 && evaluated > 1_500, "parsed \(parsed), evaluated \(evaluated)")
     }
 }
