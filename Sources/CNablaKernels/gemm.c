@@ -24,43 +24,59 @@
 // packed B (16 KiB) stay in L1, MC×KC of packed A (120 KiB) in L2.
 enum { SMR = 6, SNR = 16, SKC = 256, SMC = 120, SNC = 3072 };
 enum { DMR = 6, DNR = 8, DKC = 256, DMC = 96, DNC = 2048 };
+// With AVX-512, 8×32 floats (16 of the 32 zmm registers of accumulators; per step two loads of
+// B and eight broadcasts of A for sixteen fused multiply-adds). KC is the same as AVX2's, so each
+// element of C sees the same k-slices and the same order of fused multiply-adds: the two kernels
+// give the same bits. KC×NR floats of packed B (32 KiB) fill L1; MC×KC of A (120 KiB) stay in L2.
+enum { WMR = 8, WNR = 32, WMC = 120 };
 
-// Per thread, so a test forcing the portable kernel never changes what other threads compute.
-static _Thread_local int force_portable = 0;
-void nabla_kernels_force_portable(int force) { force_portable = force; }
+// The most capable kernel the calling thread may use (KERNEL_WIDEST unless a test or a benchmark
+// lowers it). Per thread, so a test forcing a kernel never changes what other threads compute.
+enum { KERNEL_PORTABLE = 0, KERNEL_SIMD = 1, KERNEL_WIDEST = 2 };
+static _Thread_local int kernel_ceiling = KERNEL_WIDEST;
+void nabla_kernels_force_portable(int force) { kernel_ceiling = force ? KERNEL_PORTABLE : KERNEL_WIDEST; }
+void nabla_kernels_force_avx2(int force) { kernel_ceiling = force ? KERNEL_SIMD : KERNEL_WIDEST; }
 
-// Whether the SIMD micro-kernel of this architecture runs: AVX2 with FMA where the x86-64 CPU
-// has them (checked once), NEON on arm64; never while the calling thread forces the portable one.
-static int has_simd_kernel(void) {
+// The float kernel that runs on this thread: 2 for AVX-512 (x86-64 CPUs with AVX-512F, checked
+// once), 1 for AVX2 with FMA or NEON (every arm64 CPU), 0 for portable C; at most the ceiling.
+static int float_kernel_level(void) {
 #if defined(NABLA_X86)
     static int cached = -1;
     if (cached < 0) {
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        cached = avx2 && __builtin_cpu_supports("avx512f") ? KERNEL_WIDEST : avx2 ? KERNEL_SIMD : KERNEL_PORTABLE;
     }
-    return cached && !force_portable;
+    return cached < kernel_ceiling ? cached : kernel_ceiling;
 #elif defined(NABLA_NEON)
-    return !force_portable;
+    return kernel_ceiling < KERNEL_SIMD ? kernel_ceiling : KERNEL_SIMD;
 #else
-    return 0;
+    return KERNEL_PORTABLE;
 #endif
 }
 
+// Double precision has the AVX2 (or NEON) kernel and the portable one.
+static int has_simd_kernel(void) { return float_kernel_level() >= KERNEL_SIMD; }
+
 const char *nabla_sgemm_kernel(void) {
+    switch (float_kernel_level()) {
 #if defined(NABLA_NEON)
-    return has_simd_kernel() ? "neon" : "portable";
+    case KERNEL_SIMD: return "neon";
 #else
-    return has_simd_kernel() ? "avx2-fma" : "portable";
+    case KERNEL_WIDEST: return "avx512f";
+    case KERNEL_SIMD: return "avx2-fma";
 #endif
+    default: return "portable";
+    }
 }
 
 // ---- Packing (shared by every kernel) ----------------------------------------------------
 
-#define DEFINE_PACKING(T, MR, NR)                                                                  \
+#define DEFINE_PACKING(NAME, T, MR, NR)                                                                  \
     /* A block (mc×kc) into MR-tall strips, each stored k-major: strip[p*MR + i] = A[i][p]. */     \
     /* With `trans`, A is stored transposed (k×m): A[i][p] is a[p*lda + i]. Each loop reads   */   \
     /* its source contiguously and writes within one strip, which stays in L1.                */   \
-    static void pack_a_##T(int mc, int kc, const T *a, int lda, int trans, T *packed) {           \
+    static void pack_a_##NAME(int mc, int kc, const T *a, int lda, int trans, T *packed) {           \
         for (int i0 = 0; i0 < mc; i0 += MR) {                                                      \
             int rows = mc - i0 < MR ? mc - i0 : MR;                                                \
             if (trans && rows == MR) {                                                             \
@@ -84,7 +100,7 @@ const char *nabla_sgemm_kernel(void) {
     }                                                                                              \
     /* B panel (kc×nc) into NR-wide strips, each stored k-major: strip[p*NR + j] = B[p][j]. */     \
     /* With `trans`, B is stored transposed (n×k): B[p][j] is b[j*ldb + p]. */                  \
-    static void pack_b_##T(int kc, int nc, const T *b, int ldb, int trans, T *packed) {           \
+    static void pack_b_##NAME(int kc, int nc, const T *b, int ldb, int trans, T *packed) {           \
         for (int j0 = 0; j0 < nc; j0 += NR) {                                                      \
             int cols = nc - j0 < NR ? nc - j0 : NR;                                                \
             if (trans) {                                                                           \
@@ -107,8 +123,11 @@ const char *nabla_sgemm_kernel(void) {
         }                                                                                          \
     }
 
-DEFINE_PACKING(float, SMR, SNR)
-DEFINE_PACKING(double, DMR, DNR)
+DEFINE_PACKING(float, float, SMR, SNR)
+DEFINE_PACKING(double, double, DMR, DNR)
+#if defined(NABLA_X86)
+DEFINE_PACKING(float_avx512, float, WMR, WNR)
+#endif
 
 // ---- Micro-kernels ------------------------------------------------------------------------
 // Each computes an MR×NR tile: tile = Ap·Bp over kc, then C (m×n valid part) = tile, or C +=
@@ -204,6 +223,41 @@ static void kernel_avx2_double(int kc, const double *ap, const double *bp, doubl
         for (int j = 0; j < n; j++)
             c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + tile[i][j] : tile[i][j];
 }
+
+// 8×32 floats in 16 zmm registers. Edge tiles (fewer rows or columns) load and store C under a
+// mask; the packed panels are zero-padded, so the k loop is the same for every tile.
+#define AVX512_ROW(i)                                                                              \
+    do {                                                                                           \
+        __m512 a = _mm512_set1_ps(ap[i]);                                                          \
+        acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);                                             \
+        acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);                                             \
+    } while (0)
+
+__attribute__((target("avx512f")))
+static void kernel_avx512_float(int kc, const float *ap, const float *bp, float *c, int ldc, int m, int n,
+                                int accumulate) {
+    __m512 acc[WMR][2];
+    for (int i = 0; i < WMR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+        AVX512_ROW(0); AVX512_ROW(1); AVX512_ROW(2); AVX512_ROW(3);
+        AVX512_ROW(4); AVX512_ROW(5); AVX512_ROW(6); AVX512_ROW(7);
+        ap += WMR;
+        bp += WNR;
+    }
+    __mmask16 left = n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1);
+    __mmask16 right = n >= 32 ? 0xFFFF : n <= 16 ? 0 : (__mmask16)((1u << (n - 16)) - 1);
+    for (int i = 0; i < m; i++) {
+        float *row = c + (long)i * ldc;
+        if (accumulate) {
+            acc[i][0] = _mm512_add_ps(acc[i][0], _mm512_maskz_loadu_ps(left, row));
+            acc[i][1] = _mm512_add_ps(acc[i][1], _mm512_maskz_loadu_ps(right, row + 16));
+        }
+        _mm512_mask_storeu_ps(row, left, acc[i][0]);
+        _mm512_mask_storeu_ps(row + 16, right, acc[i][1]);
+    }
+}
+#undef AVX512_ROW
 #endif
 
 #ifdef NABLA_NEON
@@ -319,13 +373,12 @@ static void *packing_buffer(int which, size_t bytes) {
 /* The epilogue, when given, runs on each MR×NR tile right after its last k-slice is written */ \
 /* back (the tile is then final and still in L1); row0 and col0 place C within the whole   */     \
 /* product, so that a thread's part of C passes its tiles' true positions.                  */     \
-#define DEFINE_GEMM_SINGLE(T, MR, NR, KC, MC, NC, SIMD_KERNEL)                                      \
-    static void gemm_single_##T(int m, int n, int k, const T *a, int lda, int ta, const T *b,      \
-                                int ldb, int tb, T *c, int ldc, nabla_##T##_epilogue epilogue,     \
-                                void *context, int row0, int col0) {                               \
+#define DEFINE_GEMM_SINGLE(NAME, T, PACK, MR, NR, KC, MC, NC, KERNEL_OF_LEVEL)                                      \
+    static void gemm_single_##NAME(int m, int n, int k, const T *a, int lda, int ta, const T *b,   \
+                                   int ldb, int tb, T *c, int ldc, nabla_##T##_epilogue epilogue,  \
+                                   void *context, int row0, int col0, int level) {                 \
         typedef void (*kernel_t)(int, const T *, const T *, T *, int, int, int, int);              \
-        kernel_t kernel = kernel_portable_##T;                                                     \
-        if (has_simd_kernel()) kernel = SIMD_KERNEL;                                                   \
+        kernel_t kernel = KERNEL_OF_LEVEL(level);                                                  \
         if (k == 0) {                                                                              \
             for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(T) * n);               \
             if (epilogue) epilogue(context, c, ldc, m, n, row0, col0);                             \
@@ -341,10 +394,10 @@ static void *packing_buffer(int which, size_t bytes) {
             for (int pc = 0; pc < k; pc += kstep) {                                                \
                 int kc = k - pc < kstep ? k - pc : kstep;                                          \
                 nabla_##T##_epilogue finish = pc + kc == k ? epilogue : NULL;                      \
-                pack_b_##T(kc, nc, tb ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, tb, bp); \
+                pack_b_##PACK(kc, nc, tb ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, tb, bp); \
                 for (int ic = 0; ic < m; ic += MC) {                                               \
                     int mc = m - ic < MC ? m - ic : MC;                                            \
-                    pack_a_##T(mc, kc, ta ? a + (long)pc * lda + ic : a + (long)ic * lda + pc, lda, ta, ap); \
+                    pack_a_##PACK(mc, kc, ta ? a + (long)pc * lda + ic : a + (long)ic * lda + pc, lda, ta, ap); \
                     for (int jr = 0; jr < nc; jr += NR) {                                          \
                         int nr = nc - jr < NR ? nc - jr : NR;                                      \
                         for (int ir = 0; ir < mc; ir += MR) {                                      \
@@ -359,15 +412,23 @@ static void *packing_buffer(int which, size_t bytes) {
         }                                                                                          \
     }
 
+// The kernel for the 6×16 (float) and 6×8 (double) panels at a level: portable C, or the SIMD
+// kernel of this architecture.
 #if defined(NABLA_X86)
-DEFINE_GEMM_SINGLE(float, SMR, SNR, SKC, SMC, SNC, kernel_avx2_float)
-DEFINE_GEMM_SINGLE(double, DMR, DNR, DKC, DMC, DNC, kernel_avx2_double)
+#define FLOAT_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_avx2_float : kernel_portable_float)
+#define DOUBLE_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_avx2_double : kernel_portable_double)
+#define AVX512_FLOAT_KERNEL(level) ((void)(level), kernel_avx512_float)
 #elif defined(NABLA_NEON)
-DEFINE_GEMM_SINGLE(float, SMR, SNR, SKC, SMC, SNC, kernel_neon_float)
-DEFINE_GEMM_SINGLE(double, DMR, DNR, DKC, DMC, DNC, kernel_neon_double)
+#define FLOAT_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_neon_float : kernel_portable_float)
+#define DOUBLE_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_neon_double : kernel_portable_double)
 #else
-DEFINE_GEMM_SINGLE(float, SMR, SNR, SKC, SMC, SNC, kernel_portable_float)
-DEFINE_GEMM_SINGLE(double, DMR, DNR, DKC, DMC, DNC, kernel_portable_double)
+#define FLOAT_KERNEL(level) kernel_portable_float
+#define DOUBLE_KERNEL(level) kernel_portable_double
+#endif
+DEFINE_GEMM_SINGLE(float, float, float, SMR, SNR, SKC, SMC, SNC, FLOAT_KERNEL)
+DEFINE_GEMM_SINGLE(double, double, double, DMR, DNR, DKC, DMC, DNC, DOUBLE_KERNEL)
+#if defined(NABLA_X86)
+DEFINE_GEMM_SINGLE(float_avx512, float, float_avx512, WMR, WNR, SKC, WMC, SNC, AVX512_FLOAT_KERNEL)
 #endif
 
 // ---- A pool of threads -------------------------------------------------------------------
@@ -390,6 +451,9 @@ typedef struct {
     void (*epilogue)(void);
     void *context;
     int row0, col0;
+    // The kernel's level, chosen on the calling thread (the choice is per thread) and carried to
+    // the workers, so that every part of one product runs the same kernel.
+    int level;
 } gemm_job;
 
 typedef struct {
@@ -413,12 +477,21 @@ static inline void spin_pause(void) {
 }
 
 static void run_job(const gemm_job *job) {
-    if (job->is_double)
+    if (job->is_double) {
         gemm_single_double(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc,
-                           (nabla_double_epilogue)job->epilogue, job->context, job->row0, job->col0);
-    else
-        gemm_single_float(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc,
-                          (nabla_float_epilogue)job->epilogue, job->context, job->row0, job->col0);
+                           (nabla_double_epilogue)job->epilogue, job->context, job->row0, job->col0, job->level);
+        return;
+    }
+#if defined(NABLA_X86)
+    if (job->level == KERNEL_WIDEST) {
+        gemm_single_float_avx512(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c,
+                                 job->ldc, (nabla_float_epilogue)job->epilogue, job->context, job->row0, job->col0,
+                                 job->level);
+        return;
+    }
+#endif
+    gemm_single_float(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc,
+                      (nabla_float_epilogue)job->epilogue, job->context, job->row0, job->col0, job->level);
 }
 
 static void *worker_main(void *argument) {
@@ -510,16 +583,19 @@ static void gemm(gemm_job job, int threads, int mr, int nr) {
 void nabla_sgemm_fused(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
                        int transpose_b, float *c, int ldc, int threads, nabla_float_epilogue epilogue, void *context) {
     if (m <= 0 || n <= 0) return;
+    int level = float_kernel_level();
     gemm_job job = {0, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c,
-                    (void (*)(void))epilogue, context, 0, 0};
-    gemm(job, threads, SMR, SNR);
+                    (void (*)(void))epilogue, context, 0, 0, level};
+    if (level == KERNEL_WIDEST) gemm(job, threads, WMR, WNR);
+    else gemm(job, threads, SMR, SNR);
 }
 
 void nabla_dgemm_fused(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
                        int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context) {
     if (m <= 0 || n <= 0) return;
+    int level = has_simd_kernel() ? KERNEL_SIMD : KERNEL_PORTABLE;
     gemm_job job = {1, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c,
-                    (void (*)(void))epilogue, context, 0, 0};
+                    (void (*)(void))epilogue, context, 0, 0, level};
     gemm(job, threads, DMR, DNR);
 }
 

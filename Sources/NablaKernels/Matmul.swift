@@ -33,12 +33,19 @@ public enum Matmul {
         }
     }
 
-    /// The micro-kernel chosen for this CPU: "avx2-fma" or "portable".
+    /// The micro-kernel float products use on this CPU, from the calling thread: "avx512f",
+    /// "avx2-fma", "neon" or "portable". Chosen at run time from what the CPU supports.
     public static var kernel: String { String(cString: nabla_sgemm_kernel()) }
 
-    /// Forces the portable kernel on the calling thread (for testing the fallback on machines
-    /// with AVX2); other threads keep the kernel chosen for the CPU.
+    /// Forces the portable kernel for the products the calling thread starts (for testing the
+    /// fallback on machines with SIMD kernels); other threads keep the kernel chosen for the CPU.
+    /// `false` restores the CPU's choice.
     public static func forcePortable(_ force: Bool) { nabla_kernels_force_portable(force ? 1 : 0) }
+
+    /// Keeps the float products the calling thread starts on the AVX2 kernel where the CPU has
+    /// AVX-512 (for tests and benchmarks comparing the two; they give the same bits). `false`
+    /// restores the CPU's choice.
+    public static func forceAVX2(_ force: Bool) { nabla_kernels_force_avx2(force ? 1 : 0) }
 }
 
 /// Element types the matrix kernels handle.

@@ -3,7 +3,7 @@ import Nabla
 import NablaDistributed
 
 /// The workloads of data-parallel training, run under `mpirun -np N` in a build with the MPI
-/// trait (Benchmarks/mpi/run.sh runs them; BENCHMARKS.md has the figures). Every rank runs
+/// trait (Benchmarks/mpi/run.py runs them; BENCHMARKS.md has the figures). Every rank runs
 /// them; rank 0 alone prints.
 enum DistributedWorkloads {
     static let names = ["allreduce", "digits-epoch-ranks", "digits-epoch-fit", "mlp-step-ranks", "mlp-step-trainer"]

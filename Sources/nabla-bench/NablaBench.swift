@@ -2,10 +2,14 @@
 /// `swift run -c release nabla-bench`. Run it pinned to one core (`taskset -c 0`), as the peers
 /// are; `Benchmarks/compare.py` runs it beside micrograd and prints the ratios. Built with the
 /// MPI trait it has the distributed workloads too (`DistributedWorkloads`), run under
-/// `mpirun` by Benchmarks/mpi/run.sh.
+/// `mpirun` by Benchmarks/mpi/run.py.
 @main
 enum NablaBench {
     static func main() {
+        // `NABLA_BENCH_KERNEL=avx2` keeps the float products (started on this thread, as every
+        // workload's are) on the AVX2 kernel on a CPU with AVX-512, to measure one kernel against
+        // the other; the matmul records name the kernel that ran.
+        if let kernel = getenv("NABLA_BENCH_KERNEL"), String(cString: kernel) == "avx2" { Matmul.forceAVX2(true) }
         var arguments = Array(CommandLine.arguments.dropFirst())
         let json = arguments.contains("--json")
         arguments.removeAll { $0 == "--json" }
@@ -40,6 +44,8 @@ enum NablaBench {
         DistributedWorkloads.finish()
     }
 }
+
+import NablaKernels
 
 #if canImport(Glibc)
 import Glibc

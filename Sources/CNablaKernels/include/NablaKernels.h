@@ -14,9 +14,9 @@ extern "C" {
 /// threads started on first use. The result does not depend on the thread count.
 ///
 /// Blocked as BLIS does (packing A and B into cache-sized panels and a register-blocked
-/// micro-kernel), with the micro-kernel chosen at run time from what the CPU supports: AVX2 with
-/// FMA on x86-64, NEON on arm64, or portable C. No compiler flags are needed: the AVX2 code
-/// carries its own target attribute.
+/// micro-kernel), with the micro-kernel chosen at run time from what the CPU supports: AVX-512F
+/// (floats) or AVX2 with FMA on x86-64, NEON on arm64, or portable C. No compiler flags are
+/// needed: the AVX2 and AVX-512 code carries its own target attribute.
 void nabla_sgemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                  float *c, int ldc, int threads);
 
@@ -49,7 +49,8 @@ void nabla_sgemm_fused(int m, int n, int k, const float *a, int lda, int transpo
 void nabla_dgemm_fused(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
                        int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context);
 
-/// The micro-kernel nabla_sgemm uses on this CPU: "avx2-fma", "neon" or "portable".
+/// The micro-kernel nabla_sgemm uses on this CPU (and on the calling thread): "avx512f",
+/// "avx2-fma", "neon" or "portable".
 const char *nabla_sgemm_kernel(void);
 
 /// The cores this process may run on: its CPU affinity on Linux (taskset, cpusets), otherwise
@@ -59,6 +60,11 @@ int nabla_available_cores(void);
 /// Forces the portable kernel on the calling thread (for tests of the fallback): 1 forces it, 0
 /// restores the choice.
 void nabla_kernels_force_portable(int force);
+
+/// Keeps the calling thread's float products on the AVX2 kernel where the CPU has AVX-512 (for
+/// tests and benchmarks comparing the two): 1 keeps it there, 0 restores the choice. The two
+/// kernels give the same bits (the same k-slices and order of fused multiply-adds).
+void nabla_kernels_force_avx2(int force);
 
 /// out[k·inner + i] = Σ_r x[(k·reduced + r)·inner + i] for k < outer, i < inner: the sum over the
 /// middle axis of a row-major array of shape [outer, reduced, inner] (inner = 1: sums of
