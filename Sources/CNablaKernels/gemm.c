@@ -126,7 +126,74 @@ const char *nabla_sgemm_kernel(void) {
 DEFINE_PACKING(float, float, SMR, SNR)
 DEFINE_PACKING(double, double, DMR, DNR)
 #if defined(NABLA_X86)
-DEFINE_PACKING(float_avx512, float, WMR, WNR)
+DEFINE_PACKING(float_avx512_edges, float, WMR, WNR)
+
+// The AVX-512 kernel's panels, where packing is a transpose (A stored row-major, whose 8-tall
+// strips are written k-major; B stored transposed, whose 32-wide strips are written k-major) done
+// 8×8 floats at a time in registers instead of element by element. Edges (rows or columns left
+// over, k not a multiple of 8) and the plain copies go through the generic packing above. Pure
+// data movement: the panels hold the same values either way.
+__attribute__((target("avx2")))
+static inline void transpose_8x8(const float *source, long source_stride, float *target, long target_stride) {
+    __m256 r0 = _mm256_loadu_ps(source), r1 = _mm256_loadu_ps(source + source_stride);
+    __m256 r2 = _mm256_loadu_ps(source + 2 * source_stride), r3 = _mm256_loadu_ps(source + 3 * source_stride);
+    __m256 r4 = _mm256_loadu_ps(source + 4 * source_stride), r5 = _mm256_loadu_ps(source + 5 * source_stride);
+    __m256 r6 = _mm256_loadu_ps(source + 6 * source_stride), r7 = _mm256_loadu_ps(source + 7 * source_stride);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    _mm256_storeu_ps(target, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(target + target_stride, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(target + 2 * target_stride, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(target + 3 * target_stride, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(target + 4 * target_stride, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(target + 5 * target_stride, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(target + 6 * target_stride, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(target + 7 * target_stride, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+__attribute__((target("avx512f")))
+static void pack_a_float_avx512(int mc, int kc, const float *a, int lda, int trans, float *packed) {
+    if (trans) {   // each k's 8 rows are contiguous already: copies
+        pack_a_float_avx512_edges(mc, kc, a, lda, trans, packed);
+        return;
+    }
+    int full = mc / WMR * WMR;
+    for (int i0 = 0; i0 < full; i0 += WMR) {
+        const float *rows = a + (long)i0 * lda;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8) transpose_8x8(rows + p, lda, packed + (long)p * WMR, WMR);
+        for (; p < kc; p++)
+            for (int i = 0; i < WMR; i++) packed[(long)p * WMR + i] = rows[(long)i * lda + p];
+        packed += (long)kc * WMR;
+    }
+    if (full < mc) pack_a_float_avx512_edges(mc - full, kc, a + (long)full * lda, lda, 0, packed);
+}
+
+__attribute__((target("avx512f")))
+static void pack_b_float_avx512(int kc, int nc, const float *b, int ldb, int trans, float *packed) {
+    if (!trans) {   // each k's 32 columns are contiguous already: copies
+        pack_b_float_avx512_edges(kc, nc, b, ldb, trans, packed);
+        return;
+    }
+    int full = nc / WNR * WNR;
+    for (int j0 = 0; j0 < full; j0 += WNR) {
+        for (int j = 0; j < WNR; j += 8) {
+            const float *columns = b + (long)(j0 + j) * ldb;
+            int p = 0;
+            for (; p + 8 <= kc; p += 8) transpose_8x8(columns + p, ldb, packed + (long)p * WNR + j, WNR);
+            for (; p < kc; p++)
+                for (int q = 0; q < 8; q++) packed[(long)p * WNR + j + q] = columns[(long)q * ldb + p];
+        }
+        packed += (long)kc * WNR;
+    }
+    if (full < nc) pack_b_float_avx512_edges(kc, nc - full, b + (long)full * ldb, ldb, 1, packed);
+}
 #endif
 
 // ---- Micro-kernels ------------------------------------------------------------------------
@@ -234,16 +301,16 @@ static void kernel_avx2_double(int kc, const double *ap, const double *bp, doubl
     } while (0)
 
 __attribute__((target("avx512f")))
-static void kernel_avx512_float(int kc, const float *ap, const float *bp, float *c, int ldc, int m, int n,
-                                int accumulate) {
+static inline void tile_avx512_float(int kc, const float *ap, const float *bp, long bstride, float *c, int ldc, int m,
+                                     int n, int accumulate) {
     __m512 acc[WMR][2];
     for (int i = 0; i < WMR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (int p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+        __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);   // B may be unpacked: unaligned
         AVX512_ROW(0); AVX512_ROW(1); AVX512_ROW(2); AVX512_ROW(3);
         AVX512_ROW(4); AVX512_ROW(5); AVX512_ROW(6); AVX512_ROW(7);
         ap += WMR;
-        bp += WNR;
+        bp += bstride;
     }
     __mmask16 left = n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1);
     __mmask16 right = n >= 32 ? 0xFFFF : n <= 16 ? 0 : (__mmask16)((1u << (n - 16)) - 1);
@@ -258,6 +325,20 @@ static void kernel_avx512_float(int kc, const float *ap, const float *bp, float 
     }
 }
 #undef AVX512_ROW
+
+// Over a packed panel of B (its strips k-major, 32 wide).
+__attribute__((target("avx512f")))
+static void kernel_avx512_float(int kc, const float *ap, const float *bp, float *c, int ldc, int m, int n,
+                                int accumulate) {
+    tile_avx512_float(kc, ap, bp, WNR, c, ldc, m, n, accumulate);
+}
+
+// Over B as it is stored (row-major, k rows `ldb` apart), for 32 columns: no packing.
+__attribute__((target("avx512f")))
+static void kernel_avx512_float_direct(int kc, const float *ap, const float *b, int ldb, float *c, int ldc, int m,
+                                       int accumulate) {
+    tile_avx512_float(kc, ap, b, ldb, c, ldc, m, WNR, accumulate);
+}
 #endif
 
 #ifdef NABLA_NEON
@@ -373,7 +454,7 @@ static void *packing_buffer(int which, size_t bytes) {
 /* The epilogue, when given, runs on each MR×NR tile right after its last k-slice is written */ \
 /* back (the tile is then final and still in L1); row0 and col0 place C within the whole   */     \
 /* product, so that a thread's part of C passes its tiles' true positions.                  */     \
-#define DEFINE_GEMM_SINGLE(NAME, T, PACK, MR, NR, KC, MC, NC, KERNEL_OF_LEVEL)                                      \
+#define DEFINE_GEMM_SINGLE(NAME, T, PACK, MR, NR, KC, MC, NC, KERNEL_OF_LEVEL, READS_B_DIRECTLY, DIRECT_KERNEL)                                      \
     static void gemm_single_##NAME(int m, int n, int k, const T *a, int lda, int ta, const T *b,   \
                                    int ldb, int tb, T *c, int ldc, nabla_##T##_epilogue epilogue,  \
                                    void *context, int row0, int col0, int level) {                 \
@@ -394,7 +475,12 @@ static void *packing_buffer(int which, size_t bytes) {
             for (int pc = 0; pc < k; pc += kstep) {                                                \
                 int kc = k - pc < kstep ? k - pc : kstep;                                          \
                 nabla_##T##_epilogue finish = pc + kc == k ? epilogue : NULL;                      \
-                pack_b_##PACK(kc, nc, tb ? b + (long)jc * ldb + pc : b + (long)pc * ldb + jc, ldb, tb, bp); \
+                /* B's full strips read where they are stored, when the kernel can: only a last */ \
+                /* partial strip is packed (where it would be in the panel).                  */ \
+                int direct = READS_B_DIRECTLY(tb, m), packed_from = direct ? nc / NR * NR : 0;      \
+                if (packed_from < nc)                                                              \
+                    pack_b_##PACK(kc, nc - packed_from, tb ? b + (long)(jc + packed_from) * ldb + pc \
+                                  : b + (long)pc * ldb + jc + packed_from, ldb, tb, bp + (long)packed_from * kc); \
                 for (int ic = 0; ic < m; ic += MC) {                                               \
                     int mc = m - ic < MC ? m - ic : MC;                                            \
                     pack_a_##PACK(mc, kc, ta ? a + (long)pc * lda + ic : a + (long)ic * lda + pc, lda, ta, ap); \
@@ -403,7 +489,10 @@ static void *packing_buffer(int which, size_t bytes) {
                         for (int ir = 0; ir < mc; ir += MR) {                                      \
                             int mr = mc - ir < MR ? mc - ir : MR;                                  \
                             T *tile = c + (long)(ic + ir) * ldc + jc + jr;                         \
-                            kernel(kc, ap + (long)ir * kc, bp + (long)jr * kc, tile, ldc, mr, nr, pc > 0); \
+                            if (jr < packed_from)                                                  \
+                                DIRECT_KERNEL(kc, ap + (long)ir * kc, b + (long)pc * ldb + jc + jr, ldb, tile, ldc, mr, pc > 0); \
+                            else                                                                   \
+                                kernel(kc, ap + (long)ir * kc, bp + (long)jr * kc, tile, ldc, mr, nr, pc > 0); \
                             if (finish) finish(context, tile, ldc, mr, nr, row0 + ic + ir, col0 + jc + jr); \
                         }                                                                          \
                     }                                                                              \
@@ -416,19 +505,29 @@ static void *packing_buffer(int which, size_t bytes) {
 // kernel of this architecture.
 #if defined(NABLA_X86)
 #define FLOAT_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_avx2_float : kernel_portable_float)
+#define NEVER_DIRECT(tb, m) ((void)(tb), (void)(m), 0)
+#define NO_DIRECT_KERNEL(kc, ap, b, ldb, c, ldc, m, accumulate) ((void)0)
 #define DOUBLE_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_avx2_double : kernel_portable_double)
 #define AVX512_FLOAT_KERNEL(level) ((void)(level), kernel_avx512_float)
+// Products with few rows of C use each strip of B for few tiles, so packing B costs about as
+// much as reading it: the AVX-512 kernel then reads a row-major B where it is stored.
+#define AVX512_READS_B_DIRECTLY(tb, m) (!(tb) && (m) <= 128)
 #elif defined(NABLA_NEON)
 #define FLOAT_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_neon_float : kernel_portable_float)
+#define NEVER_DIRECT(tb, m) ((void)(tb), (void)(m), 0)
+#define NO_DIRECT_KERNEL(kc, ap, b, ldb, c, ldc, m, accumulate) ((void)0)
 #define DOUBLE_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_neon_double : kernel_portable_double)
 #else
 #define FLOAT_KERNEL(level) kernel_portable_float
+#define NEVER_DIRECT(tb, m) ((void)(tb), (void)(m), 0)
+#define NO_DIRECT_KERNEL(kc, ap, b, ldb, c, ldc, m, accumulate) ((void)0)
 #define DOUBLE_KERNEL(level) kernel_portable_double
 #endif
-DEFINE_GEMM_SINGLE(float, float, float, SMR, SNR, SKC, SMC, SNC, FLOAT_KERNEL)
-DEFINE_GEMM_SINGLE(double, double, double, DMR, DNR, DKC, DMC, DNC, DOUBLE_KERNEL)
+DEFINE_GEMM_SINGLE(float, float, float, SMR, SNR, SKC, SMC, SNC, FLOAT_KERNEL, NEVER_DIRECT, NO_DIRECT_KERNEL)
+DEFINE_GEMM_SINGLE(double, double, double, DMR, DNR, DKC, DMC, DNC, DOUBLE_KERNEL, NEVER_DIRECT, NO_DIRECT_KERNEL)
 #if defined(NABLA_X86)
-DEFINE_GEMM_SINGLE(float_avx512, float, float_avx512, WMR, WNR, SKC, WMC, SNC, AVX512_FLOAT_KERNEL)
+DEFINE_GEMM_SINGLE(float_avx512, float, float_avx512, WMR, WNR, SKC, WMC, SNC, AVX512_FLOAT_KERNEL,
+                   AVX512_READS_B_DIRECTLY, kernel_avx512_float_direct)
 #endif
 
 // ---- A pool of threads -------------------------------------------------------------------
@@ -437,8 +536,11 @@ DEFINE_GEMM_SINGLE(float_avx512, float, float_avx512, WMR, WNR, SKC, WMC, SNC, A
 // C, or of MR-tall row strips where C has too few columns. Every element of C is computed by one
 // thread with the same order of additions as on one thread, so the product does not depend on
 // the thread count. Workers spin briefly on their job flag before sleeping, so back-to-back
-// products do not pay a wake-up each. One product at a time uses the pool; a product started
-// while another holds it runs on its caller's thread alone.
+// products do not pay a wake-up each. A part is claimed before it runs, by its worker or, once the
+// caller has finished its own part, by the caller: a worker still asleep (or descheduled on a
+// busy machine) delays nothing, and a split product is never much slower than one thread. One
+// product at a time uses the pool; a product started while another holds it runs on its caller's
+// thread alone.
 
 enum { MAX_PARTS = 64, MIN_FLOPS_PER_PART = 2000000 };
 
@@ -457,8 +559,9 @@ typedef struct {
 } gemm_job;
 
 typedef struct {
-    _Alignas(64) atomic_int ready;
-    atomic_int done;
+    _Alignas(64) atomic_int ready;   // set by the caller when the slot has a new part
+    atomic_int claimed;              // 0 while the part waits; whoever sets it to 1 runs it
+    atomic_int done;                 // set when a worker has run the part
     gemm_job job;
 } worker_slot;
 
@@ -501,8 +604,13 @@ static void *worker_main(void *argument) {
         pthread_mutex_lock(&pool_lock);
         while (!atomic_load_explicit(&slot->ready, memory_order_acquire)) pthread_cond_wait(&pool_wake, &pool_lock);
         pthread_mutex_unlock(&pool_lock);
+        // Taken with an exchange, which reads the caller's latest store: a part set up after the
+        // one this wake-up was for is then either seen below or left flagged for the next loop.
+        atomic_exchange_explicit(&slot->ready, 0, memory_order_acq_rel);
+        // The caller may have run the part itself already (claimed stays 1 until it writes the
+        // slot's next part and sets it to 0, after the job: reading 0 here sees that job).
+        if (atomic_exchange_explicit(&slot->claimed, 1, memory_order_acq_rel) != 0) continue;
         gemm_job job = slot->job;
-        atomic_store_explicit(&slot->ready, 0, memory_order_relaxed);
         run_job(&job);
         atomic_store_explicit(&slot->done, 1, memory_order_release);
     }
@@ -568,6 +676,7 @@ static void gemm(gemm_job job, int threads, int mr, int nr) {
     for (int w = 1; w < parts; w++) {
         slots[w].job = part_of(job, w, parts, by_columns, by_columns ? nr : mr);
         atomic_store_explicit(&slots[w].done, 0, memory_order_relaxed);
+        atomic_store_explicit(&slots[w].claimed, 0, memory_order_release);
     }
     pthread_mutex_lock(&pool_lock);
     for (int w = 1; w < parts; w++) atomic_store_explicit(&slots[w].ready, 1, memory_order_release);
@@ -575,6 +684,12 @@ static void gemm(gemm_job job, int threads, int mr, int nr) {
     pthread_mutex_unlock(&pool_lock);
     gemm_job own = part_of(job, 0, parts, by_columns, by_columns ? nr : mr);
     run_job(&own);
+    // Parts no worker has started yet: run them here rather than wait for a wake-up.
+    for (int w = 1; w < parts; w++)
+        if (atomic_exchange_explicit(&slots[w].claimed, 1, memory_order_acq_rel) == 0) {
+            run_job(&slots[w].job);
+            atomic_store_explicit(&slots[w].done, 1, memory_order_relaxed);
+        }
     for (int w = 1; w < parts; w++)
         while (!atomic_load_explicit(&slots[w].done, memory_order_acquire)) spin_pause();
     pthread_mutex_unlock(&caller_lock);
