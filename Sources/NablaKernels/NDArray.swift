@@ -359,16 +359,28 @@ extension NDArray {
         let reduced = Set((axes ?? Array(0..<rank)).map { shape.axis($0, function: "reduce") })
         let kept = Shape(shape.dimensions.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element })
         let resultShape = keepingDimensions ? kept : Shape(shape.dimensions.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
-        // Reducing leading axes only (a bias's gradient): rows combined into one, contiguously.
-        if let last = reduced.max(), reduced.count == last + 1, last < rank - 1 {
-            let n = kept.count
-            var out = [Scalar](repeating: initial, count: n)
+        // The reduced axes in one block (after merging neighbours and dropping size-1 axes): the
+        // array is [outer, r, inner] and each output element combines its r inputs in order, in
+        // plain loops (a bias's gradient: outer = 1; a pooling window: inner = the positions).
+        var blocks: [(size: Int, reduced: Bool)] = []
+        for (axis, size) in shape.dimensions.enumerated() where size != 1 {
+            let isReduced = reduced.contains(axis)
+            if let last = blocks.last, last.reduced == isReduced { blocks[blocks.count - 1].size *= size } else { blocks.append((size, isReduced)) }
+        }
+        if blocks.filter(\.reduced).count <= 1 {
+            let split = blocks.firstIndex { $0.reduced } ?? blocks.count
+            let outer = blocks[..<split].reduce(1) { $0 * $1.size }
+            let r = split < blocks.count ? blocks[split].size : 1
+            let inner = split < blocks.count ? blocks[(split + 1)...].reduce(1) { $0 * $1.size } : 1
+            var out = [Scalar](repeating: initial, count: outer * inner)
             out.withUnsafeMutableBufferPointer { out in
                 scalars.withUnsafeBufferPointer { x in
-                    var base = 0
-                    while base < x.count {
-                        for j in 0..<n { out[j] = combine(out[j], x[base + j]) }
-                        base += n
+                    for a in 0..<outer {
+                        let target = a * inner
+                        for b in 0..<r {
+                            let row = (a * r + b) * inner
+                            for c in 0..<inner { out[target + c] = combine(out[target + c], x[row + c]) }
+                        }
                     }
                 }
             }

@@ -80,33 +80,61 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
 /// offset into each of several arrays read with their own strides. `body` gets the offsets of
 /// the row's first element, the row length and the arrays' strides along the row. No recursion;
 /// one call per row, so the row loop inside `body` is a plain strided loop.
+///
+/// Neighbouring axes that every array steps through as through one axis (stride of the outer =
+/// stride of the inner × the inner's size, for every array) are visited as one, and axes of size
+/// 1 are skipped, so rows are as long as the layouts allow: a row may span several of `shape`'s
+/// axes (the visiting order is row-major all the same).
 @inlinable
 public func forEachRow(of shape: Shape, strides: [[Int]], _ body: (_ offsets: UnsafeBufferPointer<Int>, _ count: Int, _ innerStrides: UnsafeBufferPointer<Int>) -> Void) {
     let arrays = strides.count
     guard shape.count > 0 else { return }
-    let rank = shape.rank
-    if rank == 0 {
+    // The merged axes: their sizes, and each array's stride along them (axis-major: the stride of
+    // array k along merged axis a is at a·arrays + k).
+    var sizes: [Int] = []
+    var table: [Int] = []
+    for axis in 0..<shape.rank where shape.dimensions[axis] != 1 {
+        let size = shape.dimensions[axis]
+        if !sizes.isEmpty, (0..<arrays).allSatisfy({ table[table.count - arrays + $0] == strides[$0][axis] * size }) {
+            sizes[sizes.count - 1] *= size
+            for k in 0..<arrays { table[table.count - arrays + k] = strides[k][axis] }
+        } else {
+            sizes.append(size)
+            for k in 0..<arrays { table.append(strides[k][axis]) }
+        }
+    }
+    if sizes.isEmpty {
         let zeros = [Int](repeating: 0, count: arrays)
         zeros.withUnsafeBufferPointer { z in body(z, 1, z) }
         return
     }
-    let rowLength = shape.dimensions[rank - 1]
-    let inner = strides.map { $0[rank - 1] }
+    let rank = sizes.count
+    let rowLength = sizes[rank - 1]
+    let inner = Array(table[((rank - 1) * arrays)...])
     var offsets = [Int](repeating: 0, count: arrays)
-    var counter = [Int](repeating: 0, count: rank - 1)
-    let rows = shape.count / Swift.max(rowLength, 1)
+    var counter = [Int](repeating: 0, count: rank)
+    let rows = shape.count / rowLength
     inner.withUnsafeBufferPointer { inner in
-        for _ in 0..<rows {
-            offsets.withUnsafeBufferPointer { body($0, rowLength, inner) }
-            // Advance the counter over the outer axes, moving each offset by its stride.
-            var axis = rank - 2
-            while axis >= 0 {
-                counter[axis] += 1
-                for k in 0..<arrays { offsets[k] += strides[k][axis] }
-                if counter[axis] < shape.dimensions[axis] { break }
-                for k in 0..<arrays { offsets[k] -= strides[k][axis] * counter[axis] }
-                counter[axis] = 0
-                axis -= 1
+        table.withUnsafeBufferPointer { table in
+            sizes.withUnsafeBufferPointer { sizes in
+                counter.withUnsafeMutableBufferPointer { counter in
+                    offsets.withUnsafeMutableBufferPointer { offsets in
+                        for _ in 0..<rows {
+                            body(UnsafeBufferPointer(offsets), rowLength, inner)
+                            // Advance the counter over the outer axes, moving each offset by its stride.
+                            var axis = rank - 2
+                            while axis >= 0 {
+                                counter[axis] += 1
+                                let axisStrides = axis * arrays
+                                for k in 0..<arrays { offsets[k] += table[axisStrides + k] }
+                                if counter[axis] < sizes[axis] { break }
+                                for k in 0..<arrays { offsets[k] -= table[axisStrides + k] * counter[axis] }
+                                counter[axis] = 0
+                                axis -= 1
+                            }
+                        }
+                    }
+                }
             }
         }
     }
