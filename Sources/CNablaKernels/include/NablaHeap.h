@@ -10,6 +10,12 @@ extern "C" {
 /// tests that check memory is returned, such as a thread's buffers when it ends.
 long long nabla_heap_bytes_in_use(void);
 
+/// Whether Nabla set glibc's malloc thresholds when it was loaded (blocks under 32 MiB from the
+/// heap, up to 256 MiB of free heap kept), so that arrays freed and allocated again every step
+/// are reused rather than returned to the system and faulted back in: 1 if so, 0 where the
+/// platform is not glibc or the environment sets malloc options of its own.
+int nabla_heap_keeps_freed_blocks(void);
+
 #ifdef __cplusplus
 }
 #endif
