@@ -95,13 +95,15 @@ extension NDArray {
                                     let iy = y * g.stride.height - g.padding.height + i * g.dilation.height
                                     let target = row + y * ow
                                     guard iy >= 0 && iy < h else {
-                                        for xo in 0..<ow { out[target + xo] = padValue }
+                                        for xo in 0..<ow { out[target &+ xo] = padValue }
                                         continue
                                     }
-                                    for xo in 0..<first { out[target + xo] = padValue }
-                                    let source = image + iy * w - g.padding.width + j * g.dilation.width
-                                    for xo in first..<end { out[target + xo] = x[source + xo * g.stride.width] }
-                                    for xo in end..<ow { out[target + xo] = padValue }
+                                    // Wrapping arithmetic in the inner loops (every index is within the
+                                    // arrays): no overflow checks, so the copies vectorise.
+                                    for xo in 0..<first { out[target &+ xo] = padValue }
+                                    let source = image + iy * w - g.padding.width + j * g.dilation.width, step = g.stride.width
+                                    for xo in first..<end { out[target &+ xo] = x[source &+ xo &* step] }
+                                    for xo in end..<ow { out[target &+ xo] = padValue }
                                 }
                             }
                         }
@@ -135,7 +137,8 @@ extension NDArray {
                                     let iy = y * g.stride.height - g.padding.height + i * g.dilation.height
                                     guard iy >= 0 && iy < h else { continue }
                                     let target = image + iy * w - g.padding.width + j * g.dilation.width, source = row + y * ow
-                                    for xo in first..<end { out[target + xo * g.stride.width] += x[source + xo] }
+                                    let step = g.stride.width
+                                    for xo in first..<end { out[target &+ xo &* step] += x[source &+ xo] }
                                 }
                             }
                         }

@@ -250,9 +250,10 @@ extension NDArray {
                 b.scalars.withUnsafeBufferPointer { y in
                     forEachRow(of: shape, strides: strides) { offsets, count, inner in
                         var (i, j, k) = (offsets[0], offsets[1], offsets[2])
+                        let (stepX, stepY) = (inner[0], inner[1])
                         for _ in 0..<count {
                             out[k] = f(x[i], y[j])
-                            i += inner[0]; j += inner[1]; k += 1
+                            i &+= stepX; j &+= stepY; k &+= 1
                         }
                     }
                 }
@@ -340,7 +341,8 @@ extension NDArray {
                 var k = 0
                 forEachRow(of: target, strides: [strides]) { offsets, count, inner in
                     var i = start + offsets[0]
-                    for _ in 0..<count { out[k] = x[i]; i += inner[0]; k += 1 }
+                    let step = inner[0]
+                    for _ in 0..<count { out[k] = x[i]; i &+= step; k &+= 1 }
                 }
             }
         }
@@ -379,7 +381,7 @@ extension NDArray {
                         let target = a * inner
                         for b in 0..<r {
                             let row = (a * r + b) * inner
-                            for c in 0..<inner { out[target + c] = combine(out[target + c], x[row + c]) }
+                            for c in 0..<inner { out[target &+ c] = combine(out[target &+ c], x[row &+ c]) }
                         }
                     }
                 }
