@@ -72,7 +72,7 @@ const char *nabla_sgemm_kernel(void) {
 
 // ---- Packing (shared by every kernel) ----------------------------------------------------
 
-#define DEFINE_PACKING(NAME, T, MR, NR)                                                                  \
+#define DEFINE_PACKING(NAME, T, MR, NR)                                                            \
     /* A block (mc×kc) into MR-tall strips, each stored k-major: strip[p*MR + i] = A[i][p]. */     \
     /* With `trans`, A is stored transposed (k×m): A[i][p] is a[p*lda + i]. Each loop reads   */   \
     /* its source contiguously and writes within one strip, which stays in L1.                */   \
@@ -454,7 +454,7 @@ static void *packing_buffer(int which, size_t bytes) {
 /* The epilogue, when given, runs on each MR×NR tile right after its last k-slice is written */ \
 /* back (the tile is then final and still in L1); row0 and col0 place C within the whole   */     \
 /* product, so that a thread's part of C passes its tiles' true positions.                  */     \
-#define DEFINE_GEMM_SINGLE(NAME, T, PACK, MR, NR, KC, MC, NC, KERNEL_OF_LEVEL, READS_B_DIRECTLY, DIRECT_KERNEL)                                      \
+#define DEFINE_GEMM_SINGLE(NAME, T, PACK, MR, NR, KC, MC, NC, KERNEL_OF_LEVEL, READS_B_DIRECTLY, DIRECT_KERNEL) \
     static void gemm_single_##NAME(int m, int n, int k, const T *a, int lda, int ta, const T *b,   \
                                    int ldb, int tb, T *c, int ldc, nabla_##T##_epilogue epilogue,  \
                                    void *context, int row0, int col0, int level) {                 \
@@ -502,11 +502,11 @@ static void *packing_buffer(int which, size_t bytes) {
     }
 
 // The kernel for the 6×16 (float) and 6×8 (double) panels at a level: portable C, or the SIMD
-// kernel of this architecture.
-#if defined(NABLA_X86)
-#define FLOAT_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_avx2_float : kernel_portable_float)
+// kernel of this architecture. Only the AVX-512 kernel reads B unpacked.
 #define NEVER_DIRECT(tb, m) ((void)(tb), (void)(m), 0)
 #define NO_DIRECT_KERNEL(kc, ap, b, ldb, c, ldc, m, accumulate) ((void)0)
+#if defined(NABLA_X86)
+#define FLOAT_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_avx2_float : kernel_portable_float)
 #define DOUBLE_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_avx2_double : kernel_portable_double)
 #define AVX512_FLOAT_KERNEL(level) ((void)(level), kernel_avx512_float)
 // Products with few rows of C use each strip of B for few tiles, so packing B costs about as
@@ -514,13 +514,9 @@ static void *packing_buffer(int which, size_t bytes) {
 #define AVX512_READS_B_DIRECTLY(tb, m) (!(tb) && (m) <= 128)
 #elif defined(NABLA_NEON)
 #define FLOAT_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_neon_float : kernel_portable_float)
-#define NEVER_DIRECT(tb, m) ((void)(tb), (void)(m), 0)
-#define NO_DIRECT_KERNEL(kc, ap, b, ldb, c, ldc, m, accumulate) ((void)0)
 #define DOUBLE_KERNEL(level) ((level) >= KERNEL_SIMD ? kernel_neon_double : kernel_portable_double)
 #else
 #define FLOAT_KERNEL(level) kernel_portable_float
-#define NEVER_DIRECT(tb, m) ((void)(tb), (void)(m), 0)
-#define NO_DIRECT_KERNEL(kc, ap, b, ldb, c, ldc, m, accumulate) ((void)0)
 #define DOUBLE_KERNEL(level) kernel_portable_double
 #endif
 DEFINE_GEMM_SINGLE(float, float, float, SMR, SNR, SKC, SMC, SNC, FLOAT_KERNEL, NEVER_DIRECT, NO_DIRECT_KERNEL)
@@ -561,7 +557,7 @@ typedef struct {
 typedef struct {
     _Alignas(64) atomic_int ready;   // set by the caller when the slot has a new part
     atomic_int claimed;              // 0 while the part waits; whoever sets it to 1 runs it
-    atomic_int done;                 // set when a worker has run the part
+    atomic_int done;                 // set once the part has run (by whoever claimed it)
     gemm_job job;
 } worker_slot;
 

@@ -361,14 +361,10 @@ extension NDArray {
         let reduced = Set((axes ?? Array(0..<rank)).map { shape.axis($0, function: "reduce") })
         let kept = Shape(shape.dimensions.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element })
         let resultShape = keepingDimensions ? kept : Shape(shape.dimensions.enumerated().filter { !reduced.contains($0.offset) }.map(\.element))
-        // The reduced axes in one block (after merging neighbours and dropping size-1 axes): the
-        // array is [outer, r, inner] and each output element combines its r inputs in order, in
-        // plain loops (a bias's gradient: outer = 1; a pooling window: inner = the positions).
-        var blocks: [(size: Int, reduced: Bool)] = []
-        for (axis, size) in shape.dimensions.enumerated() where size != 1 {
-            let isReduced = reduced.contains(axis)
-            if let last = blocks.last, last.reduced == isReduced { blocks[blocks.count - 1].size *= size } else { blocks.append((size, isReduced)) }
-        }
+        // The reduced axes in one block: the array is [outer, r, inner] and each output element
+        // combines its r inputs in order, in plain loops (a bias's gradient: outer = 1; a pooling
+        // window: inner = the positions).
+        let blocks = reductionBlocks(reduced)
         if blocks.filter(\.reduced).count <= 1 {
             let split = blocks.firstIndex { $0.reduced } ?? blocks.count
             let outer = blocks[..<split].reduce(1) { $0 * $1.size }
@@ -418,17 +414,7 @@ extension NDArray {
             reduced.contains(axis) ? (keepingDimensions ? 1 : nil) : size
         })
         if count == 0 { return .zeros(resultShape) }
-        // Neighbouring axes that are all reduced or all kept act as one; size-1 axes change
-        // nothing. What is left alternates: kept, reduced, kept, …
-        var groups: [(size: Int, reduced: Bool)] = []
-        for (axis, size) in shape.dimensions.enumerated() where size != 1 {
-            let isReduced = reduced.contains(axis)
-            if let last = groups.last, last.reduced == isReduced {
-                groups[groups.count - 1].size *= size
-            } else {
-                groups.append((size, isReduced))
-            }
-        }
+        var groups = reductionBlocks(reduced)
         // One reduced group at a time, the innermost first: each is the middle axis of an
         // [outer, reduced, inner] array.
         var values = scalars
@@ -449,6 +435,23 @@ extension NDArray {
             }
         }
         return NDArray(shape: resultShape, checkedScalars: values)
+    }
+
+    /// The axes of a reduction over `reduced`, with neighbouring axes that are all reduced or all
+    /// kept merged into one block and size-1 axes (which change nothing) left out: what is left
+    /// alternates kept, reduced, kept, … (row-major order, so a block is contiguous).
+    @inlinable
+    func reductionBlocks(_ reduced: Set<Int>) -> [(size: Int, reduced: Bool)] {
+        var blocks: [(size: Int, reduced: Bool)] = []
+        for (axis, size) in shape.dimensions.enumerated() where size != 1 {
+            let isReduced = reduced.contains(axis)
+            if let last = blocks.last, last.reduced == isReduced {
+                blocks[blocks.count - 1].size *= size
+            } else {
+                blocks.append((size, isReduced))
+            }
+        }
+        return blocks
     }
 
     /// Sums over the axes along which `self` was broadcast from `original` (leading axes, and axes
