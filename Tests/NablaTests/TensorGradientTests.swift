@@ -69,6 +69,17 @@ struct TensorGradientTests {
         Case(name: "conv2d padding 1 with bias", shapes: [[2, 2, 4, 4], [3, 2, 3, 3], [3]]) { $0[0].conv2d($0[1], bias: $0[2], padding: (1, 1)) },
         Case(name: "conv2d stride 2", shapes: [[1, 3, 5, 5], [2, 3, 2, 2]]) { tanh($0[0].conv2d($0[1], stride: (2, 2))) },
         Case(name: "maxPool2d", shapes: [[1, 2, 4, 4]]) { $0[0].maxPool2d(kernel: (2, 2)) * 3 },
+        Case(name: "maxPool2d overlapping windows, padding, squared", shapes: [[2, 2, 5, 5]]) {
+            let y = $0[0].maxPool2d(kernel: (3, 3), stride: (1, 1), padding: (1, 1))
+            return y * y
+        },
+        Case(name: "routedToPoolMaxima (values squared, times the input)", shapes: [[1, 2, 4, 4], [1, 2, 3, 3]]) {
+            $0[0].routedToPoolMaxima($0[1] * $0[1], PatchGeometry(kernel: (2, 2))) * $0[0]
+        },
+        Case(name: "pickedAtPoolMaxima (overlapping windows)", shapes: [[1, 2, 4, 4], [1, 2, 4, 4]]) {
+            let g = PatchGeometry(kernel: (2, 2), stride: (1, 1))
+            return $0[0].pickedAtPoolMaxima(sin($0[1]), g) * $0[0].maxPooled(g)
+        },
         Case(name: "avgPool2d padding", shapes: [[2, 1, 3, 3]]) { $0[0].avgPool2d(kernel: (2, 2), stride: (1, 1), padding: (1, 1)) },
         Case(name: "logSumExp", shapes: [[3, 5]]) { $0[0].logSumExp(axis: 1) },
         Case(name: "softmax", shapes: [[2, 4]]) { $0[0].softmax(axis: -1) * $0[0] },

@@ -125,6 +125,20 @@ extension DualTensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     @inlinable public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> DualTensor {
         lifting(.fold(shape, geometry), primal.fromPatches(into: shape, geometry))
     }
+    /// Max pooling; tangent: the tangent picked at the primal's maxima.
+    @inlinable public func maxPooled(_ geometry: PatchGeometry) -> DualTensor {
+        lifting(.maxPool(geometry), primal.maxPooled(geometry))
+    }
+    /// Routing `values` to the primal's pooling maxima; tangent: the values' tangent routed
+    /// likewise.
+    @inlinable public func routedToPoolMaxima(_ values: DualTensor, _ geometry: PatchGeometry) -> DualTensor {
+        DualTensor.lifting(.routeToPoolMaxima(geometry), self, values, primal: primal.routedToPoolMaxima(values.primal, geometry))
+    }
+    /// Picking `values` at the primal's pooling maxima; tangent: the values' tangent picked
+    /// likewise.
+    @inlinable public func pickedAtPoolMaxima(_ values: DualTensor, _ geometry: PatchGeometry) -> DualTensor {
+        DualTensor.lifting(.pickAtPoolMaxima(geometry), self, values, primal: primal.pickedAtPoolMaxima(values.primal, geometry))
+    }
     /// The primal's check (a symbol records the error in its graph).
     @inlinable public func shapesHold(_ condition: Bool, _ error: @autoclosure () -> TensorShapeError) -> Bool {
         primal.shapesHold(condition, error())

@@ -58,6 +58,17 @@ public protocol DifferentiableTensor: GraphScalar {
     func patches(_ geometry: PatchGeometry, padValue: Double) -> Self
     /// col2im: patches added back into an image of `shape`.  ∂/∂x: the seed unfolded.
     func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> Self
+    /// Max pooling of an image batch [N, C, H, W]: [N, C, OH, OW], each window's largest entry
+    /// (padding −∞, NaN winning).  ∂/∂x: the seed routed to each window's maximum, the first of
+    /// tied maxima (``routedToPoolMaxima(_:_:)``), as PyTorch's `max_pool2d`.
+    func maxPooled(_ geometry: PatchGeometry) -> Self
+    /// Zeros of self's shape with `values` (one per window, [N, C, OH, OW]) added at each
+    /// window's maximum in self.  ∂/∂values: the seed picked at the maxima; self only chooses
+    /// the positions and gets no gradient.
+    func routedToPoolMaxima(_ values: Self, _ geometry: PatchGeometry) -> Self
+    /// `values` (self's shape) picked at each window's maximum in self: [N, C, OH, OW].
+    /// ∂/∂values: the seed routed to the maxima; self gets no gradient.
+    func pickedAtPoolMaxima(_ values: Self, _ geometry: PatchGeometry) -> Self
     /// Checks a shape condition of a composite function or a layer; returns whether it holds.
     ///
     /// Numbers (`NDArray`) and dynamic ``Tensor``s stop with `error`'s message when it does not

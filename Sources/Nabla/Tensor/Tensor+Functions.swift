@@ -281,9 +281,12 @@ extension DifferentiableTensor {
     /// `F.max_pool2d(x, kernel, stride, padding, dilation)`); the stride defaults to the kernel.
     /// `dilation` spaces the window's taps as in `conv2d`.
     /// As PyTorch, the padding may be at most half the kernel (kh/2, kw/2, rounded down), so no
-    /// window lies wholly in the padding. ∂/∂x: the seed shared among each window's maxima.
+    /// window lies wholly in the padding. NaN wins, as in PyTorch. One pass over the input (no
+    /// patches). ∂/∂x: the seed routed to each window's maximum, the first in row-major order
+    /// when several are equal (as PyTorch's `max_pool2d`).
     public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) -> Self {
-        pool(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation, padValue: -.infinity) { $0.max(axes: [2], keepingDimensions: false) }
+        guard let (geometry, _) = poolGeometry(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation) else { return self }
+        return maxPooled(geometry)
     }
 
     /// Average pooling over kh×kw windows (zero padding counted in the average, as PyTorch's
@@ -294,21 +297,28 @@ extension DifferentiableTensor {
     }
 
     private func pool(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), padValue: Double, _ reduce: (Self) -> Self) -> Self {
-        guard shapesHold(shape.rank == 4, TensorShapeError(operation: "pool2d", shapes: [shape], reason: "expected an input [N, C, H, W]")) else { return self }
+        guard let (geometry, (oh, ow)) = poolGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation) else { return self }
+        let (n, c) = (shape[0], shape[1])
+        let windows = patches(geometry, padValue: padValue).reshaped([n, c, kernel.0 * kernel.1, oh * ow])
+        return reduce(windows).reshaped([n, c, oh, ow])
+    }
+
+    /// A pooling window's geometry over this [N, C, H, W] input and the output's height and
+    /// width, or nil after reporting (``shapesHold(_:_:)``) why they do not fit.
+    private func poolGeometry(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)) -> (PatchGeometry, (Int, Int))? {
+        guard shapesHold(shape.rank == 4, TensorShapeError(operation: "pool2d", shapes: [shape], reason: "expected an input [N, C, H, W]")) else { return nil }
         guard shapesHold(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0
                             && padding.0 >= 0 && padding.1 >= 0 && padding.0 <= kernel.0 / 2 && padding.1 <= kernel.1 / 2,
                          TensorShapeError(operation: "pool2d", shapes: [shape],
                                           reason: "kernel \(kernel), stride \(stride) and dilation \(dilation) must be positive, and padding \(padding) at most half the kernel"))
-        else { return self }
+        else { return nil }
         let geometry = PatchGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-        guard let (oh, ow) = geometry.outputSize(height: shape[2], width: shape[3]) else {
+        guard let size = geometry.outputSize(height: shape[2], width: shape[3]) else {
             let dilated = dilation == (1, 1) ? "" : " and dilation \(dilation)"
             _ = shapesHold(false, TensorShapeError(operation: "pool2d", shapes: [shape],
                                                    reason: "a \(kernel.0)×\(kernel.1) window does not fit the input with padding \(padding)\(dilated)"))
-            return self
+            return nil
         }
-        let (n, c) = (shape[0], shape[1])
-        let windows = patches(geometry, padValue: padValue).reshaped([n, c, kernel.0 * kernel.1, oh * ow])
-        return reduce(windows).reshaped([n, c, oh, ow])
+        return (geometry, size)
     }
 }

@@ -239,6 +239,19 @@ extension Tensor: DifferentiableScalar, GraphScalar, DifferentiableTensor {
     /// col2im: patches [N, C·kh·kw, OH·OW] added into an image of `shape`, overlaps summed
     /// (PyTorch's `F.fold`).  ∂/∂x: the seed unfolded.
     public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> Tensor { Tensor.record(.fold(shape, geometry), self, self) }
+    /// Max pooling of [N, C, H, W] over `geometry`'s windows (padding −∞, NaN winning; PyTorch's
+    /// `F.max_pool2d`).  ∂/∂x: the seed routed to each window's maximum, the first of ties.
+    public func maxPooled(_ geometry: PatchGeometry) -> Tensor { Tensor.record(.maxPool(geometry), self, self) }
+    /// Zeros of self's shape with `values` ([N, C, OH, OW]) added at each window's maximum in
+    /// self (max pooling's gradient).  ∂/∂values: the seed picked at the maxima; self: none.
+    public func routedToPoolMaxima(_ values: Tensor, _ geometry: PatchGeometry) -> Tensor {
+        Tensor.record(.routeToPoolMaxima(geometry), self, values)
+    }
+    /// `values` (self's shape) picked at each window's maximum in self: [N, C, OH, OW].
+    /// ∂/∂values: the seed routed to the maxima; self: none.
+    public func pickedAtPoolMaxima(_ values: Tensor, _ geometry: PatchGeometry) -> Tensor {
+        Tensor.record(.pickAtPoolMaxima(geometry), self, values)
+    }
     /// The same values with no gradient flowing back: ``detached()`` (PyTorch's `detach`).
     public func stoppingGradient() -> Tensor { detached() }
     /// The box `ranges[k]` along each leading axis k, later axes whole (PyTorch's `x[a:b, c:d]`).

@@ -300,6 +300,16 @@ extension TensorSymbol: DifferentiableTensor {
     public func patches(_ geometry: PatchGeometry, padValue: Double) -> TensorSymbol { .record(.unfold(geometry, padValue: padValue), self, self) }
     /// Records col2im into an image of `shape`, as ``Tensor/fromPatches(into:_:)``.
     public func fromPatches(into shape: Shape, _ geometry: PatchGeometry) -> TensorSymbol { .record(.fold(shape, geometry), self, self) }
+    /// Records max pooling, as ``Tensor/maxPooled(_:)``.
+    public func maxPooled(_ geometry: PatchGeometry) -> TensorSymbol { .record(.maxPool(geometry), self, self) }
+    /// Records routing `values` to the pooling maxima, as ``Tensor/routedToPoolMaxima(_:_:)``.
+    public func routedToPoolMaxima(_ values: TensorSymbol, _ geometry: PatchGeometry) -> TensorSymbol {
+        .record(.routeToPoolMaxima(geometry), self, values)
+    }
+    /// Records picking `values` at the pooling maxima, as ``Tensor/pickedAtPoolMaxima(_:_:)``.
+    public func pickedAtPoolMaxima(_ values: TensorSymbol, _ geometry: PatchGeometry) -> TensorSymbol {
+        .record(.pickAtPoolMaxima(geometry), self, values)
+    }
     /// Records a sum over `axes` (all when nil), as ``Tensor/sum(axes:keepingDimensions:)``.
     public func sum(axes: [Int]?, keepingDimensions: Bool) -> TensorSymbol { .record(.sum(axes: axes, keepingDimensions: keepingDimensions), self, self) }
     /// Records a broadcast to `shape` (`self` when the shape is already `shape`).

@@ -68,6 +68,19 @@ extension TensorOperation {
                 return fail("patches do not fold into \(target)", [x])
             }
             return .success(target)
+        case .maxPool(let g), .routeToPoolMaxima(let g), .pickAtPoolMaxima(let g):
+            guard x.rank == 4, let (oh, ow) = g.outputSize(height: x[2], width: x[3]) else {
+                return fail("a \(g.kernel.height)×\(g.kernel.width) window with padding \(g.padding) and dilation \(g.dilation) does not fit (expected [N, C, H, W])", [x])
+            }
+            let pooled: Shape = [x[0], x[1], oh, ow]
+            switch self {
+            case .routeToPoolMaxima:
+                return y == pooled ? .success(x) : fail("expected one value per window, \(pooled)", [x, y])
+            case .pickAtPoolMaxima:
+                return y == x ? .success(pooled) : fail("expected values of the input's shape", [x, y])
+            default:
+                return .success(pooled)
+            }
         case .indexAdd(let target, let indices, let axis):
             let a = axis < 0 ? axis + target.rank : axis
             guard a >= 0 && a < target.rank, x.rank == target.rank, x[a] == indices.count,

@@ -50,6 +50,17 @@ public enum TensorOperation: Sendable, Equatable {
     case unfold(PatchGeometry, padValue: Double)
     /// col2im: patches added back into an image of the given shape.  ∂/∂x: the seed unfolded.
     case fold(Shape, PatchGeometry)
+    /// Max pooling of an image batch [N, C, H, W] over a geometry's windows: each window's largest
+    /// entry (padding −∞, NaN winning), as PyTorch's `max_pool2d`.  ∂/∂x: the seed routed to each
+    /// window's maximum (``routeToPoolMaxima(_:)``; the first of tied maxima, as PyTorch).
+    case maxPool(PatchGeometry)
+    /// Zeros of x's shape with y, one value per pooling window, added at each window's maximum
+    /// in x (max pooling's gradient). Linear in y; x only chooses the positions, which are
+    /// constant where the maxima are unique.  ∂/∂x: none;  ∂/∂y: the seed picked at the maxima.
+    case routeToPoolMaxima(PatchGeometry)
+    /// y, of x's shape, picked at each window's maximum in x: one value per pooling window (the
+    /// transpose of ``routeToPoolMaxima(_:)``).  ∂/∂x: none;  ∂/∂y: the seed routed to the maxima.
+    case pickAtPoolMaxima(PatchGeometry)
 
     /// How many operands the operation reads: 0 for a leaf, 2 for binary primitives and `matmul`,
     /// 1 otherwise.
@@ -57,7 +68,7 @@ public enum TensorOperation: Sendable, Equatable {
         switch self {
         case .leaf: 0
         case .elementwise(let p, _): p.arity
-        case .matmul: 2
+        case .matmul, .routeToPoolMaxima, .pickAtPoolMaxima: 2
         default: 1
         }
     }
@@ -83,6 +94,9 @@ public enum TensorOperation: Sendable, Equatable {
         case .stopGradient: "stop_gradient"
         case .unfold: "unfold"
         case .fold: "fold"
+        case .maxPool: "max_pool2d"
+        case .routeToPoolMaxima: "route_to_pool_maxima"
+        case .pickAtPoolMaxima: "pick_at_pool_maxima"
         }
     }
 
@@ -113,6 +127,9 @@ public enum TensorOperation: Sendable, Equatable {
         case .stopGradient: return x
         case .unfold(let g, let padValue): return x.unfolded(g, padValue: S(padValue))
         case .fold(let shape, let g): return x.folded(into: shape, g)
+        case .maxPool(let g): return x.maxPooled(g)
+        case .routeToPoolMaxima(let g): return x.routedToPoolMaxima(y, g)
+        case .pickAtPoolMaxima(let g): return x.pickedAtPoolMaxima(y, g)
         }
     }
 
@@ -182,6 +199,12 @@ public enum TensorOperation: Sendable, Equatable {
             return (seed.fromPatches(into: x.shape, g), nil)
         case .fold(_, let g):
             return (seed.patches(g, padValue: 0), nil)
+        case .maxPool(let g):
+            return (x.routedToPoolMaxima(seed, g), nil)
+        case .routeToPoolMaxima(let g):
+            return (nil, needs.1 ? x.pickedAtPoolMaxima(seed, g) : nil)
+        case .pickAtPoolMaxima(let g):
+            return (nil, needs.1 ? x.routedToPoolMaxima(seed, g) : nil)
         case .matmul(let ta, let tb):
             func product(_ a: T, _ b: T, _ transposeA: Bool, _ transposeB: Bool) -> T {
                 T.matmul(a, b, transposingA: transposeA, transposingB: transposeB)
@@ -212,6 +235,8 @@ public enum TensorOperation: Sendable, Equatable {
     /// - the linear structural operations are their own tangent (the operation applied to ẋ;
     ///   im2col pads the tangent with 0, as the padding is constant);
     /// - matmul is bilinear: op(Ȧ)·op(B) + op(A)·op(Ḃ);
+    /// - max pooling picks the tangent at the maxima; routing to and picking at the maxima are
+    ///   linear in their second operand and constant in the first (which only chooses positions);
     /// - stop_gradient and leaves: zero.
     /// Like `pullback`, it is written in the ``DifferentiableTensor`` algebra, so a tangent
     /// computed in a recorded algebra can be differentiated again.
@@ -223,7 +248,7 @@ public enum TensorOperation: Sendable, Equatable {
             return a + b
         }
         guard let dx = tangents.0 else {
-            // Only ẏ: a binary primitive or matmul.
+            // Only ẏ: a binary operation.
             guard arity == 2, let dy = tangents.1 else { return nil }
             return tangentAlongSecond(x, y, output: output, dy)
         }
@@ -251,6 +276,9 @@ public enum TensorOperation: Sendable, Equatable {
         case .indexAdd(let shape, let indices, let axis): return dx.indexAdding(into: shape, indices: indices, axis: axis)
         case .unfold(let g, _): return dx.patches(g, padValue: 0)
         case .fold(let shape, let g): return dx.fromPatches(into: shape, g)
+        case .maxPool(let g): return x.pickedAtPoolMaxima(dx, g)
+        case .routeToPoolMaxima, .pickAtPoolMaxima:
+            return tangents.1.flatMap { tangentAlongSecond(x, y, output: output, $0) }
         }
     }
 
@@ -262,6 +290,10 @@ public enum TensorOperation: Sendable, Equatable {
             return p.pullback(x, y, output: output, constant: c, seed: dy.broadcast(to: output.shape)).1.map { $0.broadcast(to: output.shape) }
         case .matmul(let ta, let tb):
             return T.matmul(x, dy, transposingA: ta, transposingB: tb)
+        case .routeToPoolMaxima(let g):
+            return x.routedToPoolMaxima(dy, g)
+        case .pickAtPoolMaxima(let g):
+            return x.pickedAtPoolMaxima(dy, g)
         default:
             return nil
         }

@@ -73,6 +73,13 @@ enum AnyTensor: DifferentiableTensor {
     func indexSelect(_ indices: [Int], axis: Int) -> AnyTensor { map({ $0.indexSelect(indices, axis: axis) }, { $0.indexSelect(indices, axis: axis) }) }
     func patches(_ g: PatchGeometry, padValue: Double) -> AnyTensor { map({ $0.patches(g, padValue: padValue) }, { $0.patches(g, padValue: padValue) }) }
     func fromPatches(into shape: Shape, _ g: PatchGeometry) -> AnyTensor { map({ $0.fromPatches(into: shape, g) }, { $0.fromPatches(into: shape, g) }) }
+    func maxPooled(_ g: PatchGeometry) -> AnyTensor { map({ $0.maxPooled(g) }, { $0.maxPooled(g) }) }
+    func routedToPoolMaxima(_ values: AnyTensor, _ g: PatchGeometry) -> AnyTensor {
+        AnyTensor.map2(self, values, { $0.routedToPoolMaxima($1, g) }, { $0.routedToPoolMaxima($1, g) })
+    }
+    func pickedAtPoolMaxima(_ values: AnyTensor, _ g: PatchGeometry) -> AnyTensor {
+        AnyTensor.map2(self, values, { $0.pickedAtPoolMaxima($1, g) }, { $0.pickedAtPoolMaxima($1, g) })
+    }
     func indexAdding(into shape: Shape, indices: [Int], axis: Int) -> AnyTensor {
         map({ $0.indexAdding(into: shape, indices: indices, axis: axis) }, { $0.indexAdding(into: shape, indices: indices, axis: axis) })
     }
