@@ -19,7 +19,7 @@ extension NDArray {
 
     /// Zeros of this array's shape with `values[n, c, y, x]` added at the entry where max pooling
     /// over `g` finds window (y, x)'s maximum in this array (the first in row-major order when
-    /// several are equal, the first NaN when there are NaNs, as PyTorch's `max_pool2d` routes its
+    /// several are equal, the last NaN when there are NaNs, as PyTorch's `max_pool2d` routes its
     /// gradient; nowhere for a window with no tap inside the image). Windows that share their
     /// maximum add up there. Linear in `values`: it is ∂/∂x of max pooling applied to a seed, and
     /// the transpose of ``pickedAtPoolMaxima(_:_:)``. `values` must be [N, C, OH, OW]; another
@@ -66,36 +66,47 @@ extension NDArray {
 
     /// Calls `body(output, input)` once for each window of max pooling over `g`, in order:
     /// `output` is the window's flat index in [N, C, OH, OW], `input` the flat index in this array
-    /// of the window's maximum (the first largest tap inside the image in row-major order, or the
-    /// first NaN), or −1 when no tap lies inside the image.
+    /// of the window's maximum, or −1 when no tap lies inside the image. The maximum is chosen as
+    /// PyTorch's `max_pool2d` chooses it: starting from the first tap inside the image, a tap
+    /// replaces it when it is larger or NaN, so the first of equal maxima stays and the last NaN
+    /// wins.
     @inlinable
     func forEachPoolMaximum(_ g: PatchGeometry, _ body: (_ output: Int, _ input: Int) -> Void) {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         guard let (oh, ow) = g.outputSize(height: h, width: w) else { return }
         let (kh, kw) = g.kernel, (sh, sw) = g.stride, (ph, pw) = g.padding, (dh, dw) = g.dilation
+        /// The taps k in 0..<size whose position start + k·step lies in 0..<limit.
+        func inside(_ start: Int, _ step: Int, _ size: Int, _ limit: Int) -> Range<Int> {
+            let first = start >= 0 ? 0 : (-start + step - 1) / step
+            let end = limit - start <= 0 ? 0 : (limit - start + step - 1) / step
+            return Swift.min(first, size)..<Swift.max(Swift.min(end, size), Swift.min(first, size))
+        }
+        let columns = (0..<ow).map { inside($0 * sw - pw, dw, kw, w) }
         scalars.withUnsafeBufferPointer { x in
             var output = 0
             for plane in 0..<(n * c) {
                 let image = plane &* h &* w
                 for y in 0..<oh {
                     let top = y &* sh &- ph
+                    let rows = inside(top, dh, kh, h)
                     for xo in 0..<ow {
                         let left = xo &* sw &- pw
-                        var best = -Scalar.infinity, chosen = -1
-                        for i in 0..<kh {
-                            let iy = top &+ i &* dh
-                            guard iy >= 0 && iy < h else { continue }
-                            let row = image &+ iy &* w
-                            for j in 0..<kw {
-                                let ix = left &+ j &* dw
-                                guard ix >= 0 && ix < w else { continue }
-                                let value = x[row &+ ix]
-                                // Strictly larger, so the first of equal maxima stays; a NaN wins
-                                // once and then stays (nothing compares larger than it).
-                                if chosen < 0 || value > best || (value.isNaN && !best.isNaN) {
-                                    best = value
-                                    chosen = row &+ ix
-                                }
+                        let taps = columns[xo]
+                        guard !rows.isEmpty && !taps.isEmpty else {
+                            body(output, -1)
+                            output &+= 1
+                            continue
+                        }
+                        var chosen = image &+ (top &+ rows.lowerBound &* dh) &* w &+ left &+ taps.lowerBound &* dw
+                        var best = x[chosen]
+                        for i in rows {
+                            let row = image &+ (top &+ i &* dh) &* w &+ left
+                            for j in taps {
+                                // Without branches: random data makes "is it larger?" a coin toss.
+                                let index = row &+ j &* dw, value = x[index]
+                                let take = value > best || value.isNaN
+                                best = take ? value : best
+                                chosen = take ? index : chosen
                             }
                         }
                         body(output, chosen)
