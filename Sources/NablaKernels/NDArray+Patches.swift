@@ -60,12 +60,18 @@ extension PatchGeometry {
     /// lies inside an image of `width` columns (the others read padding).
     @inlinable
     public func insideColumns(offset: Int, outputs: Int, width: Int) -> (first: Int, end: Int) {
-        let shift = offset - padding.width
-        // xo·s + shift ≥ 0  ⇔  xo ≥ ⌈−shift/s⌉;   xo·s + shift < width  ⇔  xo < ⌈(width − shift)/s⌉.
-        let s = stride.width
-        let first = shift >= 0 ? 0 : (-shift + s - 1) / s
-        let end = width - shift <= 0 ? 0 : (width - shift + s - 1) / s
-        return (Swift.min(first, outputs), Swift.max(Swift.min(end, outputs), Swift.min(first, outputs)))
+        let inside = PatchGeometry.steps(from: offset - padding.width, by: stride.width, count: outputs, landingIn: width)
+        return (inside.lowerBound, inside.upperBound)
+    }
+
+    /// The k in 0..<count whose position start + k·step (step ≥ 1) lies in 0..<limit: a range,
+    /// empty when none does.
+    @inlinable
+    public static func steps(from start: Int, by step: Int, count: Int, landingIn limit: Int) -> Range<Int> {
+        // start + k·step ≥ 0  ⇔  k ≥ ⌈−start/step⌉;   start + k·step < limit  ⇔  k < ⌈(limit − start)/step⌉.
+        let first = start >= 0 ? 0 : (-start + step - 1) / step
+        let end = limit - start <= 0 ? 0 : (limit - start + step - 1) / step
+        return Swift.min(first, count)..<Swift.max(Swift.min(end, count), Swift.min(first, count))
     }
 }
 

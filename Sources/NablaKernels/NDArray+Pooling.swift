@@ -75,20 +75,15 @@ extension NDArray {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         guard let (oh, ow) = g.outputSize(height: h, width: w) else { return }
         let (kh, kw) = g.kernel, (sh, sw) = g.stride, (ph, pw) = g.padding, (dh, dw) = g.dilation
-        /// The taps k in 0..<size whose position start + k·step lies in 0..<limit.
-        func inside(_ start: Int, _ step: Int, _ size: Int, _ limit: Int) -> Range<Int> {
-            let first = start >= 0 ? 0 : (-start + step - 1) / step
-            let end = limit - start <= 0 ? 0 : (limit - start + step - 1) / step
-            return Swift.min(first, size)..<Swift.max(Swift.min(end, size), Swift.min(first, size))
-        }
-        let columns = (0..<ow).map { inside($0 * sw - pw, dw, kw, w) }
+        // The taps of each window that lie inside the image, across (per output column) and down.
+        let columns = (0..<ow).map { PatchGeometry.steps(from: $0 * sw - pw, by: dw, count: kw, landingIn: w) }
         scalars.withUnsafeBufferPointer { x in
             var output = 0
             for plane in 0..<(n * c) {
                 let image = plane &* h &* w
                 for y in 0..<oh {
                     let top = y &* sh &- ph
-                    let rows = inside(top, dh, kh, h)
+                    let rows = PatchGeometry.steps(from: top, by: dh, count: kh, landingIn: h)
                     for xo in 0..<ow {
                         let left = xo &* sw &- pw
                         let taps = columns[xo]
