@@ -75,6 +75,34 @@ extension NDArray {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         guard let (oh, ow) = g.outputSize(height: h, width: w) else { return }
         let (kh, kw) = g.kernel, (sh, sw) = g.stride, (ph, pw) = g.padding, (dh, dw) = g.dilation
+        if ph == 0 && pw == 0 {
+            // Without padding every tap of every window lies inside the image: no ranges to clip.
+            scalars.withUnsafeBufferPointer { x in
+                var output = 0
+                for plane in 0..<(n * c) {
+                    let image = plane &* h &* w
+                    for y in 0..<oh {
+                        let top = image &+ y &* sh &* w
+                        for xo in 0..<ow {
+                            let corner = top &+ xo &* sw
+                            var chosen = corner, best = x[corner]
+                            for i in 0..<kh {
+                                let row = corner &+ i &* dh &* w
+                                for j in 0..<kw {
+                                    let index = row &+ j &* dw, value = x[index]
+                                    let take = Self.replacesPoolMaximum(value, best)
+                                    best = take ? value : best
+                                    chosen = take ? index : chosen
+                                }
+                            }
+                            body(output, chosen)
+                            output &+= 1
+                        }
+                    }
+                }
+            }
+            return
+        }
         // The taps of each window that lie inside the image, across (per output column) and down.
         let columns = (0..<ow).map { PatchGeometry.steps(from: $0 * sw - pw, by: dw, count: kw, landingIn: w) }
         scalars.withUnsafeBufferPointer { x in
@@ -97,9 +125,8 @@ extension NDArray {
                         for i in rows {
                             let row = image &+ (top &+ i &* dh) &* w &+ left
                             for j in taps {
-                                // Without branches: random data makes "is it larger?" a coin toss.
                                 let index = row &+ j &* dw, value = x[index]
-                                let take = value > best || value.isNaN
+                                let take = Self.replacesPoolMaximum(value, best)
                                 best = take ? value : best
                                 chosen = take ? index : chosen
                             }
@@ -110,5 +137,14 @@ extension NDArray {
                 }
             }
         }
+    }
+
+    /// Whether a window's tap `value` replaces the maximum `best` found so far: when it is larger
+    /// or NaN (PyTorch's `val > maxval || isnan(val)`). Written as an exclusive or (a NaN is never
+    /// larger), which compiles to selects rather than a branch: on random data "is it larger?" is
+    /// a coin toss that a branch predictor loses half the time.
+    @inlinable @inline(__always)
+    static func replacesPoolMaximum(_ value: Scalar, _ best: Scalar) -> Bool {
+        (value > best) != value.isNaN
     }
 }

@@ -57,6 +57,45 @@ struct MaxPoolingTests {
         #expect(Self.gradientOfSum(x, kernel: (2, 2), padding: (1, 1), dilation: (3, 3)).scalars == [0, 0, 0, 0])
     }
 
+    @Test(arguments: [PatchGeometry(kernel: (2, 2), stride: (2, 2)), PatchGeometry(kernel: (3, 2), stride: (1, 2), dilation: (2, 1)),
+                      PatchGeometry(kernel: (2, 3), stride: (2, 1), padding: (1, 1)), PatchGeometry(kernel: (3, 3), stride: (2, 2), padding: (1, 0), dilation: (1, 2))])
+    func theKernelChoosesAsAPlainScanOfEachWindow(geometry g: PatchGeometry) {
+        // Windows with and without padding (the kernel has a path for each) over a [2, 3, 7, 6]
+        // batch of small integers (many ties) with two NaNs, against the rule applied tap by tap:
+        // scan the window's taps inside the image in row-major order, and take a tap when it is
+        // larger than the maximum so far or NaN.
+        let (h, w) = (7, 6)
+        var values = (0..<(2 * 3 * h * w)).map { Double(($0 * 7 + 3) % 5) }
+        values[10] = .nan
+        values[100] = .nan
+        let x = NDArray<Double>(values).reshaped([2, 3, h, w])
+        let (oh, ow) = g.outputSize(height: h, width: w)!
+        var expected: [Double] = [], gradient = [Double](repeating: 0, count: values.count)
+        for plane in 0..<6 {
+            for y in 0..<oh {
+                for xo in 0..<ow {
+                    var chosen: Int?
+                    for i in 0..<g.kernel.height {
+                        for j in 0..<g.kernel.width {
+                            let (row, column) = (y * g.stride.height - g.padding.height + i * g.dilation.height,
+                                                 xo * g.stride.width - g.padding.width + j * g.dilation.width)
+                            guard (0..<h).contains(row) && (0..<w).contains(column) else { continue }
+                            let index = plane * h * w + row * w + column
+                            if let best = chosen, !(values[index] > values[best] || values[index].isNaN) { continue }
+                            chosen = index
+                        }
+                    }
+                    expected.append(values[chosen!])
+                    gradient[chosen!] += 1
+                }
+            }
+        }
+        let pooled = x.maxPooled(g).scalars
+        #expect(pooled.count == expected.count)
+        #expect(zip(pooled, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
+        #expect(x.routedToPoolMaxima(NDArray(repeating: 1, shape: [2, 3, oh, ow]), g).scalars == gradient)
+    }
+
     @Test func routingAndPickingAreEachOthersTranspose() {
         // ⟨route_x(v), u⟩ = ⟨v, pick_x(u)⟩ for any v (one per window) and u (the input's shape),
         // with overlapping windows, padding and dilation.
