@@ -6,7 +6,7 @@ extension Module {
     public var namedParameters: [(name: String, tensor: Tensor<Scalar>)] { contents().parameters }
 
     /// The trainable parameters, in declaration order (what an optimiser is given).
-    public var parameters: [Tensor<Scalar>] { namedParameters.map(\.tensor) }
+    public var parameters: [Tensor<Scalar>] { contents(named: false).parameters.map(\.tensor) }
 
     /// The buffers (state saved with the model but not trained, such as running statistics).
     public var namedBuffers: [(name: String, buffer: Buffer<Scalar>)] { contents().buffers }
@@ -25,7 +25,7 @@ extension Module {
     public func eval() { setTraining(false) }
 
     private func setTraining(_ training: Bool) {
-        for module in contents().modules {
+        for module in contents(named: false).modules {
             (module as? TrainingModeDependent)?.isTraining = training
         }
     }
@@ -33,15 +33,17 @@ extension Module {
     /// Runs `body` with every training-mode-dependent module in training (or evaluation) mode,
     /// then gives each module back the mode it had.
     public func withMode<Result>(training: Bool, _ body: () throws -> Result) rethrows -> Result {
-        let modules = contents().modules.compactMap { $0 as? TrainingModeDependent }
+        let modules = contents(named: false).modules.compactMap { $0 as? TrainingModeDependent }
         let before = modules.map(\.isTraining)
         for module in modules { module.isTraining = training }
         defer { for (module, mode) in zip(modules, before) { module.isTraining = mode } }
         return try body()
     }
 
-    func contents() -> ModuleContents<Scalar> {
-        var contents = ModuleContents<Scalar>()
+    /// What reflection finds in this module; without `named`, every name is empty (the walk
+    /// then builds no strings).
+    func contents(named: Bool = true) -> ModuleContents<Scalar> {
+        var contents = ModuleContents<Scalar>(named: named)
         var seen: Set<ObjectIdentifier> = [ObjectIdentifier(self)]
         contents.modules.append(self)
         contents.collect(from: self, prefix: "", seen: &seen)
@@ -51,6 +53,8 @@ extension Module {
 
 /// What reflection finds in a module.
 struct ModuleContents<Scalar: TensorScalar> {
+    /// Whether the walk names what it finds (PyTorch's dotted names) or leaves every name empty.
+    let named: Bool
     var parameters: [(name: String, tensor: Tensor<Scalar>)] = []
     var buffers: [(name: String, buffer: Buffer<Scalar>)] = []
     var modules: [AnyObject] = []
@@ -69,8 +73,12 @@ struct ModuleContents<Scalar: TensorScalar> {
             if isSequence, child.label == "layers" {
                 // Sequential's layers are named by their index alone ("0.weight"), as in PyTorch.
                 for (index, layer) in Mirror(reflecting: child.value).children.enumerated() {
-                    visit(layer.value, name: prefix + String(index), seen: &seen)
+                    visit(layer.value, name: named ? prefix + String(index) : "", seen: &seen)
                 }
+                continue
+            }
+            guard named else {
+                visit(child.value, name: "", seen: &seen)
                 continue
             }
             let label = child.label.map(ModuleContents.stateName) ?? String(offset)
@@ -86,7 +94,7 @@ struct ModuleContents<Scalar: TensorScalar> {
         } else if let module = value as? any Module {
             guard seen.insert(ObjectIdentifier(module)).inserted else { return }
             modules.append(module)
-            collect(from: module, prefix: name + ".", seen: &seen)
+            collect(from: module, prefix: named ? name + "." : "", seen: &seen)
         } else {
             let mirror = Mirror(reflecting: value)
             switch mirror.displayStyle {
@@ -94,7 +102,7 @@ struct ModuleContents<Scalar: TensorScalar> {
                 if let wrapped = mirror.children.first { visit(wrapped.value, name: name, seen: &seen) }
             case .collection, .tuple:
                 for (offset, element) in mirror.children.enumerated() {
-                    visit(element.value, name: name + "." + String(offset), seen: &seen)
+                    visit(element.value, name: named ? name + "." + String(offset) : "", seen: &seen)
                 }
             default: break
             }

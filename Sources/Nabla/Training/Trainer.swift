@@ -31,6 +31,9 @@ public final class Trainer<Model: Layer> {
     /// Clips the gradients' joint norm to this before each step, when set.
     public var maxGradientNorm: Double?
     private lazy var compiled = CompiledModel(model, loss: loss)
+    /// The model's parameters, listed once (as the optimiser and the compiled program list
+    /// them): finding them walks the model by reflection, too slow to repeat every step.
+    private let parameters: [Tensor<Scalar>]
     /// The steps taken so far (by ``step(inputs:labels:)``, which `fit` calls): the position
     /// in ``schedule``.
     public private(set) var stepsTaken = 0
@@ -44,6 +47,7 @@ public final class Trainer<Model: Layer> {
     public init(model: Model, loss: Loss, optimizer: any Optimizer<Scalar>, mode: ExecutionMode = .dynamic, classes: Int) {
         require(classes >= 1, "Trainer: classes must be ≥ 1")
         self.model = model
+        self.parameters = model.parameters
         self.loss = loss
         self.optimizer = optimizer
         self.mode = mode
@@ -143,10 +147,10 @@ public final class Trainer<Model: Layer> {
         switch mode {
         case .dynamic:
             let prediction = model(Tensor(inputs))
-            let objective = loss(prediction, Tensor(targets), parameters: model.parameters)
-            model.zeroGrad()
+            let objective = loss(prediction, Tensor(targets), parameters: parameters)
+            for parameter in parameters { parameter.zeroGrad() }
             objective.backward()
-            return (model.parameters.map(\.grad), Double(objective.scalar), prediction.data)
+            return (parameters.map(\.grad), Double(objective.scalar), prediction.data)
         case .static:
             let result = try compiled.trainingStep(inputs: inputs, targets: targets)
             return (result.gradients, Double(result.loss), result.output)
@@ -160,7 +164,7 @@ public final class Trainer<Model: Layer> {
     /// the gradients across the ranks (in buckets of `bucketBytes`) before the optimiser's
     /// step, which sees the same gradients on every rank.
     public func distribute(over communicator: any Communicator, bucketBytes: Int = DataParallel<Scalar>.defaultBucketBytes) throws {
-        let replicas = DataParallel(model.parameters, over: communicator, bucketBytes: bucketBytes)
+        let replicas = DataParallel(parameters, over: communicator, bucketBytes: bucketBytes)
         try replicas.broadcastParameters()
         dataParallel = replicas
     }
