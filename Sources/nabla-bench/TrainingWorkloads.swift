@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Nabla
 
 /// W3 (micrograd's demo step) and the digits epoch.
@@ -113,13 +118,19 @@ extension TrainingWorkloads {
         digitsEpoch(.cnn, workload: "digits-cnn-epoch")
     }
 
+    /// `NABLA_BENCH_MODE=dynamic` or `static` runs the digits epochs in that mode only, and
+    /// `NABLA_BENCH_THREADS=1` or `2` with that many threads only (for profiling one case);
+    /// unset, every case runs.
+    static var profiledMode: String? { getenv("NABLA_BENCH_MODE").map { String(cString: $0) } }
+    static var profiledThreads: [Int]? { getenv("NABLA_BENCH_THREADS").flatMap { Int(String(cString: $0)) }.map { [$0] } }
+
     static func digitsEpoch(_ architecture: Experiment.Architecture, workload: String) -> [Record] {
         let (train, test) = try! Digits.load().split(asImages: architecture == .cnn)
         let loader = try! BatchLoader(train, batchSize: 32, shuffle: true, seed: 0)
         var records: [Record] = []
-        for threads in [1, 2] {
+        for threads in profiledThreads ?? [1, 2] {
             Kernels.threads = threads
-            for mode in ExecutionMode.allCases {
+            for mode in ExecutionMode.allCases where profiledMode.map({ $0 == "\(mode)" }) ?? true {
                 let model = Experiment.digitsModel(architecture, seed: 0)
                 let trainer = Trainer(model: model, loss: .crossEntropy(), optimizer: Adam(model.parameters, learningRate: 1e-3),
                                       mode: mode, classes: 10)
