@@ -1,3 +1,5 @@
+import CNablaKernels
+
 // Max pooling's kernels: the window maxima, and the pair of linear maps its derivatives are
 // made of (routing values to each window's maximum, and picking values there).
 
@@ -69,82 +71,56 @@ extension NDArray {
     /// of the window's maximum, or −1 when no tap lies inside the image. The maximum is chosen as
     /// PyTorch's `max_pool2d` chooses it: starting from the first tap inside the image, a tap
     /// replaces it when it is larger or NaN, so the first of equal maxima stays and the last NaN
-    /// wins.
+    /// wins (by ``PoolingScalar/poolMaxima(_:planes:height:width:geometry:into:)``).
     @inlinable
     func forEachPoolMaximum(_ g: PatchGeometry, _ body: (_ output: Int, _ input: Int) -> Void) {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         guard let (oh, ow) = g.outputSize(height: h, width: w) else { return }
-        let (kh, kw) = g.kernel, (sh, sw) = g.stride, (ph, pw) = g.padding, (dh, dw) = g.dilation
-        if ph == 0 && pw == 0 {
-            // Without padding every tap of every window lies inside the image: no ranges to clip.
+        let planes = n * c, windows = oh * ow
+        var chosen = [Int](repeating: 0, count: planes * windows)
+        chosen.withUnsafeMutableBufferPointer { chosen in
             scalars.withUnsafeBufferPointer { x in
-                var output = 0
-                for plane in 0..<(n * c) {
-                    let image = plane &* h &* w
-                    for y in 0..<oh {
-                        let top = image &+ y &* sh &* w
-                        for xo in 0..<ow {
-                            let corner = top &+ xo &* sw
-                            var chosen = corner, best = x[corner]
-                            for i in 0..<kh {
-                                let row = corner &+ i &* dh &* w
-                                for j in 0..<kw {
-                                    let index = row &+ j &* dw, value = x[index]
-                                    let take = Self.replacesPoolMaximum(value, best)
-                                    best = take ? value : best
-                                    chosen = take ? index : chosen
-                                }
-                            }
-                            body(output, chosen)
-                            output &+= 1
-                        }
-                    }
-                }
-            }
-            return
-        }
-        // The taps of each window that lie inside the image, across (per output column) and down.
-        let columns = (0..<ow).map { PatchGeometry.steps(from: $0 * sw - pw, by: dw, count: kw, landingIn: w) }
-        scalars.withUnsafeBufferPointer { x in
-            var output = 0
-            for plane in 0..<(n * c) {
-                let image = plane &* h &* w
-                for y in 0..<oh {
-                    let top = y &* sh &- ph
-                    let rows = PatchGeometry.steps(from: top, by: dh, count: kh, landingIn: h)
-                    for xo in 0..<ow {
-                        let left = xo &* sw &- pw
-                        let taps = columns[xo]
-                        guard !rows.isEmpty && !taps.isEmpty else {
-                            body(output, -1)
-                            output &+= 1
-                            continue
-                        }
-                        var chosen = image &+ (top &+ rows.lowerBound &* dh) &* w &+ left &+ taps.lowerBound &* dw
-                        var best = x[chosen]
-                        for i in rows {
-                            let row = image &+ (top &+ i &* dh) &* w &+ left
-                            for j in taps {
-                                let index = row &+ j &* dw, value = x[index]
-                                let take = Self.replacesPoolMaximum(value, best)
-                                best = take ? value : best
-                                chosen = take ? index : chosen
-                            }
-                        }
-                        body(output, chosen)
-                        output &+= 1
-                    }
+                // Planes are independent: large batches split them over the kernel threads.
+                Kernels.forEachChunk(of: planes, minimumChunk: Swift.max(1, Kernels.cheapElementwiseChunk / Swift.max(1, h * w))) { part in
+                    let first = part.lowerBound * h * w, indices = chosen.baseAddress! + part.lowerBound * windows
+                    Scalar.poolMaxima(x.baseAddress! + first, planes: part.count, height: h, width: w, geometry: g, into: indices)
+                    // The kernel counts from the chunk's first plane.
+                    if first > 0 { for k in 0..<(part.count * windows) where indices[k] >= 0 { indices[k] &+= first } }
                 }
             }
         }
+        for (output, input) in chosen.enumerated() { body(output, input) }
     }
+}
 
-    /// Whether a window's tap `value` replaces the maximum `best` found so far: when it is larger
-    /// or NaN (PyTorch's `val > maxval || isnan(val)`). Written as an exclusive or (a NaN is never
-    /// larger), which compiles to selects rather than a branch: on random data "is it larger?" is
-    /// a coin toss that a branch predictor loses half the time.
-    @inlinable @inline(__always)
-    static func replacesPoolMaximum(_ value: Scalar, _ best: Scalar) -> Bool {
-        (value > best) != value.isNaN
+/// A scalar type with a kernel choosing max pooling's window maxima.
+public protocol PoolingScalar {
+    /// For each window of max pooling over `geometry` on `planes` images of height × width
+    /// (row-major, one after another), the flat index from `x` of the window's maximum among its
+    /// taps inside the image, or −1 when no tap is inside: `chosen[(p·OH + y)·OW + x]`. The first
+    /// of equal maxima, and the last NaN when there are NaNs, as PyTorch's `max_pool2d`.
+    static func poolMaxima(_ x: UnsafePointer<Self>, planes: Int, height: Int, width: Int, geometry: PatchGeometry,
+                           into chosen: UnsafeMutablePointer<Int>)
+}
+
+extension Float: PoolingScalar {
+    /// Single precision, by the C kernel `nabla_spool_argmax` (branch-free choices).
+    @inlinable
+    public static func poolMaxima(_ x: UnsafePointer<Float>, planes: Int, height: Int, width: Int, geometry g: PatchGeometry,
+                                  into chosen: UnsafeMutablePointer<Int>) {
+        guard let (oh, ow) = g.outputSize(height: height, width: width) else { return }
+        nabla_spool_argmax(x, planes, height, width, oh, ow, g.kernel.height, g.kernel.width, g.stride.height, g.stride.width,
+                           g.padding.height, g.padding.width, g.dilation.height, g.dilation.width, chosen)
+    }
+}
+
+extension Double: PoolingScalar {
+    /// Double precision, by the C kernel `nabla_dpool_argmax` (branch-free choices).
+    @inlinable
+    public static func poolMaxima(_ x: UnsafePointer<Double>, planes: Int, height: Int, width: Int, geometry g: PatchGeometry,
+                                  into chosen: UnsafeMutablePointer<Int>) {
+        guard let (oh, ow) = g.outputSize(height: height, width: width) else { return }
+        nabla_dpool_argmax(x, planes, height, width, oh, ow, g.kernel.height, g.kernel.width, g.stride.height, g.stride.width,
+                           g.padding.height, g.padding.width, g.dilation.height, g.dilation.width, chosen)
     }
 }

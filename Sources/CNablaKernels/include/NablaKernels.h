@@ -74,6 +74,18 @@ void nabla_kernels_force_avx2(int force);
 void nabla_ssum(const float *x, ptrdiff_t outer, ptrdiff_t reduced, ptrdiff_t inner, float *out);
 void nabla_dsum(const double *x, ptrdiff_t outer, ptrdiff_t reduced, ptrdiff_t inner, double *out);
 
+/// For each window of max pooling over an image batch [planes, h, w] (row-major; planes = N·C),
+/// windows kh×kw moved by (sh, sw), padding (ph, pw) and dilation (dh, dw) giving an [oh, ow]
+/// output per plane: chosen[(p·oh + y)·ow + x] = the flat index in x of the window's maximum
+/// among its taps inside the image, or −1 when none is inside. As PyTorch's max_pool2d: the
+/// first of equal maxima, the last NaN when there are NaNs. O(planes·oh·ow·kh·kw).
+void nabla_spool_argmax(const float *x, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w, ptrdiff_t oh, ptrdiff_t ow,
+                        ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw,
+                        ptrdiff_t dh, ptrdiff_t dw, ptrdiff_t *chosen);
+void nabla_dpool_argmax(const double *x, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w, ptrdiff_t oh, ptrdiff_t ow,
+                        ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw,
+                        ptrdiff_t dh, ptrdiff_t dw, ptrdiff_t *chosen);
+
 #ifdef __cplusplus
 }
 #endif
