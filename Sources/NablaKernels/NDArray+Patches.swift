@@ -1,3 +1,5 @@
+import CNablaKernels
+
 // Image patches (im2col and its inverse), the kernels under convolution and pooling.
 
 /// The geometry of sliding a kh×kw window over an NCHW image with a stride, zero padding and a
@@ -56,22 +58,17 @@ public struct PatchGeometry: Hashable, Sendable {
 }
 
 extension PatchGeometry {
-    /// The output columns xo in `first..<end` whose input column xo·stride − padding + offset
-    /// lies inside an image of `width` columns (the others read padding).
-    @inlinable
-    public func insideColumns(offset: Int, outputs: Int, width: Int) -> (first: Int, end: Int) {
-        let inside = PatchGeometry.steps(from: offset - padding.width, by: stride.width, count: outputs, landingIn: width)
-        return (inside.lowerBound, inside.upperBound)
-    }
-
-    /// The k in 0..<count whose position start + k·step (step ≥ 1) lies in 0..<limit: a range,
-    /// empty when none does.
-    @inlinable
-    public static func steps(from start: Int, by step: Int, count: Int, landingIn limit: Int) -> Range<Int> {
-        // start + k·step ≥ 0  ⇔  k ≥ ⌈−start/step⌉;   start + k·step < limit  ⇔  k < ⌈(limit − start)/step⌉.
-        let first = start >= 0 ? 0 : (-start + step - 1) / step
-        let end = limit - start <= 0 ? 0 : (limit - start + step - 1) / step
-        return Swift.min(first, count)..<Swift.max(Swift.min(end, count), Swift.min(first, count))
+    /// For images of height × width, which pixel each element of one image's patches reads: for
+    /// k = ((i·kw + j)·OH + y)·OW + x (tap (i, j) of the window at output (y, x)), the flat index
+    /// (y·sh − ph + i·dh)·width + x·sw − pw + j·dw, or −1 where the tap falls in the padding.
+    /// kh·kw·OH·OW entries; empty when the window does not fit.
+    public func patchOffsets(height h: Int, width w: Int) -> [Int] {
+        guard let (oh, ow) = outputSize(height: h, width: w) else { return [] }
+        return [Int](unsafeUninitializedCapacity: kernel.height * kernel.width * oh * ow) { buffer, count in
+            nabla_patch_offsets(h, w, oh, ow, kernel.height, kernel.width, stride.height, stride.width, padding.height, padding.width,
+                                dilation.height, dilation.width, buffer.baseAddress)
+            count = buffer.count
+        }
     }
 }
 
@@ -86,33 +83,17 @@ extension NDArray {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         guard let (oh, ow) = g.outputSize(height: h, width: w) else { requirementFailed("unfold: a \(g.kernel) window does not fit \(shape) with padding \(g.padding)") }
         let (kh, kw) = g.kernel
-        let rows = c * kh * kw, positions = oh * ow
-        return NDArray.build([n, rows, positions]) { out in
+        let resultShape: Shape = [n, c * kh * kw, oh * ow]
+        // An empty image (possible with padding) has only padding to read.
+        guard h * w > 0 else { return NDArray(repeating: padValue, shape: resultShape) }
+        // Each image plane's block of patches (its kh·kw rows) is contiguous in the result.
+        let offsets = g.patchOffsets(height: h, width: w), block = offsets.count
+        return NDArray.build(resultShape) { out in
             scalars.withUnsafeBufferPointer { x in
-                for b in 0..<n {
-                    for ch in 0..<c {
-                        let image = (b * c + ch) * h * w
-                        for i in 0..<kh {
-                            for j in 0..<kw {
-                                let row = ((b * rows) + (ch * kh + i) * kw + j) * positions
-                                // The output columns whose input column is inside the image.
-                                let (first, end) = g.insideColumns(offset: j * g.dilation.width, outputs: ow, width: w)
-                                for y in 0..<oh {
-                                    let iy = y * g.stride.height - g.padding.height + i * g.dilation.height
-                                    let target = row + y * ow
-                                    guard iy >= 0 && iy < h else {
-                                        for xo in 0..<ow { out[target &+ xo] = padValue }
-                                        continue
-                                    }
-                                    // Wrapping arithmetic in the inner loops (every index is within the
-                                    // arrays): no overflow checks, so the copies vectorise.
-                                    for xo in 0..<first { out[target &+ xo] = padValue }
-                                    let source = image + iy * w - g.padding.width + j * g.dilation.width, step = g.stride.width
-                                    for xo in first..<end { out[target &+ xo] = x[source &+ xo &* step] }
-                                    for xo in end..<ow { out[target &+ xo] = padValue }
-                                }
-                            }
-                        }
+                offsets.withUnsafeBufferPointer { offsets in
+                    Kernels.forEachChunk(of: n * c, minimumChunk: Swift.max(1, Kernels.cheapElementwiseChunk / Swift.max(1, block))) { planes in
+                        Scalar.unfold(x.baseAddress! + planes.lowerBound * h * w, planes: planes.count, planeSize: h * w,
+                                      offsets: offsets.baseAddress!, block: block, pad: padValue, into: out.baseAddress! + planes.lowerBound * block)
                     }
                 }
             }
@@ -127,27 +108,16 @@ extension NDArray {
         let (n, c, h, w) = (imageShape[0], imageShape[1], imageShape[2], imageShape[3])
         guard let (oh, ow) = g.outputSize(height: h, width: w) else { requirementFailed("fold: window does not fit \(imageShape)") }
         let (kh, kw) = g.kernel
-        let rows = c * kh * kw, positions = oh * ow
-        require(shape == [n, rows, positions], "fold: patches of shape \(shape) do not come from \(imageShape)")
+        require(shape == [n, c * kh * kw, oh * ow], "fold: patches of shape \(shape) do not come from \(imageShape)")
         var result = [Scalar](repeating: 0, count: imageShape.count)
+        guard h * w > 0 else { return NDArray(shape: imageShape, checkedScalars: result) }
+        let offsets = g.patchOffsets(height: h, width: w), block = offsets.count
         result.withUnsafeMutableBufferPointer { out in
-            scalars.withUnsafeBufferPointer { x in
-                for b in 0..<n {
-                    for ch in 0..<c {
-                        let image = (b * c + ch) * h * w
-                        for i in 0..<kh {
-                            for j in 0..<kw {
-                                let row = ((b * rows) + (ch * kh + i) * kw + j) * positions
-                                let (first, end) = g.insideColumns(offset: j * g.dilation.width, outputs: ow, width: w)
-                                for y in 0..<oh {
-                                    let iy = y * g.stride.height - g.padding.height + i * g.dilation.height
-                                    guard iy >= 0 && iy < h else { continue }
-                                    let target = image + iy * w - g.padding.width + j * g.dilation.width, source = row + y * ow
-                                    let step = g.stride.width
-                                    for xo in first..<end { out[target &+ xo &* step] += x[source &+ xo] }
-                                }
-                            }
-                        }
+            scalars.withUnsafeBufferPointer { patches in
+                offsets.withUnsafeBufferPointer { offsets in
+                    Kernels.forEachChunk(of: n * c, minimumChunk: Swift.max(1, Kernels.cheapElementwiseChunk / Swift.max(1, block))) { planes in
+                        Scalar.fold(patches.baseAddress! + planes.lowerBound * block, planes: planes.count, planeSize: h * w,
+                                    offsets: offsets.baseAddress!, block: block, into: out.baseAddress! + planes.lowerBound * h * w)
                     }
                 }
             }

@@ -71,7 +71,7 @@ extension NDArray {
     /// of the window's maximum, or −1 when no tap lies inside the image. The maximum is chosen as
     /// PyTorch's `max_pool2d` chooses it: starting from the first tap inside the image, a tap
     /// replaces it when it is larger or NaN, so the first of equal maxima stays and the last NaN
-    /// wins (by ``PoolingScalar/poolMaxima(_:planes:height:width:geometry:into:)``).
+    /// wins (by ``PatchScalar/poolMaxima(_:planes:height:width:geometry:into:)``).
     @inlinable
     func forEachPoolMaximum(_ g: PatchGeometry, _ body: (_ output: Int, _ input: Int) -> Void) {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
@@ -90,37 +90,5 @@ extension NDArray {
             }
         }
         for (output, input) in chosen.enumerated() { body(output, input) }
-    }
-}
-
-/// A scalar type with a kernel choosing max pooling's window maxima.
-public protocol PoolingScalar {
-    /// For each window of max pooling over `geometry` on `planes` images of height × width
-    /// (row-major, one after another), the flat index from `x` of the window's maximum among its
-    /// taps inside the image, or −1 when no tap is inside: `chosen[(p·OH + y)·OW + x]`. The first
-    /// of equal maxima, and the last NaN when there are NaNs, as PyTorch's `max_pool2d`.
-    static func poolMaxima(_ x: UnsafePointer<Self>, planes: Int, height: Int, width: Int, geometry: PatchGeometry,
-                           into chosen: UnsafeMutablePointer<Int>)
-}
-
-extension Float: PoolingScalar {
-    /// Single precision, by the C kernel `nabla_spool_argmax` (branch-free choices).
-    @inlinable
-    public static func poolMaxima(_ x: UnsafePointer<Float>, planes: Int, height: Int, width: Int, geometry g: PatchGeometry,
-                                  into chosen: UnsafeMutablePointer<Int>) {
-        guard let (oh, ow) = g.outputSize(height: height, width: width) else { return }
-        nabla_spool_argmax(x, planes, height, width, oh, ow, g.kernel.height, g.kernel.width, g.stride.height, g.stride.width,
-                           g.padding.height, g.padding.width, g.dilation.height, g.dilation.width, chosen)
-    }
-}
-
-extension Double: PoolingScalar {
-    /// Double precision, by the C kernel `nabla_dpool_argmax` (branch-free choices).
-    @inlinable
-    public static func poolMaxima(_ x: UnsafePointer<Double>, planes: Int, height: Int, width: Int, geometry g: PatchGeometry,
-                                  into chosen: UnsafeMutablePointer<Int>) {
-        guard let (oh, ow) = g.outputSize(height: height, width: width) else { return }
-        nabla_dpool_argmax(x, planes, height, width, oh, ow, g.kernel.height, g.kernel.width, g.stride.height, g.stride.width,
-                           g.padding.height, g.padding.width, g.dilation.height, g.dilation.width, chosen)
     }
 }

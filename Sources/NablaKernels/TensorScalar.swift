@@ -8,7 +8,7 @@ import Darwin
 /// library's (`expf`/`exp`, …), so results match C, NumPy and PyTorch on the same machine,
 /// except `Double`'s `tanh`, which is Nabla's own (``HyperbolicTangent``): within 1.5 ulp of
 /// the exact value, as the C library's is within about 2.
-public protocol TensorScalar: BinaryFloatingPoint, Sendable, MatmulScalar, SummationScalar, PoolingScalar where Self.RawSignificand: FixedWidthInteger {
+public protocol TensorScalar: BinaryFloatingPoint, Sendable, MatmulScalar, SummationScalar, PatchScalar where Self.RawSignificand: FixedWidthInteger {
     /// eˣ, the C library's `expf`/`exp`.
     static func exp(_ x: Self) -> Self
     /// The natural logarithm ln x (`logf`/`log`): −∞ at 0, NaN below 0.

@@ -128,4 +128,24 @@ struct NDArrayTests {
             #expect(patches.folded(into: image.shape, g).scalars == folded)
         }
     }
+
+    @Test func patchesWithDilationAndOfAnEmptyImage() {
+        // Dilation 2 across: tap j of the window at output x reads column x·1 − 1 + 2j.
+        let image = NDArray<Double>.arange(0, 8).reshaped([1, 2, 1, 4])
+        let g = PatchGeometry(kernel: (1, 2), padding: (0, 1), dilation: (1, 2))
+        #expect(image.unfolded(g, padValue: -1).scalars == [-1, 0, 1, 2, 1, 2, 3, -1, -1, 4, 5, 6, 5, 6, 7, -1])
+        // An image with no pixels and padding 1: every tap reads padding, and nothing comes back.
+        let empty = NDArray<Double>(repeating: 0, shape: [1, 1, 0, 2])
+        let window = PatchGeometry(kernel: (1, 1), padding: (1, 0))
+        #expect(empty.unfolded(window, padValue: 3).scalars == [3, 3, 3, 3])
+        #expect(NDArray<Double>(repeating: 3, shape: [1, 1, 4]).folded(into: [1, 1, 0, 2], window).scalars.isEmpty)
+    }
+
+    @Test func foldingDropsPaddingReadAsNaN() {
+        // Padding read as NaN is dropped on the way back: each pixel is the sum of its own patch
+        // entries alone (both pixels are covered by both windows).
+        let image = NDArray<Float>([1, 2]).reshaped([1, 1, 1, 2])
+        let g = PatchGeometry(kernel: (1, 3), padding: (0, 1))
+        #expect(image.unfolded(g, padValue: .nan).folded(into: image.shape, g).scalars == [2, 4])
+    }
 }

@@ -86,6 +86,27 @@ void nabla_dpool_argmax(const double *x, ptrdiff_t planes, ptrdiff_t h, ptrdiff_
                         ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw,
                         ptrdiff_t dh, ptrdiff_t dw, ptrdiff_t *chosen);
 
+/// The patches' table of offsets for images of h × w under a window geometry (as
+/// nabla_spool_argmax's): for k = ((i·kw + j)·oh + y)·ow + x, offsets[k] = the flat index in an
+/// image of pixel (y·sh − ph + i·dh, x·sw − pw + j·dw), or −1 where that is padding.
+/// kh·kw·oh·ow entries.
+void nabla_patch_offsets(ptrdiff_t h, ptrdiff_t w, ptrdiff_t oh, ptrdiff_t ow, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh,
+                         ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw, ptrdiff_t dh, ptrdiff_t dw, ptrdiff_t *offsets);
+
+/// im2col over `planes` images of `plane_size` pixels (≥ 1) each: out[p·block + k] =
+/// x[p·plane_size + offsets[k]], or `pad` where offsets[k] = −1.
+void nabla_sunfold(const float *x, ptrdiff_t planes, ptrdiff_t plane_size, const ptrdiff_t *offsets, ptrdiff_t block,
+                   float pad, float *out);
+void nabla_dunfold(const double *x, ptrdiff_t planes, ptrdiff_t plane_size, const ptrdiff_t *offsets, ptrdiff_t block,
+                   double pad, double *out);
+
+/// col2im, im2col's transpose: out[p·plane_size + offsets[k]] += patches[p·block + k] for every
+/// k with offsets[k] ≥ 0 (padding is dropped), in order of k.
+void nabla_sfold(const float *patches, ptrdiff_t planes, ptrdiff_t plane_size, const ptrdiff_t *offsets, ptrdiff_t block,
+                 float *out);
+void nabla_dfold(const double *patches, ptrdiff_t planes, ptrdiff_t plane_size, const ptrdiff_t *offsets, ptrdiff_t block,
+                 double *out);
+
 #ifdef __cplusplus
 }
 #endif
