@@ -71,8 +71,10 @@ enum TensorWorkloads {
                 for p in parameters { p.zeroGrad() }
                 loss.backward()
                 if updating {
-                    withoutRecording {
-                        for p in parameters { p.data = p.data.adding(p.grad!, scaledBy: -0.01) }
+                    // p -= 0.01·grad in place, as PyTorch's `p -= lr * p.grad` under no_grad.
+                    for p in parameters {
+                        let gradient = p.grad!
+                        p.updateData { $0.updateEach(with: gradient) { $0 + $1 * -0.01 } }
                     }
                 }
                 return loss.scalar

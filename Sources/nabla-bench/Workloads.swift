@@ -23,9 +23,9 @@ enum Workloads {
         case "mlp-jvp": ForwardWorkloads.mlpJVP(harness)
         case "jacobian-4x256": ForwardWorkloads.jacobian4x256(harness)
         case "chain-scan": LoopWorkloads.chainScan(harness)
-        // One engine alone on one thread (for profiling).
-        case "mlp-step-dynamic": TensorWorkloads.mlpStep(harness, threads: [1], static: false)
-        case "mlp-step-static": TensorWorkloads.mlpStepStatic(harness, TensorWorkloads.MLPData(), threads: [1])
+        // One engine alone on one thread, or on NABLA_BENCH_THREADS (for profiling).
+        case "mlp-step-dynamic": TensorWorkloads.mlpStep(harness, threads: TrainingWorkloads.profiledThreads ?? [1], static: false)
+        case "mlp-step-static": TensorWorkloads.mlpStepStatic(harness, TensorWorkloads.MLPData(), threads: TrainingWorkloads.profiledThreads ?? [1])
         // The 10,000,000-node chain: 3,333,334 steps of three nodes (W2 counts steps).
         case "chain-10m": chain(steps: 3_333_334, name: name, engines: ["dynamic", "static"])
         case _ where DistributedWorkloads.names.contains(name): DistributedWorkloads.run(name)
