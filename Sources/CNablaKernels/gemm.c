@@ -80,8 +80,9 @@ const char *nabla_sgemm_kernel(void) {
         for (int i0 = 0; i0 < mc; i0 += MR) {                                                      \
             int rows = mc - i0 < MR ? mc - i0 : MR;                                                \
             if (trans && rows == MR) {                                                             \
-                for (int p = 0; p < kc; p++)                                                       \
-                    for (int i = 0; i < MR; i++) packed[p * MR + i] = a[(long)p * lda + i0 + i];   \
+                /* memcpy: the compiler cannot tell that packed and a do not overlap, and copies */ \
+                /* element by element otherwise.                                                  */ \
+                for (int p = 0; p < kc; p++) memcpy(packed + p * MR, a + (long)p * lda + i0, sizeof(T) * MR); \
             } else if (trans) {                                                                    \
                 for (int p = 0; p < kc; p++) {                                                     \
                     for (int i = 0; i < rows; i++) packed[p * MR + i] = a[(long)p * lda + i0 + i]; \
