@@ -244,16 +244,40 @@ extension NDArray {
             let x = a.scalars[0]
             return NDArray(shape: shape, checkedScalars: b.broadcast(to: shape).scalars.map { f(x, $0) })
         }
+        // The rows first (where each starts in a, b and the result; every row has the same
+        // length and strides), then the loops here, where `f` is inlined: called from inside
+        // forEachRow's closure it was an indirect call per element.
         let strides = [a.shape.broadcastStrides(to: shape), b.shape.broadcastStrides(to: shape), shape.strides]
+        var starts: [Int] = []
+        var rowLength = 0, stepX = 0, stepY = 0
+        forEachRow(of: shape, strides: strides) { offsets, count, inner in
+            starts.append(offsets[0]); starts.append(offsets[1]); starts.append(offsets[2])
+            (rowLength, stepX, stepY) = (count, inner[0], inner[1])
+        }
         return NDArray.build(shape) { out in
             a.scalars.withUnsafeBufferPointer { x in
                 b.scalars.withUnsafeBufferPointer { y in
-                    forEachRow(of: shape, strides: strides) { offsets, count, inner in
-                        var (i, j, k) = (offsets[0], offsets[1], offsets[2])
-                        let (stepX, stepY) = (inner[0], inner[1])
-                        for _ in 0..<count {
-                            out[k] = f(x[i], y[j])
-                            i &+= stepX; j &+= stepY; k &+= 1
+                    starts.withUnsafeBufferPointer { starts in
+                        for row in 0..<(starts.count / 3) {
+                            var (i, j, k) = (starts[3 &* row], starts[3 &* row &+ 1], starts[3 &* row &+ 2])
+                            // Rows where one operand is contiguous and the other constant (a
+                            // per-channel bias or scale over NCHW images), or both contiguous:
+                            // plain loops that vectorise. Other rows step with their strides.
+                            switch (stepX, stepY) {
+                            case (1, 0):
+                                let c = y[j]
+                                for t in 0..<rowLength { out[k &+ t] = f(x[i &+ t], c) }
+                            case (0, 1):
+                                let c = x[i]
+                                for t in 0..<rowLength { out[k &+ t] = f(c, y[j &+ t]) }
+                            case (1, 1):
+                                for t in 0..<rowLength { out[k &+ t] = f(x[i &+ t], y[j &+ t]) }
+                            default:
+                                for _ in 0..<rowLength {
+                                    out[k] = f(x[i], y[j])
+                                    i &+= stepX; j &+= stepY; k &+= 1
+                                }
+                            }
                         }
                     }
                 }

@@ -15,6 +15,32 @@ struct NDArrayTests {
         #expect(try NDArray.combine(a, NDArray(5), *) == NDArray(shape: [2, 1], scalars: [5, 10]))
     }
 
+    @Test(arguments: [([2, 3, 4, 5], [1, 3, 1, 1]), ([1, 3, 1, 1], [2, 3, 4, 5]), ([2, 3, 4], [2, 1, 4]),
+                      ([3, 1], [1, 4]), ([4, 1, 3], [2, 1]), ([2, 1, 3, 1], [1, 4, 1, 5])] as [([Int], [Int])])
+    func broadcastRowsOfEveryKindMatchAnIndexLoop(shapes: ([Int], [Int])) throws {
+        // The general broadcast (a per-channel operand, either side constant along rows, both
+        // contiguous, rows spanning merged axes), element by element against the definition:
+        // result[i] = a[i with a's size-1 axes at 0] − 2·b[likewise].
+        let (aShape, bShape) = (Shape(shapes.0), Shape(shapes.1))
+        let a = NDArray<Double>.arange(0, Double(aShape.count)).reshaped(aShape)
+        let b = NDArray<Double>.arange(100, 100 + Double(bShape.count)).reshaped(bShape)
+        let shape = try #require(Shape.broadcast(aShape, bShape))
+        let result = NDArray.combine(a, b) { $0 - 2 * $1 }
+        #expect(result.shape == shape)
+        func element(_ x: NDArray<Double>, at index: [Int]) -> Double {
+            let offset = shape.rank - x.rank
+            return x[(0..<x.rank).map { x.shape[$0] == 1 ? 0 : index[$0 + offset] }]
+        }
+        for flat in 0..<shape.count {
+            var index = [Int](repeating: 0, count: shape.rank), rest = flat
+            for axis in stride(from: shape.rank - 1, through: 0, by: -1) {
+                index[axis] = rest % shape[axis]
+                rest /= shape[axis]
+            }
+            #expect(result.scalars[flat] == element(a, at: index) - 2 * element(b, at: index))
+        }
+    }
+
     @Test func reductionsOverAnyAxes() throws {
         let x = NDArray<Double>.arange(0, 24).reshaped([2, 3, 4])
         #expect(x.sum().scalar == 276)
