@@ -408,14 +408,23 @@ extension NDArray {
             }
             return NDArray(shape: resultShape, checkedScalars: out)
         }
+        // Reduced axes in several blocks: the input's rows in order, each adding into the outputs
+        // with a stride. The rows are listed first and the loop runs here, where `combine` is
+        // inlined (inside forEachRow's closure it would be an indirect call per element).
         let outStrides = kept.strides.enumerated().map { reduced.contains($0.offset) ? 0 : $0.element }
+        var starts: [Int] = []
+        var rowLength = 0, step = 0
+        forEachRow(of: shape, strides: [outStrides]) { offsets, count, inner in
+            starts.append(offsets[0])
+            (rowLength, step) = (count, inner[0])
+        }
         var out = [Scalar](repeating: initial, count: kept.count)
         out.withUnsafeMutableBufferPointer { out in
             scalars.withUnsafeBufferPointer { x in
                 var i = 0
-                forEachRow(of: shape, strides: [outStrides]) { offsets, count, inner in
-                    var k = offsets[0]
-                    for _ in 0..<count { out[k] = combine(out[k], x[i]); i += 1; k += inner[0] }
+                for start in starts {
+                    var k = start
+                    for _ in 0..<rowLength { out[k] = combine(out[k], x[i]); i &+= 1; k &+= step }
                 }
             }
         }
