@@ -458,16 +458,26 @@ static void *packing_buffer(int which, size_t bytes) {
 #define DEFINE_GEMM_SINGLE(NAME, T, PACK, MR, NR, KC, MC, NC, KERNEL_OF_LEVEL, READS_B_DIRECTLY, DIRECT_KERNEL) \
     static void gemm_single_##NAME(int m, int n, int k, const T *a, int lda, int ta, const T *b,   \
                                    int ldb, int tb, T *c, int ldc, nabla_##T##_epilogue epilogue,  \
-                                   void *context, int row0, int col0, int level) {                 \
+                                   void *context, int row0, int col0, int level, int tiles) {      \
         typedef void (*kernel_t)(int, const T *, const T *, T *, int, int, int, int);              \
         kernel_t kernel = KERNEL_OF_LEVEL(level);                                                  \
+        /* With `tiles`, each tile is computed into `scratch` and handed to the epilogue there; */ \
+        /* C is never written, so k is one slice (partial sums would need C to live in).       */ \
+        _Alignas(64) T scratch[MR * NR];                                                           \
         if (k == 0) {                                                                              \
-            for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(T) * n);               \
-            if (epilogue) epilogue(context, c, ldc, m, n, row0, col0);                             \
+            if (!tiles) {                                                                          \
+                for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(T) * n);           \
+                if (epilogue) epilogue(context, c, ldc, m, n, row0, col0);                         \
+                return;                                                                            \
+            }                                                                                      \
+            memset(scratch, 0, sizeof scratch);                                                    \
+            for (int i = 0; i < m; i += MR)                                                        \
+                for (int j = 0; j < n; j += NR)                                                    \
+                    epilogue(context, scratch, NR, m - i < MR ? m - i : MR, n - j < NR ? n - j : NR, row0 + i, col0 + j); \
             return;                                                                                \
         }                                                                                          \
         /* k in equal slices of at most KC (784 = 4 × 196, not 3 × 256 + 16). */                 \
-        int kslices = (k + KC - 1) / KC, kstep = (k + kslices - 1) / kslices;                      \
+        int kslices = tiles ? 1 : (k + KC - 1) / KC, kstep = (k + kslices - 1) / kslices;         \
         int ncap = n < NC ? n : NC, mcap = m < MC ? m : MC, kcap = kstep;                          \
         T *bp = packing_buffer(0, sizeof(T) * ((ncap + NR - 1) / NR * NR) * kcap);                 \
         T *ap = packing_buffer(1, sizeof(T) * ((mcap + MR - 1) / MR * MR) * kcap);                 \
@@ -489,12 +499,13 @@ static void *packing_buffer(int which, size_t bytes) {
                         int nr = nc - jr < NR ? nc - jr : NR;                                      \
                         for (int ir = 0; ir < mc; ir += MR) {                                      \
                             int mr = mc - ir < MR ? mc - ir : MR;                                  \
-                            T *tile = c + (long)(ic + ir) * ldc + jc + jr;                         \
+                            T *tile = tiles ? scratch : c + (long)(ic + ir) * ldc + jc + jr;       \
+                            int ldt = tiles ? NR : ldc;                                            \
                             if (jr < packed_from)                                                  \
-                                DIRECT_KERNEL(kc, ap + (long)ir * kc, b + (long)pc * ldb + jc + jr, ldb, tile, ldc, mr, pc > 0); \
+                                DIRECT_KERNEL(kc, ap + (long)ir * kc, b + (long)pc * ldb + jc + jr, ldb, tile, ldt, mr, pc > 0); \
                             else                                                                   \
-                                kernel(kc, ap + (long)ir * kc, bp + (long)jr * kc, tile, ldc, mr, nr, pc > 0); \
-                            if (finish) finish(context, tile, ldc, mr, nr, row0 + ic + ir, col0 + jc + jr); \
+                                kernel(kc, ap + (long)ir * kc, bp + (long)jr * kc, tile, ldt, mr, nr, pc > 0); \
+                            if (finish) finish(context, tile, ldt, mr, nr, row0 + ic + ir, col0 + jc + jr); \
                         }                                                                          \
                     }                                                                              \
                 }                                                                                  \
@@ -553,6 +564,8 @@ typedef struct {
     // The kernel's level, chosen on the calling thread (the choice is per thread) and carried to
     // the workers, so that every part of one product runs the same kernel.
     int level;
+    // Whether tiles go to the epilogue in a scratch buffer, C unwritten (nabla_sgemm_tiles).
+    int tiles;
 } gemm_job;
 
 typedef struct {
@@ -579,19 +592,19 @@ static inline void spin_pause(void) {
 static void run_job(const gemm_job *job) {
     if (job->is_double) {
         gemm_single_double(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc,
-                           (nabla_double_epilogue)job->epilogue, job->context, job->row0, job->col0, job->level);
+                           (nabla_double_epilogue)job->epilogue, job->context, job->row0, job->col0, job->level, job->tiles);
         return;
     }
 #if defined(NABLA_X86)
     if (job->level == KERNEL_WIDEST) {
         gemm_single_float_avx512(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c,
                                  job->ldc, (nabla_float_epilogue)job->epilogue, job->context, job->row0, job->col0,
-                                 job->level);
+                                 job->level, job->tiles);
         return;
     }
 #endif
     gemm_single_float(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc,
-                      (nabla_float_epilogue)job->epilogue, job->context, job->row0, job->col0, job->level);
+                      (nabla_float_epilogue)job->epilogue, job->context, job->row0, job->col0, job->level, job->tiles);
 }
 
 static void *worker_main(void *argument) {
@@ -644,13 +657,13 @@ static gemm_job part_of(gemm_job job, int index, int parts, int by_columns, int 
         part.n = last - first;
         // Further along B's rows, or further down when B is stored transposed (n×k).
         part.b = (const char *)job.b + size * (job.tb ? (long)first * job.ldb : first);
-        part.c = (char *)job.c + size * first;
+        part.c = job.c ? (char *)job.c + size * first : NULL;
         part.col0 = job.col0 + first;
     } else {
         part.m = last - first;
         // Further down A, or further along its rows when A is stored transposed (k×m).
         part.a = (const char *)job.a + size * (job.ta ? first : (long)first * job.lda);
-        part.c = (char *)job.c + size * (long)first * job.ldc;
+        part.c = job.c ? (char *)job.c + size * (long)first * job.ldc : NULL;
         part.row0 = job.row0 + first;
     }
     return part;
@@ -692,23 +705,47 @@ static void gemm(gemm_job job, int threads, int mr, int nr) {
     pthread_mutex_unlock(&caller_lock);
 }
 
-void nabla_sgemm_fused(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
-                       int transpose_b, float *c, int ldc, int threads, nabla_float_epilogue epilogue, void *context) {
+static void sgemm(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
+                  int transpose_b, float *c, int ldc, int threads, nabla_float_epilogue epilogue, void *context,
+                  int tiles) {
     if (m <= 0 || n <= 0) return;
     int level = float_kernel_level();
     gemm_job job = {0, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c,
-                    (void (*)(void))epilogue, context, 0, 0, level};
+                    (void (*)(void))epilogue, context, 0, 0, level, tiles};
     if (level == KERNEL_WIDEST) gemm(job, threads, WMR, WNR);
     else gemm(job, threads, SMR, SNR);
 }
 
-void nabla_dgemm_fused(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
-                       int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context) {
+static void dgemm(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
+                  int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context,
+                  int tiles) {
     if (m <= 0 || n <= 0) return;
     int level = has_simd_kernel() ? KERNEL_SIMD : KERNEL_PORTABLE;
     gemm_job job = {1, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c,
-                    (void (*)(void))epilogue, context, 0, 0, level};
+                    (void (*)(void))epilogue, context, 0, 0, level, tiles};
     gemm(job, threads, DMR, DNR);
+}
+
+void nabla_sgemm_fused(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
+                       int transpose_b, float *c, int ldc, int threads, nabla_float_epilogue epilogue, void *context) {
+    sgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, threads, epilogue, context, 0);
+}
+
+void nabla_dgemm_fused(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
+                       int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context) {
+    dgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, threads, epilogue, context, 0);
+}
+
+int nabla_gemm_slice_depth(void) { return SKC < DKC ? SKC : DKC; }
+
+void nabla_sgemm_tiles(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
+                       int transpose_b, int threads, nabla_float_epilogue consume, void *context) {
+    sgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, NULL, 0, threads, consume, context, 1);
+}
+
+void nabla_dgemm_tiles(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
+                       int transpose_b, int threads, nabla_double_epilogue consume, void *context) {
+    dgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, NULL, 0, threads, consume, context, 1);
 }
 
 void nabla_sgemm_transposed(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,

@@ -37,6 +37,11 @@ public enum Matmul {
     /// "avx2-fma", "neon" or "portable". Chosen at run time from what the CPU supports.
     public static var kernel: String { String(cString: nabla_sgemm_kernel()) }
 
+    /// The depth of the k-slices a product is summed in: each slice's sum is added to C. Tiles
+    /// (``MatmulScalar/gemmTiles(_:_:_:_:_:_:_:_:consume:)``) sum all of k in one slice, which
+    /// gives the same bits when k is at most this.
+    public static var sliceDepth: Int { Int(nabla_gemm_slice_depth()) }
+
     /// Forces the portable kernel for the products the calling thread starts (for testing the
     /// fallback on machines with SIMD kernels); other threads keep the kernel chosen for the CPU.
     /// `false` restores the CPU's choice.
@@ -63,6 +68,15 @@ public protocol MatmulScalar {
     static func gemm(_ a: UnsafePointer<Self>, _ transposeA: Bool, _ b: UnsafePointer<Self>, _ transposeB: Bool,
                      _ c: UnsafeMutablePointer<Self>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int,
                      epilogue: (MatmulTile<Self>) -> Void)
+
+    /// op(A)·op(B) handed to `consume` a tile at a time and never stored: each tile is computed
+    /// into a scratch buffer of the thread and passed while it is in L1, with its place in the
+    /// m×n product, so that `consume` may combine it with an array the product does not write
+    /// (C ← C + s·op(A)·op(B) in place, say). The tiles cover the product once, several at a time
+    /// on different threads; their values are ``gemm(_:_:_:_:_:_:_:_:_:)``'s bit for bit when
+    /// k ≤ ``Matmul/sliceDepth``. O(m·n·k) plus `consume`'s work.
+    static func gemmTiles(_ a: UnsafePointer<Self>, _ transposeA: Bool, _ b: UnsafePointer<Self>, _ transposeB: Bool,
+                          _ m: Int, _ n: Int, _ k: Int, _ threads: Int, consume: (MatmulTile<Self>) -> Void)
 }
 
 /// A block of a product's C whose values are final, handed to an epilogue (see
@@ -125,6 +139,18 @@ extension Float: MatmulScalar {
                               }, context)
         }
     }
+
+    /// Tiles of a product in single precision, by `nabla_sgemm_tiles`.
+    @inlinable
+    public static func gemmTiles(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
+                                 _ m: Int, _ n: Int, _ k: Int, _ threads: Int, consume: (MatmulTile<Float>) -> Void) {
+        withEpilogueContext(consume) { context in
+            nabla_sgemm_tiles(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
+                              b, Int32(transposeB ? k : n), transposeB ? 1 : 0, Int32(threads), { context, c, ldc, rows, columns, row0, col0 in
+                                  context!.assumingMemoryBound(to: ((MatmulTile<Float>) -> Void).self).pointee(MatmulTile(c!, ldc, rows, columns, row0, col0))
+                              }, context)
+        }
+    }
 }
 
 extension Double: MatmulScalar {
@@ -145,6 +171,18 @@ extension Double: MatmulScalar {
         withEpilogueContext(epilogue) { context in
             nabla_dgemm_fused(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
                               b, Int32(transposeB ? k : n), transposeB ? 1 : 0, c, Int32(n), Int32(threads), { context, c, ldc, rows, columns, row0, col0 in
+                                  context!.assumingMemoryBound(to: ((MatmulTile<Double>) -> Void).self).pointee(MatmulTile(c!, ldc, rows, columns, row0, col0))
+                              }, context)
+        }
+    }
+
+    /// Tiles of a product in double precision, by `nabla_dgemm_tiles`.
+    @inlinable
+    public static func gemmTiles(_ a: UnsafePointer<Double>, _ transposeA: Bool, _ b: UnsafePointer<Double>, _ transposeB: Bool,
+                                 _ m: Int, _ n: Int, _ k: Int, _ threads: Int, consume: (MatmulTile<Double>) -> Void) {
+        withEpilogueContext(consume) { context in
+            nabla_dgemm_tiles(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
+                              b, Int32(transposeB ? k : n), transposeB ? 1 : 0, Int32(threads), { context, c, ldc, rows, columns, row0, col0 in
                                   context!.assumingMemoryBound(to: ((MatmulTile<Double>) -> Void).self).pointee(MatmulTile(c!, ldc, rows, columns, row0, col0))
                               }, context)
         }

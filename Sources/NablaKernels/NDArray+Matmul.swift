@@ -76,6 +76,46 @@ extension NDArray {
     }
 }
 
+extension NDArray {
+    /// Adds a matrix product to this matrix in place: self ← self + s·(op(a)·op(b)), or
+    /// self − s·(op(a)·op(b)) when `subtracting` (BLAS's C ← αAB + C with α = ±s; without
+    /// `scale`, the product itself). Each tile of the product is combined with `self` while it is
+    /// in L1 (`MatmulScalar.gemmTiles`), so the product is never stored: an optimiser's step
+    /// `w -= lr · xᵀ·δ` as one pass. The numbers are those of the operations one by one
+    /// (`self + s * matmul(a, b)`), bit for bit, when the inner dimension is at most
+    /// `Matmul.sliceDepth`. `a` and `b` are matrices and `self` has their product's shape;
+    /// anything else is a programmer error and stops. O(m·n·k).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public mutating func addProduct(_ a: NDArray, _ b: NDArray, transposingA: Bool = false, transposingB: Bool = false,
+                                    scaledBy scale: Scalar? = nil, subtracting: Bool = false, threads: Int = 1) {
+        require(a.rank == 2 && b.rank == 2, "addProduct: operands must be matrices, got \(a.shape) and \(b.shape)")
+        let (m, k) = transposingA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+        let (k2, n) = transposingB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        require(k == k2, "addProduct: shapes \(a.shape)\(transposingA ? "ᵀ" : "") and \(b.shape)\(transposingB ? "ᵀ" : "") do not match (\(k) ≠ \(k2))")
+        require(shape == [m, n], "addProduct: the product is \(m)×\(n), but the array it is added to has shape \(shape)")
+        scalars.withUnsafeMutableBufferPointer { target in
+            guard let target = target.baseAddress else { return }
+            a.scalars.withUnsafeBufferPointer { x in
+                b.scalars.withUnsafeBufferPointer { y in
+                    Scalar.gemmTiles(x.baseAddress!, transposingA, y.baseAddress!, transposingB, m, n, k, threads) { tile in
+                        for i in 0..<tile.rows {
+                            let row = target + (tile.firstRow + i) * n + tile.firstColumn, product = tile.base + i * tile.rowStride
+                            // One loop per case, so that each vectorises.
+                            switch (scale, subtracting) {
+                            case (let s?, false): for j in 0..<tile.columns { row[j] = row[j] + s * product[j] }
+                            case (let s?, true): for j in 0..<tile.columns { row[j] = row[j] - s * product[j] }
+                            case (nil, false): for j in 0..<tile.columns { row[j] = row[j] + product[j] }
+                            case (nil, true): for j in 0..<tile.columns { row[j] = row[j] - product[j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The offset of each batch element's matrix in an operand whose batch shape `own` broadcasts
 /// to `batch` (matrices of `matrix` elements, row-major batches).
 @inlinable

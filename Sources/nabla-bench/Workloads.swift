@@ -20,6 +20,7 @@ enum Workloads {
         case "perop-elementwise": ElementwiseWorkload.run(harness)
         case "reduction": ReductionWorkload.run(harness)
         case "patches": PatchesWorkload.run(harness)
+        case "step-products": StepProductsWorkload.run(harness)
         case "mlp-jvp": ForwardWorkloads.mlpJVP(harness)
         case "jacobian-4x256": ForwardWorkloads.jacobian4x256(harness)
         case "chain-scan": LoopWorkloads.chainScan(harness)

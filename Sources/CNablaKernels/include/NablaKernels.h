@@ -49,6 +49,22 @@ void nabla_sgemm_fused(int m, int n, int k, const float *a, int lda, int transpo
 void nabla_dgemm_fused(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
                        int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context);
 
+/// op(A)·op(B) handed to `consume` a tile at a time, C never stored: each tile is computed into
+/// a scratch buffer of the thread (row stride `ldc` as passed to `consume`; `row0`, `col0` place
+/// it in the product) and passed while it is in L1, so that `consume` may combine it with an
+/// array the product does not write, such as C = C + s·A·B in place (an optimiser's update). The
+/// tiles cover the m×n product once, several at a time on different threads; the numbers are
+/// those of nabla_sgemm_transposed, bit for bit, whenever k is at most nabla_gemm_slice_depth()
+/// (deeper products are summed in one slice here, in slices there).
+void nabla_sgemm_tiles(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
+                       int transpose_b, int threads, nabla_float_epilogue consume, void *context);
+/// The same for double precision.
+void nabla_dgemm_tiles(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
+                       int transpose_b, int threads, nabla_double_epilogue consume, void *context);
+
+/// The depth of the k-slices products are summed in (each slice's sum is added to C).
+int nabla_gemm_slice_depth(void);
+
 /// The micro-kernel nabla_sgemm uses on this CPU (and on the calling thread): "avx512f",
 /// "avx2-fma", "neon" or "portable".
 const char *nabla_sgemm_kernel(void);

@@ -9,7 +9,13 @@ extension TensorGraph {
     /// small or large tensors, each run as one step) and memory planning (after which
     /// step each value's storage is released, or reused in place).
     public func compileWithLog(_ outputs: [TensorSymbol<Scalar>]) throws(TensorShapeError) -> (program: TensorProgram<Scalar>, log: CompilationLog) {
-        let program = try compile(outputs)
+        try compileWithLog(outputs, updating: [])
+    }
+
+    /// ``compileWithLog(_:)`` for a program that updates inputs (``compile(_:updating:)``).
+    public func compileWithLog(_ outputs: [TensorSymbol<Scalar>], updating updates: [(input: TensorSymbol<Scalar>, value: TensorSymbol<Scalar>)]) throws(TensorShapeError) -> (program: TensorProgram<Scalar>, log: CompilationLog) {
+        let program = try compile(outputs, updating: updates)
+        let outputs = outputs + updates.map(\.value)
         var log = CompilationLog()
         var live = [Bool](repeating: false, count: nodes.count)
         for o in outputs { live[Int(o.id)] = true }
@@ -43,6 +49,18 @@ extension TensorGraph {
             fusion.append("fused \((steps + [k]).map(label).joined(separator: ", ")) into one step: \(expression), "
                           + "the bias and activation applied by the matrix kernel as it writes each tile \(shapeText(nodes[liveNodes[Int(k)]].shape))")
         }
+        for (k, steps) in program.epilogueFusion.accumulated {
+            let step = program.steps[Int(k)]
+            guard let accumulation = step.accumulation else { continue }
+            absorbed.formUnion(steps.map(Int.init))
+            fusedCount += steps.count
+            let label = { (slot: Int32) in self.logLabel(Int32(liveNodes[Int(slot)])) }
+            var product = "\(step.operation.name)(\(label(step.x)), \(label(step.y)))"
+            if accumulation.scaled { product = "\(accumulation.scale) · \(product)" }
+            fusion.append("fused \((steps + [k]).map(label).joined(separator: ", ")) into one step: "
+                          + "\(label(accumulation.target)) \(accumulation.subtracting ? "−" : "+") \(product), each tile of the product added to "
+                          + "\(label(accumulation.target))'s storage as the matrix kernel finishes it \(shapeText(nodes[liveNodes[Int(k)]].shape))")
+        }
         for (k, from, to) in program.epilogueFusion.rewiredMasks {
             let label = { (slot: Int32) in self.logLabel(Int32(liveNodes[Int(slot)])) }
             fusion.append("\(logDefinition(Int32(liveNodes[Int(k)]))) reads \(label(to)) = relu(\(label(from))) instead of \(label(from)) "
@@ -63,7 +81,7 @@ extension TensorGraph {
                           + "\(chain) on each element \(shapeText(nodes[liveNodes[k]].shape))")
         }
         if fusion.isEmpty {
-            fusion.append("nothing to fuse: no matrix product read only by a bias sum or an activation (relu, tanh, gelu), and no chain of unary elementwise operations on tensors of at most \(TensorProgram<Scalar>.fusedElementLimit) elements or of at least \(TensorProgram<Scalar>.fusedByteThreshold >> 20) MiB")
+            fusion.append("nothing to fuse: no matrix product read only by a bias sum, an activation (relu, tanh, gelu) or a sum with a value that dies there, and no chain of unary elementwise operations on tensors of at most \(TensorProgram<Scalar>.fusedElementLimit) elements or of at least \(TensorProgram<Scalar>.fusedByteThreshold >> 20) MiB")
         }
         let stepCount = program.steps.count
         log.passes.append(CompilationPassReport(name: "fusion", unit: "steps", before: stepCount, after: stepCount - fusedCount, changes: fusion))

@@ -197,6 +197,7 @@ extension TensorProgram {
             if step.x >= 0 { readers[Int(step.x)] += 1 }
             if step.y >= 0, step.y != step.x { readers[Int(step.y)] += 1 }
             if let bias = step.epilogue?.bias, bias >= 0 { readers[Int(bias)] += 1 }
+            if let target = step.accumulation?.target { readers[Int(target)] += 1 }
         }
         for o in outputs { readers[Int(o)] += 2 }
         func unary(_ k: Int) -> (Primitive, Double)? {
@@ -228,12 +229,14 @@ extension TensorProgram {
         return (steps, chains)
     }
     /// The program of `steps` (whose values have `shapes`) after the fusion passes: matrix
-    /// products with their bias and activation (TensorProgram+EpilogueFusion.swift), then chains
-    /// of unary elementwise operations. `outputs` and the values `loops` read stay computed.
+    /// products with their bias and activation (TensorProgram+EpilogueFusion.swift), products
+    /// added to a value in its storage (TensorProgram+AccumulationFusion.swift), then chains of
+    /// unary elementwise operations. `outputs` and the values `loops` read stay computed.
     init(fusing steps: [Step], shapes: [Shape], inputs: [(name: String, shape: Shape, slot: Int32)], outputs: [Int32],
          loops: [CompiledTensorLoop<Scalar>] = []) {
         let kept = outputs + loops.flatMap(\.operandSlots)
-        let (products, report) = Self.fusingEpilogues(steps, shapes: shapes, outputs: kept)
+        var (products, report) = Self.fusingEpilogues(steps, shapes: shapes, outputs: kept)
+        products = Self.fusingAccumulations(products, shapes: shapes, outputs: kept, report: &report)
         let (fused, chains) = Self.fusingElementwiseChains(products, counts: shapes.map(\.count), outputs: kept)
         self.init(steps: fused, chains: chains, inputs: inputs, outputs: outputs, loops: loops, epilogueFusion: report)
     }
@@ -246,12 +249,14 @@ extension TensorProgram {
         self.inputs = inputs
         self.outputs = outputs
         self.epilogueFusion = epilogueFusion
+        self.resultCount = outputs.count
         // Liveness: the last step reading each value; outputs live to the end.
         var lastUse = [Int32](repeating: -1, count: steps.count)
         for (k, step) in steps.enumerated() {
             if step.x >= 0 { lastUse[Int(step.x)] = Int32(k) }
             if step.y >= 0 { lastUse[Int(step.y)] = Int32(k) }
             if let bias = step.epilogue?.bias, bias >= 0 { lastUse[Int(bias)] = Int32(k) }
+            if let target = step.accumulation?.target { lastUse[Int(target)] = Int32(k) }
         }
         for o in outputs + loops.flatMap(\.operandSlots) { lastUse[Int(o)] = Int32(steps.count) }
         self.lastUse = lastUse
@@ -364,6 +369,9 @@ public struct TensorProgram<Scalar: TensorScalar> {
         /// For a matrix product fused with the bias and activation that read it: what the
         /// kernel applies as it writes C (see TensorProgram+EpilogueFusion.swift).
         var epilogue: FusedEpilogue?
+        /// For a matrix product added to a value that dies here: the value, whose storage the
+        /// product is added to (see TensorProgram+AccumulationFusion.swift).
+        var accumulation: FusedAccumulation?
     }
     /// The loops the program runs (see Loops/CompiledTensorLoop.swift).
     let loops: [CompiledTensorLoop<Scalar>]
@@ -371,7 +379,13 @@ public struct TensorProgram<Scalar: TensorScalar> {
     let chains: [[(primitive: Primitive, constant: Double)]]
     let steps: [Step]
     let inputs: [(name: String, shape: Shape, slot: Int32)]
+    /// The values returned (the first `resultCount`), then the new values of updated inputs.
     let outputs: [Int32]
+    /// How many of `outputs` a run returns.
+    var resultCount: Int
+    /// The inputs the program updates, each with the index in `outputs` of its new value (see
+    /// TensorGraph+Updates.swift).
+    var updates: [(name: String, output: Int)] = []
     /// For each value, the last step that reads it: after that step its storage is released,
     /// or reused in place by the step itself (an elementwise op whose operand dies there).
     let lastUse: [Int32]
@@ -385,17 +399,30 @@ public struct TensorProgram<Scalar: TensorScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func run(_ feeds: [String: NDArray<Scalar>]) throws(TensorProgramError) -> [NDArray<Scalar>] {
+        var values = try fed(feeds)
+        try execute(&values)
+        return outputs.prefix(resultCount).map { values[Int($0)]! }
+    }
+
+    /// The value table with the inputs' slots filled from `feeds` (and from `state` for the
+    /// updated inputs), each checked: names, presence and shapes.
+    func fed(_ feeds: [String: NDArray<Scalar>], state: [String: NDArray<Scalar>] = [:]) throws(TensorProgramError) -> [NDArray<Scalar>?] {
         for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
             throw .unknownInput(name)
         }
+        for name in feeds.keys where updates.contains(where: { $0.name == name }) {
+            throw .updatedInputFed(name)
+        }
+        for name in state.keys where !updates.contains(where: { $0.name == name }) {
+            throw inputs.contains(where: { $0.name == name }) ? .notUpdated(name) : .unknownInput(name)
+        }
         var values = [NDArray<Scalar>?](repeating: nil, count: steps.count)
         for input in inputs {
-            guard let value = feeds[input.name] else { throw .missingInput(input.name) }
+            guard let value = feeds[input.name] ?? state[input.name] else { throw .missingInput(input.name) }
             guard value.shape == input.shape else { throw .wrongShape(input.name, expected: input.shape, got: value.shape) }
             values[Int(input.slot)] = value
         }
-        try execute(&values)
-        return outputs.map { values[Int($0)]! }
+        return values
     }
 
     /// Runs the steps over `values`, whose inputs' slots are filled (a loop's body is run so,
@@ -433,6 +460,18 @@ public struct TensorProgram<Scalar: TensorScalar> {
             }
             if let constant = step.constant {
                 values[k] = constant
+                continue
+            }
+            if let accumulation = step.accumulation, case .matmul(let ta, let tb) = step.operation {
+                // The product added into the storage of a value that dies here (unique once taken
+                // from the table, unless the caller holds it too: then it is copied first).
+                let (x, y, t) = (Int(step.x), Int(step.y), Int(accumulation.target))
+                var target = values[t].take()!
+                target.addProduct(values[x]!, values[y]!, transposingA: ta, transposingB: tb,
+                                  scaledBy: accumulation.scaled ? Scalar(accumulation.scale) : nil,
+                                  subtracting: accumulation.subtracting, threads: Kernels.threads)
+                values[k] = target
+                for operand in [x, y] where lastUse[operand] == Int32(k) { values[operand] = nil }
                 continue
             }
             if let epilogue = step.epilogue, case .matmul(let ta, let tb) = step.operation {
@@ -477,6 +516,12 @@ public enum TensorProgramError: Error, Equatable, CustomStringConvertible {
     case wrongShape(String, expected: Shape, got: Shape)
     /// A `whileLoop` ran `limit` steps with its condition still > 0.
     case iterationLimit(limit: Int)
+    /// The named input is one the program updates: it is given in the state of
+    /// ``TensorProgram/run(_:updating:)``, not as a feed.
+    case updatedInputFed(String)
+    /// The state given to ``TensorProgram/run(_:updating:)`` names an input the program reads but
+    /// does not update (it belongs among the feeds).
+    case notUpdated(String)
 
     /// One line naming the input: `missing input 'x'`, `unknown input 'x'`, or its shape against
     /// the expected one, open dimensions shown as `?`.
@@ -487,6 +532,8 @@ public enum TensorProgramError: Error, Equatable, CustomStringConvertible {
         case .wrongShape(let name, let expected, let got):
             "input '\(name)' has shape \(got), expected [" + expected.dimensions.map { $0 == 0 ? "?" : String($0) }.joined(separator: ", ") + "]"
         case .iterationLimit(let limit): "a whileLoop ran \(limit) steps (its maxIterations) with its condition still > 0"
+        case .updatedInputFed(let name): "input '\(name)' is updated by the program: give it in the state of run(_:updating:), not as a feed"
+        case .notUpdated(let name): "input '\(name)' is not updated by the program: give it as a feed, not in the state"
         }
     }
 }

@@ -59,10 +59,12 @@ extension Activation {
     }
 }
 
-/// What epilogue fusion did, for the compilation log: the steps each fused step absorbed, and
-/// the `masked` steps now reading relu(z) instead of z.
+/// What epilogue and accumulation fusion did, for the compilation log: the steps each fused step
+/// absorbed, and the `masked` steps now reading relu(z) instead of z.
 struct EpilogueFusionReport {
     var fused: [(step: Int32, absorbed: [Int32])] = []
+    /// Products added to a value in its storage (TensorProgram+AccumulationFusion.swift).
+    var accumulated: [(step: Int32, absorbed: [Int32])] = []
     var rewiredMasks: [(step: Int32, from: Int32, to: Int32)] = []
 }
 
@@ -105,6 +107,7 @@ private struct EpilogueFusion<Scalar: TensorScalar> {
     func isPlain(_ k: Int) -> Bool {
         let step = steps[k]
         return !step.isInput && step.constant == nil && !step.isFused && step.chain < 0 && step.loop < 0 && step.epilogue == nil
+            && step.accumulation == nil
     }
 
     /// Whether step `k` is a product whose operands have at least 2 axes.
