@@ -452,32 +452,84 @@ static void *packing_buffer(int which, size_t bytes) {
     return own->panel[which];
 }
 
+// C ± s·tile, the sum an optimiser's update of a weight is (nabla_sgemm_update): the product
+// scaled first (when `scaled`), then added or subtracted, in two roundings, as the separate
+// operations round. Contraction into a fused multiply-add would round once: it is switched off.
+typedef struct {
+    double scale;
+    int scaled, subtracting;
+} update_spec;
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+#define DEFINE_UPDATE(NAME, T, ATTRIBUTES)                                                         \
+    ATTRIBUTES static void update_##NAME(T *c, int ldc, const T *tile, int ldt, int rows, int columns, const update_spec *u) { \
+        T s = (T)u->scale;                                                                         \
+        for (int i = 0; i < rows; i++) {                                                           \
+            T *row = c + (long)i * ldc;                                                            \
+            const T *t = tile + (long)i * ldt;                                                     \
+            if (u->scaled && u->subtracting)                                                       \
+                for (int j = 0; j < columns; j++) { T p = s * t[j]; row[j] = row[j] - p; }         \
+            else if (u->scaled)                                                                    \
+                for (int j = 0; j < columns; j++) { T p = s * t[j]; row[j] = row[j] + p; }         \
+            else if (u->subtracting)                                                               \
+                for (int j = 0; j < columns; j++) row[j] = row[j] - t[j];                          \
+            else                                                                                   \
+                for (int j = 0; j < columns; j++) row[j] = row[j] + t[j];                          \
+        }                                                                                          \
+    }
+DEFINE_UPDATE(float, float, )
+DEFINE_UPDATE(double, double, )
+#if defined(NABLA_X86)
+// The same loops in zmm registers, for the AVX-512 kernel's products.
+DEFINE_UPDATE(float_avx512, float, __attribute__((target("avx512f"))))
+#endif
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT ON
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+// Asks for the cache lines of a tile of C (`rows` rows of `bytes`, `ldc` elements apart) ahead of
+// its use.
+static inline void prefetch_tile(const void *c, long row_bytes, int rows, int bytes) {
+    for (int i = 0; i < rows; i++) {
+        const char *row = (const char *)c + i * row_bytes;
+        for (int offset = 0; offset < bytes; offset += 64) __builtin_prefetch(row + offset, 1, 3);
+        __builtin_prefetch(row + bytes - 1, 1, 3);
+    }
+}
+
 /* The epilogue, when given, runs on each MR×NR tile right after its last k-slice is written */ \
 /* back (the tile is then final and still in L1); row0 and col0 place C within the whole   */     \
 /* product, so that a thread's part of C passes its tiles' true positions.                  */     \
 #define DEFINE_GEMM_SINGLE(NAME, T, PACK, MR, NR, KC, MC, NC, KERNEL_OF_LEVEL, READS_B_DIRECTLY, DIRECT_KERNEL) \
     static void gemm_single_##NAME(int m, int n, int k, const T *a, int lda, int ta, const T *b,   \
                                    int ldb, int tb, T *c, int ldc, nabla_##T##_epilogue epilogue,  \
-                                   void *context, int row0, int col0, int level, int tiles) {      \
+                                   void *context, int row0, int col0, int level, const update_spec *update) { \
         typedef void (*kernel_t)(int, const T *, const T *, T *, int, int, int, int);              \
         kernel_t kernel = KERNEL_OF_LEVEL(level);                                                  \
-        /* With `tiles`, each tile is computed into `scratch` and handed to the epilogue there; */ \
-        /* C is never written, so k is one slice (partial sums would need C to live in).       */ \
+        /* With `update`, each tile is computed into `scratch` and combined with C from there    */ \
+        /* (C ± s·tile); C holds no partial sums, so k is one slice.                              */ \
         _Alignas(64) T scratch[MR * NR];                                                           \
         if (k == 0) {                                                                              \
-            if (!tiles) {                                                                          \
-                for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(T) * n);           \
-                if (epilogue) epilogue(context, c, ldc, m, n, row0, col0);                         \
+            if (update) {   /* C ± s·0, rounded as ever (−0 + 0 is +0; s·0 is NaN for s = ∞) */  \
+                memset(scratch, 0, sizeof scratch);                                                \
+                for (int i = 0; i < m; i += MR)                                                    \
+                    for (int j = 0; j < n; j += NR)                                                \
+                        update_##NAME(c + (long)i * ldc + j, ldc, scratch, NR, m - i < MR ? m - i : MR, n - j < NR ? n - j : NR, update); \
                 return;                                                                            \
             }                                                                                      \
-            memset(scratch, 0, sizeof scratch);                                                    \
-            for (int i = 0; i < m; i += MR)                                                        \
-                for (int j = 0; j < n; j += NR)                                                    \
-                    epilogue(context, scratch, NR, m - i < MR ? m - i : MR, n - j < NR ? n - j : NR, row0 + i, col0 + j); \
+            for (int i = 0; i < m; i++) memset(c + (long)i * ldc, 0, sizeof(T) * n);               \
+            if (epilogue) epilogue(context, c, ldc, m, n, row0, col0);                             \
             return;                                                                                \
         }                                                                                          \
         /* k in equal slices of at most KC (784 = 4 × 196, not 3 × 256 + 16). */                 \
-        int kslices = tiles ? 1 : (k + KC - 1) / KC, kstep = (k + kslices - 1) / kslices;         \
+        int kslices = update ? 1 : (k + KC - 1) / KC, kstep = (k + kslices - 1) / kslices;        \
         int ncap = n < NC ? n : NC, mcap = m < MC ? m : MC, kcap = kstep;                          \
         T *bp = packing_buffer(0, sizeof(T) * ((ncap + NR - 1) / NR * NR) * kcap);                 \
         T *ap = packing_buffer(1, sizeof(T) * ((mcap + MR - 1) / MR * MR) * kcap);                 \
@@ -499,13 +551,17 @@ static void *packing_buffer(int which, size_t bytes) {
                         int nr = nc - jr < NR ? nc - jr : NR;                                      \
                         for (int ir = 0; ir < mc; ir += MR) {                                      \
                             int mr = mc - ir < MR ? mc - ir : MR;                                  \
-                            T *tile = tiles ? scratch : c + (long)(ic + ir) * ldc + jc + jr;       \
-                            int ldt = tiles ? NR : ldc;                                            \
+                            T *target = c + (long)(ic + ir) * ldc + jc + jr;                       \
+                            T *tile = update ? scratch : target;                                   \
+                            int ldt = update ? NR : ldc;                                           \
+                            /* C's tile is read after the product: fetched while it is computed. */ \
+                            if (update) prefetch_tile(target, (long)sizeof(T) * ldc, mr, (int)sizeof(T) * nr);       \
                             if (jr < packed_from)                                                  \
                                 DIRECT_KERNEL(kc, ap + (long)ir * kc, b + (long)pc * ldb + jc + jr, ldb, tile, ldt, mr, pc > 0); \
                             else                                                                   \
                                 kernel(kc, ap + (long)ir * kc, bp + (long)jr * kc, tile, ldt, mr, nr, pc > 0); \
-                            if (finish) finish(context, tile, ldt, mr, nr, row0 + ic + ir, col0 + jc + jr); \
+                            if (update) update_##NAME(target, ldc, scratch, NR, mr, nr, update);      \
+                            else if (finish) finish(context, tile, ldt, mr, nr, row0 + ic + ir, col0 + jc + jr); \
                         }                                                                          \
                     }                                                                              \
                 }                                                                                  \
@@ -564,8 +620,8 @@ typedef struct {
     // The kernel's level, chosen on the calling thread (the choice is per thread) and carried to
     // the workers, so that every part of one product runs the same kernel.
     int level;
-    // Whether tiles go to the epilogue in a scratch buffer, C unwritten (nabla_sgemm_tiles).
-    int tiles;
+    // For nabla_sgemm_update: how each tile is combined with C (NULL: C is the product).
+    const update_spec *update;
 } gemm_job;
 
 typedef struct {
@@ -592,19 +648,19 @@ static inline void spin_pause(void) {
 static void run_job(const gemm_job *job) {
     if (job->is_double) {
         gemm_single_double(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc,
-                           (nabla_double_epilogue)job->epilogue, job->context, job->row0, job->col0, job->level, job->tiles);
+                           (nabla_double_epilogue)job->epilogue, job->context, job->row0, job->col0, job->level, job->update);
         return;
     }
 #if defined(NABLA_X86)
     if (job->level == KERNEL_WIDEST) {
         gemm_single_float_avx512(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c,
                                  job->ldc, (nabla_float_epilogue)job->epilogue, job->context, job->row0, job->col0,
-                                 job->level, job->tiles);
+                                 job->level, job->update);
         return;
     }
 #endif
     gemm_single_float(job->m, job->n, job->k, job->a, job->lda, job->ta, job->b, job->ldb, job->tb, job->c, job->ldc,
-                      (nabla_float_epilogue)job->epilogue, job->context, job->row0, job->col0, job->level, job->tiles);
+                      (nabla_float_epilogue)job->epilogue, job->context, job->row0, job->col0, job->level, job->update);
 }
 
 static void *worker_main(void *argument) {
@@ -657,13 +713,13 @@ static gemm_job part_of(gemm_job job, int index, int parts, int by_columns, int 
         part.n = last - first;
         // Further along B's rows, or further down when B is stored transposed (n×k).
         part.b = (const char *)job.b + size * (job.tb ? (long)first * job.ldb : first);
-        part.c = job.c ? (char *)job.c + size * first : NULL;
+        part.c = (char *)job.c + size * first;
         part.col0 = job.col0 + first;
     } else {
         part.m = last - first;
         // Further down A, or further along its rows when A is stored transposed (k×m).
         part.a = (const char *)job.a + size * (job.ta ? first : (long)first * job.lda);
-        part.c = job.c ? (char *)job.c + size * (long)first * job.ldc : NULL;
+        part.c = (char *)job.c + size * (long)first * job.ldc;
         part.row0 = job.row0 + first;
     }
     return part;
@@ -707,45 +763,47 @@ static void gemm(gemm_job job, int threads, int mr, int nr) {
 
 static void sgemm(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
                   int transpose_b, float *c, int ldc, int threads, nabla_float_epilogue epilogue, void *context,
-                  int tiles) {
+                  const update_spec *update) {
     if (m <= 0 || n <= 0) return;
     int level = float_kernel_level();
     gemm_job job = {0, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c,
-                    (void (*)(void))epilogue, context, 0, 0, level, tiles};
+                    (void (*)(void))epilogue, context, 0, 0, level, update};
     if (level == KERNEL_WIDEST) gemm(job, threads, WMR, WNR);
     else gemm(job, threads, SMR, SNR);
 }
 
 static void dgemm(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
                   int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context,
-                  int tiles) {
+                  const update_spec *update) {
     if (m <= 0 || n <= 0) return;
     int level = has_simd_kernel() ? KERNEL_SIMD : KERNEL_PORTABLE;
     gemm_job job = {1, m, n, k, lda, ldb, ldc, transpose_a != 0, transpose_b != 0, a, b, c,
-                    (void (*)(void))epilogue, context, 0, 0, level, tiles};
+                    (void (*)(void))epilogue, context, 0, 0, level, update};
     gemm(job, threads, DMR, DNR);
 }
 
 void nabla_sgemm_fused(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
                        int transpose_b, float *c, int ldc, int threads, nabla_float_epilogue epilogue, void *context) {
-    sgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, threads, epilogue, context, 0);
+    sgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, threads, epilogue, context, NULL);
 }
 
 void nabla_dgemm_fused(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
                        int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context) {
-    dgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, threads, epilogue, context, 0);
+    dgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, threads, epilogue, context, NULL);
 }
 
-int nabla_gemm_slice_depth(void) { return SKC < DKC ? SKC : DKC; }
+int nabla_gemm_slice_depth(void) { return (int)SKC < (int)DKC ? (int)SKC : (int)DKC; }
 
-void nabla_sgemm_tiles(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
-                       int transpose_b, int threads, nabla_float_epilogue consume, void *context) {
-    sgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, NULL, 0, threads, consume, context, 1);
+void nabla_sgemm_update(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
+                        int transpose_b, float *c, int ldc, double scale, int scaled, int subtracting, int threads) {
+    update_spec update = {scale, scaled != 0, subtracting != 0};
+    sgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, threads, NULL, NULL, &update);
 }
 
-void nabla_dgemm_tiles(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
-                       int transpose_b, int threads, nabla_double_epilogue consume, void *context) {
-    dgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, NULL, 0, threads, consume, context, 1);
+void nabla_dgemm_update(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
+                        int transpose_b, double *c, int ldc, double scale, int scaled, int subtracting, int threads) {
+    update_spec update = {scale, scaled != 0, subtracting != 0};
+    dgemm(m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, threads, NULL, NULL, &update);
 }
 
 void nabla_sgemm_transposed(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,

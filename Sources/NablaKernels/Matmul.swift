@@ -37,9 +37,9 @@ public enum Matmul {
     /// "avx2-fma", "neon" or "portable". Chosen at run time from what the CPU supports.
     public static var kernel: String { String(cString: nabla_sgemm_kernel()) }
 
-    /// The depth of the k-slices a product is summed in: each slice's sum is added to C. Tiles
-    /// (``MatmulScalar/gemmTiles(_:_:_:_:_:_:_:_:consume:)``) sum all of k in one slice, which
-    /// gives the same bits when k is at most this.
+    /// The depth of the k-slices a product is summed in: each slice's sum is added to C. An
+    /// update (``MatmulScalar/gemmUpdate(_:_:_:_:_:_:_:_:scale:subtracting:_:)``) sums all of k in
+    /// one slice, which gives the same bits when k is at most this.
     public static var sliceDepth: Int { Int(nabla_gemm_slice_depth()) }
 
     /// Forces the portable kernel for the products the calling thread starts (for testing the
@@ -69,14 +69,12 @@ public protocol MatmulScalar {
                      _ c: UnsafeMutablePointer<Self>, _ m: Int, _ n: Int, _ k: Int, _ threads: Int,
                      epilogue: (MatmulTile<Self>) -> Void)
 
-    /// op(A)·op(B) handed to `consume` a tile at a time and never stored: each tile is computed
-    /// into a scratch buffer of the thread and passed while it is in L1, with its place in the
-    /// m×n product, so that `consume` may combine it with an array the product does not write
-    /// (C ← C + s·op(A)·op(B) in place, say). The tiles cover the product once, several at a time
-    /// on different threads; their values are ``gemm(_:_:_:_:_:_:_:_:_:)``'s bit for bit when
-    /// k ≤ ``Matmul/sliceDepth``. O(m·n·k) plus `consume`'s work.
-    static func gemmTiles(_ a: UnsafePointer<Self>, _ transposeA: Bool, _ b: UnsafePointer<Self>, _ transposeB: Bool,
-                          _ m: Int, _ n: Int, _ k: Int, _ threads: Int, consume: (MatmulTile<Self>) -> Void)
+    /// C (m×n) = C + s·(op(A)·op(B)), or C − s·(op(A)·op(B)) when `subtracting` (the product
+    /// itself when `scale` is nil): BLAS's C ← αAB + C in one pass, each tile of the product
+    /// combined with C while it is in L1 and never stored. Rounded as the separate operations
+    /// round, so bit for bit theirs when k ≤ ``Matmul/sliceDepth``. O(m·n·k).
+    static func gemmUpdate(_ a: UnsafePointer<Self>, _ transposeA: Bool, _ b: UnsafePointer<Self>, _ transposeB: Bool,
+                           _ c: UnsafeMutablePointer<Self>, _ m: Int, _ n: Int, _ k: Int, scale: Self?, subtracting: Bool, _ threads: Int)
 }
 
 /// A block of a product's C whose values are final, handed to an epilogue (see
@@ -140,16 +138,12 @@ extension Float: MatmulScalar {
         }
     }
 
-    /// Tiles of a product in single precision, by `nabla_sgemm_tiles`.
+    /// The update C ± s·op(A)·op(B) in single precision, by `nabla_sgemm_update`.
     @inlinable
-    public static func gemmTiles(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
-                                 _ m: Int, _ n: Int, _ k: Int, _ threads: Int, consume: (MatmulTile<Float>) -> Void) {
-        withEpilogueContext(consume) { context in
-            nabla_sgemm_tiles(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
-                              b, Int32(transposeB ? k : n), transposeB ? 1 : 0, Int32(threads), { context, c, ldc, rows, columns, row0, col0 in
-                                  context!.assumingMemoryBound(to: ((MatmulTile<Float>) -> Void).self).pointee(MatmulTile(c!, ldc, rows, columns, row0, col0))
-                              }, context)
-        }
+    public static func gemmUpdate(_ a: UnsafePointer<Float>, _ transposeA: Bool, _ b: UnsafePointer<Float>, _ transposeB: Bool,
+                                  _ c: UnsafeMutablePointer<Float>, _ m: Int, _ n: Int, _ k: Int, scale: Float?, subtracting: Bool, _ threads: Int) {
+        nabla_sgemm_update(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0, b, Int32(transposeB ? k : n),
+                            transposeB ? 1 : 0, c, Int32(n), Double(scale ?? 1), scale == nil ? 0 : 1, subtracting ? 1 : 0, Int32(threads))
     }
 }
 
@@ -176,15 +170,11 @@ extension Double: MatmulScalar {
         }
     }
 
-    /// Tiles of a product in double precision, by `nabla_dgemm_tiles`.
+    /// The update C ± s·op(A)·op(B) in double precision, by `nabla_dgemm_update`.
     @inlinable
-    public static func gemmTiles(_ a: UnsafePointer<Double>, _ transposeA: Bool, _ b: UnsafePointer<Double>, _ transposeB: Bool,
-                                 _ m: Int, _ n: Int, _ k: Int, _ threads: Int, consume: (MatmulTile<Double>) -> Void) {
-        withEpilogueContext(consume) { context in
-            nabla_dgemm_tiles(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0,
-                              b, Int32(transposeB ? k : n), transposeB ? 1 : 0, Int32(threads), { context, c, ldc, rows, columns, row0, col0 in
-                                  context!.assumingMemoryBound(to: ((MatmulTile<Double>) -> Void).self).pointee(MatmulTile(c!, ldc, rows, columns, row0, col0))
-                              }, context)
-        }
+    public static func gemmUpdate(_ a: UnsafePointer<Double>, _ transposeA: Bool, _ b: UnsafePointer<Double>, _ transposeB: Bool,
+                                  _ c: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ k: Int, scale: Double?, subtracting: Bool, _ threads: Int) {
+        nabla_dgemm_update(Int32(m), Int32(n), Int32(k), a, Int32(transposeA ? m : k), transposeA ? 1 : 0, b, Int32(transposeB ? k : n),
+                            transposeB ? 1 : 0, c, Int32(n), Double(scale ?? 1), scale == nil ? 0 : 1, subtracting ? 1 : 0, Int32(threads))
     }
 }

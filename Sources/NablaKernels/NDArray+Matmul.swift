@@ -80,7 +80,7 @@ extension NDArray {
     /// Adds a matrix product to this matrix in place: self ← self + s·(op(a)·op(b)), or
     /// self − s·(op(a)·op(b)) when `subtracting` (BLAS's C ← αAB + C with α = ±s; without
     /// `scale`, the product itself). Each tile of the product is combined with `self` while it is
-    /// in L1 (`MatmulScalar.gemmTiles`), so the product is never stored: an optimiser's step
+    /// in L1 (`MatmulScalar.gemmUpdate`), so the product is never stored: an optimiser's step
     /// `w -= lr · xᵀ·δ` as one pass. The numbers are those of the operations one by one
     /// (`self + s * matmul(a, b)`), bit for bit, when the inner dimension is at most
     /// `Matmul.sliceDepth`. `a` and `b` are matrices and `self` has their product's shape;
@@ -98,18 +98,8 @@ extension NDArray {
             guard let target = target.baseAddress else { return }
             a.scalars.withUnsafeBufferPointer { x in
                 b.scalars.withUnsafeBufferPointer { y in
-                    Scalar.gemmTiles(x.baseAddress!, transposingA, y.baseAddress!, transposingB, m, n, k, threads) { tile in
-                        for i in 0..<tile.rows {
-                            let row = target + (tile.firstRow + i) * n + tile.firstColumn, product = tile.base + i * tile.rowStride
-                            // One loop per case, so that each vectorises.
-                            switch (scale, subtracting) {
-                            case (let s?, false): for j in 0..<tile.columns { row[j] = row[j] + s * product[j] }
-                            case (let s?, true): for j in 0..<tile.columns { row[j] = row[j] - s * product[j] }
-                            case (nil, false): for j in 0..<tile.columns { row[j] = row[j] + product[j] }
-                            case (nil, true): for j in 0..<tile.columns { row[j] = row[j] - product[j] }
-                            }
-                        }
-                    }
+                    Scalar.gemmUpdate(x.baseAddress!, transposingA, y.baseAddress!, transposingB, target, m, n, k,
+                                      scale: scale, subtracting: subtracting, threads)
                 }
             }
         }

@@ -162,6 +162,45 @@ static void check_epilogue(int m, int n, int k, int ta, int tb, int threads, int
     free(a); free(b); free(bias); free(plain); free(fused); free(visits);
 }
 
+// The update C ± s·op(A)·op(B) equals the product followed by the two roundings (s·P, then the
+// sum), bit for bit, for k within one slice, on any number of threads and with every kernel.
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+static void check_update(int m, int n, int k, int ta, int tb, int threads, int kernel, int scaled, int subtracting) {
+    float *a = malloc(sizeof(float) * ((long)m * k + 1)), *b = malloc(sizeof(float) * ((long)k * n + 1));
+    for (long i = 0; i < (long)m * k; i++) a[i] = (float)next_uniform();
+    for (long i = 0; i < (long)k * n; i++) b[i] = (float)next_uniform();
+    float *product = malloc(sizeof(float) * (long)m * n), *expected = malloc(sizeof(float) * (long)m * n);
+    float *updated = malloc(sizeof(float) * (long)m * n);
+    for (long i = 0; i < (long)m * n; i++) updated[i] = (float)next_uniform();
+    updated[0] = -0.0f;   // −0 + 0 is +0: a k = 0 update still rounds the sum
+    const float s = 0.01f;
+    use_kernel(kernel);
+    nabla_sgemm_transposed(m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, product, n, 1);
+    for (long i = 0; i < (long)m * n; i++) {
+        float p = scaled ? s * product[i] : product[i];
+        expected[i] = subtracting ? updated[i] - p : updated[i] + p;
+    }
+    nabla_sgemm_update(m, n, k, a, ta ? m : k, ta, b, tb ? k : n, tb, updated, n, s, scaled, subtracting, threads);
+    use_kernel(BEST);
+    checks++;
+    if (memcmp(expected, updated, sizeof(float) * (long)m * n) != 0) {
+        failures++;
+        printf("FAIL update m=%d n=%d k=%d ta=%d tb=%d threads=%d kernel=%d scaled=%d subtracting=%d\n", m, n, k, ta, tb,
+               threads, kernel, scaled, subtracting);
+    }
+    free(a); free(b); free(product); free(expected); free(updated);
+}
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT ON
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
 int main(void) {
     printf("kernel: %s, cores: %d\n", nabla_sgemm_kernel(), nabla_available_cores());
     // Edges of the 6×16 and 8×32 (float) and 6×8 (double) tiles, of k's slices (256) and of the
@@ -197,6 +236,14 @@ int main(void) {
             for (int kernel = 0; kernel < KERNEL_CHOICES; kernel++)
                 check_epilogue(epilogue_shapes[s][0], epilogue_shapes[s][1], epilogue_shapes[s][2], (int)(t & 1), (int)(s & 1),
                                epilogue_threads[t], kernel);
+    // Updates (a weight's SGD step): edges of the tiles, k = 0 and k = 256 (one slice), W4's first
+    // weight gradient (784×64 · 64×256, transposed A), every kernel, threads.
+    const int update_shapes[][3] = {{1, 1, 1}, {5, 7, 0}, {9, 33, 17}, {37, 50, 256}, {784, 256, 64}};
+    for (size_t s = 0; s < sizeof update_shapes / sizeof update_shapes[0]; s++)
+        for (int form = 0; form < 4; form++)
+            for (int kernel = 0; kernel < KERNEL_CHOICES; kernel++)
+                check_update(update_shapes[s][0], update_shapes[s][1], update_shapes[s][2], (int)(s & 1) || s == 4, form == 3,
+                             epilogue_threads[(s + (size_t)form) % 5], kernel, form & 1, form >> 1);
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

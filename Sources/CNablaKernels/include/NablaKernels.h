@@ -49,18 +49,18 @@ void nabla_sgemm_fused(int m, int n, int k, const float *a, int lda, int transpo
 void nabla_dgemm_fused(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
                        int transpose_b, double *c, int ldc, int threads, nabla_double_epilogue epilogue, void *context);
 
-/// op(A)·op(B) handed to `consume` a tile at a time, C never stored: each tile is computed into
-/// a scratch buffer of the thread (row stride `ldc` as passed to `consume`; `row0`, `col0` place
-/// it in the product) and passed while it is in L1, so that `consume` may combine it with an
-/// array the product does not write, such as C = C + s·A·B in place (an optimiser's update). The
-/// tiles cover the m×n product once, several at a time on different threads; the numbers are
-/// those of nabla_sgemm_transposed, bit for bit, whenever k is at most nabla_gemm_slice_depth()
+/// C = C + s·(op(A)·op(B)), or C − s·(op(A)·op(B)) when `subtracting` (the product itself
+/// without `scaled`): BLAS's C ← αAB + C, an optimiser's update of a weight in one pass. Each
+/// tile of the product is computed into a scratch buffer of the thread and combined with C while
+/// it is in L1, C's tile fetched while the product is computed; the product is never stored.
+/// Rounded as the separate operations round (the product as nabla_sgemm_transposed sums it, then
+/// s·P, then C ± that), so bit for bit theirs whenever k is at most nabla_gemm_slice_depth()
 /// (deeper products are summed in one slice here, in slices there).
-void nabla_sgemm_tiles(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
-                       int transpose_b, int threads, nabla_float_epilogue consume, void *context);
+void nabla_sgemm_update(int m, int n, int k, const float *a, int lda, int transpose_a, const float *b, int ldb,
+                        int transpose_b, float *c, int ldc, double scale, int scaled, int subtracting, int threads);
 /// The same for double precision.
-void nabla_dgemm_tiles(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
-                       int transpose_b, int threads, nabla_double_epilogue consume, void *context);
+void nabla_dgemm_update(int m, int n, int k, const double *a, int lda, int transpose_a, const double *b, int ldb,
+                        int transpose_b, double *c, int ldc, double scale, int scaled, int subtracting, int threads);
 
 /// The depth of the k-slices products are summed in (each slice's sum is added to C).
 int nabla_gemm_slice_depth(void);
