@@ -327,8 +327,29 @@ struct ReadmeExamplesTests {
         #expect(correct > 250)      // one epoch: most of 360
     }
 
-    @Test func theInteractivePagesData() throws {
+    @Test func trainingStepCompiledWithItsUpdate() throws {
         // README block 15
+        // One SGD step of a softmax classifier, compiled with its update.
+        let graph = TensorGraph<Float>()
+        let x = graph.input("x", shape: [64, 784])
+        let w = graph.input("w", shape: [784, 10]), b = graph.input("b", shape: [10])
+        let loss = (x.matmul(w) + b).crossEntropy(labels: (0..<64).map { $0 % 10 })
+        let g = try graph.gradients(of: loss, wrt: [w, b])
+        let step = try graph.compile([loss], updating: [(w, w - 0.1 * g[0]), (b, b - 0.1 * g[1])])
+        print(step.updatedInputs)                           // ["w", "b"]
+
+        var parameters = ["w": NDArray<Float>.zeros([784, 10]), "b": .zeros([10])]
+        let batch = NDArray<Float>.randomNormal([64, 784], seed: 1)
+        let first = try step.run(["x": batch], updating: &parameters)[0].scalar
+        print(first)                                        // 2.30258…
+        let second = try step.run(["x": batch], updating: &parameters)[0].scalar
+        print(second < first)                               // true
+        // end of README block
+        try expectPrintedAsCommented(15)
+    }
+
+    @Test func theInteractivePagesData() throws {
+        // README block 16
         let script = try Script(parsing: "b = 5 - 3a; c = 2b + 3; d = 5b + 6; e = 7c + d^2; f = 2e; g = 3f - o")
         let explanation = try script.explanation(at: ["a": 2, "o": 1])
         print(explanation.evaluation.gradient.map(\.value))             // [-432.0, -1.0]
@@ -339,11 +360,11 @@ struct ReadmeExamplesTests {
         let dead = try Script(parsing: "y = relu(x)").explanation(at: ["x": -1])
         print(dead.notes[0].reasons.map(\.rawValue))                   // ["relu"]
         // end of README block
-        try expectPrintedAsCommented(15)
+        try expectPrintedAsCommented(16)
     }
 
     @Test func validatingAModelsInput() throws {
-        // README block 16
+        // README block 17
         let model = Sequential<Float>.mlp([784, 256, 10], seed: 1)
         let request = Tensor<Float>.zeros([1, 783])        // one feature short
         do {
@@ -353,11 +374,11 @@ struct ReadmeExamplesTests {
             print(error)   // Linear(784 → 256): [1, 783] — the input does not end in 784 features
         }
         // end of README block
-        try expectPrintedAsCommented(16)
+        try expectPrintedAsCommented(17)
     }
 
     @Test func findingWhereANaNCameFrom() throws {
-        // README block 17
+        // README block 18
         let x = Tensor<Double>([4, 0, 1], requiresGrad: true)
         do {
             try withAnomalyDetection {
@@ -368,10 +389,10 @@ struct ReadmeExamplesTests {
             print(error)   // anomaly: the backward pass of sqrt of [3] produced a non-finite value: …
         }
         // end of README block
-        try expectPrintedAsCommented(17)
+        try expectPrintedAsCommented(18)
         // The rest of the message, as the README gives it, with this file and the line of sqrt(x).
         let message = try #require(printed.lines.last?.text)
-        let sqrtLine = try #require(try Self.testedBlocks()[17]).first.offset + 5    // 1-based: the block's 4th line
+        let sqrtLine = try #require(try Self.testedBlocks()[18]).first.offset + 5    // 1-based: the block's 4th line
         #expect(message.hasSuffix(": in its gradient, 1 of 3 entries is inf, created at \(#filePath):\(sqrtLine) in closure #1 in ReadmeExamplesTests.findingWhereANaNCameFrom()"),
                 "\(message)")
     }
