@@ -1,4 +1,5 @@
 import Nabla
+import Foundation
 
 /// W6 and W4 of Benchmarks/WORKLOADS.md on the dynamic tensor engine.
 enum TensorWorkloads {
@@ -149,7 +150,8 @@ enum TensorWorkloads {
         let h2 = relu(h1.matmul(p[1]) + p[4])
         let loss = (h2.matmul(p[2]) + p[5]).crossEntropy(labels: data.labels)
         let gradients = try! graph.gradients(of: loss, wrt: p)
-        let program = try! graph.compile([loss], updating: zip(p, gradients).map { ($0, $0 - 0.01 * $1) })
+        let (program, log) = try! graph.compileWithLog([loss], updating: zip(p, gradients).map { ($0, $0 - 0.01 * $1) })
+        if getenv("NABLA_BENCH_LOG") != nil { print(log) }   // the compiled step, pass by pass (for profiling)
         let compileTime = Harness.now() - compileStart
         for threads in threadCounts {
             Kernels.threads = threads

@@ -77,6 +77,29 @@ extension NDArray {
     }
 }
 
+extension NDArray {
+    /// masked(mask, op(a)·op(b)) for matrices (rank 2) in one pass of the matrix kernel: each
+    /// element c of a tile of C becomes c where the mask's element at the same place is > 0, else
+    /// 0, as the kernel writes the tile back (the `masked` primitive, so the same numbers as the
+    /// two operations). The gradient flowing back into a relu layer is this, with the layer's
+    /// output as the mask; `TensorGraph.compile` fuses it (TensorProgram+EpilogueFusion.swift).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func maskedProduct(_ a: NDArray, _ b: NDArray, transposingA: Bool, transposingB: Bool, mask: NDArray, threads: Int) -> NDArray {
+        let columns = mask.shape[mask.rank - 1]
+        return mask.scalars.withUnsafeBufferPointer { mask in
+            let mask = mask.baseAddress!
+            return matmul(a, b, transposingA: transposingA, transposingB: transposingB, threads: threads) { tile in
+                for i in 0..<tile.rows {
+                    let row = tile.base + i * tile.rowStride
+                    let keep = mask + (tile.firstRow + i) * columns + tile.firstColumn
+                    for j in 0..<tile.columns { row[j] = Rules.Masked.evaluate(keep[j], row[j], 0) }
+                }
+            }
+        }
+    }
+}
+
 extension Tensor {
     /// activation(op(a)·op(b) + bias) by the fused kernel (see `NDArray.matmul(_:_:transposingA:transposingB:bias:activation:)`),
     /// recorded as one node whose derivative composes the activation's, the sum's and the

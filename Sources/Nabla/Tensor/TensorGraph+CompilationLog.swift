@@ -46,8 +46,15 @@ extension TensorGraph {
             var expression = "\(step.operation.name)(\(label(step.x)), \(label(step.y)))"
             if epilogue.bias >= 0 { expression = epilogue.biasFirst ? "\(label(epilogue.bias)) + \(expression)" : "\(expression) + \(label(epilogue.bias))" }
             if epilogue.activation != .identity { expression = "\(epilogue.activation.name)(\(expression))" }
+            let applied: String
+            if epilogue.mask >= 0 {
+                expression = "masked(\(label(epilogue.mask)), \(expression))"
+                applied = "the mask applied"
+            } else {
+                applied = "the bias and activation applied"
+            }
             fusion.append("fused \((steps + [k]).map(label).joined(separator: ", ")) into one step: \(expression), "
-                          + "the bias and activation applied by the matrix kernel as it writes each tile \(shapeText(nodes[liveNodes[Int(k)]].shape))")
+                          + "\(applied) by the matrix kernel as it writes each tile \(shapeText(nodes[liveNodes[Int(k)]].shape))")
         }
         for (k, steps) in program.epilogueFusion.accumulated {
             let step = program.steps[Int(k)]

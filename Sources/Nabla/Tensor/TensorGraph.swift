@@ -196,7 +196,7 @@ extension TensorProgram {
         for step in steps {
             if step.x >= 0 { readers[Int(step.x)] += 1 }
             if step.y >= 0, step.y != step.x { readers[Int(step.y)] += 1 }
-            if let bias = step.epilogue?.bias, bias >= 0 { readers[Int(bias)] += 1 }
+            for operand in step.epilogue?.operands ?? [] { readers[Int(operand)] += 1 }
             if let target = step.accumulation?.target { readers[Int(target)] += 1 }
         }
         for o in outputs { readers[Int(o)] += 2 }
@@ -255,7 +255,7 @@ extension TensorProgram {
         for (k, step) in steps.enumerated() {
             if step.x >= 0 { lastUse[Int(step.x)] = Int32(k) }
             if step.y >= 0 { lastUse[Int(step.y)] = Int32(k) }
-            if let bias = step.epilogue?.bias, bias >= 0 { lastUse[Int(bias)] = Int32(k) }
+            for operand in step.epilogue?.operands ?? [] { lastUse[Int(operand)] = Int32(k) }
             if let target = step.accumulation?.target { lastUse[Int(target)] = Int32(k) }
         }
         for o in outputs + loops.flatMap(\.operandSlots) { lastUse[Int(o)] = Int32(steps.count) }
@@ -475,10 +475,15 @@ public struct TensorProgram<Scalar: TensorScalar> {
                 continue
             }
             if let epilogue = step.epilogue, case .matmul(let ta, let tb) = step.operation {
-                let (x, y, bias) = (Int(step.x), Int(step.y), Int(epilogue.bias))
-                values[k] = NDArray.fusedProduct(values[x]!, values[y]!, transposingA: ta, transposingB: tb, bias: bias >= 0 ? values[bias]! : nil,
-                                                 biasFirst: epilogue.biasFirst, activation: epilogue.activation, threads: Kernels.threads)
-                for operand in [x, y, bias] where operand >= 0 && lastUse[operand] == Int32(k) { values[operand] = nil }
+                let (x, y, bias, mask) = (Int(step.x), Int(step.y), Int(epilogue.bias), Int(epilogue.mask))
+                if mask >= 0 {
+                    values[k] = NDArray.maskedProduct(values[x]!, values[y]!, transposingA: ta, transposingB: tb, mask: values[mask]!,
+                                                      threads: Kernels.threads)
+                } else {
+                    values[k] = NDArray.fusedProduct(values[x]!, values[y]!, transposingA: ta, transposingB: tb, bias: bias >= 0 ? values[bias]! : nil,
+                                                     biasFirst: epilogue.biasFirst, activation: epilogue.activation, threads: Kernels.threads)
+                }
+                for operand in [x, y, bias, mask] where operand >= 0 && lastUse[operand] == Int32(k) { values[operand] = nil }
                 continue
             }
             let (x, y) = (Int(step.x), Int(step.y))

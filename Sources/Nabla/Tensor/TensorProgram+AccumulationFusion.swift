@@ -28,7 +28,7 @@ extension TensorProgram {
         var readers = [Int](repeating: 0, count: steps.count)
         var lastReader = [Int](repeating: -1, count: steps.count)
         for (k, step) in steps.enumerated() {
-            for operand in Set([step.x, step.y, step.epilogue?.bias ?? -1, step.accumulation?.target ?? -1]) where operand >= 0 {
+            for operand in Set([step.x, step.y, step.accumulation?.target ?? -1] + (step.epilogue?.operands ?? [])) where operand >= 0 {
                 readers[Int(operand)] += 1
                 lastReader[Int(operand)] = k
             }

@@ -13,13 +13,24 @@
 // relu(z) instead: the same numbers, and z is then read only by relu. tanh's rule reads its
 // output already. GELU's derivative reads z in several places, so in a training step only the
 // bias is fused into its product.
+//
+// Reverse mode's relu mask on a product's result, masked(m, x·Wᵀ) (the gradient flowing back into
+// a relu layer), is fused the same way: the kernel zeroes each element of the tile whose mask
+// element is not > 0 as it writes the tile, so the product is never stored unmasked and the
+// separate pass over it is gone.
 
 /// What a fused product step does after its product: add the value in slot `bias` (unless −1) to
-/// each row, before (`biasFirst`) or after C as the graph wrote the sum, then the activation.
+/// each row, before (`biasFirst`) or after C as the graph wrote the sum, then the activation;
+/// or, with a `mask` slot (unless −1; then no bias and the identity), masked(mask, C): each
+/// element kept where the mask's element at the same place is > 0, else 0.
 struct FusedEpilogue {
     var bias: Int32
     var biasFirst: Bool
     var activation: Activation
+    var mask: Int32 = -1
+
+    /// The slots the epilogue reads (the bias, the mask).
+    var operands: [Int32] { [bias, mask].filter { $0 >= 0 } }
 }
 
 /// One primitive of an activation's definition, traced: its operands are −1 for the
@@ -78,6 +89,7 @@ extension TensorProgram {
             for activation in [Activation.relu, .tanh, .gelu, .geluTanh] where fusion.fuseActivation(activation, at: k) { break }
         }
         for k in fusion.steps.indices { fusion.fuseBias(at: k) }
+        for k in fusion.steps.indices { fusion.fuseMask(at: k) }
         return (fusion.steps, fusion.report)
     }
 }
@@ -98,7 +110,7 @@ private struct EpilogueFusion<Scalar: TensorScalar> {
         self.shapes = shapes
         readers = [Int](repeating: 0, count: steps.count)
         for step in steps {
-            for operand in Set([step.x, step.y, step.epilogue?.bias ?? -1]) where operand >= 0 { readers[Int(operand)] += 1 }
+            for operand in Set([step.x, step.y] + (step.epilogue?.operands ?? [])) where operand >= 0 { readers[Int(operand)] += 1 }
         }
         for o in outputs { readers[Int(o)] += 2 }
     }
@@ -170,7 +182,7 @@ private struct EpilogueFusion<Scalar: TensorScalar> {
         if readers[z] != inputReads {
             guard activation == .relu else { return false }
             rewire = steps.indices.filter { j in
-                j != root && [steps[j].x, steps[j].y, steps[j].epilogue?.bias ?? -1].contains(Int32(z))
+                j != root && ([steps[j].x, steps[j].y] + (steps[j].epilogue?.operands ?? [])).contains(Int32(z))
             }
             guard readers[z] - rewire.count == inputReads, rewire.allSatisfy({ j in
                 j > root && isPlain(j) && steps[j].operation == .elementwise(.masked, constant: 0) && steps[j].x == Int32(z) && steps[j].y != Int32(z)
@@ -200,6 +212,18 @@ private struct EpilogueFusion<Scalar: TensorScalar> {
     mutating func fuseBias(at k: Int) {
         guard let (product, bias, biasFirst) = productPlusBias(at: k) else { return }
         replace(k, withProduct: product, epilogue: FusedEpilogue(bias: bias, biasFirst: biasFirst, activation: .identity), absorbing: [product])
+    }
+
+    /// Fuses masked(m, P) at step `k` into the product P it masks, when P is a plain product of
+    /// two matrices read by the mask alone and m (another value) has P's shape.
+    mutating func fuseMask(at k: Int) {
+        guard isPlain(k), case .elementwise(.masked, _) = steps[k].operation else { return }
+        let (mask, product) = (Int(steps[k].x), Int(steps[k].y))
+        guard mask != product, isProduct(product), readers[product] == 1, shapes[product].rank == 2,
+              shapes[Int(steps[product].x)].rank == 2, shapes[Int(steps[product].y)].rank == 2,
+              shapes[mask] == shapes[product], shapes[k] == shapes[product] else { return }
+        replace(k, withProduct: product, epilogue: FusedEpilogue(bias: -1, biasFirst: false, activation: .identity, mask: Int32(mask)),
+                absorbing: [product])
     }
 
     /// Step `k` becomes `product`'s product with `epilogue`; the `absorbed` steps compute nothing.
