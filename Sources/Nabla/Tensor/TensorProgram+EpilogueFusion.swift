@@ -219,8 +219,8 @@ private struct EpilogueFusion<Scalar: TensorScalar> {
     mutating func fuseMask(at k: Int) {
         guard isPlain(k), case .elementwise(.masked, _) = steps[k].operation else { return }
         let (mask, product) = (Int(steps[k].x), Int(steps[k].y))
+        // A product of rank 2 has operands of rank 2 (a batch axis would remain in it).
         guard mask != product, isProduct(product), readers[product] == 1, shapes[product].rank == 2,
-              shapes[Int(steps[product].x)].rank == 2, shapes[Int(steps[product].y)].rank == 2,
               shapes[mask] == shapes[product], shapes[k] == shapes[product] else { return }
         replace(k, withProduct: product, epilogue: FusedEpilogue(bias: -1, biasFirst: false, activation: .identity, mask: Int32(mask)),
                 absorbing: [product])
